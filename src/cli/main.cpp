@@ -1,0 +1,27 @@
+// attnviz: one binary, one subcommand per stage of the pipeline (DESIGN.md).
+#include <cstdio>
+#include <exception>
+
+#include "cli/commands.hpp"
+#include "core/error.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"attnviz: a global view of transformer attention"};
+  app.set_version_flag("--version", ATTNVIZ_VERSION);
+  app.require_subcommand(1);
+  attnviz::cli::add_info_command(app);
+  attnviz::cli::add_tokenize_command(app);
+  attnviz::cli::add_extract_command(app);
+  attnviz::cli::add_layout_command(app);
+  attnviz::cli::add_serve_command(app);
+  attnviz::cli::add_demo_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "attnviz: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,30 @@
+#pragma once
+// Image decoding and the preprocessing of Hugging Face's ViTImageProcessor.
+#include <cstdint>
+#include <filesystem>
+#include <vector>
+
+namespace attnviz {
+
+struct Image {
+  int width = 0, height = 0, channels = 0;  // channels: 1 (gray), 3 (RGB) or 4 (RGBA)
+  std::vector<uint8_t> pixels;               // row-major, interleaved
+};
+
+Image decode_image(const std::filesystem::path& path);                 // PNG, JPEG, BMP, GIF (first frame)
+Image decode_image_memory(const uint8_t* data, size_t size, const std::string& name);
+
+struct PreprocessConfig {
+  bool do_resize = true, do_rescale = true, do_normalize = true;
+  int height = 224, width = 224;
+  int resample = 2;  // PIL code: 2 = bilinear
+  float rescale_factor = 1.0f / 255.0f;
+  std::vector<float> image_mean{0.5f, 0.5f, 0.5f}, image_std{0.5f, 0.5f, 0.5f};
+};
+
+PreprocessConfig load_preprocess_config(const std::filesystem::path& model_dir);
+
+// Converts to num_channels, resizes, rescales and normalises: float32 [num_channels, height, width].
+std::vector<float> preprocess_image(const Image& image, const PreprocessConfig& config, int num_channels);
+
+}  // namespace attnviz

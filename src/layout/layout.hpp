@@ -1,0 +1,33 @@
+#pragma once
+// Joint query-key layouts of one attention head: normalise, then PCA / t-SNE / UMAP in 2D or 3D.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "run/run.hpp"
+
+namespace attnviz {
+
+enum class LayoutMethod { PCA, TSNE, UMAP };
+
+const char* layout_method_name(LayoutMethod method);     // "pca", "tsne", "umap"
+LayoutMethod parse_layout_method(const std::string& name);  // Error on unknown names
+
+struct LayoutRequest {
+  LayoutMethod method = LayoutMethod::PCA;
+  int dim = 2;  // 2 or 3
+  int layer = 0, head = 0;
+  unsigned seed = 42;
+  int threads = 1;
+  bool translate = true, scale = true;  // the paper's normalisation
+};
+
+// Computes one head's layout: [2N, dim] float32, queries then keys, in token order.
+std::vector<float> compute_head_layout(const Run& run, const LayoutRequest& request);
+
+// Reads layouts/{method}-{dim}d.safetensors tensor l{L}.h{H} if present.
+std::optional<std::vector<float>> read_stored_layout(const Run& run, LayoutMethod method, int dim, int layer,
+                                                     int head);
+
+}  // namespace attnviz

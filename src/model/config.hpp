@@ -1,0 +1,37 @@
+#pragma once
+// The facts about a checkpoint that attnviz needs, read from config.json.
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace attnviz {
+
+enum class Modality { Text, Image };
+
+struct ModelConfig {
+  std::string model_type;  // gpt2, bert, roberta, distilbert, vit, llama, mistral, qwen2
+  Modality modality = Modality::Text;
+  int num_layers = 0, num_heads = 0, num_kv_heads = 0, head_dim = 0;
+  int hidden_size = 0, intermediate_size = 0, vocab_size = 0, max_positions = 0;
+  bool causal = false;
+  float attention_scale = 0.0f;  // 1/sqrt(head_dim) unless the config says otherwise
+  float norm_eps = 1e-5f;
+  std::string activation;  // gelu, gelu_new, silu, ...
+  // text models
+  int type_vocab_size = 0;
+  int position_offset = 0;  // RoBERTa: padding_idx + 1
+  // llama family
+  float rope_theta = 10000.0f;
+  bool attention_bias = false, tie_word_embeddings = false;
+  // vision models
+  int image_size = 0, patch_size = 0, num_channels = 0;
+  bool qkv_bias = true;
+
+  nlohmann::json raw;  // config.json as read
+};
+
+// Reads <model_dir>/config.json; unknown model_type is an Error listing the supported ones.
+ModelConfig load_config(const std::filesystem::path& model_dir);
+
+}  // namespace attnviz

@@ -1,0 +1,53 @@
+#pragma once
+// A transformer that records, per layer, the queries and keys its attention dot product receives.
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "model/config.hpp"
+
+namespace attnviz {
+
+struct ModelInput {
+  std::vector<int32_t> input_ids;       // text models
+  std::vector<int32_t> token_type_ids;  // BERT; empty means all zero
+  std::vector<float> pixel_values;      // image models: [num_channels, image_size, image_size]
+};
+
+struct ForwardOptions {
+  bool attention = false;  // also return attention probabilities
+  bool hidden = false;     // also return the final hidden state
+};
+
+struct LayerCapture {
+  std::vector<float> q;     // [num_heads, T, head_dim]
+  std::vector<float> k;     // [num_kv_heads, T, head_dim]
+  std::vector<float> attn;  // [num_heads, T, T] when requested
+};
+
+struct Capture {
+  int tokens = 0;  // T
+  std::vector<LayerCapture> layers;
+  std::vector<float> hidden;  // [T, hidden_size] when requested
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+  virtual const ModelConfig& config() const = 0;
+  // Runs one sequence. Thread-safe: several sequences may run concurrently.
+  virtual Capture forward(const ModelInput& input, const ForwardOptions& options = {}) const = 0;
+  // Number of tokens a given input produces (image models: patches + class token).
+  virtual int sequence_length(const ModelInput& input) const = 0;
+  virtual size_t parameter_count() const = 0;
+};
+
+// Loads config.json and the safetensors weights of a local model folder; validates every tensor's shape.
+std::unique_ptr<Model> load_model(const std::filesystem::path& model_dir);
+
+// softmax(scale * q k^T) per head, causal when asked; grouped-query heads share key heads.
+std::vector<float> attention_probabilities(std::span<const float> q, std::span<const float> k, int num_heads,
+                                           int num_kv_heads, int tokens, int head_dim, float scale, bool causal);
+
+}  // namespace attnviz
