@@ -38,6 +38,10 @@ class Model {
   virtual const ModelConfig& config() const = 0;
   // Runs one sequence. Thread-safe: several sequences may run concurrently.
   virtual Capture forward(const ModelInput& input, const ForwardOptions& options = {}) const = 0;
+  // Runs several sequences of different lengths at once: token-wise work (projections, MLP, norms) is done
+  // as one matrix product over all their tokens, attention per sequence. Same results as forward().
+  virtual std::vector<Capture> forward_batch(std::span<const ModelInput> inputs,
+                                             const ForwardOptions& options = {}) const = 0;
   // Number of tokens a given input produces (image models: patches + class token).
   virtual int sequence_length(const ModelInput& input) const = 0;
   virtual size_t parameter_count() const = 0;
