@@ -11,7 +11,7 @@ namespace attnviz {
 class Progress {
  public:
   Progress(std::string label, int64_t total, std::string unit = "");
-  ~Progress();  // finishes the line
+  ~Progress();                  // finishes the line
   void advance(int64_t n = 1);  // thread-safe
   void finish();
 

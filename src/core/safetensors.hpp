@@ -35,6 +35,8 @@ struct TensorView {
 class SafetensorsFile {
  public:
   static std::shared_ptr<const SafetensorsFile> open(const std::filesystem::path& path);
+  // Validates bytes already in memory (a copy is kept); `name` stands for the file in error messages.
+  static std::shared_ptr<const SafetensorsFile> parse(std::string bytes, const std::filesystem::path& name);
   ~SafetensorsFile();
   SafetensorsFile(const SafetensorsFile&) = delete;
   SafetensorsFile& operator=(const SafetensorsFile&) = delete;
@@ -47,9 +49,11 @@ class SafetensorsFile {
 
  private:
   SafetensorsFile() = default;
+  void load(std::span<const std::byte> file);
   std::filesystem::path path_;
   void* map_ = nullptr;
   size_t map_size_ = 0;
+  std::string owned_;  // the bytes of a parsed (not mapped) file
   std::vector<TensorView> tensors_;
   std::map<std::string, std::string> metadata_;
 };
@@ -64,8 +68,12 @@ class Checkpoint {
   const TensorView& at(const std::string& name) const;
   std::vector<std::string> names() const;  // sorted
   const std::vector<std::shared_ptr<const SafetensorsFile>>& files() const { return files_; }
+  const std::filesystem::path& path() const { return path_; }  // what was opened
 
  private:
+  static Checkpoint open_index(const std::filesystem::path& index_path);
+  void add(std::shared_ptr<const SafetensorsFile> file);
+  std::filesystem::path path_;
   std::vector<std::shared_ptr<const SafetensorsFile>> files_;
   std::map<std::string, const TensorView*> index_;
 };
@@ -85,5 +93,6 @@ void write_safetensors(const std::filesystem::path& path, const std::vector<Tens
 float f16_to_f32(uint16_t h);
 uint16_t f32_to_f16(float f);
 float bf16_to_f32(uint16_t h);
+uint16_t f32_to_bf16(float f);  // round to nearest even; NaN stays NaN
 
 }  // namespace attnviz
