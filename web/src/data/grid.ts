@@ -1,0 +1,74 @@
+// Placement of coordinates: each head's layout scaled into its matrix cell, or into the unit box for the
+// single view. Aspect ratio is kept; the longer side fills the cell minus padding.
+
+export interface Bounds {
+  min: number[];
+  max: number[];
+}
+
+// Bounds of `count` points of `dim` coordinates starting at point `first` of `src`.
+export function bounds(src: Float32Array, dim: number, first: number, count: number): Bounds {
+  const min = new Array(dim).fill(Infinity);
+  const max = new Array(dim).fill(-Infinity);
+  for (let i = first * dim, end = (first + count) * dim; i < end; i += dim) {
+    for (let d = 0; d < dim; d++) {
+      const v = src[i + d];
+      if (v < min[d]) min[d] = v;
+      if (v > max[d]) max[d] = v;
+    }
+  }
+  return { min, max };
+}
+
+// Writes x,y of `count` points (first two coordinates of `dim`) into `out` at point `outFirst` (2 floats a
+// point), fitted into the square [cellX+pad, cellX+1-pad] x [cellY+pad, cellY+1-pad].
+export function fitIntoCell(
+  src: Float32Array,
+  dim: number,
+  first: number,
+  count: number,
+  out: Float32Array,
+  outFirst: number,
+  cellX: number,
+  cellY: number,
+  pad: number,
+): void {
+  const b = bounds(src, dim, first, count);
+  const span = Math.max(b.max[0] - b.min[0], b.max[1] - b.min[1]) || 1;
+  const scale = (1 - 2 * pad) / span;
+  const cx = (b.min[0] + b.max[0]) / 2;
+  const cy = (b.min[1] + b.max[1]) / 2;
+  for (let i = 0; i < count; i++) {
+    const s = (first + i) * dim;
+    const o = (outFirst + i) * 2;
+    out[o] = cellX + 0.5 + (src[s] - cx) * scale;
+    out[o + 1] = cellY + 0.5 + (src[s + 1] - cy) * scale;
+  }
+}
+
+// Centres the points and scales them so the longest side spans [-1, 1]; returns x,y,z a point (z = 0 in 2D).
+export function fitIntoUnitBox(src: Float32Array, dim: number): Float32Array {
+  const count = src.length / dim;
+  const b = bounds(src, dim, 0, count);
+  let span = 0;
+  for (let d = 0; d < dim; d++) span = Math.max(span, b.max[d] - b.min[d]);
+  const scale = 2 / (span || 1);
+  const out = new Float32Array(count * 3);
+  for (let i = 0; i < count; i++) {
+    for (let d = 0; d < dim; d++) {
+      out[i * 3 + d] = (src[i * dim + d] - (b.min[d] + b.max[d]) / 2) * scale;
+    }
+  }
+  return out;
+}
+
+// Cell of the grid position `slot` (reading order) in a grid `cols` wide.
+export function slotCell(slot: number, cols: number): [number, number] {
+  return [slot % cols, Math.floor(slot / cols)];
+}
+
+// Linear blend of two equally long coordinate arrays, t in [0, 1], for animated transitions.
+export function blend(a: Float32Array, b: Float32Array, t: number, out: Float32Array): Float32Array {
+  for (let i = 0; i < out.length; i++) out[i] = a[i] + (b[i] - a[i]) * t;
+  return out;
+}
