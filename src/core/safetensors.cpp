@@ -60,13 +60,7 @@ std::optional<DType> parse_dtype(const std::string& name) {
 std::string quoted(const std::string& name) { return "tensor \"" + name + "\""; }
 
 std::string range_text(uint64_t begin, uint64_t end) {
-  std::string text(
-      1, '[');  // appended piecewise: "[" + std::to_string(...) trips a GCC 12 -Wrestrict false alarm
-  text += std::to_string(begin);
-  text += ", ";
-  text += std::to_string(end);
-  text += ')';
-  return text;
+  return "[" + std::to_string(begin) + ", " + std::to_string(end) + ")";
 }
 
 // One header entry, checked on its own; the layout of all entries together is checked afterwards.
