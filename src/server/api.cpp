@@ -1,0 +1,204 @@
+#include "server/api.hpp"
+
+#include <climits>
+
+#include "core/error.hpp"
+#include "core/fs.hpp"
+#include "core/json.hpp"
+#include "run/run_writer.hpp"
+#include "server/http_util.hpp"
+#include "server/static_files.hpp"
+
+namespace attnviz::server {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr LayoutMethod kMethods[] = {LayoutMethod::PCA, LayoutMethod::TSNE, LayoutMethod::UMAP};
+constexpr int kDims[] = {2, 3};
+
+LayoutMethod parse_method(const std::string& text) {
+  try {
+    return parse_layout_method(text);
+  } catch (const Error& e) {
+    throw HttpError(404, e.what());
+  }
+}
+
+int parse_dim(const std::string& text) {
+  int dim = parse_index(text, INT_MAX, "dimension");
+  if (dim != 2 && dim != 3) throw HttpError(404, "no dimension " + text + " (valid: 2, 3)");
+  return dim;
+}
+
+// Answers HttpError with its status, any other failure (a broken run file) with 500; one-line JSON either
+// way.
+httplib::Server::Handler guarded(void (Api::*handler)(const httplib::Request&, httplib::Response&),
+                                 Api* api) {
+  return [handler, api](const httplib::Request& req, httplib::Response& res) {
+    try {
+      (api->*handler)(req, res);
+    } catch (const HttpError& e) {
+      reply_error(res, e.status, e.what());
+    } catch (const std::exception& e) {
+      reply_error(res, 500, e.what());
+    }
+  };
+}
+
+}  // namespace
+
+Api::Api(std::shared_ptr<const Run> run)
+    : run_(std::move(run)), stored_(run_), computed_(run_), json_files_([](const fs::path& path) {
+        return std::make_shared<const nlohmann::json>(read_json_file(path));
+      }) {
+  tokens_json_ = tokens_json(run_->tokens(), run_->model().modality)
+                     .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  const auto& tokens = run_->tokens().token;
+  for (size_t i = 0; i < tokens.size(); ++i)
+    search_index_[search_key(tokens[i])].push_back(static_cast<int64_t>(i));
+}
+
+void Api::add_routes(httplib::Server& server) {
+  server.Get("/api/run", guarded(&Api::run_info, this));
+  server.Get("/api/tokens", guarded(&Api::tokens, this));
+  server.Get("/api/layout/.*", guarded(&Api::layout, this));
+  server.Get("/api/layouts/.*", guarded(&Api::all_layouts, this));
+  server.Get("/api/attention/.*", guarded(&Api::attention, this));
+  server.Get("/api/norms/.*", guarded(&Api::norms, this));
+  server.Get("/api/search", guarded(&Api::search, this));
+  server.Get("/api/aggregate/.*", guarded(&Api::aggregate, this));
+  server.Get("/api/image/.*", guarded(&Api::image, this));
+  server.Get("/api(/.*)?", [](const httplib::Request& req, httplib::Response& res) {
+    reply_error(res, 404, "no API route " + req.path + " (see docs/api.md)");
+  });
+}
+
+void Api::run_info(const httplib::Request&, httplib::Response& res) {
+  const RunModel& model = run_->model();
+  nlohmann::json layouts = nlohmann::json::array();
+  for (LayoutMethod method : kMethods) {
+    for (int dim : kDims) {
+      auto file = stored_.file(method, dim);
+      layouts.push_back({{"method", layout_method_name(method)},
+                         {"dim", dim},
+                         {"heads_ready", file ? file->ready : 0},
+                         {"heads_total", model.num_layers * model.num_heads}});
+    }
+  }
+  auto optional_json = [this](const char* name) {
+    auto value = json_files_.get(run_->dir() / "layouts" / name);
+    return value ? *value : nlohmann::json(nullptr);
+  };
+  reply_json(res, {{"manifest", run_->manifest()},
+                   {"layouts", std::move(layouts)},
+                   {"metrics", optional_json("metrics.json")},
+                   {"progress", optional_json("progress.json")}});
+}
+
+void Api::tokens(const httplib::Request&, httplib::Response& res) {
+  res.set_header("Cache-Control", "no-cache");
+  res.set_content(tokens_json_, "application/json");
+}
+
+void Api::layout(const httplib::Request& req, httplib::Response& res) {
+  auto params = path_params(req.path, "/api/layout/", 4, "/api/layout/{method}/{dim}/{layer}/{head}");
+  const RunModel& model = run_->model();
+  LayoutRequest request;
+  request.method = parse_method(params[0]);
+  request.dim = parse_dim(params[1]);
+  request.layer = parse_index(params[2], model.num_layers, "layer");
+  request.head = parse_index(params[3], model.num_heads, "head");
+  const std::string shape = std::to_string(2 * run_->num_tokens()) + "," + std::to_string(request.dim);
+  if (auto file = stored_.file(request.method, request.dim)) {
+    auto bytes = file->heads[static_cast<size_t>(request.layer) * model.num_heads + request.head];
+    if (!bytes.empty()) return reply_float_bytes(res, bytes, shape);
+  }
+  reply_floats(res, *computed_.get(request), shape);
+}
+
+void Api::all_layouts(const httplib::Request& req, httplib::Response& res) {
+  auto params = path_params(req.path, "/api/layouts/", 2, "/api/layouts/{method}/{dim}");
+  const LayoutMethod method = parse_method(params[0]);
+  const int dim = parse_dim(params[1]);
+  const RunModel& model = run_->model();
+  const int total = model.num_layers * model.num_heads;
+  auto file = stored_.file(method, dim);
+  const int ready = file ? file->ready : 0;
+  if (ready < total) {
+    throw HttpError(404, "not ready: " + std::to_string(ready) + " of " + std::to_string(total) +
+                             " heads of " + params[0] + " " + params[1] +
+                             "d are on disk; use /api/layout/ per head");
+  }
+  // Streamed head by head from the mapped file, which `file` keeps alive even if a newer one replaces it.
+  const size_t head_bytes = file->heads[0].size();
+  res.set_header("Cache-Control", "no-cache");
+  res.set_header("X-Attnviz-Shape", std::to_string(total) + "," + std::to_string(2 * run_->num_tokens()) +
+                                        "," + std::to_string(dim));
+  res.set_content_provider(total * head_bytes, "application/octet-stream",
+                           [file, head_bytes](size_t offset, size_t length, httplib::DataSink& sink) {
+                             const auto& head = file->heads[offset / head_bytes];
+                             const size_t within = offset % head_bytes;
+                             const size_t count = std::min(length, head_bytes - within);
+                             return sink.write(reinterpret_cast<const char*>(head.data()) + within, count);
+                           });
+}
+
+void Api::attention(const httplib::Request& req, httplib::Response& res) {
+  auto params = path_params(req.path, "/api/attention/", 3, "/api/attention/{layer}/{head}/{sequence}");
+  const RunModel& model = run_->model();
+  const int layer = parse_index(params[0], model.num_layers, "layer");
+  const int head = parse_index(params[1], model.num_heads, "head");
+  const int sequence = parse_index(params[2], static_cast<int64_t>(run_->sequences().size()), "sequence");
+  const std::string count = std::to_string(run_->sequences()[sequence].token_count);
+  reply_floats(res, run_->attention(layer, head, sequence), count + "," + count);
+}
+
+void Api::norms(const httplib::Request& req, httplib::Response& res) {
+  auto params = path_params(req.path, "/api/norms/", 2, "/api/norms/{layer}/{head}");
+  const int layer = parse_index(params[0], run_->model().num_layers, "layer");
+  const int head = parse_index(params[1], run_->model().num_heads, "head");
+  reply_floats(res, head_norms(*run_, layer, head), std::to_string(2 * run_->num_tokens()));
+}
+
+void Api::search(const httplib::Request& req, httplib::Response& res) {
+  const std::string token = req.get_param_value("token");
+  const std::string key = search_key(token);
+  if (key.empty()) throw HttpError(400, "search needs a non-empty ?token=TEXT");
+  auto found = search_index_.find(key);
+  const auto& indices = found == search_index_.end() ? std::vector<int64_t>{} : found->second;
+  reply_json(res, {{"token", token}, {"indices", indices}, {"count", indices.size()}});
+}
+
+void Api::aggregate(const httplib::Request& req, httplib::Response& res) {
+  auto params = path_params(req.path, "/api/aggregate/", 2, "/api/aggregate/{layer}/{head}");
+  const int layer = parse_index(params[0], run_->model().num_layers, "layer");
+  const int head = parse_index(params[1], run_->model().num_heads, "head");
+  std::shared_ptr<const RelativeAttention> result;
+  {
+    std::lock_guard lock(aggregate_mutex_);
+    result = aggregates_[{layer, head}];
+  }
+  if (!result) {  // two simultaneous first requests may both compute it; the results are equal
+    result = std::make_shared<const RelativeAttention>(relative_attention(*run_, layer, head));
+    std::lock_guard lock(aggregate_mutex_);
+    aggregates_[{layer, head}] = result;
+  }
+  reply_json(res, {{"offsets", result->offsets}, {"mean", result->mean}});
+}
+
+void Api::image(const httplib::Request& req, httplib::Response& res) {
+  auto params = path_params(req.path, "/api/image/", 1, "/api/image/{sequence}");
+  if (run_->model().modality != "image") throw HttpError(404, "this run has no images (its inputs are text)");
+  const int sequence = parse_index(params[0], static_cast<int64_t>(run_->sequences().size()), "sequence");
+  const fs::path image = run_->sequences()[sequence].image;
+  const fs::path file = image.is_absolute() ? image : run_->dir() / image;
+  std::error_code error;
+  if (!fs::is_regular_file(file, error))
+    throw HttpError(404, "image of sequence " + params[0] + " not found: " + file.string());
+  res.set_header("Cache-Control", "no-cache");
+  res.set_content(read_file(file), content_type_for(file));
+}
+
+}  // namespace attnviz::server

@@ -1,0 +1,47 @@
+#pragma once
+// The JSON/binary API over one run (docs/api.md): every route under /api/.
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "run/run.hpp"
+#include "server/analysis.hpp"
+#include "server/computed_layouts.hpp"
+#include "server/file_cache.hpp"
+#include "server/stored_layouts.hpp"
+
+namespace attnviz::server {
+
+class Api {
+ public:
+  explicit Api(std::shared_ptr<const Run> run);
+  void add_routes(httplib::Server& server);
+
+ private:
+  void run_info(const httplib::Request& req, httplib::Response& res);
+  void tokens(const httplib::Request& req, httplib::Response& res);
+  void layout(const httplib::Request& req, httplib::Response& res);
+  void all_layouts(const httplib::Request& req, httplib::Response& res);
+  void attention(const httplib::Request& req, httplib::Response& res);
+  void norms(const httplib::Request& req, httplib::Response& res);
+  void search(const httplib::Request& req, httplib::Response& res);
+  void aggregate(const httplib::Request& req, httplib::Response& res);
+  void image(const httplib::Request& req, httplib::Response& res);
+
+  std::shared_ptr<const Run> run_;
+  std::string tokens_json_;                                   // the token table, serialised once
+  std::map<std::string, std::vector<int64_t>> search_index_;  // search_key → token indices
+  StoredLayouts stored_;
+  ComputedLayouts computed_;
+  FileCache<nlohmann::json> json_files_;
+  std::mutex aggregate_mutex_;
+  std::map<std::pair<int, int>, std::shared_ptr<const RelativeAttention>> aggregates_;
+};
+
+}  // namespace attnviz::server

@@ -1,0 +1,62 @@
+#include "server/http_util.hpp"
+
+#include <bit>
+#include <charconv>
+
+namespace attnviz::server {
+
+static_assert(std::endian::native == std::endian::little, "binary replies are little-endian float32");
+
+std::vector<std::string> path_params(const std::string& path, const std::string& prefix, size_t count,
+                                     const char* usage) {
+  std::vector<std::string> params;
+  if (path.size() > prefix.size()) {
+    size_t start = prefix.size();
+    while (true) {
+      size_t slash = path.find('/', start);
+      params.push_back(path.substr(start, slash == std::string::npos ? std::string::npos : slash - start));
+      if (slash == std::string::npos) break;
+      start = slash + 1;
+    }
+  }
+  if (params.size() != count) throw HttpError(400, "malformed path " + path + ": expected " + usage);
+  return params;
+}
+
+int parse_index(const std::string& text, int64_t count, const char* what) {
+  int64_t value = -1;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  bool digits_only = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+  if (!digits_only || ec != std::errc() || ptr != end) {
+    throw HttpError(400,
+                    std::string("malformed ") + what + " '" + text + "': expected a non-negative integer");
+  }
+  if (value >= count) {
+    std::string valid = count == 0 ? "the run has none" : "valid: 0 to " + std::to_string(count - 1);
+    throw HttpError(404, "no " + std::string(what) + " " + text + " (" + valid + ")");
+  }
+  return static_cast<int>(value);
+}
+
+void reply_json(httplib::Response& res, const nlohmann::json& body) {
+  res.set_header("Cache-Control", "no-cache");
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
+}
+
+void reply_error(httplib::Response& res, int status, const std::string& message) {
+  res.status = status;
+  reply_json(res, {{"error", message}});
+}
+
+void reply_floats(httplib::Response& res, std::span<const float> data, const std::string& shape) {
+  reply_float_bytes(res, std::as_bytes(data), shape);
+}
+
+void reply_float_bytes(httplib::Response& res, std::span<const std::byte> data, const std::string& shape) {
+  res.set_header("Cache-Control", "no-cache");
+  res.set_header("X-Attnviz-Shape", shape);
+  res.set_content(reinterpret_cast<const char*>(data.data()), data.size(), "application/octet-stream");
+}
+
+}  // namespace attnviz::server

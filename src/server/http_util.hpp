@@ -1,0 +1,34 @@
+#pragma once
+// Pieces shared by the API handlers: errors that carry an HTTP status, strict path parameters, replies.
+#include <cstdint>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+namespace attnviz::server {
+
+// Thrown by handlers; answered as {"error": message} with this status.
+struct HttpError : std::runtime_error {
+  HttpError(int status, const std::string& message) : std::runtime_error(message), status(status) {}
+  int status;
+};
+
+// The segments of `path` after `prefix`, which must number exactly `count`; 400 showing `usage` otherwise.
+std::vector<std::string> path_params(const std::string& path, const std::string& prefix, size_t count,
+                                     const char* usage);
+
+// A decimal integer in [0, count): 400 when `text` is not a non-negative decimal integer, 404 when out of
+// range.
+int parse_index(const std::string& text, int64_t count, const char* what);
+
+void reply_json(httplib::Response& res, const nlohmann::json& body);
+void reply_error(httplib::Response& res, int status, const std::string& message);
+// Little-endian float32 with header X-Attnviz-Shape (e.g. "12,2").
+void reply_floats(httplib::Response& res, std::span<const float> data, const std::string& shape);
+void reply_float_bytes(httplib::Response& res, std::span<const std::byte> data, const std::string& shape);
+
+}  // namespace attnviz::server
