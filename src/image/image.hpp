@@ -8,10 +8,10 @@ namespace attnviz {
 
 struct Image {
   int width = 0, height = 0, channels = 0;  // channels: 1 (gray), 3 (RGB) or 4 (RGBA)
-  std::vector<uint8_t> pixels;               // row-major, interleaved
+  std::vector<uint8_t> pixels;              // row-major, interleaved
 };
 
-Image decode_image(const std::filesystem::path& path);                 // PNG, JPEG, BMP, GIF (first frame)
+Image decode_image(const std::filesystem::path& path);  // PNG, JPEG, BMP, GIF (first frame)
 Image decode_image_memory(const uint8_t* data, size_t size, const std::string& name);
 
 struct PreprocessConfig {

@@ -10,7 +10,8 @@ namespace attnviz {
 enum class Modality { Text, Image };
 
 struct ModelConfig {
-  std::string model_type;  // gpt2, bert, roberta, distilbert, vit, llama, mistral, qwen2
+  std::string model_type;    // gpt2, bert, roberta, distilbert, vit, llama, mistral, qwen2
+  std::string architecture;  // the task class named in config.json ("GPT2LMHeadModel"); may be empty
   Modality modality = Modality::Text;
   int num_layers = 0, num_heads = 0, num_kv_heads = 0, head_dim = 0;
   int hidden_size = 0, intermediate_size = 0, vocab_size = 0, max_positions = 0;
@@ -23,7 +24,8 @@ struct ModelConfig {
   int position_offset = 0;  // RoBERTa: padding_idx + 1
   // llama family
   float rope_theta = 10000.0f;
-  bool attention_bias = false, tie_word_embeddings = false;
+  bool attention_bias = false, tie_word_embeddings = false;  // attention_bias: q/k/v projections have biases
+  bool output_bias = false, mlp_bias = false;                // o_proj and MLP biases (llama attention_bias)
   // vision models
   int image_size = 0, patch_size = 0, num_channels = 0;
   bool qkv_bias = true;

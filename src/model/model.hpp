@@ -52,6 +52,7 @@ std::unique_ptr<Model> load_model(const std::filesystem::path& model_dir);
 
 // softmax(scale * q k^T) per head, causal when asked; grouped-query heads share key heads.
 std::vector<float> attention_probabilities(std::span<const float> q, std::span<const float> k, int num_heads,
-                                           int num_kv_heads, int tokens, int head_dim, float scale, bool causal);
+                                           int num_kv_heads, int tokens, int head_dim, float scale,
+                                           bool causal);
 
 }  // namespace attnviz

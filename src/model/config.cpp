@@ -1,0 +1,220 @@
+// config.json → ModelConfig: one reader per model family, each naming the keys Hugging Face uses.
+#include "model/config.hpp"
+
+#include <cmath>
+#include <functional>
+#include <map>
+
+#include "core/error.hpp"
+#include "core/json.hpp"
+
+namespace attnviz {
+namespace {
+
+using nlohmann::json;
+
+// Typed access to config.json keys, with errors that name the file and the key.
+class ConfigReader {
+ public:
+  ConfigReader(const json& raw, std::filesystem::path path) : raw_(raw), path_(std::move(path)) {}
+
+  bool has(const char* key) const { return raw_.contains(key) && !raw_[key].is_null(); }
+
+  int positive_int(const char* key) const {
+    if (!has(key)) fail(std::string("missing '") + key + "'");
+    return positive(key, raw_[key]);
+  }
+  int positive_int(const char* key, int fallback) const {
+    return has(key) ? positive(key, raw_[key]) : fallback;
+  }
+
+  float number(const char* key, float fallback) const {
+    if (!has(key)) return fallback;
+    if (!raw_[key].is_number()) fail(std::string("'") + key + "' must be a number");
+    return raw_[key].get<float>();
+  }
+
+  bool boolean(const char* key, bool fallback) const {
+    if (!has(key)) return fallback;
+    if (!raw_[key].is_boolean()) fail(std::string("'") + key + "' must be true or false");
+    return raw_[key].get<bool>();
+  }
+
+  std::string string(const char* key, const std::string& fallback) const {
+    if (!has(key)) return fallback;
+    if (!raw_[key].is_string()) fail(std::string("'") + key + "' must be a string");
+    return raw_[key].get<std::string>();
+  }
+
+  [[noreturn]] void fail(const std::string& message) const { throw Error(path_.string() + ": " + message); }
+
+  const json& raw() const { return raw_; }
+
+ private:
+  int positive(const char* key, const json& value) const {
+    if (!value.is_number_integer() || value.get<int64_t>() <= 0 || value.get<int64_t>() > (1 << 30))
+      fail(std::string("'") + key + "' must be a positive integer");
+    return value.get<int>();
+  }
+
+  const json& raw_;
+  std::filesystem::path path_;
+};
+
+void check_heads(const ConfigReader& r, ModelConfig& c) {
+  if (c.hidden_size % c.num_heads != 0)
+    r.fail("hidden size " + std::to_string(c.hidden_size) + " is not divisible by " +
+           std::to_string(c.num_heads) + " attention heads");
+  c.head_dim = c.hidden_size / c.num_heads;
+  c.num_kv_heads = c.num_heads;
+}
+
+void read_gpt2(const ConfigReader& r, ModelConfig& c) {
+  c.num_layers = r.positive_int("n_layer");
+  c.num_heads = r.positive_int("n_head");
+  c.hidden_size = r.positive_int("n_embd");
+  c.intermediate_size = r.positive_int("n_inner", 4 * c.hidden_size);
+  c.vocab_size = r.positive_int("vocab_size");
+  c.max_positions = r.positive_int("n_positions");
+  c.norm_eps = r.number("layer_norm_epsilon", 1e-5f);
+  c.activation = r.string("activation_function", "gelu_new");
+  c.causal = true;
+  c.tie_word_embeddings = true;
+  check_heads(r, c);
+  // Per-layer scales cannot be described by the one attention scale of a run (DESIGN.md manifest).
+  if (r.boolean("scale_attn_by_inverse_layer_idx", false))
+    r.fail(
+        "scale_attn_by_inverse_layer_idx = true is unsupported (the attention scale would differ per layer)");
+  c.attention_scale = r.boolean("scale_attn_weights", true) ? 1.0f / std::sqrt(float(c.head_dim)) : 1.0f;
+}
+
+void read_bert_like(const ConfigReader& r, ModelConfig& c) {
+  c.num_layers = r.positive_int("num_hidden_layers");
+  c.num_heads = r.positive_int("num_attention_heads");
+  c.hidden_size = r.positive_int("hidden_size");
+  c.intermediate_size = r.positive_int("intermediate_size");
+  c.norm_eps = r.number("layer_norm_eps", 1e-12f);
+  c.activation = r.string("hidden_act", "gelu");
+  check_heads(r, c);
+  c.attention_scale = 1.0f / std::sqrt(float(c.head_dim));
+}
+
+void read_bert(const ConfigReader& r, ModelConfig& c) {
+  read_bert_like(r, c);
+  c.vocab_size = r.positive_int("vocab_size");
+  c.max_positions = r.positive_int("max_position_embeddings");
+  c.type_vocab_size = r.positive_int("type_vocab_size", 2);
+  const std::string position_type = r.string("position_embedding_type", "absolute");
+  if (position_type != "absolute") r.fail("position_embedding_type '" + position_type + "' is unsupported");
+  if (r.boolean("is_decoder", false)) r.fail("BERT as a decoder (is_decoder = true) is unsupported");
+  if (c.model_type == "roberta") {
+    // RoBERTa numbers positions from padding_idx + 1, so that many rows of the table are never used.
+    if (!r.raw().contains("pad_token_id") || !r.raw()["pad_token_id"].is_number_integer())
+      r.fail("RoBERTa needs an integer 'pad_token_id'");
+    c.position_offset = r.raw()["pad_token_id"].get<int>() + 1;
+    if (c.position_offset < 0 || c.position_offset >= c.max_positions)
+      r.fail("'pad_token_id' is out of range");
+  }
+}
+
+void read_vit(const ConfigReader& r, ModelConfig& c) {
+  read_bert_like(r, c);
+  c.modality = Modality::Image;
+  c.image_size = r.positive_int("image_size");
+  c.patch_size = r.positive_int("patch_size");
+  c.num_channels = r.positive_int("num_channels", 3);
+  c.qkv_bias = r.boolean("qkv_bias", true);
+  if (c.image_size % c.patch_size != 0)
+    r.fail("image_size " + std::to_string(c.image_size) + " is not a multiple of patch_size " +
+           std::to_string(c.patch_size));
+  const int grid = c.image_size / c.patch_size;
+  c.max_positions = grid * grid + 1;
+}
+
+float read_rope_theta(const ConfigReader& r) {
+  const json& raw = r.raw();
+  if (raw.contains("rope_parameters") && raw["rope_parameters"].is_object()) {
+    const json& p = raw["rope_parameters"];
+    if (p.contains("rope_type") && p["rope_type"] != "default")
+      r.fail("rope_type '" + p["rope_type"].dump() + "' is unsupported (only the default rotary embedding)");
+    if (p.contains("rope_theta")) {
+      if (!p["rope_theta"].is_number()) r.fail("'rope_parameters.rope_theta' must be a number");
+      return p["rope_theta"].get<float>();
+    }
+  }
+  if (raw.contains("rope_scaling") && !raw["rope_scaling"].is_null())
+    r.fail("rope_scaling is unsupported (only the default rotary embedding)");
+  return r.number("rope_theta", 10000.0f);
+}
+
+void read_llama(const ConfigReader& r, ModelConfig& c) {
+  c.num_layers = r.positive_int("num_hidden_layers");
+  c.num_heads = r.positive_int("num_attention_heads");
+  c.hidden_size = r.positive_int("hidden_size");
+  c.intermediate_size = r.positive_int("intermediate_size");
+  c.vocab_size = r.positive_int("vocab_size");
+  c.max_positions = r.positive_int("max_position_embeddings");
+  c.num_kv_heads = r.positive_int("num_key_value_heads", c.num_heads);
+  c.norm_eps = r.number("rms_norm_eps", 1e-6f);
+  c.activation = r.string("hidden_act", "silu");
+  c.causal = true;
+  c.tie_word_embeddings = r.boolean("tie_word_embeddings", false);
+  c.rope_theta = read_rope_theta(r);
+  if (c.num_heads % c.num_kv_heads != 0)
+    r.fail(std::to_string(c.num_heads) + " attention heads are not a multiple of " +
+           std::to_string(c.num_kv_heads) + " key/value heads");
+  if (r.has("head_dim")) {
+    c.head_dim = r.positive_int("head_dim");
+  } else {
+    if (c.hidden_size % c.num_heads != 0) r.fail("hidden_size is not divisible by num_attention_heads");
+    c.head_dim = c.hidden_size / c.num_heads;
+  }
+  if (c.head_dim % 2 != 0) r.fail("head_dim must be even for rotary embeddings");
+  if (r.number("partial_rotary_factor", 1.0f) != 1.0f)
+    r.fail("partial_rotary_factor other than 1 is unsupported");
+  if (c.model_type == "qwen2") {
+    c.attention_bias = true;  // Qwen2: q, k and v projections have biases, o_proj has none
+  } else {
+    c.attention_bias = c.output_bias = r.boolean("attention_bias", false);
+    c.mlp_bias = r.boolean("mlp_bias", false);
+  }
+  // A sliding window shorter than the sequence would change the attention; keep sequences within it.
+  const bool window_used = c.model_type == "mistral" || r.boolean("use_sliding_window", false);
+  if (window_used && r.has("sliding_window"))
+    c.max_positions = std::min(c.max_positions, r.positive_int("sliding_window"));
+  c.attention_scale = 1.0f / std::sqrt(float(c.head_dim));
+}
+
+const std::map<std::string, std::function<void(const ConfigReader&, ModelConfig&)>>& readers() {
+  static const std::map<std::string, std::function<void(const ConfigReader&, ModelConfig&)>> table = {
+      {"gpt2", read_gpt2},   {"bert", read_bert},     {"roberta", read_bert}, {"vit", read_vit},
+      {"llama", read_llama}, {"mistral", read_llama}, {"qwen2", read_llama},
+  };
+  return table;
+}
+
+}  // namespace
+
+ModelConfig load_config(const std::filesystem::path& model_dir) {
+  const std::filesystem::path path = model_dir / "config.json";
+  if (!std::filesystem::exists(path)) throw Error("no config.json in " + model_dir.string());
+  ModelConfig c;
+  c.raw = read_json_file(path);
+  ConfigReader r(c.raw, path);
+  if (!c.raw.is_object()) r.fail("expected a JSON object");
+  c.model_type = r.string("model_type", "");
+  const auto reader = readers().find(c.model_type);
+  if (reader == readers().end()) {
+    std::string supported;
+    for (const auto& [name, _] : readers()) supported += (supported.empty() ? "" : ", ") + name;
+    r.fail("unsupported model_type '" + c.model_type + "' (supported: " + supported + ")");
+  }
+  if (c.raw.contains("architectures") && c.raw["architectures"].is_array() &&
+      !c.raw["architectures"].empty() && c.raw["architectures"][0].is_string())
+    c.architecture = c.raw["architectures"][0].get<std::string>();
+  reader->second(r, c);
+  if (!(c.norm_eps > 0.0f)) r.fail("the normalisation epsilon must be positive");
+  return c;
+}
+
+}  // namespace attnviz

@@ -1,0 +1,177 @@
+#include "model/ops.hpp"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+
+#include "core/error.hpp"
+
+namespace attnviz::ops {
+namespace {
+
+// exp(x) to about 2 ulp (Cephes' expf polynomial), written branch-free so loops over it vectorise:
+// std::exp is a library call per element, and activations and softmax run it billions of times.
+inline float fast_exp(float x) {
+  x = std::min(std::max(x, -87.0f), 88.0f);
+  const float shift = 12582912.0f;  // 1.5·2^23: adding and subtracting it rounds to the nearest integer
+  const float n = (x * 1.44269504088896341f + shift) - shift;
+  float r = x - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  const float y = p * r * r + r + 1.0f;
+  const int32_t exponent = (int32_t(n) + 127) << 23;
+  return y * std::bit_cast<float>(exponent);
+}
+
+}  // namespace
+
+void linear(const Linear& layer, const float* x, int rows, float* y, bool accumulate) {
+  if (rows == 0) return;
+  const size_t out = size_t(layer.out);
+  if (!accumulate) {
+    for (size_t r = 0; r < size_t(rows); ++r) {
+      float* yr = y + r * out;
+      if (layer.bias.empty())
+        std::fill(yr, yr + out, 0.0f);
+      else
+        std::copy(layer.bias.begin(), layer.bias.end(), yr);
+    }
+  } else if (!layer.bias.empty()) {
+    for (size_t r = 0; r < size_t(rows); ++r) add(y + r * out, layer.bias.data(), out);
+  }
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, layer.in_major ? CblasNoTrans : CblasTrans, rows, layer.out,
+              layer.in, 1.0f, x, layer.in, layer.weight.data(), layer.in_major ? layer.out : layer.in, 1.0f,
+              y, layer.out);
+}
+
+void layernorm(const float* x, int rows, int dim, const float* gamma, const float* beta, float eps,
+               float* y) {
+  for (size_t r = 0; r < size_t(rows); ++r) {
+    const float* xr = x + r * dim;
+    float* yr = y + r * dim;
+    double sum = 0.0;
+    for (int i = 0; i < dim; ++i) sum += xr[i];
+    const float mean = float(sum / dim);
+    double squares = 0.0;
+    for (int i = 0; i < dim; ++i) squares += double(xr[i] - mean) * double(xr[i] - mean);
+    const float inv = float(1.0 / std::sqrt(squares / dim + double(eps)));
+    for (int i = 0; i < dim; ++i) yr[i] = (xr[i] - mean) * inv * gamma[i] + beta[i];
+  }
+}
+
+void rmsnorm(const float* x, int rows, int dim, const float* gamma, float eps, float* y) {
+  for (size_t r = 0; r < size_t(rows); ++r) {
+    const float* xr = x + r * dim;
+    float* yr = y + r * dim;
+    double squares = 0.0;
+    for (int i = 0; i < dim; ++i) squares += double(xr[i]) * double(xr[i]);
+    const float inv = float(1.0 / std::sqrt(squares / dim + double(eps)));
+    for (int i = 0; i < dim; ++i) yr[i] = gamma[i] * (xr[i] * inv);
+  }
+}
+
+Activation parse_activation(const std::string& name) {
+  if (name == "gelu") return Activation::Gelu;
+  if (name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu_fast") return Activation::GeluTanh;
+  if (name == "silu" || name == "swish") return Activation::Silu;
+  if (name == "relu") return Activation::Relu;
+  throw Error("unsupported activation function '" + name + "' (supported: gelu, gelu_new, silu, relu)");
+}
+
+void activate(Activation activation, float* x, size_t n) {
+  switch (activation) {
+    case Activation::Gelu:
+      return gelu(x, n);
+    case Activation::GeluTanh:
+      return gelu_tanh(x, n);
+    case Activation::Silu:
+      return silu(x, n);
+    case Activation::Relu:
+      for (size_t i = 0; i < n; ++i) x[i] = std::max(x[i], 0.0f);
+      return;
+  }
+}
+
+void gelu(float* x, size_t n) {
+  for (size_t i = 0; i < n; ++i) x[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] * 0.70710678118654752f));
+}
+
+void gelu_tanh(float* x, size_t n) {
+  // 0.5·x·(1 + tanh(z)) = x·σ(2z), z = √(2/π)·(x + 0.044715·x³)
+  for (size_t i = 0; i < n; ++i) {
+    const float v = x[i];
+    const float z2 = 2.0f * 0.79788456080286536f * (v + 0.044715f * v * v * v);
+    x[i] = v / (1.0f + fast_exp(-z2));
+  }
+}
+
+void silu(float* x, size_t n) {
+  for (size_t i = 0; i < n; ++i) x[i] = x[i] / (1.0f + fast_exp(-x[i]));
+}
+
+void multiply(float* x, const float* y, size_t n) {
+  for (size_t i = 0; i < n; ++i) x[i] *= y[i];
+}
+
+void add(float* x, const float* y, size_t n) {
+  for (size_t i = 0; i < n; ++i) x[i] += y[i];
+}
+
+void softmax(float* row, int n, int row_size) {
+  float max = row[0];
+  for (int i = 1; i < n; ++i) max = std::max(max, row[i]);
+  float sum = 0.0f;
+  for (int i = 0; i < n; ++i) {
+    row[i] = fast_exp(row[i] - max);
+    sum += row[i];
+  }
+  const float inv = 1.0f / sum;
+  for (int i = 0; i < n; ++i) row[i] *= inv;
+  std::fill(row + n, row + row_size, 0.0f);
+}
+
+RopeTable rope_table(int positions, int head_dim, float theta) {
+  // Same float32 arithmetic as transformers' default rotary embedding: inv_freq = 1 / θ^(2i/d), angle =
+  // p·inv_freq.
+  const int half = head_dim / 2;
+  RopeTable t;
+  t.head_dim = head_dim;
+  t.cos.resize(size_t(positions) * half);
+  t.sin.resize(size_t(positions) * half);
+  std::vector<float> inv_freq(half);
+  for (int i = 0; i < half; ++i) inv_freq[i] = 1.0f / std::pow(theta, float(2 * i) / float(head_dim));
+  for (int p = 0; p < positions; ++p) {
+    for (int i = 0; i < half; ++i) {
+      const float angle = float(p) * inv_freq[i];
+      t.cos[size_t(p) * half + i] = std::cos(angle);
+      t.sin[size_t(p) * half + i] = std::sin(angle);
+    }
+  }
+  return t;
+}
+
+void apply_rope(const RopeTable& table, float* x, int tokens, int stride, int heads, int first_position) {
+  const int half = table.head_dim / 2;
+  for (int t = 0; t < tokens; ++t) {
+    const float* c = table.cos.data() + size_t(first_position + t) * half;
+    const float* s = table.sin.data() + size_t(first_position + t) * half;
+    for (int h = 0; h < heads; ++h) {
+      float* v = x + size_t(t) * stride + size_t(h) * table.head_dim;
+      for (int i = 0; i < half; ++i) {
+        const float re = v[i], im = v[i + half];
+        v[i] = re * c[i] - im * s[i];
+        v[i + half] = im * c[i] + re * s[i];
+      }
+    }
+  }
+}
+
+}  // namespace attnviz::ops

@@ -1,0 +1,54 @@
+#pragma once
+// The arithmetic of a transformer over flat row-major float buffers: dense layers (OpenBLAS sgemm), norms,
+// activations, softmax and rotary embeddings. Rows are tokens.
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace attnviz::ops {
+
+// y = x·Wᵀ + b. W is stored [out, in] (torch.nn.Linear) or, with in_major, [in, out] (GPT-2's Conv1D).
+struct Linear {
+  int in = 0, out = 0;
+  bool in_major = false;
+  std::vector<float> weight;
+  std::vector<float> bias;  // empty: no bias
+};
+
+// y[rows, out] = x[rows, in]·W + b; with accumulate, y += x·W + b (a residual connection).
+void linear(const Linear& layer, const float* x, int rows, float* y, bool accumulate = false);
+
+// y = (x − mean) / sqrt(var + eps) · gamma + beta, per row of dim values (y may equal x).
+void layernorm(const float* x, int rows, int dim, const float* gamma, const float* beta, float eps, float* y);
+// y = x / sqrt(mean(x²) + eps) · gamma, per row (LLaMA's RMSNorm; y may equal x).
+void rmsnorm(const float* x, int rows, int dim, const float* gamma, float eps, float* y);
+
+enum class Activation { Gelu, GeluTanh, Silu, Relu };
+// Hugging Face's hidden_act / activation_function names: gelu, gelu_new (and its aliases), silu, relu.
+Activation parse_activation(const std::string& name);
+void activate(Activation activation, float* x, size_t n);
+void gelu(float* x, size_t n);       // x·Φ(x), with erf
+void gelu_tanh(float* x, size_t n);  // the tanh approximation ("gelu_new")
+void silu(float* x, size_t n);       // x·σ(x)
+
+// x[i] *= y[i]
+void multiply(float* x, const float* y, size_t n);
+// x[i] += y[i]
+void add(float* x, const float* y, size_t n);
+
+// In place over the first n values; values from n to row_size−1 (masked keys) are set to 0.
+void softmax(float* row, int n, int row_size);
+
+// Rotary position embeddings with Hugging Face's rotate_half convention: the head vector's first half holds
+// the real parts, its second half the imaginary parts. The table holds cos and sin per position and
+// frequency.
+struct RopeTable {
+  int head_dim = 0;
+  std::vector<float> cos, sin;  // [positions, head_dim / 2]
+};
+RopeTable rope_table(int positions, int head_dim, float theta);
+// x: `tokens` rows of `heads` head vectors each (row stride `stride`), the first at position
+// `first_position`.
+void apply_rope(const RopeTable& table, float* x, int tokens, int stride, int heads, int first_position);
+
+}  // namespace attnviz::ops

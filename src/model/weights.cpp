@@ -1,0 +1,70 @@
+#include "model/weights.hpp"
+
+#include "core/error.hpp"
+
+namespace attnviz {
+
+std::string shape_string(const std::vector<int64_t>& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+Weights::Weights(const std::filesystem::path& model_dir, const std::vector<std::string>& prefixes,
+                 const std::string& probe)
+    : checkpoint_(Checkpoint::open(model_dir)), model_dir_(model_dir) {
+  if (checkpoint_.find(probe)) return;
+  for (const std::string& prefix : prefixes) {
+    if (checkpoint_.find(prefix + probe)) {
+      prefix_ = prefix;
+      return;
+    }
+  }
+  throw Error("checkpoint in " + model_dir.string() + " has no tensor '" + probe + "' (nor with a prefix " +
+              (prefixes.empty() ? std::string("-") : prefixes.front()) +
+              "...): not a checkpoint of this model type");
+}
+
+bool Weights::has(const std::string& name) const { return checkpoint_.find(prefix_ + name) != nullptr; }
+
+const TensorView& Weights::find(const std::string& name) const {
+  const TensorView* t = checkpoint_.find(prefix_ + name);
+  if (!t) throw Error("checkpoint in " + model_dir_.string() + " is missing tensor '" + prefix_ + name + "'");
+  return *t;
+}
+
+std::vector<float> Weights::load(const std::string& name, const std::vector<int64_t>& shape) {
+  const TensorView& t = find(name);
+  if (t.shape != shape)
+    throw Error("tensor '" + t.name + "' in " + t.file.string() + " has shape " + shape_string(t.shape) +
+                ", but config.json implies " + shape_string(shape));
+  if (t.dtype != DType::F32 && t.dtype != DType::F16 && t.dtype != DType::BF16 && t.dtype != DType::F64)
+    throw Error("tensor '" + t.name + "' in " + t.file.string() + " has dtype " + dtype_name(t.dtype) +
+                ", expected a floating-point dtype");
+  parameters_loaded_ += size_t(t.numel());
+  dtypes_.insert(dtype_name(t.dtype));
+  return t.to_f32();
+}
+
+ops::Linear Weights::linear(const std::string& name, int in, int out, bool bias) {
+  ops::Linear layer{
+      .in = in, .out = out, .in_major = false, .weight = load(name + ".weight", {out, in}), .bias = {}};
+  if (bias) layer.bias = load(name + ".bias", {out});
+  return layer;
+}
+
+Norm Weights::norm(const std::string& name, int dim, bool bias) {
+  Norm n{load(name + ".weight", {dim}), {}};
+  if (bias) n.beta = load(name + ".bias", {dim});
+  return n;
+}
+
+ops::Linear Weights::conv1d(const std::string& name, int in, int out) {
+  return {.in = in,
+          .out = out,
+          .in_major = true,
+          .weight = load(name + ".weight", {in, out}),
+          .bias = load(name + ".bias", {out})};
+}
+
+}  // namespace attnviz
