@@ -1,0 +1,39 @@
+#pragma once
+// The subword models (BPE, WordPiece): each turns one pre-tokenized word into vocabulary tokens.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace attnviz {
+
+// A token of one word: its id and the [begin, end) characters of the word it covers.
+struct ModelToken {
+  int32_t id;
+  uint32_t begin, end;
+};
+
+struct Vocab {
+  std::unordered_map<std::string, int32_t> ids;
+  std::vector<std::optional<std::string>> tokens;  // by id
+
+  void add(const std::string& token, int32_t id);
+  std::optional<int32_t> find(std::string_view token) const;
+  const std::string* token(int32_t id) const;
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+  virtual std::vector<ModelToken> tokenize(std::u32string_view word) const = 0;
+  virtual std::string kind() const = 0;  // "bpe" or "wordpiece"
+  const Vocab& vocab() const { return vocab_; }
+
+ protected:
+  explicit Model(Vocab vocab) : vocab_(std::move(vocab)) {}
+  Vocab vocab_;
+};
+
+}  // namespace attnviz
