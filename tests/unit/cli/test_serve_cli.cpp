@@ -126,7 +126,10 @@ TEST_F(ServeCli, ServesTheRunAndStopsOnSigint) {
   for (int attempt = 0; attempt < 200 && (done = ::waitpid(pid, &status, WNOHANG)) == 0; ++attempt) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  if (done == 0) ::kill(pid, SIGKILL), ::waitpid(pid, &status, 0);
+  if (done == 0) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+  }
   ASSERT_EQ(done, pid) << "attnviz serve did not stop on SIGINT";
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   std::ifstream printed(log);
