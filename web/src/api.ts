@@ -1,0 +1,98 @@
+// Client of the attnviz HTTP API (docs/api.md). Metadata is JSON; coordinates, norms and attention arrive as
+// float32 ArrayBuffers that go straight into typed arrays.
+import { float32WithShape, parseShape } from './data/binary';
+import type { SequenceInfo, TokensJson } from './data/tokens';
+
+export type Method = 'tsne' | 'umap' | 'pca';
+export type Dim = 2 | 3;
+
+export interface ModelInfo {
+  model_type: string;
+  num_layers: number;
+  num_heads: number;
+  num_kv_heads: number;
+  head_dim: number;
+  causal: boolean;
+  modality: 'text' | 'image';
+}
+
+export interface Manifest {
+  model: ModelInfo;
+  dataset: Record<string, unknown>;
+  sequences: SequenceInfo[];
+}
+
+export interface LayoutAvailability {
+  method: Method;
+  dim: Dim;
+  heads_ready: number;
+  heads_total: number;
+}
+
+export interface RunInfo {
+  manifest: Manifest;
+  layouts: LayoutAvailability[];
+  metrics: unknown;
+  progress: unknown;
+}
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function get(url: string): Promise<Response> {
+  const response = await fetch(url);
+  if (!response.ok) {
+    let message = `${response.status} ${response.statusText}`;
+    try {
+      message = (await response.json()).error ?? message;
+    } catch {
+      // Not a JSON error body: keep the status line.
+    }
+    throw new HttpError(response.status, `${url}: ${message}`);
+  }
+  return response;
+}
+
+async function json<T>(url: string): Promise<T> {
+  return (await get(url)).json() as Promise<T>;
+}
+
+async function float32(url: string, expected?: number[]): Promise<{ data: Float32Array; shape: number[] }> {
+  const response = await get(url);
+  const shape = parseShape(response.headers.get('X-Attnviz-Shape'));
+  if (expected && (shape.length !== expected.length || shape.some((d, i) => d !== expected[i]))) {
+    throw new Error(`${url}: shape [${shape.join(', ')}], expected [${expected.join(', ')}]`);
+  }
+  return { data: float32WithShape(await response.arrayBuffer(), shape), shape };
+}
+
+export const api = {
+  run: () => json<RunInfo>('api/run'),
+  tokens: () => json<TokensJson>('api/tokens'),
+  // [2N x dim] for one head.
+  layout: async (method: Method, dim: Dim, layer: number, head: number, points: number) =>
+    (await float32(`api/layout/${method}/${dim}/${layer}/${head}`, [points, dim])).data,
+  // [L*H x 2N x dim] for every head, or null while the method's layouts are not all on disk.
+  layouts: async (method: Method, dim: Dim, heads: number, points: number) => {
+    try {
+      return (await float32(`api/layouts/${method}/${dim}`, [heads, points, dim])).data;
+    } catch (e) {
+      if (e instanceof HttpError && e.status === 404) return null;
+      throw e;
+    }
+  },
+  norms: async (layer: number, head: number, points: number) => (await float32(`api/norms/${layer}/${head}`, [points])).data,
+  attention: async (layer: number, head: number, sequence: number) => {
+    const { data, shape } = await float32(`api/attention/${layer}/${head}/${sequence}`);
+    return { att: data, T: shape[0] };
+  },
+  search: (token: string) => json<{ token: string; indices: number[]; count: number }>(`api/search?token=${encodeURIComponent(token)}`),
+  aggregate: (layer: number, head: number) => json<{ offsets: number[]; mean: number[] }>(`api/aggregate/${layer}/${head}`),
+  imageUrl: (sequence: number) => `api/image/${sequence}`,
+};

@@ -1,0 +1,96 @@
+// What the page knows about the run: manifest, token table, metrics, and caches of layouts and norms.
+import { api, type Dim, type LayoutAvailability, type Method, type RunInfo } from './api';
+import { parseMetrics, type HeadMetrics } from './data/metrics';
+import { makeTokens, type Tokens } from './data/tokens';
+
+export class RunData {
+  readonly layers: number;
+  readonly heads: number;
+  readonly n: number; // tokens; every head has 2n points
+  metrics: HeadMetrics;
+  private layoutCache = new Map<string, Float32Array>();
+  private normCache = new Map<string, Promise<Float32Array>>();
+
+  constructor(
+    public info: RunInfo,
+    readonly tokens: Tokens,
+  ) {
+    this.layers = info.manifest.model.num_layers;
+    this.heads = info.manifest.model.num_heads;
+    this.n = tokens.n;
+    this.metrics = parseMetrics(info.metrics, this.layers, this.heads);
+  }
+
+  static async load(): Promise<RunData> {
+    const [info, tokens] = await Promise.all([api.run(), api.tokens()]);
+    return new RunData(info, makeTokens(tokens, info.manifest.sequences));
+  }
+
+  async refresh(): Promise<void> {
+    this.info = await api.run();
+    this.metrics = parseMetrics(this.info.metrics, this.layers, this.heads);
+  }
+
+  get modality(): 'text' | 'image' {
+    return this.info.manifest.model.modality;
+  }
+
+  availability(method: Method, dim: Dim): LayoutAvailability {
+    return this.info.layouts.find((l) => l.method === method && l.dim === dim) ?? { method, dim, heads_ready: 0, heads_total: this.layers * this.heads };
+  }
+
+  complete(method: Method, dim: Dim): boolean {
+    const a = this.availability(method, dim);
+    return a.heads_total > 0 && a.heads_ready >= a.heads_total;
+  }
+
+  // Every head's layout: the bulk route when all heads are on disk, else head by head (computed on demand by
+  // the server). `onHead` sees each head as it arrives.
+  async loadAll(method: Method, dim: Dim, onHead: (head: number, coords: Float32Array) => void): Promise<void> {
+    const points = 2 * this.n;
+    const count = this.layers * this.heads;
+    const bulk = this.complete(method, dim) ? await api.layouts(method, dim, count, points) : null;
+    if (bulk) {
+      for (let k = 0; k < count; k++) {
+        const coords = bulk.subarray(k * points * dim, (k + 1) * points * dim);
+        this.layoutCache.set(`${method}/${dim}/${k}`, coords);
+        onHead(k, coords);
+      }
+      return;
+    }
+    let next = 0;
+    const worker = async () => {
+      while (next < count) {
+        const k = next++;
+        onHead(k, await this.layout(method, dim, Math.floor(k / this.heads), k % this.heads));
+      }
+    };
+    await Promise.all(Array.from({ length: 4 }, worker));
+  }
+
+  async layout(method: Method, dim: Dim, layer: number, head: number): Promise<Float32Array> {
+    const key = `${method}/${dim}/${layer * this.heads + head}`;
+    let coords = this.layoutCache.get(key);
+    if (!coords) {
+      coords = await api.layout(method, dim, layer, head, 2 * this.n);
+      this.layoutCache.set(key, coords);
+    }
+    return coords;
+  }
+
+  norms(layer: number, head: number): Promise<Float32Array> {
+    const key = `${layer}/${head}`;
+    let norms = this.normCache.get(key);
+    if (!norms) {
+      norms = api.norms(layer, head, 2 * this.n);
+      norms.catch(() => this.normCache.delete(key));
+      this.normCache.set(key, norms);
+    }
+    return norms;
+  }
+
+  sequenceTokens(sequence: number): { first: number; count: number; texts: string[] } {
+    const s = this.info.manifest.sequences[sequence];
+    return { first: s.first_token, count: s.token_count, texts: this.tokens.text.slice(s.first_token, s.first_token + s.token_count) };
+  }
+}

@@ -1,0 +1,46 @@
+// The page's one state object. Views read it; controls and interactions change it through the store.
+import type { Dim, Method } from './api';
+import type { ColorMode } from './data/colors';
+import { Store } from './store';
+
+export interface AppState {
+  view: 'matrix' | 'single';
+  method: Method; // the layout method asked for
+  shown: Method | null; // the method drawn now (PCA stands in while t-SNE / UMAP are computed)
+  dim: Dim;
+  layer: number;
+  head: number;
+  colorMode: ColorMode;
+  theme: 'light' | 'dark';
+  sizeByNorm: boolean;
+  searchQuery: string;
+  searchIndices: Int32Array | null;
+  selected: number | null; // point (0..2N-1) clicked in the single view
+  hideSpecial: boolean;
+  sideTab: 'input' | 'aggregate';
+  cellMetric: string; // '' for none
+  sortCells: boolean;
+  arrows: boolean;
+  thumbnails: boolean;
+}
+
+export const store = new Store<AppState>({
+  view: 'matrix',
+  method: 'tsne',
+  shown: null,
+  dim: 2,
+  layer: 0,
+  head: 0,
+  colorMode: 'qk',
+  theme: 'light',
+  sizeByNorm: false,
+  searchQuery: '',
+  searchIndices: null,
+  selected: null,
+  hideSpecial: false,
+  sideTab: 'input',
+  cellMetric: '',
+  sortCells: false,
+  arrows: false,
+  thumbnails: false,
+});

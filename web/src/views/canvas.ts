@@ -1,0 +1,296 @@
+// The one WebGL canvas (deck.gl) that draws the matrix view (every head in its grid cell) and the single view
+// (one head, 2D orthographic or 3D orbit). Points come in as binary attributes; no per-point objects.
+import { Deck, OrbitView, OrthographicView, type PickingInfo } from '@deck.gl/core';
+import { LineLayer, ScatterplotLayer, SolidPolygonLayer, TextLayer } from '@deck.gl/layers';
+
+type Rgba = [number, number, number, number];
+
+export interface MatrixScene {
+  kind: 'matrix';
+  rows: number;
+  cols: number;
+  totalPoints: number;
+  positions: Float32Array; // x,y a point, already placed in grid cells of size 1
+  colors: Uint8Array;
+  radii: Float32Array | null; // null: all points the same size
+  cells: { x: number; y: number; label: string; color: Rgba | null }[];
+  textColor: Rgba;
+  version: number; // bumped whenever a buffer's contents change
+}
+
+export interface SingleScene {
+  kind: 'single';
+  dim: 2 | 3;
+  points: number;
+  positions: Float32Array; // x,y,z a point in [-1, 1]
+  colors: Uint8Array;
+  radii: Float32Array | null;
+  lines: { source: Float32Array; target: Float32Array; colors: Uint8Array; count: number } | null;
+  labels: { position: [number, number, number]; text: string }[];
+  selected: number | null;
+  textColor: Rgba;
+  version: number;
+}
+
+export interface CanvasCallbacks {
+  onCellHover(cell: [number, number] | null, x: number, y: number): void;
+  onCellClick(cell: [number, number]): void;
+  onMatrixZoomedIn(cell: [number, number]): void;
+  onPointHover(point: number | null, x: number, y: number): void;
+  onPointClick(point: number | null): void;
+  onViewChange(): void;
+  onAfterRender(): void;
+}
+
+type ViewState = Record<string, unknown> & { zoom: number; target: [number, number, number] };
+
+export class CanvasView {
+  private deck: Deck<any>;
+  private scene: MatrixScene | SingleScene | null = null;
+  private viewState: ViewState = { target: [0, 0, 0], zoom: 0 };
+  private fitZoom = 0;
+
+  constructor(
+    private container: HTMLElement,
+    private callbacks: CanvasCallbacks,
+  ) {
+    this.deck = new Deck<any>({
+      parent: container as HTMLDivElement,
+      width: '100%',
+      height: '100%',
+      views: new OrthographicView({ id: 'ortho', controller: true }),
+      viewState: this.viewState as any,
+      pickingRadius: 4,
+      useDevicePixels: 1,
+      onViewStateChange: ({ viewState }) => this.setViewState(viewState as ViewState, true),
+      onHover: (info) => this.hover(info),
+      onClick: (info) => this.click(info),
+      onAfterRender: () => this.callbacks.onAfterRender(),
+      getCursor: ({ isDragging, isHovering }) => (isDragging ? 'grabbing' : isHovering || this.scene?.kind === 'matrix' ? 'pointer' : 'grab'),
+    });
+  }
+
+  size(): [number, number] {
+    return [this.container.clientWidth || 800, this.container.clientHeight || 600];
+  }
+
+  private fit(extentW: number, extentH: number): number {
+    const [w, h] = this.size();
+    return Math.log2(Math.min(w / extentW, h / extentH));
+  }
+
+  showMatrix(scene: MatrixScene, resetView: boolean): void {
+    const wasMatrix = this.scene?.kind === 'matrix';
+    this.scene = scene;
+    if (resetView || !wasMatrix) {
+      this.fitZoom = this.fit(scene.cols + 0.4, scene.rows + 0.4);
+      this.deck.setProps({ views: new OrthographicView({ id: 'ortho', controller: true }) });
+      this.setViewState({ target: [scene.cols / 2, scene.rows / 2, 0], zoom: this.fitZoom, minZoom: this.fitZoom - 1, maxZoom: this.fitZoom + 6 }, false);
+    }
+    this.render();
+  }
+
+  showSingle(scene: SingleScene, resetView: boolean): void {
+    const previous = this.scene;
+    this.scene = scene;
+    if (resetView || previous?.kind !== 'single' || previous.dim !== scene.dim) {
+      this.fitZoom = this.fit(2.4, 2.4);
+      if (scene.dim === 2) {
+        this.deck.setProps({ views: new OrthographicView({ id: 'ortho', controller: true }) });
+        this.setViewState({ target: [0, 0, 0], zoom: this.fitZoom, minZoom: this.fitZoom - 2, maxZoom: this.fitZoom + 8 }, false);
+      } else {
+        this.deck.setProps({ views: new OrbitView({ id: 'orbit', controller: true, orbitAxis: 'Y' }) });
+        this.setViewState({ target: [0, 0, 0], zoom: this.fitZoom - 0.3, rotationX: 20, rotationOrbit: 30, minZoom: this.fitZoom - 3, maxZoom: this.fitZoom + 8 }, false);
+      }
+    }
+    this.render();
+  }
+
+  // Rotation of the 3D view (for the animated 2D -> 3D transition).
+  setRotation(rotationX: number, rotationOrbit: number): void {
+    this.setViewState({ ...this.viewState, rotationX, rotationOrbit }, false);
+  }
+
+  zoomAboveFit(): number {
+    return this.viewState.zoom - this.fitZoom;
+  }
+
+  // Screen position (CSS pixels relative to the canvas) of a world position.
+  project(position: number[]): [number, number] | null {
+    const viewport = this.deck.getViewports()[0];
+    if (!viewport) return null;
+    const [x, y] = viewport.project(position);
+    return [x, y];
+  }
+
+  canvasRect(): DOMRect {
+    return this.container.getBoundingClientRect();
+  }
+
+  private setViewState(viewState: ViewState, fromUser: boolean): void {
+    this.viewState = viewState;
+    this.deck.setProps({ viewState: viewState as any });
+    if (!fromUser) return;
+    this.callbacks.onViewChange();
+    const scene = this.scene;
+    if (scene?.kind === 'matrix') {
+      const cellPixels = 2 ** viewState.zoom;
+      const [w, h] = this.size();
+      if (cellPixels > 0.85 * Math.min(w, h)) {
+        const cell: [number, number] = [Math.floor(viewState.target[0]), Math.floor(viewState.target[1])];
+        if (cell[0] >= 0 && cell[0] < scene.cols && cell[1] >= 0 && cell[1] < scene.rows) this.callbacks.onMatrixZoomedIn(cell);
+      }
+    }
+  }
+
+  private cellAt(info: PickingInfo): [number, number] | null {
+    const scene = this.scene;
+    if (scene?.kind !== 'matrix' || !info.coordinate) return null;
+    const cell: [number, number] = [Math.floor(info.coordinate[0]), Math.floor(info.coordinate[1])];
+    return cell[0] >= 0 && cell[0] < scene.cols && cell[1] >= 0 && cell[1] < scene.rows ? cell : null;
+  }
+
+  private hover(info: PickingInfo): void {
+    if (this.scene?.kind === 'matrix') this.callbacks.onCellHover(this.cellAt(info), info.x, info.y);
+    else this.callbacks.onPointHover(info.layer?.id === 'points' && info.index >= 0 ? info.index : null, info.x, info.y);
+  }
+
+  private click(info: PickingInfo): void {
+    if (this.scene?.kind === 'matrix') {
+      const cell = this.cellAt(info);
+      if (cell) this.callbacks.onCellClick(cell);
+    } else this.callbacks.onPointClick(info.layer?.id === 'points' && info.index >= 0 ? info.index : null);
+  }
+
+  render(): void {
+    const scene = this.scene;
+    if (!scene) return;
+    this.deck.setProps({ layers: scene.kind === 'matrix' ? matrixLayers(scene) : singleLayers(scene) });
+  }
+
+  finalize(): void {
+    this.deck.finalize();
+  }
+}
+
+function matrixLayers(s: MatrixScene) {
+  // Cell backgrounds only when a metric colours them: every extra layer type costs a shader compile, which
+  // takes a noticeable time on software WebGL.
+  const coloured = s.cells.some((c) => c.color);
+  return [
+    coloured && new SolidPolygonLayer({
+      id: 'cells',
+      data: s.cells,
+      getPolygon: (c: MatrixScene['cells'][number]) => [[c.x + 0.02, c.y + 0.02], [c.x + 0.98, c.y + 0.02], [c.x + 0.98, c.y + 0.98], [c.x + 0.02, c.y + 0.98]],
+      getFillColor: (c: MatrixScene['cells'][number]) => c.color ?? [0, 0, 0, 0],
+      updateTriggers: { getFillColor: s.version },
+    }),
+    new ScatterplotLayer({
+      id: 'matrix-points',
+      data: {
+        length: s.totalPoints,
+        attributes: {
+          getPosition: { value: s.positions, size: 2 },
+          getFillColor: { value: s.colors, size: 4, normalized: true },
+          ...(s.radii ? { getRadius: { value: s.radii, size: 1 } } : {}),
+        },
+      },
+      getRadius: 1,
+      radiusUnits: 'pixels',
+      radiusMinPixels: 0.8,
+      antialiasing: false,
+      updateTriggers: { getPosition: s.version, getFillColor: s.version, getRadius: s.version },
+    }),
+    new TextLayer({
+      id: 'cell-labels',
+      data: s.cells,
+      getPosition: (c: MatrixScene['cells'][number]) => [c.x + 0.04, c.y + 0.04],
+      getText: (c: MatrixScene['cells'][number]) => c.label,
+      getSize: 11,
+      getColor: s.textColor,
+      getTextAnchor: 'start',
+      getAlignmentBaseline: 'top',
+      fontFamily: 'monospace',
+      updateTriggers: { getColor: s.version },
+    }),
+  ];
+}
+
+function singleLayers(s: SingleScene) {
+  const layers: unknown[] = [
+    new ScatterplotLayer({
+      id: 'points',
+      data: {
+        length: s.points,
+        attributes: {
+          getPosition: { value: s.positions, size: 3 },
+          getFillColor: { value: s.colors, size: 4, normalized: true },
+          ...(s.radii ? { getRadius: { value: s.radii, size: 1 } } : {}),
+        },
+      },
+      getRadius: 3,
+      radiusUnits: 'pixels',
+      billboard: true,
+      pickable: true,
+      autoHighlight: true,
+      highlightColor: [255, 200, 0, 255],
+      updateTriggers: { getPosition: s.version, getFillColor: s.version, getRadius: s.version },
+    }),
+  ];
+  if (s.lines && s.lines.count > 0) {
+    layers.push(
+      new LineLayer({
+        id: 'attention-lines',
+        data: {
+          length: s.lines.count,
+          attributes: {
+            getSourcePosition: { value: s.lines.source, size: 3 },
+            getTargetPosition: { value: s.lines.target, size: 3 },
+            getColor: { value: s.lines.colors, size: 4, normalized: true },
+          },
+        },
+        getWidth: 1.5,
+        updateTriggers: { getSourcePosition: s.version, getColor: s.version },
+      }),
+    );
+  }
+  if (s.selected !== null) {
+    const i = s.selected;
+    layers.push(
+      new ScatterplotLayer({
+        id: 'selected',
+        data: [{ position: [s.positions[i * 3], s.positions[i * 3 + 1], s.positions[i * 3 + 2]] }],
+        getPosition: (d: { position: [number, number, number] }) => d.position,
+        getRadius: 7,
+        radiusUnits: 'pixels',
+        billboard: true,
+        stroked: true,
+        filled: false,
+        getLineColor: s.textColor,
+        lineWidthUnits: 'pixels',
+        getLineWidth: 2,
+        updateTriggers: { getPosition: s.version },
+      }),
+    );
+  }
+  if (s.labels.length > 0) {
+    layers.push(
+      new TextLayer({
+        id: 'token-labels',
+        data: s.labels,
+        getPosition: (d: SingleScene['labels'][number]) => d.position,
+        getText: (d: SingleScene['labels'][number]) => d.text,
+        getSize: 12,
+        getColor: s.textColor,
+        getTextAnchor: 'start',
+        getAlignmentBaseline: 'center',
+        getPixelOffset: [5, 0],
+        characterSet: 'auto',
+        fontFamily: 'monospace',
+        billboard: true,
+        updateTriggers: { getColor: s.version },
+      }),
+    );
+  }
+  return layers as any[];
+}
