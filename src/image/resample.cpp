@@ -1,11 +1,10 @@
 #include "image/resample.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace attnviz {
 namespace {
-
-constexpr int kPrecisionBits = 32 - 8 - 2;  // Pillow's PRECISION_BITS for 8-bit images
 
 double bilinear(double x) {
   x = std::abs(x);
@@ -21,11 +20,12 @@ double bicubic(double x) {
 }
 
 // For each output pixel along one axis: the first input pixel it reads, how many, and their fixed-point
-// weights (Pillow's precompute_coeffs followed by normalize_coeffs_8bpc).
+// weights (Pillow's precompute_coeffs; the conversion to fixed point is PyTorch's).
 struct Coefficients {
   int ksize = 0;
   std::vector<int> first, count;
-  std::vector<int32_t> weights;  // [out_size, ksize]
+  std::vector<int32_t> weights;  // [out_size, ksize], in units of 2^-precision
+  int precision = 0;
 };
 
 Coefficients precompute(int in_size, int out_size, ResampleFilter filter) {
@@ -38,7 +38,8 @@ Coefficients precompute(int in_size, int out_size, ResampleFilter filter) {
   c.first.resize(out_size);
   c.count.resize(out_size);
   c.weights.assign(size_t(out_size) * c.ksize, 0);
-  std::vector<double> k(c.ksize);
+  std::vector<double> weights(c.weights.size(), 0.0);  // normalised, before fixed point
+  double max_weight = 0.0;
   for (int xx = 0; xx < out_size; ++xx) {
     const double center = (xx + 0.5) * scale;
     int xmin = int(center - support + 0.5);  // truncation toward zero, as Pillow's (int) cast
@@ -46,6 +47,7 @@ Coefficients precompute(int in_size, int out_size, ResampleFilter filter) {
     int xmax = int(center + support + 0.5);
     if (xmax > in_size) xmax = in_size;
     xmax -= xmin;
+    double* k = weights.data() + size_t(xx) * c.ksize;
     double total = 0.0;
     for (int x = 0; x < xmax; ++x) {
       const double arg = (x + xmin - center + 0.5) / filterscale;
@@ -53,20 +55,27 @@ Coefficients precompute(int in_size, int out_size, ResampleFilter filter) {
       total += k[x];
     }
     for (int x = 0; x < xmax; ++x) {
-      const double w = total != 0.0 ? k[x] / total : k[x];
-      c.weights[size_t(xx) * c.ksize + x] =
-          int32_t(w < 0 ? -0.5 + w * (1 << kPrecisionBits) : 0.5 + w * (1 << kPrecisionBits));
+      if (total != 0.0) k[x] /= total;
+      max_weight = std::max(max_weight, k[x]);
     }
     c.first[xx] = xmin;
     c.count[xx] = xmax;
   }
+  // The largest precision at which every weight still fits in an int16 (PyTorch's rule).
+  for (c.precision = 0; c.precision < 22; ++c.precision)
+    if (int(0.5 + max_weight * (1 << (c.precision + 1))) >= (1 << 15)) break;
+  for (size_t i = 0; i < c.weights.size(); ++i) {
+    const double v = weights[i] * (1 << c.precision);
+    c.weights[i] = int32_t(v < 0 ? -0.5 + v : 0.5 + v);
+  }
   return c;
 }
 
-uint8_t clip8(int32_t v) {
-  if (v >= (1 << kPrecisionBits << 8)) return 255;
+// A fixed-point sum back to 8 bits, saturating.
+uint8_t clip8(int32_t v, int precision) {
+  if (v >= (1 << precision << 8)) return 255;
   if (v <= 0) return 0;
-  return uint8_t(v >> kPrecisionBits);
+  return uint8_t(v >> precision);
 }
 
 // Resamples along x: in [rows, in_width, channels] → [rows, out_width, channels].
@@ -77,10 +86,10 @@ std::vector<uint8_t> horizontal(const std::vector<uint8_t>& in, int in_width, in
     for (int xx = 0; xx < out_width; ++xx) {
       const int32_t* k = c.weights.data() + size_t(xx) * c.ksize;
       for (int ch = 0; ch < channels; ++ch) {
-        int32_t sum = 1 << (kPrecisionBits - 1);
+        int32_t sum = 1 << (c.precision - 1);
         for (int x = 0; x < c.count[xx]; ++x)
           sum += in[(size_t(y) * in_width + c.first[xx] + x) * channels + ch] * k[x];
-        out[(size_t(y) * out_width + xx) * channels + ch] = clip8(sum);
+        out[(size_t(y) * out_width + xx) * channels + ch] = clip8(sum, c.precision);
       }
     }
   return out;
@@ -96,9 +105,9 @@ std::vector<uint8_t> vertical(const std::vector<uint8_t>& in, int width, int cha
     const int32_t* k = c.weights.data() + size_t(yy) * c.ksize;
     const size_t first = size_t(c.first[yy] - row_offset);
     for (size_t i = 0; i < row; ++i) {
-      int32_t sum = 1 << (kPrecisionBits - 1);
+      int32_t sum = 1 << (c.precision - 1);
       for (int y = 0; y < c.count[yy]; ++y) sum += in[(first + y) * row + i] * k[y];
-      out[size_t(yy) * row + i] = clip8(sum);
+      out[size_t(yy) * row + i] = clip8(sum, c.precision);
     }
   }
   return out;

@@ -1,8 +1,11 @@
 #pragma once
-// Image resizing exactly as Pillow's Image.resize does it for 8-bit images (libImaging/Resample.c), because
-// Hugging Face image processors resize through Pillow: a separable convolution, horizontal pass first, whose
-// filter support widens with the downscaling factor (antialiasing), with coefficients in fixed point and each
-// pass rounded back to 8 bits.
+// Image resizing as Hugging Face image processors do it on 8-bit images. transformers 5 resizes through
+// torchvision (uint8 tensors, antialias=True), whose kernel is Pillow's Image.resize algorithm
+// (libImaging/Resample.c): a separable convolution, horizontal pass first, whose filter support widens with
+// the downscaling factor (antialiasing), each pass rounded back to 8 bits. The two differ only in the fixed
+// point of the weights: Pillow uses 22 fractional bits, PyTorch int16 weights with as many fractional bits as
+// fit. We follow PyTorch (tests/fixtures/hf/vit reproduces exactly); Pillow's output differs from it by at
+// most one level in a few pixels.
 #include <cstdint>
 #include <vector>
 
