@@ -40,9 +40,10 @@ Encoding Tokenizer::Impl::encode_sequence(std::string_view text, int32_t type_id
   Pieces words;
   for (Segment& segment : added.extract(original, normalizer)) {
     if (segment.added_index) {
+      // As in HF, the token string is the matched text (normalised; with any stripped whitespace).
       const AddedToken& token = added.tokens()[*segment.added_index];
-      push_token(e, token.id, token.content, segment.text.original_span(0, segment.text.text.size()), type_id,
-                 token.special);
+      push_token(e, token.id, unicode::encode_utf8(segment.text.text),
+                 segment.text.original_span(0, segment.text.text.size()), type_id, token.special);
       continue;
     }
     words.clear();
