@@ -1,11 +1,44 @@
+// attnviz extract: run a model over a dataset and write a run directory (docs/format.md).
+#include <cstdio>
+#include <memory>
+
 #include "cli/commands.hpp"
-#include "core/error.hpp"
+#include "core/interrupt.hpp"
+#include "run/extract.hpp"
 
 namespace attnviz::cli {
 
 void add_extract_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("extract", "(being built)");
-  cmd->callback([] { throw Error("attnviz extract is not built yet"); });
+  auto* cmd =
+      app.add_subcommand("extract", "Run a model over inputs and record every head's queries and keys");
+  auto options = std::make_shared<ExtractOptions>();
+  auto dtype = std::make_shared<std::string>("f16");
+  cmd->add_option("--model", options->model, "Model folder or Hugging Face hub id (org/name[@revision])")
+      ->required();
+  cmd->add_option("--input", options->input, ".txt (one input a line), .jsonl, or a folder of images")
+      ->required();
+  cmd->add_option("--out", options->out, "Run directory to write")->required();
+  cmd->add_option("--max-tokens", options->max_tokens,
+                  "Keep whole inputs while their total stays within N tokens");
+  cmd->add_option(
+      "--max-length", options->max_length,
+      "Cut longer text inputs to L tokens (default: longer than the model's positions is an error)");
+  cmd->add_option("--dtype", *dtype, "Storage of q and k")
+      ->check(CLI::IsMember({"f16", "f32"}))
+      ->capture_default_str();
+  cmd->add_option("--threads", options->threads, "Threads (default: every core)");
+  cmd->add_option("--batch", options->batch_tokens, "Tokens per forward pass (whole inputs, at least one)")
+      ->capture_default_str();
+  cmd->add_flag("--force", options->force, "Replace an existing run at --out once the new one is complete");
+  cmd->callback([options, dtype] {
+    options->dtype = *dtype == "f32" ? DType::F32 : DType::F16;
+    install_interrupt_handler();
+    const ExtractResult result = extract(*options);
+    std::fprintf(stderr, "wrote %s: %lld sequences, %lld tokens in %.2f s (%.0f tokens/s)\n",
+                 options->out.c_str(), static_cast<long long>(result.sequences),
+                 static_cast<long long>(result.tokens), result.seconds,
+                 result.seconds > 0 ? static_cast<double>(result.tokens) / result.seconds : 0.0);
+  });
 }
 
 }  // namespace attnviz::cli

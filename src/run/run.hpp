@@ -33,9 +33,9 @@ struct RunSequence {
 struct TokenTable {
   std::vector<std::string> token;
   std::vector<int32_t> token_id, sequence, position;
-  std::vector<int32_t> char_start, char_end;    // text runs
-  std::vector<int32_t> patch_row, patch_col;    // image runs; -1 for the class token
-  std::vector<uint8_t> special;                 // 1 for special tokens ([CLS], [SEP], <|endoftext|>, class token)
+  std::vector<int32_t> char_start, char_end;  // text runs
+  std::vector<int32_t> patch_row, patch_col;  // image runs; -1 for the class token
+  std::vector<uint8_t> special;  // 1 for special tokens ([CLS], [SEP], <|endoftext|>, class token)
   size_t size() const { return token.size(); }
 };
 

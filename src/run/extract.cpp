@@ -1,0 +1,132 @@
+#include "run/extract.hpp"
+
+#include <cblas.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <optional>
+
+#include "core/error.hpp"
+#include "core/fs.hpp"
+#include "core/interrupt.hpp"
+#include "core/parallel.hpp"
+#include "core/progress.hpp"
+#include "image/image.hpp"
+#include "model/hub.hpp"
+#include "run/encode.hpp"
+#include "run/run_writer.hpp"
+
+namespace fs = std::filesystem;
+
+namespace attnviz {
+
+namespace {
+
+void check_options(const ExtractOptions& o) {
+  if (o.out.empty()) throw Error("no output run directory given");
+  if (o.dtype != DType::F16 && o.dtype != DType::F32) throw Error("--dtype must be f16 or f32");
+  if (o.threads < 0) throw Error("--threads must be positive");
+  if (o.batch_tokens < 1) throw Error("--batch must be positive");
+  if (o.max_tokens < 0) throw Error("--max-tokens must be positive");
+}
+
+// An existing run is replaced only with --force, and only if it is a run (or empty), never another folder.
+void check_out(const fs::path& out, bool force) {
+  std::error_code ec;
+  if (!fs::exists(out, ec)) return;
+  if (!force)
+    throw Error(out.string() + " already exists (--force replaces it once the new run is complete)");
+  if (!fs::is_directory(out) || !(fs::exists(out / "manifest.json") || fs::is_empty(out)))
+    throw Error(out.string() + " exists and is not an attnviz run; not replacing it");
+}
+
+std::optional<Tokenizer> load_tokenizer_if_any(const fs::path& model_dir) {
+  for (const char* name : {"tokenizer.json", "vocab.json", "vocab.txt"})
+    if (fs::exists(model_dir / name)) return Tokenizer::load(model_dir);
+  return std::nullopt;
+}
+
+void warn_truncated(const EncodedDataset& data, int max_length) {
+  if (data.truncated.empty()) return;
+  std::string names;
+  const size_t shown = std::min<size_t>(data.truncated_origins.size(), 10);
+  for (size_t i = 0; i < shown; ++i) names += (i ? ", " : "") + data.truncated_origins[i];
+  if (shown < data.truncated_origins.size())
+    names += " and " + std::to_string(data.truncated_origins.size() - shown) + " more";
+  std::fprintf(stderr, "attnviz: warning: %zu input(s) cut to --max-length %d tokens: %s\n",
+               data.truncated.size(), max_length, names.c_str());
+}
+
+// The sequences [first, end) of the next forward pass: whole sequences up to batch_tokens, at least one.
+size_t batch_end(const std::vector<RunSequence>& sequences, size_t first, int batch_tokens) {
+  size_t end = first + 1;
+  int64_t tokens = sequences[first].token_count;
+  while (end < sequences.size() && tokens + sequences[end].token_count <= batch_tokens)
+    tokens += sequences[end++].token_count;
+  return end;
+}
+
+}  // namespace
+
+ExtractResult extract(const ExtractOptions& o) {
+  check_options(o);
+  check_out(o.out, o.force);
+  const InputSet inputs = read_inputs(o.input);
+  const fs::path model_dir = resolve_model(o.model);
+  const std::unique_ptr<Model> model = load_model(model_dir);
+  const ModelConfig& config = model->config();
+  const std::optional<Tokenizer> tokenizer = load_tokenizer_if_any(model_dir);
+  EncodedDataset data =
+      encode_inputs(inputs, config, tokenizer ? &*tokenizer : nullptr, {o.max_length, o.max_tokens});
+  warn_truncated(data, o.max_length);
+  std::optional<PreprocessConfig> preprocess;
+  if (config.modality == Modality::Image) preprocess = load_preprocess_config(model_dir);
+
+  const int threads = o.threads > 0 ? o.threads : default_threads();
+  openblas_set_num_threads(threads);
+
+  RunContents contents;
+  contents.model = run_model(config);
+  contents.dataset = {inputs.source, inputs.kind, static_cast<int64_t>(inputs.items.size()), data.truncated};
+  contents.sequences = std::move(data.sequences);
+  contents.tokens = std::move(data.tokens);
+  contents.dtype = o.dtype;
+  const int64_t total_tokens = static_cast<int64_t>(contents.tokens.size());
+
+  const auto start = std::chrono::steady_clock::now();
+  StagingDir staging(o.out);
+  RunWriter writer(staging.path(), std::move(contents));
+  const std::vector<RunSequence>& sequences = writer.contents().sequences;
+  std::unique_ptr<Progress> progress;
+  if (o.progress) progress = std::make_unique<Progress>("extract", total_tokens, "tokens");
+  for (size_t first = 0; first < sequences.size();) {
+    throw_if_interrupted();
+    const size_t end = batch_end(sequences, first, o.batch_tokens);
+    std::span<ModelInput> batch(data.inputs.data() + first, end - first);
+    if (preprocess)
+      parallel_for(static_cast<int64_t>(batch.size()), threads, [&](int64_t i) {
+        batch[i].pixel_values =
+            preprocess_image(decode_image(data.images[first + i]), *preprocess, config.num_channels);
+      });
+    const std::vector<Capture> captures = model->forward_batch(batch);
+    int64_t tokens = 0;
+    for (size_t i = 0; i < captures.size(); ++i) {
+      for (int layer = 0; layer < config.num_layers; ++layer)
+        writer.write(static_cast<int>(first + i), layer, captures[i].layers[layer].q,
+                     captures[i].layers[layer].k);
+      tokens += captures[i].tokens;
+      batch[i] = {};  // its ids and pixels are no longer needed
+    }
+    if (progress) progress->advance(tokens);
+    first = end;
+  }
+  throw_if_interrupted();
+  writer.finish();
+  staging.commit();
+  if (progress) progress->finish();
+  const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - start;
+  return {static_cast<int64_t>(sequences.size()), total_tokens, seconds.count()};
+}
+
+}  // namespace attnviz

@@ -1,0 +1,196 @@
+#include "run/run_writer.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/error.hpp"
+#include "core/fs.hpp"
+
+namespace fs = std::filesystem;
+
+namespace attnviz {
+
+namespace {
+
+void check_contents(const RunContents& c) {
+  const RunModel& m = c.model;
+  if (m.num_layers <= 0 || m.num_heads <= 0 || m.num_kv_heads <= 0 || m.head_dim <= 0 ||
+      m.num_heads % m.num_kv_heads != 0)
+    throw Error("run writer: invalid model shape");
+  if (c.dtype != DType::F16 && c.dtype != DType::F32) throw Error("run writer: q/k dtype must be F16 or F32");
+  int64_t next = 0;
+  for (const RunSequence& s : c.sequences) {
+    if (s.first_token != next || s.token_count <= 0)
+      throw Error("run writer: sequences do not tile the tokens");
+    next += s.token_count;
+  }
+  if (next != static_cast<int64_t>(c.tokens.size()) || c.sequences.empty())
+    throw Error("run writer: the token table does not match the sequences");
+}
+
+void pwrite_all(int fd, const void* data, size_t size, int64_t offset, const fs::path& path) {
+  const char* p = static_cast<const char*>(data);
+  while (size > 0) {
+    const ssize_t n = ::pwrite(fd, p, size, offset);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw Error("cannot write " + path.string() + ": " + std::strerror(errno));
+    p += n;
+    size -= static_cast<size_t>(n);
+    offset += n;
+  }
+}
+
+}  // namespace
+
+std::string qk_tensor_name(int layer, char which) { return "l" + std::to_string(layer) + "." + which; }
+
+nlohmann::json manifest_json(const RunContents& c) {
+  const RunModel& m = c.model;
+  nlohmann::json sequences = nlohmann::json::array();
+  for (const RunSequence& s : c.sequences) {
+    nlohmann::json j;
+    if (m.modality == "image") {
+      j["image"] = s.image;
+      j["grid"] = {s.grid_rows, s.grid_cols};
+    } else {
+      j["text"] = s.text;
+    }
+    j["first_token"] = s.first_token;
+    j["token_count"] = s.token_count;
+    sequences.push_back(std::move(j));
+  }
+  return {
+      {"format", "attnviz-run"},
+      {"version", kRunFormatVersion},
+      {"model",
+       {{"model_type", m.model_type},
+        {"num_layers", m.num_layers},
+        {"num_heads", m.num_heads},
+        {"num_kv_heads", m.num_kv_heads},
+        {"head_dim", m.head_dim},
+        {"causal", m.causal},
+        {"attention_scale", m.attention_scale},
+        {"modality", m.modality}}},
+      {"dataset",
+       {{"source", c.dataset.source},
+        {"kind", c.dataset.kind},
+        {"inputs", c.dataset.inputs},
+        {"count", c.sequences.size()},
+        {"truncated", c.dataset.truncated}}},
+      {"sequences", std::move(sequences)},
+      {"qk", {{"file", "qk.safetensors"}, {"dtype", dtype_name(c.dtype)}, {"num_tokens", c.tokens.size()}}},
+  };
+}
+
+nlohmann::json tokens_json(const TokenTable& t, const std::string& modality) {
+  nlohmann::json j = {
+      {"token", t.token}, {"token_id", t.token_id}, {"sequence", t.sequence}, {"position", t.position}};
+  if (modality == "image") {
+    j["patch_row"] = t.patch_row;
+    j["patch_col"] = t.patch_col;
+  } else {
+    j["char_start"] = t.char_start;
+    j["char_end"] = t.char_end;
+  }
+  j["special"] = t.special;
+  return j;
+}
+
+RunWriter::RunWriter(fs::path dir, RunContents contents)
+    : dir_(std::move(dir)), contents_(std::move(contents)) {
+  check_contents(contents_);
+  const RunModel& m = contents_.model;
+  const int64_t n = static_cast<int64_t>(contents_.tokens.size());
+  const int64_t row_bytes = m.head_dim * static_cast<int64_t>(dtype_size(contents_.dtype));
+
+  // Header: tensors in the order l0.q, l0.k, l1.q, ... laid out back to back.
+  nlohmann::ordered_json header;
+  header["__metadata__"] = {{"format", "attnviz-run"}, {"version", std::to_string(kRunFormatVersion)}};
+  int64_t offset = 0;
+  auto add = [&](const std::string& name, int heads) {
+    const int64_t size = heads * n * row_bytes;
+    header[name] = {{"dtype", dtype_name(contents_.dtype)},
+                    {"shape", {heads, n, m.head_dim}},
+                    {"data_offsets", {offset, offset + size}}};
+    offset += size;
+    return offset - size;
+  };
+  for (int layer = 0; layer < m.num_layers; ++layer) {
+    q_offset_.push_back(add(qk_tensor_name(layer, 'q'), m.num_heads));
+    k_offset_.push_back(add(qk_tensor_name(layer, 'k'), m.num_kv_heads));
+  }
+  std::string text = header.dump();
+  text.append((8 - text.size() % 8) % 8, ' ');  // the data section starts 8-byte aligned
+  data_start_ = 8 + static_cast<int64_t>(text.size());
+  written_.assign(contents_.sequences.size() * m.num_layers, 0);
+
+  const fs::path path = dir_ / "qk.safetensors";
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw Error("cannot create " + path.string() + ": " + std::strerror(errno));
+  uint64_t header_size = text.size();  // little-endian on every platform attnviz builds for
+  pwrite_all(fd_, &header_size, 8, 0, path);
+  pwrite_all(fd_, text.data(), text.size(), 8, path);
+  if (::ftruncate(fd_, data_start_ + offset) != 0)
+    throw Error("cannot size " + path.string() + ": " + std::strerror(errno));
+}
+
+RunWriter::~RunWriter() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void RunWriter::write_heads(int64_t tensor_offset, int heads, int64_t first, int64_t tokens,
+                            std::span<const float> v) {
+  const RunModel& m = contents_.model;
+  const int64_t n = static_cast<int64_t>(contents_.tokens.size());
+  const size_t per_head = static_cast<size_t>(tokens * m.head_dim);
+  const int64_t esize = static_cast<int64_t>(dtype_size(contents_.dtype));
+  const fs::path path = dir_ / "qk.safetensors";
+  std::vector<uint16_t> half(contents_.dtype == DType::F16 ? per_head : 0);
+  for (int h = 0; h < heads; ++h) {
+    const float* src = v.data() + h * per_head;
+    const int64_t at = data_start_ + tensor_offset + (h * n + first) * m.head_dim * esize;
+    if (contents_.dtype == DType::F32) {
+      pwrite_all(fd_, src, per_head * sizeof(float), at, path);
+    } else {
+      for (size_t i = 0; i < per_head; ++i) half[i] = f32_to_f16(src[i]);
+      pwrite_all(fd_, half.data(), per_head * sizeof(uint16_t), at, path);
+    }
+  }
+}
+
+void RunWriter::write(int sequence, int layer, std::span<const float> q, std::span<const float> k) {
+  const RunModel& m = contents_.model;
+  if (sequence < 0 || sequence >= static_cast<int>(contents_.sequences.size()) || layer < 0 ||
+      layer >= m.num_layers)
+    throw Error("run writer: sequence " + std::to_string(sequence) + " layer " + std::to_string(layer) +
+                " out of range");
+  const RunSequence& s = contents_.sequences[sequence];
+  const size_t rows = static_cast<size_t>(s.token_count * m.head_dim);
+  if (q.size() != rows * m.num_heads || k.size() != rows * m.num_kv_heads)
+    throw Error("run writer: sequence " + std::to_string(sequence) + " layer " + std::to_string(layer) +
+                ": q/k sizes do not match " + std::to_string(s.token_count) + " tokens");
+  write_heads(q_offset_[layer], m.num_heads, s.first_token, s.token_count, q);
+  write_heads(k_offset_[layer], m.num_kv_heads, s.first_token, s.token_count, k);
+  written_[static_cast<size_t>(sequence) * m.num_layers + layer] = 1;
+}
+
+void RunWriter::finish() {
+  for (size_t i = 0; i < written_.size(); ++i)
+    if (!written_[i])
+      throw Error("run writer: sequence " + std::to_string(i / contents_.model.num_layers) + " layer " +
+                  std::to_string(i % contents_.model.num_layers) + " was never written");
+  const int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0)
+    throw Error("cannot write " + (dir_ / "qk.safetensors").string() + ": " + std::strerror(errno));
+  // A byte-level token can be half of a UTF-8 character: its display string then holds U+FFFD.
+  constexpr auto replace = nlohmann::json::error_handler_t::replace;
+  write_file_atomic(dir_ / "tokens.json",
+                    tokens_json(contents_.tokens, contents_.model.modality).dump(-1, ' ', false, replace));
+  write_file_atomic(dir_ / "manifest.json", manifest_json(contents_).dump(1, ' ', false, replace));
+}
+
+}  // namespace attnviz

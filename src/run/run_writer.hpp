@@ -1,0 +1,68 @@
+#pragma once
+// Writing a run directory (format version 1, docs/format.md). The token table is known before any vector is
+// computed (inputs are tokenized first), so qk.safetensors is created at its final size up front and each
+// sequence's vectors are written straight to their place in it: memory stays bounded however many tokens.
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/safetensors.hpp"
+#include "run/run.hpp"
+
+namespace attnviz {
+
+struct RunDataset {
+  std::string source;              // the input file or folder, as given
+  std::string kind;                // "txt", "jsonl" or "images"
+  int64_t inputs = 0;              // inputs read from the source (more than the sequences under --max-tokens)
+  std::vector<int64_t> truncated;  // sequences cut to --max-length
+};
+
+// Everything in a run except the vectors.
+struct RunContents {
+  RunModel model;
+  RunDataset dataset;
+  std::vector<RunSequence> sequences;  // first_token and token_count tile [0, N) in order
+  TokenTable tokens;                   // N rows; char_* for text runs, patch_* for image runs
+  DType dtype = DType::F16;            // F16 or F32
+};
+
+nlohmann::json manifest_json(const RunContents& contents);
+nlohmann::json tokens_json(const TokenTable& tokens, const std::string& modality);
+
+// The name of tensor l{layer}.q or l{layer}.k.
+std::string qk_tensor_name(int layer, char which);
+
+class RunWriter {
+ public:
+  // dir must exist and be empty (a StagingDir): creates dir/qk.safetensors at its full size.
+  RunWriter(std::filesystem::path dir, RunContents contents);
+  ~RunWriter();
+  RunWriter(const RunWriter&) = delete;
+  RunWriter& operator=(const RunWriter&) = delete;
+
+  const RunContents& contents() const { return contents_; }
+
+  // One sequence's vectors for one layer: q [num_heads, T, head_dim], k [num_kv_heads, T, head_dim].
+  // Thread-safe for different (sequence, layer) pairs.
+  void write(int sequence, int layer, std::span<const float> q, std::span<const float> k);
+
+  // Checks every (sequence, layer) was written, closes qk.safetensors, writes manifest.json and tokens.json.
+  void finish();
+
+ private:
+  void write_heads(int64_t tensor_offset, int heads, int64_t first, int64_t tokens, std::span<const float> v);
+
+  std::filesystem::path dir_;
+  RunContents contents_;
+  int fd_ = -1;
+  int64_t data_start_ = 0;                    // file offset of the data section
+  std::vector<int64_t> q_offset_, k_offset_;  // per layer, within the data section
+  std::vector<uint8_t> written_;              // [sequence * num_layers + layer]
+};
+
+}  // namespace attnviz

@@ -1,0 +1,217 @@
+// The extract job through the library: conformance with the Hugging Face references, text inputs, limits,
+// and bad input (an Error, and nothing left behind).
+#include <gtest/gtest.h>
+
+#include "conformance.hpp"
+#include "core/error.hpp"
+#include "run/extract.hpp"
+
+namespace attnviz {
+namespace {
+
+using testing::Fixture;
+using testing::TempDir;
+using testing::write_text;
+
+ExtractOptions options_for(const std::string& model, const std::filesystem::path& input,
+                           const std::filesystem::path& out) {
+  ExtractOptions o;
+  o.model = model;
+  o.input = input;
+  o.out = out;
+  o.threads = 1;
+  o.progress = false;
+  return o;
+}
+
+TEST(Extract, MatchesEveryReferenceInF32) {
+  for (const Fixture& f : testing::all_fixtures()) {
+    SCOPED_TRACE(f.name);
+    TempDir tmp("extract");
+    ExtractOptions o =
+        options_for(f.model.string(), testing::write_reference_jsonl(f, tmp.path()), tmp / "run");
+    o.dtype = DType::F32;
+    o.batch_tokens = 1;  // one sequence per pass here; the binary test runs them batched
+    const ExtractResult result = extract(o);
+    EXPECT_EQ(result.sequences, f.sequences);
+    const auto run = Run::open(tmp / "run");
+    EXPECT_EQ(run->num_tokens(), result.tokens);
+    testing::expect_run_matches(*run, f, {});
+  }
+}
+
+TEST(Extract, MatchesEveryReferenceInF16Batched) {
+  for (const Fixture& f : testing::all_fixtures()) {
+    SCOPED_TRACE(f.name);
+    TempDir tmp("extract");
+    const ExtractOptions o =
+        options_for(f.model.string(), testing::write_reference_jsonl(f, tmp.path()), tmp / "run");
+    extract(o);
+    const auto run = Run::open(tmp / "run");
+    EXPECT_EQ(run->manifest()["qk"]["dtype"], "F16");
+    testing::expect_run_matches(*run, f, {1e-4f, 1e-3f, 5e-3f});
+  }
+}
+
+TEST(Extract, TextInputsRecordDisplayTokensAndOffsets) {
+  TempDir tmp("extract");
+  write_text(tmp / "a.txt", "The jury said\n\nIt was é\n");
+  extract(options_for((testing::source_dir() / "models/brown-gpt").string(), tmp / "a.txt", tmp / "run"));
+  const auto run = Run::open(tmp / "run");
+  ASSERT_EQ(run->sequences().size(), 2u);
+  EXPECT_EQ(run->sequences()[1].text, "It was é");
+  EXPECT_EQ(run->manifest()["dataset"]["kind"], "txt");
+  EXPECT_EQ(run->manifest()["model"]["modality"], "text");
+  const TokenTable& t = run->tokens();
+  // Byte-level tokens are shown decoded ("Ġjury" as " jury"), and their offsets cut the text back out.
+  for (size_t i = 0; i < t.size(); ++i) {
+    const RunSequence& s = run->sequences()[t.sequence[i]];
+    if (s.text.find("é") != std::string::npos) continue;  // offsets count code points, not bytes
+    EXPECT_EQ(s.text.substr(t.char_start[i], t.char_end[i] - t.char_start[i]), t.token[i]);
+  }
+  EXPECT_EQ(t.position[run->sequences()[1].first_token], 0);
+}
+
+TEST(Extract, BertPairsShiftTheSecondSegment) {
+  TempDir tmp("extract");
+  write_text(tmp / "a.jsonl", "{\"text\": \"the bride\", \"text_pair\": \"her brother\"}\n");
+  extract(options_for((testing::source_dir() / "models/brown-bert").string(), tmp / "a.jsonl", tmp / "run"));
+  const auto run = Run::open(tmp / "run");
+  const std::string text = run->sequences()[0].text;
+  EXPECT_EQ(text, "the bride\nher brother");
+  const TokenTable& t = run->tokens();
+  EXPECT_EQ(t.token.front(), "[CLS]");
+  EXPECT_EQ(t.special.front(), 1);
+  EXPECT_EQ(t.token.back(), "[SEP]");
+  for (size_t i = 0; i < t.size(); ++i) {
+    if (t.special[i] || t.token[i].rfind("##", 0) == 0) continue;
+    EXPECT_EQ(text.substr(t.char_start[i], t.char_end[i] - t.char_start[i]), t.token[i]);
+  }
+}
+
+TEST(Extract, MaxTokensKeepsWholeInputs) {
+  TempDir tmp("extract");
+  write_text(tmp / "a.jsonl", "{\"input_ids\": [1, 2, 3]}\n{\"input_ids\": [4, 5]}\n{\"input_ids\": [6]}\n");
+  ExtractOptions o = options_for((testing::source_dir() / "tests/fixtures/hf/gpt2/model").string(),
+                                 tmp / "a.jsonl", tmp / "run");
+  o.max_tokens = 4;
+  EXPECT_EQ(extract(o).tokens, 3);
+  const auto run = Run::open(tmp / "run");
+  EXPECT_EQ(run->manifest()["dataset"]["inputs"], 3);
+  EXPECT_EQ(run->manifest()["dataset"]["count"], 1);
+  EXPECT_EQ(run->tokens().token[0], "1");  // no tokenizer in this model folder: the id is shown
+}
+
+TEST(Extract, MaxLengthCutsLongInputs) {
+  TempDir tmp("extract");
+  std::string ids = "[";
+  for (int i = 0; i < 70; ++i) ids += (i ? "," : "") + std::to_string(i);
+  write_text(tmp / "a.jsonl", "{\"input_ids\": [1, 2]}\n{\"input_ids\": " + ids + "]}\n");
+  ExtractOptions o = options_for((testing::source_dir() / "tests/fixtures/hf/gpt2/model").string(),
+                                 tmp / "a.jsonl", tmp / "run");
+  try {  // the model has 64 positions
+    extract(o);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(),
+                 ((tmp / "a.jsonl").string() +
+                  ":2: 70 tokens, more than the model's 64 positions (--max-length cuts longer inputs)")
+                     .c_str());
+  }
+  EXPECT_EQ(tmp.entries(), std::vector<std::string>{"a.jsonl"});
+  o.max_length = 10;
+  EXPECT_EQ(extract(o).tokens, 12);
+  const auto run = Run::open(tmp / "run");
+  EXPECT_EQ(run->manifest()["dataset"]["truncated"], nlohmann::json::array({1}));
+  EXPECT_EQ(run->sequences()[1].token_count, 10);
+}
+
+TEST(Extract, ExistingRunNeedsForce) {
+  TempDir tmp("extract");
+  write_text(tmp / "a.jsonl", "{\"input_ids\": [1, 2, 3]}\n");
+  ExtractOptions o = options_for((testing::source_dir() / "tests/fixtures/hf/gpt2/model").string(),
+                                 tmp / "a.jsonl", tmp / "run");
+  extract(o);
+  EXPECT_THROW(extract(o), Error);
+  o.force = true;
+  write_text(tmp / "a.jsonl", "{\"input_ids\": [1, 2, 3, 4]}\n");
+  extract(o);
+  EXPECT_EQ(Run::open(tmp / "run")->num_tokens(), 4);
+  EXPECT_EQ(tmp.entries(), (std::vector<std::string>{"a.jsonl", "run"}));
+  // --force never replaces a folder that is not a run.
+  std::filesystem::create_directories(tmp / "other");
+  write_text(tmp / "other" / "keep.txt", "x");
+  o.out = tmp / "other";
+  EXPECT_THROW(extract(o), Error);
+  EXPECT_TRUE(std::filesystem::exists(tmp / "other" / "keep.txt"));
+}
+
+TEST(Extract, ImageFolderInput) {
+  TempDir tmp("extract");
+  const auto run_dir = tmp / "run";
+  extract(options_for((testing::source_dir() / "models/mnist-vit").string(),
+                      testing::source_dir() / "models/mnist-vit", run_dir));
+  const auto run = Run::open(run_dir);
+  ASSERT_EQ(run->sequences().size(), 3u);
+  EXPECT_EQ(run->sequences()[0].grid_rows, 7);
+  EXPECT_EQ(std::filesystem::path(run->sequences()[2].image).filename(), "digit2_label4.png");
+  EXPECT_EQ(run->tokens().patch_row[0], -1);
+  EXPECT_EQ(run->tokens().patch_col[50 + 1 + 8], 1);  // sequence 1, patch (1, 1)
+  EXPECT_EQ(run->tokens().special[50], 1);
+}
+
+// Each bad input is an Error whose message names the problem, and leaves no output (or staging) folder.
+struct BadCase {
+  std::string name, model, input_name, input, expected;
+};
+
+TEST(Extract, BadInputsAreErrorsAndLeaveNothingBehind) {
+  const std::string gpt2 = (testing::source_dir() / "tests/fixtures/hf/gpt2/model").string();
+  const std::string vit = (testing::source_dir() / "tests/fixtures/hf/vit/model").string();
+  const std::string brown = (testing::source_dir() / "models/brown-gpt").string();
+  const std::vector<BadCase> cases = {
+      {"malformed jsonl line", gpt2, "a.jsonl", "{\"input_ids\": [1]}\n{oops\n", "a.jsonl:2: "},
+      {"empty input", gpt2, "a.txt", "\n\n", "holds no inputs"},
+      {"id outside the vocabulary", gpt2, "a.jsonl", "{\"input_ids\": [1, 1000]}\n",
+       "a.jsonl:1: token id 1000 (position 1) is outside the model's vocabulary of 1000 tokens"},
+      {"too long", brown, "a.txt", std::string(3000, 'x') + "\n", "a.txt:1: "},
+      {"text to an image model", vit, "a.txt", "hello\n", "a.txt:1: a text input, but vit is an image model"},
+      {"image to a text model", gpt2, "a.jsonl", "{\"image\": \"x.png\"}\n",
+       "a.jsonl:1: an image input, but gpt2 is a text model"},
+      {"text without a tokenizer", gpt2, "a.txt", "hello\n",
+       "a.txt:1: a text input, but the model folder has no tokenizer"},
+      {"image that does not decode", vit, "a.jsonl", "{\"image\": \"a.jsonl\"}\n", "a.jsonl"},
+      {"missing image", vit, "a.jsonl", "{\"image\": \"nothere.png\"}\n", "nothere.png does not exist"},
+      {"missing model", "/nonexistent/model", "a.txt", "hi\n", "/nonexistent/model"},
+  };
+  for (const BadCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    TempDir tmp("bad");
+    write_text(tmp / c.input_name, c.input);
+    try {
+      extract(options_for(c.model, tmp / c.input_name, tmp / "run"));
+      ADD_FAILURE() << "no error";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(c.expected), std::string::npos) << e.what();
+      EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(tmp.entries(), std::vector<std::string>{c.input_name});
+  }
+}
+
+TEST(Extract, UnsupportedArchitectureIsAnError) {
+  TempDir tmp("bad");
+  std::filesystem::create_directories(tmp / "model");
+  write_text(tmp / "model" / "config.json", "{\"model_type\": \"t5\", \"architectures\": [\"T5Model\"]}");
+  write_text(tmp / "a.jsonl", "{\"input_ids\": [1]}\n");
+  try {
+    extract(options_for((tmp / "model").string(), tmp / "a.jsonl", tmp / "run"));
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("t5"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(tmp / "run"));
+}
+
+}  // namespace
+}  // namespace attnviz
