@@ -59,7 +59,8 @@ PostProcessor::Template parse_template(const nlohmann::json& spec, const std::st
   for (const auto& item : json_array(spec, key, "post_processor TemplateProcessing")) {
     if (!item.is_object() || item.size() != 1)
       throw Error(where + ": each piece must be an object with one key");
-    const auto& [kind, body] = *item.items().begin();
+    const std::string kind = item.begin().key();
+    const nlohmann::json& body = item.begin().value();
     const int32_t type_id = static_cast<int32_t>(json_count(body, "type_id", 0, where));
     const std::string id = json_string(body, "id", where);
     if (kind == "Sequence") {
