@@ -104,6 +104,7 @@ void Server::Impl::configure() {
                           : std::max(16, 4 * static_cast<int>(std::thread::hardware_concurrency()));
   http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   http.set_socket_options(reuse_address_only);
+  http.set_tcp_nodelay(true);  // headers and body go out as separate writes; don't let Nagle hold the second
   http.set_keep_alive_max_count(1000);
   http.set_keep_alive_timeout(2);  // an idle browser connection delays shutdown by at most this
   api->add_routes(http);

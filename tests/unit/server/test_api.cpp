@@ -75,7 +75,9 @@ TEST_F(Api, RunDescribesManifestAndLayoutsAndPicksUpNewFiles) {
   write_layouts(run, "tsne-3d", 3, {{0, 1}, {1, 2}, {1, 3}}, 0.0f);
   body = get_json("/api/run");
   for (const auto& entry : body["layouts"]) {
-    if (entry["method"] == "tsne" && entry["dim"] == 3) EXPECT_EQ(entry["heads_ready"], 3);
+    if (entry["method"] == "tsne" && entry["dim"] == 3) {
+      EXPECT_EQ(entry["heads_ready"], 3);
+    }
   }
 }
 
@@ -206,7 +208,9 @@ TEST_F(Api, AggregateAveragesAttentionByRelativePosition) {
   for (int o = -radius; o <= radius; ++o) {
     EXPECT_EQ(body["offsets"][o + radius], o);
     EXPECT_NEAR(body["mean"][o + radius].get<double>(), sums[o].first / sums[o].second, 1e-9) << o;
-    if (o > 0) EXPECT_EQ(body["mean"][o + radius].get<double>(), 0.0) << "causal: no weight on later keys";
+    if (o > 0) {
+      EXPECT_EQ(body["mean"][o + radius].get<double>(), 0.0) << "causal: no weight on later keys";
+    }
   }
 }
 
