@@ -30,6 +30,7 @@ interface Hooks {
   timings: Record<string, number>;
   state: () => Record<string, unknown>;
   pointScreen: (point: number) => { x: number; y: number } | null;
+  cellScreen: (layer: number, head: number) => { x: number; y: number; width: number; height: number } | null;
   settled: () => boolean;
 }
 declare global {
@@ -75,6 +76,15 @@ const hooks: Hooks = {
     const rect = canvas.canvasRect();
     if (p[0] < 0 || p[1] < 0 || p[0] > rect.width || p[1] > rect.height) return null;
     return { x: rect.left + p[0], y: rect.top + p[1] };
+  },
+  cellScreen: (layer, head) => {
+    if (!matrix || store.get().view !== 'matrix') return null;
+    const [cx, cy] = slotCell(matrix.slotOfHead[layer * data.heads + head], data.heads);
+    const a = canvas.project([cx, cy, 0]);
+    const b = canvas.project([cx + 1, cy + 1, 0]);
+    if (!a || !b) return null;
+    const rect = canvas.canvasRect();
+    return { x: rect.left + a[0], y: rect.top + a[1], width: b[0] - a[0], height: b[1] - a[1] };
   },
   settled: () => hooks.busy === 0 && renderedVersion === sceneVersion && animation === 0,
 };
@@ -157,28 +167,31 @@ async function loadMatrix(): Promise<void> {
   hooks.matrixDrawn = false;
   matrixComplete = false;
   hooks.timings.matrixStart = performance.now();
-  if (!matrix || matrix.totalPoints !== points * count) {
+  const slotOfHead = new Int32Array(count);
+  headOrder().forEach((k, slot) => (slotOfHead[k] = slot));
+  if (!matrix || matrix.positions.length !== points * count * 2) {
     matrix = {
-      kind: 'matrix', rows: data.layers, cols: data.heads, totalPoints: points * count,
+      kind: 'matrix', rows: data.layers, cols: data.heads, pointsPerHead: points, slotOfHead,
       positions: new Float32Array(points * count * 2).fill(-1000), colors: new Uint8Array(points * count * 4), radii: null,
       cells: [], textColor: themeColor(), version: 0,
     };
-  } else matrix.positions.fill(-1000);
+  } else {
+    matrix.positions.fill(-1000);
+    matrix.slotOfHead = slotOfHead;
+  }
   matrixKey = key;
   if (s.shown !== shown) store.set({ shown });
   await restyleMatrix();
   hooks.timings.matrixStyled = performance.now();
-  const order = headOrder();
-  const slotOf = new Int32Array(count);
-  order.forEach((k, slot) => (slotOf[k] = slot));
-  let pending = 0;
+  let lastDraw = performance.now();
   await busy(
     data.loadAll(shown, s.dim, (k, coords) => {
       if (matrixKey !== key || !matrix) return;
-      const [cx, cy] = slotCell(slotOf[k], data.heads);
+      const [cx, cy] = slotCell(slotOfHead[k], data.heads);
       fitIntoCell(coords, s.dim, 0, points, matrix.positions, k * points, cx, cy, 0.06);
-      if (++pending >= 12) {
-        pending = 0;
+      // Heads computed on demand arrive one by one: show them as they come, at most twice a second.
+      if (performance.now() - lastDraw > 500) {
+        lastDraw = performance.now();
         drawMatrix();
       }
     }),
@@ -210,7 +223,7 @@ async function restyleMatrix(): Promise<void> {
     for (let k = 0; k < count; k++) matrix.colors.set(one, k * points * 4);
   }
   if (s.searchIndices) {
-    const one = searchRadii(s.searchIndices, data.n, 1, 3.5);
+    const one = searchRadii(s.searchIndices, data.n, 1, 2.5);
     if (!matrix.radii) matrix.radii = new Float32Array(points * count);
     for (let k = 0; k < count; k++) matrix.radii.set(one, k * points);
   } else matrix.radii = null;

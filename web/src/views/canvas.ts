@@ -1,18 +1,13 @@
 // The one WebGL canvas (deck.gl) that draws the matrix view (every head in its grid cell) and the single view
 // (one head, 2D orthographic or 3D orbit). Points come in as binary attributes; no per-point objects.
 import { Deck, OrbitView, OrthographicView, type PickingInfo } from '@deck.gl/core';
-import { LineLayer, ScatterplotLayer, SolidPolygonLayer, TextLayer } from '@deck.gl/layers';
+import { BitmapLayer, LineLayer, ScatterplotLayer, SolidPolygonLayer, TextLayer } from '@deck.gl/layers';
+import { rasterizeAtlas, rasterizeTile, type MatrixPoints } from './matrix-raster';
 
 type Rgba = [number, number, number, number];
 
-export interface MatrixScene {
+export interface MatrixScene extends MatrixPoints {
   kind: 'matrix';
-  rows: number;
-  cols: number;
-  totalPoints: number;
-  positions: Float32Array; // x,y a point, already placed in grid cells of size 1
-  colors: Uint8Array;
-  radii: Float32Array | null; // null: all points the same size
   cells: { x: number; y: number; label: string; color: Rgba | null }[];
   textColor: Rgba;
   version: number; // bumped whenever a buffer's contents change
@@ -49,6 +44,9 @@ export class CanvasView {
   private scene: MatrixScene | SingleScene | null = null;
   private viewState: ViewState = { target: [0, 0, 0], zoom: 0 };
   private fitZoom = 0;
+  private atlas: { canvas: HTMLCanvasElement; cellSize: number; version: number } | null = null;
+  private tiles = new Map<number, { canvas: HTMLCanvasElement; size: number }>(); // sharper cells, by slot
+  private tileTimer = 0;
 
   constructor(
     private container: HTMLElement,
@@ -130,6 +128,7 @@ export class CanvasView {
   private setViewState(viewState: ViewState, fromUser: boolean): void {
     this.viewState = viewState;
     this.deck.setProps({ viewState: viewState as any });
+    if (this.scene?.kind === 'matrix') this.scheduleTiles();
     if (!fromUser) return;
     this.callbacks.onViewChange();
     const scene = this.scene;
@@ -165,7 +164,52 @@ export class CanvasView {
   render(): void {
     const scene = this.scene;
     if (!scene) return;
-    this.deck.setProps({ layers: scene.kind === 'matrix' ? matrixLayers(scene) : singleLayers(scene) });
+    if (scene.kind === 'matrix' && this.atlas?.version !== scene.version) {
+      this.atlas = { ...rasterizeAtlas(scene), version: scene.version };
+      this.tiles.clear();
+      this.scheduleTiles();
+    }
+    this.deck.setProps({ layers: scene.kind === 'matrix' ? matrixLayers(scene, this.atlas!.canvas, this.tiles) : singleLayers(scene) });
+  }
+
+  // Once the view rests zoomed in, the cells on screen are redrawn at their screen resolution.
+  private scheduleTiles(): void {
+    clearTimeout(this.tileTimer);
+    this.tileTimer = window.setTimeout(() => this.updateTiles(), 150);
+  }
+
+  private updateTiles(): void {
+    const scene = this.scene;
+    if (scene?.kind !== 'matrix' || !this.atlas) return;
+    const cellPixels = 2 ** this.viewState.zoom * (window.devicePixelRatio || 1);
+    const wanted = new Map<number, number>();
+    if (cellPixels > this.atlas.cellSize * 1.3) {
+      const size = Math.min(1024, 2 ** Math.ceil(Math.log2(cellPixels)));
+      const [w, h] = this.size();
+      const half = [w / 2 / 2 ** this.viewState.zoom, h / 2 / 2 ** this.viewState.zoom];
+      const [tx, ty] = this.viewState.target;
+      for (let cy = Math.max(0, Math.floor(ty - half[1])); cy <= Math.min(scene.rows - 1, Math.floor(ty + half[1])); cy++) {
+        for (let cx = Math.max(0, Math.floor(tx - half[0])); cx <= Math.min(scene.cols - 1, Math.floor(tx + half[0])); cx++) {
+          wanted.set(cy * scene.cols + cx, size);
+        }
+      }
+    }
+    let changed = false;
+    for (const slot of [...this.tiles.keys()]) {
+      if (!wanted.has(slot)) {
+        this.tiles.delete(slot);
+        changed = true;
+      }
+    }
+    const headOfSlot = new Map<number, number>();
+    scene.slotOfHead.forEach((slot, head) => headOfSlot.set(slot, head));
+    for (const [slot, size] of wanted) {
+      const head = headOfSlot.get(slot);
+      if (head === undefined || (this.tiles.get(slot)?.size ?? 0) >= size) continue;
+      this.tiles.set(slot, { canvas: rasterizeTile(scene, head, size), size });
+      changed = true;
+    }
+    if (changed) this.render();
   }
 
   finalize(): void {
@@ -173,34 +217,26 @@ export class CanvasView {
   }
 }
 
-function matrixLayers(s: MatrixScene) {
-  // Cell backgrounds only when a metric colours them: every extra layer type costs a shader compile, which
-  // takes a noticeable time on software WebGL.
+function matrixLayers(s: MatrixScene, atlas: HTMLCanvasElement, tiles: Map<number, { canvas: HTMLCanvasElement }>) {
   const coloured = s.cells.some((c) => c.color);
-  return [
-    coloured && new SolidPolygonLayer({
-      id: 'cells',
-      data: s.cells,
-      getPolygon: (c: MatrixScene['cells'][number]) => [[c.x + 0.02, c.y + 0.02], [c.x + 0.98, c.y + 0.02], [c.x + 0.98, c.y + 0.98], [c.x + 0.02, c.y + 0.98]],
-      getFillColor: (c: MatrixScene['cells'][number]) => c.color ?? [0, 0, 0, 0],
-      updateTriggers: { getFillColor: s.version },
-    }),
-    new ScatterplotLayer({
-      id: 'matrix-points',
-      data: {
-        length: s.totalPoints,
-        attributes: {
-          getPosition: { value: s.positions, size: 2 },
-          getFillColor: { value: s.colors, size: 4, normalized: true },
-          ...(s.radii ? { getRadius: { value: s.radii, size: 1 } } : {}),
-        },
-      },
-      getRadius: 1,
-      radiusUnits: 'pixels',
-      radiusMinPixels: 0.8,
-      antialiasing: false,
-      updateTriggers: { getPosition: s.version, getFillColor: s.version, getRadius: s.version },
-    }),
+  // y grows downwards in this view: a cell's top edge is its smaller y.
+  const layers: unknown[] = [
+    coloured &&
+      new SolidPolygonLayer({
+        id: 'cells',
+        data: s.cells,
+        getPolygon: (c: MatrixScene['cells'][number]) => [[c.x + 0.02, c.y + 0.02], [c.x + 0.98, c.y + 0.02], [c.x + 0.98, c.y + 0.98], [c.x + 0.02, c.y + 0.98]],
+        getFillColor: (c: MatrixScene['cells'][number]) => c.color ?? [0, 0, 0, 0],
+        updateTriggers: { getFillColor: s.version },
+      }),
+    new BitmapLayer({ id: `atlas-${s.version}`, image: atlas, bounds: [0, s.rows, s.cols, 0] }),
+  ];
+  for (const [slot, tile] of tiles) {
+    const x = slot % s.cols;
+    const y = Math.floor(slot / s.cols);
+    layers.push(new BitmapLayer({ id: `tile-${s.version}-${slot}-${tile.canvas.width}`, image: tile.canvas, bounds: [x, y + 1, x + 1, y] }));
+  }
+  layers.push(
     new TextLayer({
       id: 'cell-labels',
       data: s.cells,
@@ -211,9 +247,10 @@ function matrixLayers(s: MatrixScene) {
       getTextAnchor: 'start',
       getAlignmentBaseline: 'top',
       fontFamily: 'monospace',
-      updateTriggers: { getColor: s.version },
+      updateTriggers: { getColor: s.version, getText: s.version, getPosition: s.version },
     }),
-  ];
+  );
+  return layers as any[];
 }
 
 function singleLayers(s: SingleScene) {
