@@ -7,3 +7,12 @@ BUILD=${BUILD:-build}
 
 echo "== C++ tests (ctest)"
 ctest --test-dir "$BUILD" --output-on-failure -j "$(nproc)"
+
+echo "== fuzzing: safetensors header parser and tokenizer.json loader (libFuzzer, ${FUZZ_SECONDS:-30}s each)"
+scripts/fuzz.sh
+
+# The modules whose unit tests are cheap to build and run under the sanitizers; the numeric modules'
+# tests (model, run, layout) and the server/CLI tests would double the CI build time on a 2-core box.
+# scripts/sanitize.sh with no argument runs all of them.
+echo "== unit tests under ASan+UBSan (core, tokenizer, image)"
+scripts/sanitize.sh 'core|tokenizer|image'

@@ -185,6 +185,7 @@ void TensorView::to_f32(std::span<float> out) const {
   if (out.size() != n || bytes.size() != n * dtype_size(dtype))
     throw Error(file.string() + ": " + quoted(name) + ": cannot convert " + std::to_string(bytes.size()) +
                 " bytes of " + dtype_name(dtype) + " into " + std::to_string(out.size()) + " floats");
+  if (n == 0) return;  // an empty span may hold null pointers, which memcpy must not get
   const std::byte* source = bytes.data();
   auto cast = [](auto value) { return static_cast<float>(value); };
   switch (dtype) {

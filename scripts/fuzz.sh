@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Bounded libFuzzer runs (clang, ASan+UBSan) of the safetensors parser and the tokenizer.json loader, each
+# seeded with the real fixtures and the small seeds in tests/fuzz/seeds. Fails on any crash, sanitizer report,
+# leak, hang (> 10 s on one input) or allocation over 1 GB.
+# Environment: FUZZ_SECONDS per target (default 30), FUZZ_BUILD build folder (default build-fuzz).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${FUZZ_BUILD:-build-fuzz}
+SECONDS_EACH=${FUZZ_SECONDS:-30}
+
+# Warnings are enforced by the gcc build; the fuzz build only looks for crashes, so clang's extra
+# warnings in any module must not stop it.
+CC=clang CXX=clang++ cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DATTNVIZ_FUZZ=ON \
+  -DATTNVIZ_SANITIZE=ON -DATTNVIZ_TESTS=OFF -DATTNVIZ_WERROR=OFF > /dev/null
+
+declare -A seeds=(
+  [fuzz_safetensors]="$(find tests/fixtures/hf models -name '*.safetensors' -size -1024k)"
+  [fuzz_tokenizer_json]="$(find tests/fixtures/tokenizers models -name tokenizer.json)"
+)
+for source in tests/fuzz/fuzz_*.cpp; do
+  target=$(basename "$source" .cpp)
+  cmake --build "$BUILD" --target "$target" -j "$(nproc)"
+  # libFuzzer adds what it finds to the first folder; the seeds stay untouched.
+  corpus="$BUILD/corpus/$target"
+  seed_dir="$BUILD/seeds/$target"
+  mkdir -p "$corpus" "$BUILD/artifacts"
+  rm -rf "$seed_dir" && mkdir -p "$seed_dir"
+  for seed in ${seeds[$target]:-} tests/fuzz/seeds/"${target#fuzz_}"/*; do
+    if [ -f "$seed" ]; then cp "$seed" "$seed_dir/$(echo "$seed" | tr / _)"; fi
+  done
+  dict=tests/fuzz/${target#fuzz_}.dict
+  log="$BUILD/$target.log"
+  echo "-- $target for ${SECONDS_EACH}s ($(ls "$seed_dir" | wc -l) seeds)"
+  if ! "$BUILD/$target" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
+    -max_len=1500000 -print_final_stats=1 -artifact_prefix="$BUILD/artifacts/$target-" \
+    $([ -f "$dict" ] && echo "-dict=$dict") "$corpus" "$seed_dir" > "$log" 2>&1; then
+    tail -n 60 "$log"
+    echo "fuzz.sh: $target failed; the input is in $BUILD/artifacts/, the log in $log" >&2
+    exit 1
+  fi
+  grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss_mb)' "$log"
+done
