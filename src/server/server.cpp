@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
@@ -131,6 +132,9 @@ void Server::Impl::configure() {
 
 int Server::start() {
   Impl& s = *impl_;
+  // cpp-httplib 0.11 sends without MSG_NOSIGNAL: a browser closing a connection mid-response must not kill
+  // us.
+  std::signal(SIGPIPE, SIG_IGN);
   {
     std::lock_guard lock(s.mutex);
     if (s.listening) throw Error("the server is already running on port " + std::to_string(s.port));
