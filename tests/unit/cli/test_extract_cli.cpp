@@ -1,0 +1,143 @@
+// attnviz extract as a user runs it: the real binary over the reference inputs of every fixture, and over
+// bad inputs (non-zero exit, one line of error, nothing left behind).
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "../run/conformance.hpp"
+
+namespace attnviz {
+namespace {
+
+using testing::Fixture;
+using testing::TempDir;
+using testing::write_text;
+
+struct Output {
+  int status = -1;
+  std::string err;
+};
+
+// Runs the binary with stdout discarded; returns its exit status and stderr.
+Output run_extract(const std::string& arguments) {
+  Output out;
+  const std::string command = std::string(ATTNVIZ_BINARY) + " extract " + arguments + " 2>&1 >/dev/null";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  char buffer[4096];
+  while (size_t n = std::fread(buffer, 1, sizeof(buffer), pipe)) out.err.append(buffer, n);
+  const int status = ::pclose(pipe);
+  out.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
+std::string shell_quoted(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+
+TEST(ExtractCli, MatchesEveryReferenceInF32) {
+  for (const Fixture& f : testing::all_fixtures()) {
+    SCOPED_TRACE(f.name);
+    TempDir tmp("extract-cli");
+    const auto input = testing::write_reference_jsonl(f, tmp.path());
+    const Output out = run_extract("--model " + shell_quoted(f.model) + " --input " + shell_quoted(input) +
+                                   " --out " + shell_quoted(tmp / "run") + " --dtype f32 --threads 2");
+    ASSERT_EQ(out.status, 0) << out.err;
+    testing::expect_run_matches(*Run::open(tmp / "run"), f, {});
+  }
+}
+
+TEST(ExtractCli, DefaultF16MatchesWithinHalfPrecision) {
+  for (const Fixture& f : testing::all_fixtures()) {
+    SCOPED_TRACE(f.name);
+    TempDir tmp("extract-cli");
+    const auto input = testing::write_reference_jsonl(f, tmp.path());
+    const Output out = run_extract("--model " + shell_quoted(f.model) + " --input " + shell_quoted(input) +
+                                   " --out " + shell_quoted(tmp / "run"));
+    ASSERT_EQ(out.status, 0) << out.err;
+    EXPECT_NE(out.err.find("tokens/s"), std::string::npos) << out.err;
+    testing::expect_run_matches(*Run::open(tmp / "run"), f, {1e-4f, 1e-3f, 5e-3f});
+  }
+}
+
+TEST(ExtractCli, ExistingOutputNeedsForce) {
+  TempDir tmp("extract-cli");
+  write_text(tmp / "a.jsonl", "{\"input_ids\": [1, 2]}\n");
+  const std::string args = "--model " + shell_quoted(testing::source_dir() / "tests/fixtures/hf/gpt2/model") +
+                           " --input " + shell_quoted(tmp / "a.jsonl") + " --out " +
+                           shell_quoted(tmp / "run");
+  ASSERT_EQ(run_extract(args).status, 0);
+  const Output again = run_extract(args);
+  EXPECT_NE(again.status, 0);
+  EXPECT_NE(again.err.find("already exists (--force replaces it"), std::string::npos) << again.err;
+  EXPECT_EQ(run_extract(args + " --force").status, 0);
+}
+
+struct BadCase {
+  std::string name, model, input_name, input, flags, expected;
+};
+
+TEST(ExtractCli, BadInputFailsWithOneLineAndLeavesNothing) {
+  const std::string gpt2 = (testing::source_dir() / "tests/fixtures/hf/gpt2/model").string();
+  const std::string vit = (testing::source_dir() / "tests/fixtures/hf/vit/model").string();
+  const std::string brown = (testing::source_dir() / "models/brown-gpt").string();
+  const std::vector<BadCase> cases = {
+      {"missing input", gpt2, "other.txt", "x\n", "", "does not exist"},
+      {"malformed jsonl line", gpt2, "a.jsonl", "{\"input_ids\": [1]}\n\n{\"input_ids\": [1,]}\n", "",
+       "a.jsonl:3: "},
+      {"empty input", gpt2, "a.txt", "\n", "", "holds no inputs"},
+      {"image that does not decode", vit, "a.jsonl", "{\"image\": \"a.jsonl\"}\n", "", "a.jsonl"},
+      {"longer than the positions", brown, "a.txt", std::string(2000, 'q') + " end\n", "",
+       "more than the model's 256 positions"},
+      {"id outside the vocabulary", gpt2, "a.jsonl", "{\"input_ids\": [5, 99999]}\n", "",
+       "token id 99999 (position 1) is outside the model's vocabulary"},
+      {"text to an image model", vit, "a.txt", "hello\n", "", "a text input, but vit is an image model"},
+      {"image to a text model", gpt2, "a.jsonl", "{\"image\": \"x.png\"}\n", "", "an image input, but gpt2"},
+      {"unsupported architecture", "UNSUPPORTED", "a.jsonl", "{\"input_ids\": [1]}\n", "", "t5"},
+      {"bad dtype", gpt2, "a.jsonl", "{\"input_ids\": [1]}\n", "--dtype f8", "f8"},
+  };
+  for (const BadCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    TempDir tmp("extract-cli-bad");
+    write_text(tmp / c.input_name, c.input);
+    std::string model = c.model;
+    if (model == "UNSUPPORTED") {
+      std::filesystem::create_directories(tmp / "model");
+      write_text(tmp / "model" / "config.json", "{\"model_type\": \"t5\"}");
+      model = (tmp / "model").string();
+    }
+    const std::string input = c.name == "missing input" ? "missing.txt" : c.input_name;
+    const Output out =
+        run_extract("--model " + shell_quoted(model) + " --input " + shell_quoted(tmp / input) + " --out " +
+                    shell_quoted(tmp / "run") + " " + c.flags);
+    EXPECT_NE(out.status, 0);
+    EXPECT_NE(out.err.find(c.expected), std::string::npos) << out.err;
+    ASSERT_FALSE(out.err.empty());
+    EXPECT_EQ(out.err.find('\n'), out.err.size() - 1) << "not one line: " << out.err;
+    EXPECT_FALSE(std::filesystem::exists(tmp / "run"));
+    for (const auto& entry : std::filesystem::directory_iterator(tmp.path()))
+      EXPECT_EQ(entry.path().filename().string().find("run"), std::string::npos) << entry.path();
+  }
+}
+
+TEST(ExtractCli, InterruptLeavesNothingBehind) {
+  TempDir tmp("extract-cli");
+  // Enough work (70k tokens) that the signal arrives while it runs. SIGTERM takes the same path as Ctrl-C's
+  // SIGINT, which a shell's background job would ignore.
+  std::string lines;
+  for (int i = 0; i < 2000; ++i)
+    lines +=
+        "The jury further said in term-end presentments that the City Executive "
+        "Committee, which had over-all charge of the election, deserves praise.\n";
+  write_text(tmp / "a.txt", lines);
+  const std::string command = std::string(ATTNVIZ_BINARY) + " extract --model " +
+                              shell_quoted(testing::source_dir() / "models/brown-gpt") + " --input " +
+                              shell_quoted(tmp / "a.txt") + " --out " + shell_quoted(tmp / "run") +
+                              " --threads 1 2>/dev/null & pid=$!; sleep 1; kill -TERM $pid; wait $pid";
+  const int status = std::system(command.c_str());
+  EXPECT_NE(WEXITSTATUS(status), 0);
+  EXPECT_EQ(tmp.entries(), std::vector<std::string>{"a.txt"});
+}
+
+}  // namespace
+}  // namespace attnviz
