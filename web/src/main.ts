@@ -8,6 +8,7 @@ import { CanvasView, type MatrixScene, type SingleScene } from './views/canvas';
 import { SentenceView, renderAggregate } from './views/sentence';
 import { drawImageView } from './views/image';
 import { renderLegend } from './views/legend';
+import { buildPatchAtlas, type PatchAtlas } from './views/thumbnails';
 import { colorModeLabels, colorModesFor, computeColors, fadeExcept, type ColorMode, type Legend } from './data/colors';
 import { fitIntoCell, fitIntoUnitBox, slotCell, blend } from './data/grid';
 import { searchRadii, tokenMask } from './data/search';
@@ -66,7 +67,7 @@ const hooks: Hooks = {
       view: s.view, method: s.method, shown: s.shown, dim: s.dim, layer: s.layer, head: s.head, colorMode: s.colorMode,
       theme: s.theme, searchCount: s.searchIndices?.length ?? null, selected: s.selected,
       selectedSequence: s.selected === null ? null : data.tokens.sequence[pointToken(s.selected, data.n).token],
-      layers: data?.layers, heads: data?.heads, points: data ? 2 * data.n : 0, colorModes: data ? colorModesFor(data.modality) : [],
+      labels: single?.labels.length ?? 0, layers: data?.layers, heads: data?.heads, points: data ? 2 * data.n : 0, colorModes: data ? colorModesFor(data.modality) : [],
     };
   },
   pointScreen: (point) => {
@@ -258,7 +259,7 @@ async function loadSingle(animateFrom: Float32Array | null = null): Promise<void
   singleRaw = { norms };
   single = {
     kind: 'single', dim: s.dim, points: 2 * data.n, positions, colors: new Uint8Array(0), radii: null, lines: null, labels: [],
-    selected: s.selected, textColor: themeColor(), version: 0,
+    selected: s.selected, thumbnails: null, textColor: themeColor(), version: 0,
   };
   $('where').textContent = `L${s.layer} H${s.head} · ${methodNames[shown]} ${s.dim}D`;
   await restyleSingle();
@@ -300,11 +301,20 @@ async function restyleSingle(): Promise<void> {
   single.colors = colors;
   single.radii = singleRadii();
   single.selected = s.selected;
+  single.thumbnails = s.thumbnails && data.modality === 'image' ? { atlas: await busy(patchAtlas()), tokens: data.n } : null;
   single.textColor = themeColor();
   single.lines = s.selected !== null ? await busy(attentionLines(s.selected)) : null;
   showLegend();
   updateLabels();
   drawSingle();
+}
+
+let atlasPromise: Promise<PatchAtlas> | null = null;
+function patchAtlas(): Promise<PatchAtlas> {
+  atlasPromise ??= Promise.all(data.info.manifest.sequences.map((_, i) => loadImage(api.imageUrl(i)))).then((images) =>
+    buildPatchAtlas(images, data.tokens, data.info.manifest.sequences),
+  );
+  return atlasPromise;
 }
 
 function selectedInputMask(point: number): Uint8Array {
@@ -474,7 +484,7 @@ function showProgress(): void {
   $('progress').hidden = !incomplete;
   if (incomplete) {
     $('progress-fill').style.width = `${(100 * a.heads_ready) / a.heads_total}%`;
-    $('progress-text').textContent = `${methodNames[s.method]} ${s.dim}D: ${a.heads_ready} of ${a.heads_total} heads ready` + (s.shown && s.shown !== s.method ? ` · showing ${methodNames[s.shown]} meanwhile` : '');
+    $('progress-text').textContent = `${methodNames[s.method]} ${s.dim}D: ${a.heads_ready} of ${a.heads_total} heads ready` + (chooseShown(s.method, s.dim) !== s.method ? ` · showing ${methodNames[chooseShown(s.method, s.dim)]} meanwhile` : '');
   }
   clearTimeout(pollTimer);
   if (incomplete) pollTimer = window.setTimeout(poll, 1500);
@@ -553,7 +563,7 @@ async function runSearch(query: string): Promise<void> {
 function onStateChange(s: AppState, p: AppState): void {
   document.body.classList.toggle('dark', s.theme === 'dark');
   $('back').hidden = s.view !== 'single';
-  $('thumbs-toggle').hidden = true;
+  $('thumbs-toggle').hidden = s.view !== 'single' || data.modality !== 'image';
   if (s.view === 'matrix') $('where').textContent = `all heads · ${methodNames[s.shown ?? s.method]} ${s.dim}D`;
   $('dim-2').classList.toggle('active', s.dim === 2);
   $('dim-3').classList.toggle('active', s.dim === 3);
@@ -580,7 +590,7 @@ function onStateChange(s: AppState, p: AppState): void {
     const from = !headChanged && s.dim !== p.dim && single ? single.positions : null;
     void loadSingle(from).then(showSide);
   } else if (
-    s.colorMode !== p.colorMode || s.searchIndices !== p.searchIndices || s.theme !== p.theme || s.selected !== p.selected || s.sizeByNorm !== p.sizeByNorm
+    s.colorMode !== p.colorMode || s.searchIndices !== p.searchIndices || s.theme !== p.theme || s.selected !== p.selected || s.sizeByNorm !== p.sizeByNorm || s.thumbnails !== p.thumbnails
   ) {
     void restyleSingle();
   }
@@ -618,6 +628,8 @@ function wireControls(): void {
   $('tab-aggregate').addEventListener('click', () => store.set({ sideTab: 'aggregate' }));
   const hide = $<HTMLInputElement>('hide-special');
   hide.addEventListener('change', () => store.set({ hideSpecial: hide.checked }));
+  const thumbs = $<HTMLInputElement>('thumbs');
+  thumbs.addEventListener('change', () => store.set({ thumbnails: thumbs.checked }));
   const arrows = $<HTMLInputElement>('arrows');
   arrows.addEventListener('change', () => store.set({ arrows: arrows.checked }));
   window.addEventListener('keydown', (e) => {

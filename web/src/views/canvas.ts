@@ -1,7 +1,8 @@
 // The one WebGL canvas (deck.gl) that draws the matrix view (every head in its grid cell) and the single view
 // (one head, 2D orthographic or 3D orbit). Points come in as binary attributes; no per-point objects.
 import { Deck, OrbitView, OrthographicView, type PickingInfo } from '@deck.gl/core';
-import { BitmapLayer, LineLayer, ScatterplotLayer, SolidPolygonLayer, TextLayer } from '@deck.gl/layers';
+import { BitmapLayer, IconLayer, LineLayer, ScatterplotLayer, SolidPolygonLayer, TextLayer } from '@deck.gl/layers';
+import { THUMB, type PatchAtlas } from './thumbnails';
 import { rasterizeAtlas, rasterizeTile, type MatrixPoints } from './matrix-raster';
 
 type Rgba = [number, number, number, number];
@@ -23,6 +24,7 @@ export interface SingleScene {
   lines: { source: Float32Array; target: Float32Array; colors: Uint8Array; count: number } | null;
   labels: { position: [number, number, number]; text: string }[];
   selected: number | null;
+  thumbnails: { atlas: PatchAtlas; tokens: number } | null; // image runs: draw points as their patches
   textColor: Rgba;
   version: number;
 }
@@ -253,9 +255,31 @@ function matrixLayers(s: MatrixScene, atlas: HTMLCanvasElement, tiles: Map<numbe
   return layers as any[];
 }
 
+// Points as patch thumbnails (image runs are small: one object a point is affordable here).
+function thumbnailLayer(s: SingleScene, t: NonNullable<SingleScene['thumbnails']>) {
+  const mapping: Record<string, { x: number; y: number; width: number; height: number }> = {};
+  for (let token = 0; token < t.tokens; token++) {
+    mapping[token] = { x: (token % t.atlas.columns) * THUMB, y: Math.floor(token / t.atlas.columns) * THUMB, width: THUMB, height: THUMB };
+  }
+  return new IconLayer({
+    id: 'points',
+    data: Array.from({ length: s.points }, (_, p) => p),
+    iconAtlas: t.atlas.canvas as any,
+    iconMapping: mapping,
+    getIcon: (p: number) => String(p % t.tokens),
+    getPosition: (p: number) => [s.positions[p * 3], s.positions[p * 3 + 1], s.positions[p * 3 + 2]],
+    getSize: (p: number) => (s.radii ? 4 * s.radii[p] : 14),
+    getColor: (p: number) => [255, 255, 255, s.colors[p * 4 + 3]],
+    sizeUnits: 'pixels',
+    billboard: true,
+    pickable: true,
+    updateTriggers: { getPosition: s.version, getSize: s.version, getColor: s.version },
+  });
+}
+
 function singleLayers(s: SingleScene) {
   const layers: unknown[] = [
-    new ScatterplotLayer({
+    s.thumbnails ? thumbnailLayer(s, s.thumbnails) : new ScatterplotLayer({
       id: 'points',
       data: {
         length: s.points,
