@@ -8,6 +8,9 @@ BUILD=${BUILD:-build}
 echo "== C++ tests (ctest)"
 ctest --test-dir "$BUILD" --output-on-failure -j "$(nproc)"
 
+echo "== web UI: unit tests (Vitest), then browser tests (chromium against attnviz serve)"
+(cd web && npm test && ATTNVIZ_BIN="$(realpath "$BUILD")/attnviz" npm run test:browser)
+
 echo "== fuzzing: safetensors header parser and tokenizer.json loader (libFuzzer, ${FUZZ_SECONDS:-30}s each)"
 scripts/fuzz.sh
 
