@@ -107,9 +107,10 @@ TEST_F(ServeCli, ServesTheRunAndStopsOnSigint) {
     ::_exit(127);
   }
   httplib::Client client("127.0.0.1", port);
-  httplib::Result result;
-  for (int attempt = 0; attempt < 200 && !(result = client.Get("/api/run")); ++attempt) {
+  auto result = client.Get("/api/run");
+  for (int attempt = 0; attempt < 200 && !result; ++attempt) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    result = client.Get("/api/run");
   }
   ASSERT_TRUE(result) << "attnviz serve did not answer";
   EXPECT_EQ(result->status, 200);
