@@ -8,6 +8,9 @@
 
 namespace attnviz {
 
+// How deeply Sequence components may nest (real files use one level); bounds recursion on hostile input.
+constexpr int kMaxSequenceDepth = 8;
+
 // The "type" string of a component object.
 std::string json_type(const nlohmann::json& spec, const std::string& where);
 // An optional boolean field: fallback when absent or null.

@@ -104,16 +104,19 @@ std::vector<AddedToken> parse_added_tokens(const nlohmann::json& spec) {
   return tokens;
 }
 
-bool mentions_byte_level(const nlohmann::json& spec) {
+// Whether a pre-tokenizer or decoder (or a Sequence of them) is ByteLevel.
+bool mentions_byte_level(const nlohmann::json& spec, int depth = 0) {
+  if (depth > 2 * kMaxSequenceDepth) return false;
   if (spec.is_object()) {
     if (const auto type = spec.find("type"); type != spec.end() && *type == "ByteLevel") return true;
-    if (const auto steps = spec.find("pretokenizers"); steps != spec.end())
-      return mentions_byte_level(*steps);
-    if (const auto steps = spec.find("decoders"); steps != spec.end()) return mentions_byte_level(*steps);
+    for (const char* key : {"pretokenizers", "decoders"}) {
+      if (const auto steps = spec.find(key); steps != spec.end())
+        return mentions_byte_level(*steps, depth + 1);
+    }
   }
   if (spec.is_array()) {
     for (const auto& step : spec) {
-      if (mentions_byte_level(step)) return true;
+      if (mentions_byte_level(step, depth + 1)) return true;
     }
   }
   return false;

@@ -17,7 +17,7 @@ struct ModelToken {
 
 struct Vocab {
   std::unordered_map<std::string, int32_t> ids;
-  std::vector<std::optional<std::string>> tokens;  // by id
+  std::unordered_map<int32_t, std::string> tokens;  // a map: ids from a file may be sparse
 
   void add(const std::string& token, int32_t id);
   std::optional<int32_t> find(std::string_view token) const;

@@ -94,8 +94,11 @@ Normalizer bert_normalizer(const BertNormalizerOptions& options) {
   };
 }
 
-Normalizer make_normalizer(const nlohmann::json& spec) {
+namespace {
+
+Normalizer build(const nlohmann::json& spec, int depth) {
   if (spec.is_null()) return {};
+  if (depth > kMaxSequenceDepth) throw Error("normalizer: Sequence nested too deeply");
   const std::string type = json_type(spec, "normalizer");
   if (type == "BertNormalizer") {
     BertNormalizerOptions options;
@@ -112,7 +115,7 @@ Normalizer make_normalizer(const nlohmann::json& spec) {
   if (type == "Sequence") {
     std::vector<Normalizer> steps;
     for (const auto& step : json_array(spec, "normalizers", "normalizer Sequence")) {
-      if (auto n = make_normalizer(step)) steps.push_back(std::move(n));
+      if (auto n = build(step, depth + 1)) steps.push_back(std::move(n));
     }
     return [steps](NormalizedText& t) {
       for (const auto& step : steps) step(t);
@@ -120,5 +123,9 @@ Normalizer make_normalizer(const nlohmann::json& spec) {
   }
   throw Error("unsupported normalizer type \"" + type + "\"");
 }
+
+}  // namespace
+
+Normalizer make_normalizer(const nlohmann::json& spec) { return build(spec, 0); }
 
 }  // namespace attnviz

@@ -99,8 +99,9 @@ PostProcessor PostProcessor::bert(const std::string& cls, int32_t cls_id, const 
   return p;
 }
 
-PostProcessor PostProcessor::from_json(const nlohmann::json& spec) {
+PostProcessor PostProcessor::from_json(const nlohmann::json& spec, int depth) {
   if (spec.is_null()) return {};
+  if (depth > kMaxSequenceDepth) throw Error("post_processor: Sequence nested too deeply");
   const std::string type = json_type(spec, "post_processor");
   const std::string where = "post_processor " + type;
   if (type == "BertProcessing") {
@@ -135,7 +136,7 @@ PostProcessor PostProcessor::from_json(const nlohmann::json& spec) {
   }
   if (type == "Sequence") {
     PostProcessor p;
-    for (const auto& step : json_array(spec, "processors", where)) p.add(from_json(step));
+    for (const auto& step : json_array(spec, "processors", where)) p.add(from_json(step, depth + 1));
     return p;
   }
   throw Error("unsupported post_processor type \"" + type + "\"");

@@ -26,7 +26,7 @@ class PostProcessor {
   PostProcessor() = default;  // no special tokens, offsets untouched
   // [CLS] A [SEP] (B [SEP]), type ids 0 for A and 1 for B.
   static PostProcessor bert(const std::string& cls, int32_t cls_id, const std::string& sep, int32_t sep_id);
-  static PostProcessor from_json(const nlohmann::json& spec);
+  static PostProcessor from_json(const nlohmann::json& spec, int depth = 0);
 
   Encoding process(Encoding first, std::optional<Encoding> second, bool add_special_tokens) const;
 

@@ -158,8 +158,11 @@ PreTokenizer bert_pre_tokenizer() {
   };
 }
 
-PreTokenizer make_pre_tokenizer(const nlohmann::json& spec) {
+namespace {
+
+PreTokenizer build(const nlohmann::json& spec, int depth) {
   if (spec.is_null()) return {};
+  if (depth > kMaxSequenceDepth) throw Error("pre_tokenizer: Sequence nested too deeply");
   const std::string type = json_type(spec, "pre_tokenizer");
   if (type == "ByteLevel") {
     ByteLevelOptions options;
@@ -179,7 +182,7 @@ PreTokenizer make_pre_tokenizer(const nlohmann::json& spec) {
   if (type == "Sequence") {
     std::vector<PreTokenizer> steps;
     for (const auto& step : json_array(spec, "pretokenizers", "pre_tokenizer Sequence")) {
-      if (auto p = make_pre_tokenizer(step)) steps.push_back(std::move(p));
+      if (auto p = build(step, depth + 1)) steps.push_back(std::move(p));
     }
     return [steps](Pieces& pieces) {
       for (const auto& step : steps) step(pieces);
@@ -187,5 +190,9 @@ PreTokenizer make_pre_tokenizer(const nlohmann::json& spec) {
   }
   throw Error("unsupported pre_tokenizer type \"" + type + "\"");
 }
+
+}  // namespace
+
+PreTokenizer make_pre_tokenizer(const nlohmann::json& spec) { return build(spec, 0); }
 
 }  // namespace attnviz

@@ -4,8 +4,7 @@ namespace attnviz {
 
 void Vocab::add(const std::string& token, int32_t id) {
   ids[token] = id;
-  if (tokens.size() <= static_cast<size_t>(id)) tokens.resize(static_cast<size_t>(id) + 1);
-  tokens[static_cast<size_t>(id)] = token;
+  tokens[id] = token;
 }
 
 std::optional<int32_t> Vocab::find(std::string_view token) const {
@@ -15,8 +14,8 @@ std::optional<int32_t> Vocab::find(std::string_view token) const {
 }
 
 const std::string* Vocab::token(int32_t id) const {
-  if (id < 0 || static_cast<size_t>(id) >= tokens.size() || !tokens[static_cast<size_t>(id)]) return nullptr;
-  return &*tokens[static_cast<size_t>(id)];
+  const auto it = tokens.find(id);
+  return it == tokens.end() ? nullptr : &it->second;
 }
 
 }  // namespace attnviz

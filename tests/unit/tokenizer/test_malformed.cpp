@@ -98,6 +98,15 @@ TEST(Malformed, EachGivesItsOwnOneLineError) {
   }
 }
 
+TEST(Malformed, DeeplyNestedSequencesAreRefused) {
+  std::string normalizer = R"({"type":"Lowercase"})";
+  for (int i = 0; i < 200; ++i) normalizer = R"({"type":"Sequence","normalizers":[)" + normalizer + "]}";
+  TempDir dir;
+  const std::string message =
+      load_error(dir, replaced(kValid, R"("normalizer":null)", R"("normalizer":)" + normalizer));
+  EXPECT_NE(message.find("nested too deeply"), std::string::npos) << message;
+}
+
 TEST(Malformed, MissingPathsAndEmptyFolders) {
   TempDir dir;
   EXPECT_THROW(Tokenizer::load(dir.path() / "nope"), Error);
