@@ -50,10 +50,17 @@ export class CanvasView {
   private tiles = new Map<number, { canvas: HTMLCanvasElement; size: number }>(); // sharper cells, by slot
   private tileTimer = 0;
 
+  private overlay: HTMLCanvasElement;
+
   constructor(
     private container: HTMLElement,
     private callbacks: CanvasCallbacks,
   ) {
+    // Cell labels are drawn on a 2D canvas above the WebGL one: crisp at every zoom, and no text shader to
+    // compile before the matrix can show (slow on software WebGL).
+    this.overlay = document.createElement('canvas');
+    this.overlay.className = 'label-overlay';
+    container.append(this.overlay);
     this.deck = new Deck<any>({
       parent: container as HTMLDivElement,
       width: '100%',
@@ -65,7 +72,10 @@ export class CanvasView {
       onViewStateChange: ({ viewState }) => this.setViewState(viewState as ViewState, true),
       onHover: (info) => this.hover(info),
       onClick: (info) => this.click(info),
-      onAfterRender: () => this.callbacks.onAfterRender(),
+      onAfterRender: () => {
+        this.drawCellLabels();
+        this.callbacks.onAfterRender();
+      },
       getCursor: ({ isDragging, isHovering }) => (isDragging ? 'grabbing' : isHovering || this.scene?.kind === 'matrix' ? 'pointer' : 'grab'),
     });
   }
@@ -174,6 +184,28 @@ export class CanvasView {
     this.deck.setProps({ layers: scene.kind === 'matrix' ? matrixLayers(scene, this.atlas!.canvas, this.tiles) : singleLayers(scene) });
   }
 
+  private drawCellLabels(): void {
+    const [w, h] = this.size();
+    const ratio = window.devicePixelRatio || 1;
+    if (this.overlay.width !== Math.round(w * ratio) || this.overlay.height !== Math.round(h * ratio)) {
+      this.overlay.width = Math.round(w * ratio);
+      this.overlay.height = Math.round(h * ratio);
+    }
+    const ctx = this.overlay.getContext('2d')!;
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, w, h);
+    const scene = this.scene;
+    if (scene?.kind !== 'matrix') return;
+    const [r, g, b, a] = scene.textColor;
+    ctx.fillStyle = `rgba(${r}, ${g}, ${b}, ${a / 255})`;
+    ctx.font = '11px monospace';
+    ctx.textBaseline = 'top';
+    for (const cell of scene.cells) {
+      const p = this.project([cell.x + 0.04, cell.y + 0.04, 0]);
+      if (p && p[0] > -60 && p[1] > -20 && p[0] < w && p[1] < h) ctx.fillText(cell.label, p[0], p[1]);
+    }
+  }
+
   // Once the view rests zoomed in, the cells on screen are redrawn at their screen resolution.
   private scheduleTiles(): void {
     clearTimeout(this.tileTimer);
@@ -238,20 +270,6 @@ function matrixLayers(s: MatrixScene, atlas: HTMLCanvasElement, tiles: Map<numbe
     const y = Math.floor(slot / s.cols);
     layers.push(new BitmapLayer({ id: `tile-${s.version}-${slot}-${tile.canvas.width}`, image: tile.canvas, bounds: [x, y + 1, x + 1, y] }));
   }
-  layers.push(
-    new TextLayer({
-      id: 'cell-labels',
-      data: s.cells,
-      getPosition: (c: MatrixScene['cells'][number]) => [c.x + 0.04, c.y + 0.04],
-      getText: (c: MatrixScene['cells'][number]) => c.label,
-      getSize: 11,
-      getColor: s.textColor,
-      getTextAnchor: 'start',
-      getAlignmentBaseline: 'top',
-      fontFamily: 'monospace',
-      updateTriggers: { getColor: s.version, getText: s.version, getPosition: s.version },
-    }),
-  );
   return layers as any[];
 }
 

@@ -357,6 +357,10 @@ async function imageRunTests(browser, pixels, server) {
     const after = await page.locator('#image-canvas').screenshot({ path: path.join(ARTIFACTS, 'vit-image-arrows.png') });
     assert((await pixels.diffFraction(before, after)) > 0.003, 'arrows changed nothing');
     await shot(page, 'vit-single-image');
+    const points = await canvasShot(page, 'vit-single-points');
+    await page.check('[data-testid=thumbs]');
+    const thumbs = await canvasShot(page, 'vit-single-thumbnails');
+    assert((await pixels.diffFraction(points, thumbs)) > 0.005, 'patch thumbnails changed nothing');
   });
   await check('ViT page has no errors', async () => assert(page.errors.length === 0, page.errors.slice(0, 3).join(' | ')));
   await page.close();
