@@ -29,7 +29,9 @@ struct LayerCapture {
 struct Capture {
   int tokens = 0;  // T
   std::vector<LayerCapture> layers;
-  std::vector<float> hidden;  // [T, hidden_size] when requested
+  // [T, hidden_size] when requested: the base model's last hidden state, after the final norm where the
+  // architecture has one (GPT-2 ln_f, LLaMA norm, ViT layernorm; BERT ends with its last layer).
+  std::vector<float> hidden;
 };
 
 class Model {

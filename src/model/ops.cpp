@@ -23,8 +23,8 @@ namespace {
 
 // exp(x) to about 2 ulp (Cephes' expf polynomial), written branch-free so loops over it vectorise:
 // std::exp is a library call per element, and activations and softmax run it billions of times.
-inline float fast_exp(float x) {
-  x = x < -87.0f ? -87.0f : x;  // no std:: calls here: GCC will not inline them into "optimize" functions
+inline float fast_exp(float input) {
+  float x = input < -87.0f ? -87.0f : input;  // no std:: calls: GCC will not inline them into these functions
   x = x > 88.0f ? 88.0f : x;
   const float shift = 12582912.0f;  // 1.5·2^23: adding and subtracting it rounds to the nearest integer
   const float n = (x * 1.44269504088896341f + shift) - shift;
@@ -38,7 +38,7 @@ inline float fast_exp(float x) {
   p = p * r + 5.0000001201e-1f;
   const float y = p * r * r + r + 1.0f;
   const int32_t exponent = (int32_t(n) + 127) << 23;
-  return y * __builtin_bit_cast(float, exponent);
+  return input < -87.0f ? 0.0f : y * __builtin_bit_cast(float, exponent);  // below float's normal range
 }
 
 }  // namespace

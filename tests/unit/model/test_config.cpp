@@ -214,6 +214,40 @@ TEST(Weights, CheckpointOfAnotherFamilyIsRefused) {
             std::string::npos);
 }
 
+TEST(Weights, LlamaVariantsLoadTheSameBlock) {
+  // The LLaMA fixture rewritten as one file, as Qwen2 (with q/k/v biases, here zero), as Mistral, and with
+  // tied embeddings (no lm_head): all must reproduce the LLaMA reference.
+  const Checkpoint sharded = Checkpoint::open(fixture_model("llama"));
+  std::vector<std::vector<float>> data;
+  std::vector<TensorToWrite> tensors;
+  data.reserve(64);
+  for (const std::string& name : sharded.names()) {
+    if (name == "lm_head.weight") continue;
+    data.push_back(sharded.at(name).to_f32());
+    tensors.push_back({name, DType::F32, sharded.at(name).shape, std::as_bytes(std::span(data.back()))});
+  }
+  for (int l = 0; l < 2; ++l)
+    for (const auto& [proj, size] : {std::pair{"q_proj", 64}, {"k_proj", 32}, {"v_proj", 32}}) {
+      data.emplace_back(size, 0.0f);
+      const std::string name = "model.layers." + std::to_string(l) + ".self_attn." + proj + ".bias";
+      tensors.push_back({name, DType::F32, {size}, std::as_bytes(std::span(data.back()))});
+    }
+  std::ifstream in(fixture_model("llama") / "config.json");
+  const nlohmann::json llama = nlohmann::json::parse(in);
+  const testing::Reference ref("hf/llama");
+  for (const char* type : {"qwen2", "mistral", "llama"}) {
+    nlohmann::json config = llama;
+    config["model_type"] = type;
+    config["tie_word_embeddings"] = true;
+    const auto dir = config_dir(std::string("variant-") + type, config);
+    write_safetensors(dir / "model.safetensors", tensors);
+    const Capture capture = load_model(dir)->forward(ref.input(1), {.attention = true, .hidden = true});
+    EXPECT_LE(testing::max_abs_diff(capture.layers[1].k, ref.floats("s1.l1.k")), 1e-4f) << type;
+    EXPECT_LE(testing::max_abs_diff(capture.layers[1].attn, ref.floats("s1.l1.attn")), 1e-4f) << type;
+    EXPECT_LE(testing::max_abs_diff(capture.hidden, ref.floats("s1.hidden")), 1e-4f) << type;
+  }
+}
+
 ModelInput text(std::vector<int32_t> ids, std::vector<int32_t> types = {}) {
   ModelInput input;
   input.input_ids = std::move(ids);
