@@ -47,6 +47,15 @@ TEST(Json, SyntaxErrorsGiveTheBytePosition) {
             std::string::npos);
 }
 
+TEST(Json, DeepNestingNeedsNoDeepStack) {
+  const int depth = 100000;
+  const auto nested = parse_json_strict(std::string(depth, '[') + std::string(depth, ']'), "t");
+  EXPECT_TRUE(nested.is_array());
+  EXPECT_NE(
+      error_of([&] { parse_json_strict(std::string(depth, '['), "t"); }).find("unexpected end of input"),
+      std::string::npos);
+}
+
 TEST(Json, ReadJsonFileNamesThePath) {
   test::TempDir dir;
   EXPECT_EQ(error_of([&] { read_json_file(dir / "absent.json"); }),
