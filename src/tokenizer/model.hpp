@@ -1,6 +1,7 @@
 #pragma once
 // The subword models (BPE, WordPiece): each turns one pre-tokenized word into vocabulary tokens.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,8 +16,14 @@ struct ModelToken {
   uint32_t begin, end;
 };
 
+// Hashing that lets string_view look up std::string keys without a copy.
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
 struct Vocab {
-  std::unordered_map<std::string, int32_t> ids;
+  std::unordered_map<std::string, int32_t, StringHash, std::equal_to<>> ids;
   std::unordered_map<int32_t, std::string> tokens;  // a map: ids from a file may be sparse
 
   void add(const std::string& token, int32_t id);

@@ -8,7 +8,7 @@ void Vocab::add(const std::string& token, int32_t id) {
 }
 
 std::optional<int32_t> Vocab::find(std::string_view token) const {
-  const auto it = ids.find(std::string(token));
+  const auto it = ids.find(token);
   if (it == ids.end()) return std::nullopt;
   return it->second;
 }
