@@ -117,7 +117,7 @@ bool is_punctuation(char32_t c) {
 
 bool is_other(char32_t c) {
   const auto cat = category(c);
-  return cat == UTF8PROC_CATEGORY_CN || cat >= UTF8PROC_CATEGORY_CC;
+  return cat == UTF8PROC_CATEGORY_CC || cat == UTF8PROC_CATEGORY_CF || cat == UTF8PROC_CATEGORY_CO;
 }
 
 bool is_mark_nonspacing(char32_t c) { return category(c) == UTF8PROC_CATEGORY_MN; }

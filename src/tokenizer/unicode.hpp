@@ -13,12 +13,12 @@ std::u32string decode_utf8(std::string_view text);
 void append_utf8(std::string& out, char32_t c);
 std::string encode_utf8(std::u32string_view text);
 
-bool is_whitespace(char32_t c);       // Unicode White_Space (Rust char::is_whitespace, regex \s)
-bool is_letter(char32_t c);           // \p{L}
-bool is_number(char32_t c);           // \p{N}
-bool is_word(char32_t c);             // regex \w: alphabetic, marks, decimal digits, connector punctuation
-bool is_punctuation(char32_t c);      // \p{P}
-bool is_other(char32_t c);            // \p{C}: control, format, unassigned, private use, surrogate
+bool is_whitespace(char32_t c);   // Unicode White_Space (Rust char::is_whitespace, regex \s)
+bool is_letter(char32_t c);       // \p{L}
+bool is_number(char32_t c);       // \p{N}
+bool is_word(char32_t c);         // regex \w: alphabetic, marks, decimal digits, connector punctuation
+bool is_punctuation(char32_t c);  // \p{P}
+bool is_other(char32_t c);        // control, format or private use (not unassigned, as unicode_categories)
 bool is_mark_nonspacing(char32_t c);  // \p{Mn}
 bool is_cjk_ideograph(char32_t c);    // the blocks BERT surrounds with spaces
 

@@ -150,6 +150,9 @@ TEST(BertHard, ControlAndFormatCharactersAreRemoved) {
   const Encoding zw = bert().encode("x\u200By");
   EXPECT_EQ(zw.tokens, (Tokens{"[CLS]", "x", "##y", "[SEP]"}));
   EXPECT_EQ(zw.offsets, (Offsets{{0, 0}, {0, 1}, {2, 3}, {0, 0}}));
+  // Unassigned code points are kept (HF's is_other is control, format and private use only).
+  EXPECT_EQ(bert().encode("a\u0378b").tokens, (Tokens{"[CLS]", "[UNK]", "[SEP]"}));
+  EXPECT_EQ(bert().encode("a\uE000b").tokens, (Tokens{"[CLS]", "ab", "[SEP]"}));  // private use: removed
   // Invalid UTF-8 becomes U+FFFD, which clean_text removes.
   EXPECT_EQ(bert()
                 .encode("a\xff"
