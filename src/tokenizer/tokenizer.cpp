@@ -21,7 +21,15 @@ void push_token(Encoding& e, int32_t id, std::string token, Span offsets, int32_
 std::unique_ptr<Tokenizer::Impl> load_any(const std::filesystem::path& path) {
   namespace fs = std::filesystem;
   if (!fs::exists(path)) throw Error("no such file or folder");
-  if (!fs::is_directory(path)) return load_tokenizer_json(read_json_file(path));
+  if (!fs::is_directory(path)) {
+    // The older files may be named directly; their companions are looked up next to them.
+    const auto name = path.filename(), dir = path.parent_path();
+    if (name == "vocab.txt") return load_vocab_txt(path, dir / "tokenizer_config.json");
+    if (name == "vocab.json" || name == "merges.txt") {
+      return load_vocab_and_merges(dir / "vocab.json", dir / "merges.txt");
+    }
+    return load_tokenizer_json(read_json_file(path));
+  }
   if (fs::exists(path / "tokenizer.json"))
     return load_tokenizer_json(read_json_file(path / "tokenizer.json"));
   if (fs::exists(path / "vocab.json") && fs::exists(path / "merges.txt")) {

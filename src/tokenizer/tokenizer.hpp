@@ -22,7 +22,9 @@ struct Encoding {
 
 class Tokenizer {
  public:
-  // path: a folder (tokenizer.json, else vocab.json + merges.txt, else vocab.txt) or a tokenizer.json file.
+  // path: a folder (tokenizer.json, else vocab.json + merges.txt, else vocab.txt), a tokenizer.json file
+  // (any name), or a vocab.txt / vocab.json / merges.txt file (read with the files next to it).
+  // Errors: attnviz::Error "cannot load tokenizer from <path>: <reason>", one line.
   static Tokenizer load(const std::filesystem::path& path);
   ~Tokenizer();
   Tokenizer(Tokenizer&&) noexcept;

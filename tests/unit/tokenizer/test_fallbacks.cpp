@@ -94,6 +94,14 @@ TEST(Fallbacks, VocabTxtActsLikeBertUncased) {
   EXPECT_EQ(pair.type_ids, (std::vector<int32_t>{0, 0, 0, 0, 1, 1}));
 }
 
+TEST(Fallbacks, OlderFilesCanBeNamedDirectly) {
+  TempDir dir;
+  dir.write("vocab.txt", "[UNK]\n[CLS]\n[SEP]\nhello\n##s\n");
+  const Tokenizer t = Tokenizer::load(dir.path() / "vocab.txt");
+  EXPECT_EQ(t.encode("Hellos").ids, (std::vector<int32_t>{1, 3, 4, 2}));
+  EXPECT_EQ(t.encode("Hellos", false).offsets, (test::Offsets{{0, 5}, {5, 6}}));
+}
+
 TEST(Fallbacks, VocabTxtHonoursDoLowerCase) {
   TempDir dir;
   dir.write("vocab.txt", bert_vocab_txt());
