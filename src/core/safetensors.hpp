@@ -41,9 +41,9 @@ class SafetensorsFile {
   SafetensorsFile(const SafetensorsFile&) = delete;
   SafetensorsFile& operator=(const SafetensorsFile&) = delete;
 
-  const std::vector<TensorView>& tensors() const { return tensors_; }
-  const TensorView* find(const std::string& name) const;  // nullptr when absent
-  const TensorView& at(const std::string& name) const;    // Error naming file and tensor when absent
+  const std::vector<TensorView>& tensors() const { return tensors_; }  // sorted by name
+  const TensorView* find(const std::string& name) const;               // nullptr when absent
+  const TensorView& at(const std::string& name) const;  // Error naming file and tensor when absent
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
   const std::filesystem::path& path() const { return path_; }
 
