@@ -1,11 +1,145 @@
+// attnviz demo: a bundled model over a bundled dataset, extracted and laid out into a cache folder, then
+// served. The page is usable once the quick PCA layouts exist; t-SNE and UMAP fill in while it is open.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <thread>
+
 #include "cli/commands.hpp"
+#include "cli/demo_data.hpp"
 #include "core/error.hpp"
+#include "core/fs.hpp"
+#include "core/interrupt.hpp"
+#include "core/json.hpp"
+#include "layout/layout_job.hpp"
+#include "run/extract.hpp"
+#include "run/run.hpp"
+#include "server/server.hpp"
 
 namespace attnviz::cli {
+namespace fs = std::filesystem;
+
+namespace {
+
+struct DemoOptions {
+  std::string model = "brown-gpt";
+  std::string host = "127.0.0.1";
+  int port = 8000;
+  fs::path cache;
+  bool fresh = false;
+  int threads = 0;
+};
+
+fs::path default_cache() {
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return fs::path(xdg) / "attnviz";
+  if (const char* home = std::getenv("HOME"); home && *home) return fs::path(home) / ".cache" / "attnviz";
+  return fs::temp_directory_path() / "attnviz-cache";
+}
+
+// What a cached run was made from: a change to any of it makes the cache stale.
+std::string fingerprint(const DemoSpec& spec, const fs::path& model_dir) {
+  nlohmann::json files = nlohmann::json::object();
+  for (const auto& entry : fs::directory_iterator(model_dir))
+    if (entry.is_regular_file()) files[entry.path().filename().string()] = entry.file_size();
+  return nlohmann::json{
+      {"attnviz", ATTNVIZ_VERSION}, {"model", spec.model}, {"inputs", spec.inputs}, {"files", files}}
+      .dump();
+}
+
+void ensure_writable(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec || access(dir.c_str(), W_OK) != 0)
+    throw Error("the demo cache " + dir.string() + " is not writable; pass --cache DIR");
+}
+
+// The cached run if it is complete, readable and made from the same model and data; else a fresh one.
+fs::path prepare_run(const DemoSpec& spec, const fs::path& bundle, const fs::path& cache, bool fresh,
+                     int threads) {
+  const fs::path dir = cache / spec.model, run = dir / "run", stamp = dir / "fingerprint.json";
+  const fs::path model_dir = bundle / "models" / spec.model;
+  if (!fs::is_directory(model_dir)) throw Error("the bundled model " + model_dir.string() + " is missing");
+  const std::string wanted = fingerprint(spec, model_dir);
+  if (!fresh && fs::exists(run)) {
+    try {
+      Run::open(run);
+      if (fs::exists(stamp) && read_file(stamp) == wanted) return run;
+      std::fprintf(stderr, "attnviz demo: the cached run was made from other files; rebuilding it\n");
+    } catch (const Error& e) {
+      std::fprintf(stderr, "attnviz demo: the cached run is unreadable (%s); rebuilding it\n", e.what());
+    }
+  }
+  fs::remove_all(dir);
+  ensure_writable(dir);
+  ExtractOptions extract_options;
+  extract_options.model = model_dir.string();
+  extract_options.input = write_demo_input(spec, bundle, dir / "input");
+  extract_options.out = run;
+  extract_options.threads = threads;
+  extract(extract_options);
+  write_file_atomic(stamp, wanted);
+  return run;
+}
+
+void lay_out(const fs::path& run, std::vector<LayoutMethod> methods, int threads) {
+  LayoutJobOptions options;
+  options.run_dir = run;
+  options.methods = std::move(methods);
+  options.dims = {2, 3};
+  options.threads = threads;
+  run_layout_job(options);
+}
+
+void run_demo(const DemoOptions& options) {
+  install_interrupt_handler();
+  const DemoSpec& spec = demo_spec(options.model);
+  const fs::path bundle = bundle_root();
+  const fs::path cache = options.cache.empty() ? default_cache() : options.cache;
+  ensure_writable(cache);
+  const auto start = std::chrono::steady_clock::now();
+  const fs::path run = prepare_run(spec, bundle, cache, options.fresh, options.threads);
+  lay_out(run, {LayoutMethod::PCA}, options.threads);
+
+  ServerOptions server_options;
+  server_options.run_dir = run;
+  server_options.host = options.host;
+  server_options.port = options.port;
+  Server server(server_options);
+  server.start();
+  const auto ready = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("attnviz demo: %s ready at %s (%.1f s)\n", spec.model.c_str(), server.url().c_str(), ready);
+  std::fflush(stdout);
+
+  try {
+    lay_out(run, {LayoutMethod::TSNE, LayoutMethod::UMAP}, options.threads);
+  } catch (const Error&) {
+    if (!interrupted()) throw;
+    return;  // Ctrl-C while t-SNE and UMAP were computing: the server stops with `server`
+  }
+  const auto done = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("attnviz demo: every layout is ready (%.1f s); Ctrl-C stops the server\n", done);
+  std::fflush(stdout);
+  while (!interrupted()) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  server.stop();
+}
+
+}  // namespace
 
 void add_demo_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("demo", "(being built)");
-  cmd->callback([] { throw Error("attnviz demo is not built yet"); });
+  auto options = std::make_shared<DemoOptions>();
+  auto* cmd = app.add_subcommand("demo", "Extract, lay out and serve a bundled model over a bundled dataset");
+  cmd->add_option("--model", options->model, "brown-gpt, brown-bert or mnist-vit")->capture_default_str();
+  cmd->add_option("--host", options->host, "Address to listen on")->capture_default_str();
+  cmd->add_option("--port", options->port, "Port to listen on (0: any free port)")->capture_default_str();
+  cmd->add_option("--cache", options->cache,
+                  "Cache folder (default: $XDG_CACHE_HOME/attnviz or ~/.cache/attnviz)");
+  cmd->add_flag("--fresh", options->fresh, "Ignore the cache and compute everything again");
+  cmd->add_option("--threads", options->threads, "Threads (0: every core)")->capture_default_str();
+  cmd->callback([options] { run_demo(*options); });
 }
 
 }  // namespace attnviz::cli
