@@ -82,6 +82,7 @@ struct Server::Impl {
   std::mutex mutex;  // guards listener, listening
   std::condition_variable stopped;
   bool listening = false;
+  int listen_socket = -1;  // the socket httplib last configured: after a successful bind, the bound one
 
   void configure();
 };
@@ -104,7 +105,10 @@ void Server::Impl::configure() {
                           ? options.threads
                           : std::max(16, 4 * static_cast<int>(std::thread::hardware_concurrency()));
   http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
-  http.set_socket_options(reuse_address_only);
+  http.set_socket_options([this](int socket) {
+    reuse_address_only(socket);
+    listen_socket = socket;
+  });
   http.set_tcp_nodelay(true);  // headers and body go out as separate writes; don't let Nagle hold the second
   http.set_keep_alive_max_count(1000);
   http.set_keep_alive_timeout(2);  // an idle browser connection delays shutdown by at most this
@@ -146,6 +150,9 @@ int Server::start() {
       if (!s.http.bind_to_port(host, s.options.port)) throw Error(bind_failure(host, s.options.port));
       s.port = s.options.port;
     }
+    // httplib 0.11 listens with a backlog of 5: a browser or 16 load-test connections opening at once would
+    // overflow it and wait a second for the SYN to be retried. listen() again raises it.
+    ::listen(s.listen_socket, SOMAXCONN);
     s.listening = true;
     s.listener = std::thread([&s] {
       s.http.listen_after_bind();
