@@ -10,7 +10,7 @@ import { drawImageView } from './views/image';
 import { renderLegend } from './views/legend';
 import { buildPatchAtlas, type PatchAtlas } from './views/thumbnails';
 import { colorModeLabels, colorModesFor, computeColors, fadeExcept, type ColorMode, type Legend } from './data/colors';
-import { fitIntoCell, fitIntoUnitBox, slotCell, blend } from './data/grid';
+import { fitIntoCell, fitIntoUnitBox, obliqueProjection, slotCell, blend } from './data/grid';
 import { searchRadii, tokenMask } from './data/search';
 import { hiddenTokens, hideAndRenormalize, topKeyLines } from './data/attention';
 import { placeLabels } from './data/labels';
@@ -189,7 +189,9 @@ async function loadMatrix(): Promise<void> {
     data.loadAll(shown, s.dim, (k, coords) => {
       if (matrixKey !== key || !matrix) return;
       const [cx, cy] = slotCell(slotOfHead[k], data.heads);
-      fitIntoCell(coords, s.dim, 0, points, matrix.positions, k * points, cx, cy, 0.06);
+      // 3D heads are seen in their cells from the single view's initial 3D camera angle.
+      const flat = s.dim === 3 ? obliqueProjection(coords, 35, 40) : coords;
+      fitIntoCell(flat, 2, 0, points, matrix.positions, k * points, cx, cy, 0.06);
       // Heads computed on demand arrive one by one: show them as they come, at most twice a second.
       if (performance.now() - lastDraw > 500) {
         lastDraw = performance.now();
@@ -247,14 +249,19 @@ async function singleCoords(method: Method, dim: Dim, layer: number, head: numbe
 }
 
 async function loadSingle(animateFrom: Float32Array | null = null): Promise<void> {
+  // One head is quick to lay out on demand, so the single view shows the method asked for even while the
+  // matrix still waits for it.
   const s = store.get();
-  const shown = chooseShown(s.method, s.dim);
+  const shown = s.method;
   if (s.shown !== shown) store.set({ shown });
   const key = `${shown}/${s.dim}/${s.layer}/${s.head}`;
   singleKey = key;
   hooks.singleDrawn = false;
   hooks.timings.singleStart = performance.now();
+  const onDisk = data.complete(shown, s.dim);
+  if (!onDisk) $('status').textContent = `computing ${methodNames[shown]} ${s.dim}D of L${s.layer} H${s.head}…`;
   const [positions, norms] = await busy(Promise.all([singleCoords(shown, s.dim, s.layer, s.head), data.norms(s.layer, s.head)]));
+  if (!onDisk) $('status').textContent = '';
   if (singleKey !== key) return;
   singleRaw = { norms };
   single = {
@@ -396,7 +403,7 @@ function animateTo(from: Float32Array, to: Float32Array, dim: Dim): void {
     const t = Math.min(1, (performance.now() - start) / 700);
     const e = t * t * (3 - 2 * t);
     single.positions = blend(from, to, e, frame);
-    if (dim === 3) canvas.setRotation(20 * e, 30 * e);
+    if (dim === 3) canvas.setRotation(35 * e, 40 * e);
     if (t < 1) {
       drawSingle();
       animation = requestAnimationFrame(step);
@@ -497,10 +504,7 @@ async function poll(): Promise<void> {
     // The server may be restarting; try again on the next tick.
   }
   const s = store.get();
-  if (s.shown !== chooseShown(s.method, s.dim)) {
-    if (s.view === 'matrix') void loadMatrix();
-    else void loadSingle();
-  }
+  if (s.view === 'matrix' && s.shown !== chooseShown(s.method, s.dim)) void loadMatrix();
   showProgress();
 }
 

@@ -72,3 +72,19 @@ export function blend(a: Float32Array, b: Float32Array, t: number, out: Float32A
   for (let i = 0; i < out.length; i++) out[i] = a[i] + (b[i] - a[i]) * t;
   return out;
 }
+
+// x,y of 3D points seen from a camera tilted by `pitch` degrees about x after turning `yaw` degrees about y
+// (the orbit view's rotationX / rotationOrbit with y up), for drawing 3D layouts flat.
+export function obliqueProjection(src: Float32Array, pitch: number, yaw: number): Float32Array {
+  const count = src.length / 3;
+  const [cy, sy] = [Math.cos((yaw * Math.PI) / 180), Math.sin((yaw * Math.PI) / 180)];
+  const [cp, sp] = [Math.cos((pitch * Math.PI) / 180), Math.sin((pitch * Math.PI) / 180)];
+  const out = new Float32Array(count * 2);
+  for (let i = 0; i < count; i++) {
+    const [x, y, z] = [src[i * 3], src[i * 3 + 1], src[i * 3 + 2]];
+    const z1 = -x * sy + z * cy;
+    out[i * 2] = x * cy + z * sy;
+    out[i * 2 + 1] = y * cp - z1 * sp;
+  }
+  return out;
+}

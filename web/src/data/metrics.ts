@@ -1,5 +1,6 @@
 // Per-head metrics from metrics.json, flattened to named columns over the L*H heads (layer-major).
-// Accepted shapes: an array of head records, {"heads": [...]}, or an object keyed "l{L}.h{H}" / "L:H";
+// Accepted shapes: an array of head records, {"heads": [...]}, or an object keyed "l{L}.h{H}" / "L:H"
+// (at the top or under "heads", as attnviz layout writes it);
 // a record's numeric fields (nested objects flattened with dots) become columns.
 
 export interface HeadMetrics {
@@ -37,7 +38,8 @@ export function parseMetrics(json: Json, layers: number, heads: number): HeadMet
     const obj = json as Record<string, Json>;
     if (Array.isArray(obj.heads)) collect(obj.heads);
     else {
-      for (const [k, v] of Object.entries(obj)) {
+      const keyed = obj.heads && typeof obj.heads === 'object' ? (obj.heads as Record<string, Json>) : obj;
+      for (const [k, v] of Object.entries(keyed)) {
         const lh = headOfKey(k);
         if (lh) perHead.push({ layer: lh[0], head: lh[1], record: v });
       }

@@ -39,6 +39,8 @@ export interface CanvasCallbacks {
   onAfterRender(): void;
 }
 
+const isPoint = (info: PickingInfo) => Boolean(info.layer?.id.startsWith('points')) && info.index >= 0;
+
 type ViewState = Record<string, unknown> & { zoom: number; target: [number, number, number] };
 
 export class CanvasView {
@@ -110,7 +112,7 @@ export class CanvasView {
         this.setViewState({ target: [0, 0, 0], zoom: this.fitZoom, minZoom: this.fitZoom - 2, maxZoom: this.fitZoom + 8 }, false);
       } else {
         this.deck.setProps({ views: new OrbitView({ id: 'orbit', controller: true, orbitAxis: 'Y' }) });
-        this.setViewState({ target: [0, 0, 0], zoom: this.fitZoom - 0.3, rotationX: 20, rotationOrbit: 30, minZoom: this.fitZoom - 3, maxZoom: this.fitZoom + 8 }, false);
+        this.setViewState({ target: [0, 0, 0], zoom: this.fitZoom - 0.3, rotationX: 35, rotationOrbit: 40, minZoom: this.fitZoom - 3, maxZoom: this.fitZoom + 8 }, false);
       }
     }
     this.render();
@@ -163,14 +165,14 @@ export class CanvasView {
 
   private hover(info: PickingInfo): void {
     if (this.scene?.kind === 'matrix') this.callbacks.onCellHover(this.cellAt(info), info.x, info.y);
-    else this.callbacks.onPointHover(info.layer?.id === 'points' && info.index >= 0 ? info.index : null, info.x, info.y);
+    else this.callbacks.onPointHover(isPoint(info) ? info.index : null, info.x, info.y);
   }
 
   private click(info: PickingInfo): void {
     if (this.scene?.kind === 'matrix') {
       const cell = this.cellAt(info);
       if (cell) this.callbacks.onCellClick(cell);
-    } else this.callbacks.onPointClick(info.layer?.id === 'points' && info.index >= 0 ? info.index : null);
+    } else this.callbacks.onPointClick(isPoint(info) ? info.index : null);
   }
 
   render(): void {
@@ -280,7 +282,7 @@ function thumbnailLayer(s: SingleScene, t: NonNullable<SingleScene['thumbnails']
     mapping[token] = { x: (token % t.atlas.columns) * THUMB, y: Math.floor(token / t.atlas.columns) * THUMB, width: THUMB, height: THUMB };
   }
   return new IconLayer({
-    id: 'points',
+    id: 'points-thumbnails',
     data: Array.from({ length: s.points }, (_, p) => p),
     iconAtlas: t.atlas.canvas as any,
     iconMapping: mapping,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blend, bounds, fitIntoCell, fitIntoUnitBox, slotCell } from '../../src/data/grid';
+import { blend, bounds, fitIntoCell, fitIntoUnitBox, obliqueProjection, slotCell } from '../../src/data/grid';
 
 describe('grid placement', () => {
   it('fits a head into its cell keeping the aspect ratio', () => {
@@ -30,5 +30,14 @@ describe('grid placement', () => {
     expect(slotCell(0, 12)).toEqual([0, 0]);
     expect(slotCell(13, 12)).toEqual([1, 1]);
     expect(Array.from(blend(Float32Array.from([0, 2]), Float32Array.from([2, 4]), 0.25, new Float32Array(2)))).toEqual([0.5, 2.5]);
+  });
+  it('projects 3D points obliquely, so depth shows in a flat cell', () => {
+    expect(Array.from(obliqueProjection(Float32Array.from([1, 2, 3]), 0, 0))).toEqual([1, 2]);
+    const [x, y] = obliqueProjection(Float32Array.from([0, 0, 1]), 30, 90); // turned 90 degrees: depth runs along x
+    expect(x).toBeCloseTo(1);
+    expect(y).toBeCloseTo(0);
+    const [x2, y2] = obliqueProjection(Float32Array.from([0, 0, 1]), 30, 0);
+    expect(x2).toBeCloseTo(0);
+    expect(y2).toBeCloseTo(-0.5);
   });
 });

@@ -13,6 +13,11 @@ describe('per-head metrics', () => {
     expect(Array.from(m.values.get('first_token')!)).toEqual([0.1, NaN, NaN, 0.9].map(Math.fround));
     expect(parseMetrics(null, 2, 2).names).toEqual([]);
   });
+  it('reads attnviz layout\'s {"heads": {"l0.h1": {...}}} with per-layout groups', () => {
+    const m = parseMetrics({ heads: { 'l0.h1': { entropy: 1.5, trustworthiness: { 'tsne-2d': 0.9 } }, 'l1.h0': { entropy: 0.5 } } }, 2, 2);
+    expect(m.names).toEqual(['entropy', 'trustworthiness.tsne-2d']);
+    expect(Array.from(m.values.get('entropy')!)).toEqual([NaN, 1.5, 0.5, NaN]);
+  });
   it('sorts heads descending, missing last', () => {
     expect(sortHeads(Float32Array.from([0.2, NaN, 0.9, 0.2]))).toEqual([2, 0, 3, 1]);
   });
