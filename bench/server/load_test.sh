@@ -43,5 +43,5 @@ ATTNVIZ_LAYERS=$layers ATTNVIZ_HEADS=$heads ATTNVIZ_SEQUENCES=$sequences \
 requests=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")
 p99=$(awk '$1 == "99%" {print $2}' "$work/wrk.txt")
 non2xx=$(awk '/Non-2xx/ {print $NF}' "$work/wrk.txt")
-socket_errors=$(awk '/Socket errors/ {print $0}' "$work/wrk.txt")
-echo "summary: requests/s ${requests}, non-2xx ${non2xx:-0}, p99 ${p99}${socket_errors:+, $socket_errors}"
+socket_errors=$(awk '/Socket errors/ {sub(/^ +/, ""); print}' "$work/wrk.txt")
+echo "summary: requests/s ${requests}, non-2xx ${non2xx:-0}, p99 ${p99}, ${socket_errors:-no socket errors}"
