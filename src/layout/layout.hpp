@@ -5,13 +5,14 @@
 #include <string>
 #include <vector>
 
+#include "layout/knn.hpp"
 #include "run/run.hpp"
 
 namespace attnviz {
 
 enum class LayoutMethod { PCA, TSNE, UMAP };
 
-const char* layout_method_name(LayoutMethod method);     // "pca", "tsne", "umap"
+const char* layout_method_name(LayoutMethod method);        // "pca", "tsne", "umap"
 LayoutMethod parse_layout_method(const std::string& name);  // Error on unknown names
 
 struct LayoutRequest {
@@ -21,12 +22,14 @@ struct LayoutRequest {
   unsigned seed = 42;
   int threads = 1;
   bool translate = true, scale = true;  // the paper's normalisation
+  Metric metric = Metric::Cosine;       // input-space distance of t-SNE and UMAP (the paper used cosine)
 };
 
 // Computes one head's layout: [2N, dim] float32, queries then keys, in token order.
 std::vector<float> compute_head_layout(const Run& run, const LayoutRequest& request);
 
-// Reads layouts/{method}-{dim}d.safetensors tensor l{L}.h{H} if present.
+// Reads layouts/{method}-{dim}d.safetensors tensor l{L}.h{H} if present (nullopt when the file or the
+// tensor is absent); Error when it is present with the wrong dtype or shape.
 std::optional<std::vector<float>> read_stored_layout(const Run& run, LayoutMethod method, int dim, int layer,
                                                      int head);
 

@@ -1,0 +1,44 @@
+#pragma once
+// The repulsive half of the t-SNE gradient by FFT-accelerated interpolation (FIt-SNE, Linderman et al.
+// 2019), for embeddings of 2 or 3 dimensions.
+//
+// With K(r) = 1 / (1 + |r|^2), t-SNE needs for every point i
+//   R_i = sum_j K_ij^2 (y_i - y_j)   and   Z = sum_{i != j} K_ij.
+// Both are sums over j of the smooth kernel K^2 against D + 2 charges (1, y_j, |y_j|^2), since
+// K = K^2 (1 + |y_i|^2 - 2 y_i.y_j + |y_j|^2). The charges are spread onto an equispaced grid by Lagrange
+// interpolation (p nodes per box and dimension), convolved with K^2 on the grid by FFT (fftw3f), and
+// interpolated back to the points.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <vector>
+
+namespace attnviz {
+
+struct RepulsionOptions {
+  int interpolation_points = 3;
+  double box_width = 1;
+  int min_boxes = 50, max_boxes = 160;
+  int threads = 1;
+};
+
+class FftRepulsion {
+ public:
+  FftRepulsion(int dim, RepulsionOptions options);
+  ~FftRepulsion();
+  FftRepulsion(const FftRepulsion&) = delete;
+  FftRepulsion& operator=(const FftRepulsion&) = delete;
+
+  // y: [n, dim]. Writes R into rep ([n, dim]) and returns Z.
+  double compute(const float* y, int64_t n, float* rep);
+
+ private:
+  struct Plans;
+  Plans& plans_for(int boxes);
+
+  int dim_;
+  RepulsionOptions options_;
+  std::map<int, std::unique_ptr<Plans>> plans_;  // by boxes per dimension
+};
+
+}  // namespace attnviz

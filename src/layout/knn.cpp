@@ -1,0 +1,161 @@
+#include "layout/knn.hpp"
+
+#include <cblas.h>
+
+#include <hnswlib/hnswlib.h>
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.hpp"
+#include "core/parallel.hpp"
+#include "layout/blas_threads.hpp"
+
+namespace attnviz {
+
+namespace {
+
+constexpr int64_t kBlockRows = 128;
+
+// Keeps the k smallest (distance, index) pairs seen, sorted; a candidate enters only when strictly
+// smaller than the current worst, so ties keep the lower index (candidates come in index order).
+struct TopK {
+  int k;
+  float* dist;
+  int32_t* idx;
+  int size = 0;
+
+  void offer(float d, int32_t j) {
+    if (size == k && d >= dist[k - 1]) return;
+    int pos = size < k ? size++ : k - 1;
+    while (pos > 0 && dist[pos - 1] > d) {
+      dist[pos] = dist[pos - 1];
+      idx[pos] = idx[pos - 1];
+      --pos;
+    }
+    dist[pos] = d;
+    idx[pos] = j;
+  }
+};
+
+std::vector<float> squared_norms(const float* x, int64_t n, int dim) {
+  std::vector<float> norms(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    float s = 0;
+    for (int c = 0; c < dim; ++c) s += x[i * dim + c] * x[i * dim + c];
+    norms[i] = s;
+  }
+  return norms;
+}
+
+// Squared euclidean distances from a block of rows to all rows, then per-row selection.
+void exact_neighbours(const float* x, int64_t n, int dim, int threads, KnnGraph& graph) {
+  SingleThreadedBlas single_blas;
+  const std::vector<float> norms = squared_norms(x, n, dim);
+  const int64_t blocks = (n + kBlockRows - 1) / kBlockRows;
+  parallel_for(threads, threads, [&](int64_t w) {
+    std::vector<float> dots(static_cast<size_t>(kBlockRows * n));
+    for (int64_t b = blocks * w / threads; b < blocks * (w + 1) / threads; ++b) {
+      const int64_t first = b * kBlockRows, rows = std::min(kBlockRows, n - first);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(rows), static_cast<int>(n), dim,
+                  1.0f, x + first * dim, dim, x, dim, 0.0f, dots.data(), static_cast<int>(n));
+      for (int64_t r = 0; r < rows; ++r) {
+        const int64_t i = first + r;
+        const float* row = dots.data() + r * n;
+        TopK top{graph.k, graph.distance.data() + i * graph.k, graph.index.data() + i * graph.k};
+        for (int64_t j = 0; j < n; ++j) {
+          if (j == i) continue;
+          top.offer(std::max(0.0f, norms[i] + norms[j] - 2.0f * row[j]), static_cast<int32_t>(j));
+        }
+      }
+    }
+  });
+}
+
+// HNSW: built sequentially (parallel insertion would make the graph depend on thread timing), queried in
+// parallel. Reports squared euclidean distances like exact_neighbours.
+void approximate_neighbours(const float* x, int64_t n, int dim, const KnnOptions& options, KnnGraph& graph) {
+  hnswlib::L2Space space(static_cast<size_t>(dim));
+  hnswlib::HierarchicalNSW<float> index(&space, static_cast<size_t>(n), static_cast<size_t>(options.hnsw_m),
+                                        static_cast<size_t>(options.hnsw_ef_construction), options.seed);
+  for (int64_t i = 0; i < n; ++i) index.addPoint(x + i * dim, static_cast<hnswlib::labeltype>(i));
+  index.setEf(
+      static_cast<size_t>(options.hnsw_ef_search > 0 ? options.hnsw_ef_search : std::max(2 * graph.k, 64)));
+  parallel_for(n, options.threads, [&](int64_t i) {
+    auto found = index.searchKnn(x + i * dim, static_cast<size_t>(graph.k + 1));
+    std::vector<std::pair<float, int32_t>> hits;
+    while (!found.empty()) {
+      if (static_cast<int64_t>(found.top().second) != i)
+        hits.emplace_back(found.top().first, static_cast<int32_t>(found.top().second));
+      found.pop();
+    }
+    std::sort(hits.begin(), hits.end());
+    if (static_cast<int>(hits.size()) < graph.k) throw Error("HNSW returned too few neighbours");
+    for (int j = 0; j < graph.k; ++j) {
+      graph.distance[i * graph.k + j] = hits[j].first;
+      graph.index[i * graph.k + j] = hits[j].second;
+    }
+  });
+}
+
+}  // namespace
+
+const char* metric_name(Metric metric) { return metric == Metric::Cosine ? "cosine" : "euclidean"; }
+
+Metric parse_metric(const std::string& name) {
+  if (name == "cosine") return Metric::Cosine;
+  if (name == "euclidean") return Metric::Euclidean;
+  throw Error("unknown metric '" + name + "' (expected cosine or euclidean)");
+}
+
+std::vector<float> unit_rows(const float* points, int64_t n, int dim) {
+  std::vector<float> out(points, points + n * dim);
+  for (int64_t i = 0; i < n; ++i) {
+    double s = 0;
+    for (int c = 0; c < dim; ++c) s += double(out[i * dim + c]) * out[i * dim + c];
+    if (s == 0) continue;
+    const float inv = static_cast<float>(1.0 / std::sqrt(s));
+    for (int c = 0; c < dim; ++c) out[i * dim + c] *= inv;
+  }
+  return out;
+}
+
+KnnGraph nearest_neighbours(const float* points, int64_t n, int dim, const KnnOptions& options) {
+  if (options.k < 1 || n <= options.k)
+    throw Error("nearest neighbours: need more than k=" + std::to_string(options.k) + " points, got " +
+                std::to_string(n));
+  KnnGraph graph;
+  graph.n = n;
+  graph.k = options.k;
+  graph.index.assign(static_cast<size_t>(n * options.k), 0);
+  graph.distance.assign(static_cast<size_t>(n * options.k), 0.0f);
+  std::vector<float> unit;
+  const float* x = points;
+  if (options.metric == Metric::Cosine) {
+    unit = unit_rows(points, n, dim);
+    x = unit.data();
+  }
+  if (n <= options.exact_max_points)
+    exact_neighbours(x, n, dim, std::max(1, options.threads), graph);
+  else
+    approximate_neighbours(x, n, dim, options, graph);
+  // Squared euclidean -> the reported distance (unit vectors: |x-y|^2 = 2 - 2cos).
+  for (float& d : graph.distance) d = options.metric == Metric::Cosine ? 0.5f * d : std::sqrt(d);
+  return graph;
+}
+
+KnnGraph truncate_neighbours(const KnnGraph& graph, int k) {
+  if (k > graph.k) throw Error("truncate_neighbours: k larger than the graph's");
+  KnnGraph out;
+  out.n = graph.n;
+  out.k = k;
+  out.index.resize(static_cast<size_t>(graph.n * k));
+  out.distance.resize(static_cast<size_t>(graph.n * k));
+  for (int64_t i = 0; i < graph.n; ++i)
+    for (int j = 0; j < k; ++j) {
+      out.index[i * k + j] = graph.index[i * graph.k + j];
+      out.distance[i * k + j] = graph.distance[i * graph.k + j];
+    }
+  return out;
+}
+
+}  // namespace attnviz

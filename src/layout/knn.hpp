@@ -1,0 +1,43 @@
+#pragma once
+// k nearest neighbours of every point among the same points (self excluded).
+// Exact by blocked matrix products (OpenBLAS sgemm) up to KnnOptions::exact_max_points, HNSW beyond.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace attnviz {
+
+enum class Metric { Euclidean, Cosine };
+
+const char* metric_name(Metric metric);        // "euclidean", "cosine"
+Metric parse_metric(const std::string& name);  // Error on unknown names
+
+struct KnnOptions {
+  int k = 15;
+  Metric metric = Metric::Cosine;
+  int threads = 1;
+  int64_t exact_max_points = 60000;  // brute force costs n^2 d; HNSW wins beyond about this size
+  int hnsw_m = 16, hnsw_ef_construction = 100;
+  int hnsw_ef_search = 0;  // 0: max(2k, 64)
+  unsigned seed = 42;      // HNSW level generator
+};
+
+// Row i lists the k nearest neighbours of point i, nearest first (ties: lower index first).
+// distance: euclidean distance, or cosine distance 1 - cos(x, y).
+struct KnnGraph {
+  int64_t n = 0;
+  int k = 0;
+  std::vector<int32_t> index;   // [n, k]
+  std::vector<float> distance;  // [n, k]
+};
+
+// points: [n, dim] row-major. Needs n > k.
+KnnGraph nearest_neighbours(const float* points, int64_t n, int dim, const KnnOptions& options);
+
+// The first k columns of a graph with more neighbours per point.
+KnnGraph truncate_neighbours(const KnnGraph& graph, int k);
+
+// Rows scaled to unit length (zero rows stay zero): cosine geometry as euclidean geometry.
+std::vector<float> unit_rows(const float* points, int64_t n, int dim);
+
+}  // namespace attnviz

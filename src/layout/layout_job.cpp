@@ -1,0 +1,397 @@
+#include "layout/layout_job.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <set>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "core/fs.hpp"
+#include "core/json.hpp"
+#include "core/parallel.hpp"
+#include "core/progress.hpp"
+#include "layout/head_input.hpp"
+#include "layout/metrics.hpp"
+
+namespace fs = std::filesystem;
+
+namespace attnviz {
+
+namespace {
+
+constexpr int kTrustworthinessK = 10;
+constexpr int64_t kTrustworthinessSample = 3000;
+constexpr int64_t kCorrelationPairs = 20000;
+
+using Head = std::pair<int, int>;
+
+std::vector<std::string> split(const std::string& text, char sep) {
+  std::vector<std::string> parts;
+  std::stringstream in(text);
+  for (std::string part; std::getline(in, part, sep);) parts.push_back(part);
+  return parts;
+}
+
+int parse_int(const std::string& text, const std::string& what) {
+  size_t used = 0;
+  int value = 0;
+  try {
+    value = std::stoi(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (text.empty() || used != text.size()) throw Error("invalid " + what + " '" + text + "'");
+  return value;
+}
+
+// One output file and the heads it still needs.
+struct FileJob {
+  LayoutMethod method;
+  int dim;
+  fs::path path;
+  std::string name;  // "tsne-2d"
+  std::set<Head> todo;
+  int total = 0, done = 0;  // requested heads; of them finished or already present
+  std::map<Head, std::vector<float>> computed;
+};
+
+std::optional<Head> parse_tensor_name(const std::string& name) {
+  int layer = -1, head = -1;
+  char tail = 0;
+  if (std::sscanf(name.c_str(), "l%d.h%d%c", &layer, &head, &tail) != 2) return std::nullopt;
+  return Head{layer, head};
+}
+
+// Heads of a layout file that are complete for this run ([2N, dim] F32); a damaged file counts as empty.
+std::set<Head> stored_heads(const fs::path& path, int64_t tokens, int dim) {
+  std::set<Head> heads;
+  if (!fs::exists(path)) return heads;
+  try {
+    const auto file = SafetensorsFile::open(path);
+    for (const TensorView& t : file->tensors()) {
+      const auto head = parse_tensor_name(t.name);
+      if (head && t.dtype == DType::F32 && t.shape == std::vector<int64_t>{2 * tokens, dim})
+        heads.insert(*head);
+    }
+  } catch (const Error&) {
+    heads.clear();
+  }
+  return heads;
+}
+
+// Writes a layout file: the freshly computed heads plus the valid ones already stored, ordered by head.
+void write_layout_file(const FileJob& job, int64_t tokens) {
+  std::map<Head, std::vector<float>> all;
+  for (const Head& h : stored_heads(job.path, tokens, job.dim)) {
+    if (job.computed.count(h)) continue;
+    all[h] = SafetensorsFile::open(job.path)->at(head_tensor_name(h.first, h.second)).to_f32();
+  }
+  for (const auto& [h, v] : job.computed) all[h] = v;
+  std::vector<TensorToWrite> tensors;
+  for (const auto& [h, v] : all)
+    tensors.push_back({head_tensor_name(h.first, h.second),
+                       DType::F32,
+                       {2 * tokens, job.dim},
+                       std::as_bytes(std::span<const float>(v))});
+  write_safetensors(job.path, tensors,
+                    {{"format", "attnviz-layout"},
+                     {"method", layout_method_name(job.method)},
+                     {"dim", std::to_string(job.dim)},
+                     {"tokens", std::to_string(tokens)}});
+}
+
+// Query-key pairs of the same input (key at or before the query when causal), drawn with the seed.
+std::vector<QkPair> sample_pairs(const Run& run, unsigned seed) {
+  std::vector<QkPair> pairs;
+  const int64_t n = run.num_tokens();
+  if (n == 0) return pairs;
+  const auto& seq = run.tokens().sequence;
+  std::mt19937_64 rng(seed);
+  for (int64_t p = 0; p < std::min(kCorrelationPairs, n * n); ++p) {
+    const int64_t q = static_cast<int64_t>(rng() % static_cast<uint64_t>(n));
+    const RunSequence& s = run.sequences()[seq[q]];
+    const int64_t span = run.model().causal ? q - s.first_token + 1 : s.token_count;
+    pairs.push_back({q, s.first_token + static_cast<int64_t>(rng() % static_cast<uint64_t>(span))});
+  }
+  return pairs;
+}
+
+nlohmann::json attention_json(const Run& run, int layer, int head) {
+  AttentionStats stats;
+  const auto& special = run.tokens().special;
+  for (size_t s = 0; s < run.sequences().size(); ++s) {
+    const RunSequence& seq = run.sequences()[s];
+    const std::vector<float> a = run.attention(layer, head, static_cast<int>(s));
+    std::vector<uint8_t> flags(static_cast<size_t>(seq.token_count), 0);
+    if (special.size() == static_cast<size_t>(run.num_tokens()))
+      std::copy_n(special.begin() + seq.first_token, seq.token_count, flags.begin());
+    stats.add_sequence(a.data(), seq.token_count, flags.data());
+  }
+  stats.finish();
+  return {{"entropy", stats.entropy},
+          {"entropy_normalised", stats.entropy_normalised},
+          {"max_weight", stats.max_weight},
+          {"first_token", stats.first_token},
+          {"special_tokens", stats.special_tokens},
+          {"previous", stats.previous},
+          {"same", stats.same},
+          {"next", stats.next},
+          {"positional", stats.positional}};
+}
+
+// Shared state of one job: progress counters, the progress file and the metrics document.
+class JobState {
+ public:
+  JobState(const LayoutJobOptions& options, fs::path dir, std::vector<FileJob>& files, int64_t units)
+      : options_(options), dir_(std::move(dir)), files_(files) {
+    if (options.show_progress) bar_ = std::make_unique<Progress>("layout", units, "layouts");
+    const fs::path metrics = dir_ / "metrics.json";
+    if (fs::exists(metrics)) {
+      try {
+        metrics_ = read_json_file(metrics);
+      } catch (const Error&) {
+        metrics_ = nlohmann::json();  // unreadable: rebuilt from this job's heads
+      }
+    }
+    if (!metrics_.is_object() || !metrics_.contains("heads") || !metrics_["heads"].is_object())
+      metrics_ = {{"heads", nlohmann::json::object()}};
+    metrics_["format"] = "attnviz-layout-metrics";
+    metrics_["version"] = 1;
+    metrics_["metric"] = metric_name(options.metric);
+    metrics_["normalisation"] = {{"translate", options.normalise.translate},
+                                 {"scale", options.normalise.scale}};
+  }
+
+  void set_head_metrics(const Head& h, const std::string& key, nlohmann::json value) {
+    std::lock_guard lock(mutex_);
+    metrics_["heads"][head_tensor_name(h.first, h.second)][key] = std::move(value);
+  }
+  void set_layout_metrics(const Head& h, const std::string& group, const std::string& file, double value) {
+    std::lock_guard lock(mutex_);
+    metrics_["heads"][head_tensor_name(h.first, h.second)][group][file] = value;
+  }
+
+  void finished(FileJob& file, const Head& h, std::vector<float> layout) {
+    int done = 0;
+    {
+      std::lock_guard lock(mutex_);
+      file.computed[h] = std::move(layout);
+      done = ++file.done;
+      write_progress(false);
+    }
+    if (bar_) bar_->advance();
+    if (options_.on_progress) options_.on_progress(file.name, done, file.total);
+  }
+
+  void write_metrics() {
+    std::lock_guard lock(mutex_);
+    write_file_atomic(dir_ / "metrics.json", metrics_.dump(1) + "\n");
+  }
+  void write_progress(bool force) {
+    const auto now = std::chrono::steady_clock::now();
+    if (!force && now - last_progress_ < std::chrono::seconds(1)) return;
+    last_progress_ = now;
+    nlohmann::json doc = nlohmann::json::object();
+    for (const FileJob& f : files_) doc[f.name] = {{"done", f.done}, {"total", f.total}};
+    write_file_atomic(dir_ / "progress.json", doc.dump() + "\n");
+  }
+  void write_progress_now() {
+    std::lock_guard lock(mutex_);
+    write_progress(true);
+  }
+
+ private:
+  const LayoutJobOptions& options_;
+  fs::path dir_;
+  std::vector<FileJob>& files_;
+  std::unique_ptr<Progress> bar_;
+  nlohmann::json metrics_;
+  std::mutex mutex_;
+  std::chrono::steady_clock::time_point last_progress_{};
+};
+
+// Everything for one head in one phase: its input, the shared neighbours, each file's layout and metrics.
+void process_head(const Run& run, const Head& h, std::vector<FileJob*>& phase,
+                  const LayoutJobOptions& options, int threads, bool base_metrics, JobState& state) {
+  const HeadInput in = load_head(run, h.first, h.second, options.normalise);
+  const int64_t n = 2 * in.tokens;
+  const std::vector<QkPair> pairs = sample_pairs(run, options.seed);
+  std::vector<double> dots(pairs.size());
+  for (size_t p = 0; p < pairs.size(); ++p) {
+    const float* q = &in.raw[pairs[p].query * in.dim];
+    const float* k = &in.raw[(in.tokens + pairs[p].key) * in.dim];
+    double s = 0;
+    for (int c = 0; c < in.dim; ++c) s += double(q[c]) * k[c];
+    dots[p] = s;
+  }
+  if (base_metrics) {
+    state.set_head_metrics(h, "tokens", in.tokens);
+    state.set_head_metrics(h, "normalisation_scale", in.normalisation.scale);
+    state.set_layout_metrics(h, "distance_dot_correlation", "raw",
+                             distance_dot_correlation(in.raw.data(), in.tokens, in.dim, pairs, dots));
+    state.set_layout_metrics(h, "distance_dot_correlation", "normalised",
+                             distance_dot_correlation(in.points.data(), in.tokens, in.dim, pairs, dots));
+    state.set_head_metrics(h, "attention", attention_json(run, h.first, h.second));
+  }
+  const std::vector<int64_t> sample = sample_indices(n, kTrustworthinessSample, options.seed);
+  std::vector<float> sample_in;
+  for (int64_t i : sample)
+    sample_in.insert(sample_in.end(), &in.points[i * in.dim], &in.points[(i + 1) * in.dim]);
+
+  std::optional<KnnGraph> graph;
+  for (FileJob* file : phase) {
+    if (!file->todo.count(h)) continue;
+    if (file->method != LayoutMethod::PCA && !graph) {
+      KnnOptions knn;
+      knn.k = layout_neighbours_needed(n);
+      knn.metric = options.metric;
+      knn.threads = threads;
+      knn.seed = options.seed;
+      graph = nearest_neighbours(in.points.data(), n, in.dim, knn);
+    }
+    const auto start = std::chrono::steady_clock::now();
+    std::vector<float> y = layout_points(in.points.data(), n, in.dim, file->method, file->dim, options.metric,
+                                         options.seed, threads, graph ? &*graph : nullptr);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::vector<float> sample_out;
+    for (int64_t i : sample) sample_out.insert(sample_out.end(), &y[i * file->dim], &y[(i + 1) * file->dim]);
+    if (static_cast<int64_t>(sample.size()) >= 3 * kTrustworthinessK + 2)
+      state.set_layout_metrics(
+          h, "trustworthiness", file->name,
+          trustworthiness(sample_in.data(), in.dim, sample_out.data(), file->dim,
+                          static_cast<int64_t>(sample.size()), kTrustworthinessK, options.metric));
+    state.set_layout_metrics(h, "distance_dot_correlation", file->name,
+                             distance_dot_correlation(y.data(), in.tokens, file->dim, pairs, dots));
+    state.set_layout_metrics(h, "seconds", file->name, seconds);
+    state.finished(*file, h, std::move(y));
+  }
+}
+
+}  // namespace
+
+std::vector<std::pair<int, int>> parse_head_list(const std::string& spec, const Run& run) {
+  std::vector<Head> heads;
+  if (spec == "all" || spec.empty()) {
+    for (int l = 0; l < run.model().num_layers; ++l)
+      for (int h = 0; h < run.model().num_heads; ++h) heads.emplace_back(l, h);
+    return heads;
+  }
+  for (const std::string& item : split(spec, ',')) {
+    const auto colon = item.find(':');
+    if (colon == std::string::npos)
+      throw Error("invalid head '" + item + "' (expected LAYER:HEAD, e.g. 2:1)");
+    const Head h{parse_int(item.substr(0, colon), "layer in head '" + item + "'"),
+                 parse_int(item.substr(colon + 1), "head in head '" + item + "'")};
+    check_head(run, h.first, h.second);
+    if (std::find(heads.begin(), heads.end(), h) == heads.end()) heads.push_back(h);
+  }
+  return heads;
+}
+
+std::vector<LayoutMethod> parse_method_list(const std::string& spec) {
+  std::vector<LayoutMethod> methods;
+  for (const std::string& name : split(spec, ',')) {
+    const LayoutMethod m = parse_layout_method(name);
+    if (std::find(methods.begin(), methods.end(), m) == methods.end()) methods.push_back(m);
+  }
+  if (methods.empty()) throw Error("no layout method given (expected tsne, umap or pca)");
+  return methods;
+}
+
+std::vector<int> parse_dim_list(const std::string& spec) {
+  std::vector<int> dims;
+  for (const std::string& item : split(spec, ',')) {
+    const int d = parse_int(item, "dimension");
+    if (d != 2 && d != 3) throw Error("invalid dimension " + item + " (expected 2 or 3)");
+    if (std::find(dims.begin(), dims.end(), d) == dims.end()) dims.push_back(d);
+  }
+  if (dims.empty()) throw Error("no dimension given (expected 2, 3 or 2,3)");
+  return dims;
+}
+
+LayoutJobResult run_layout_job(const LayoutJobOptions& options) {
+  const auto run = Run::open(options.run_dir);
+  std::vector<Head> heads = options.heads;
+  if (heads.empty()) heads = parse_head_list("all", *run);
+  for (const Head& h : heads) check_head(*run, h.first, h.second);
+  for (int d : options.dims)
+    if (d != 2 && d != 3) throw Error("invalid dimension " + std::to_string(d) + " (expected 2 or 3)");
+  if (options.methods.empty() || options.dims.empty()) throw Error("no layout requested");
+  if (run->num_tokens() < 8) throw Error(run->dir().string() + ": too few tokens to lay out");
+  const fs::path dir = run->dir() / "layouts";
+  const int64_t tokens = run->num_tokens();
+
+  // Files in the order they are written; phases group files that share a head's input and neighbours.
+  const std::vector<std::pair<LayoutMethod, int>> order = {{LayoutMethod::PCA, 2},  {LayoutMethod::PCA, 3},
+                                                           {LayoutMethod::TSNE, 2}, {LayoutMethod::UMAP, 2},
+                                                           {LayoutMethod::TSNE, 3}, {LayoutMethod::UMAP, 3}};
+  std::vector<FileJob> files;
+  LayoutJobResult result;
+  int64_t units = 0;
+  for (const auto& [method, dim] : order) {
+    if (std::find(options.methods.begin(), options.methods.end(), method) == options.methods.end() ||
+        std::find(options.dims.begin(), options.dims.end(), dim) == options.dims.end())
+      continue;
+    FileJob f{method, dim, {}, std::string(layout_method_name(method)) + "-" + std::to_string(dim) + "d",
+              {},     0,   0,  {}};
+    f.path = dir / (f.name + ".safetensors");
+    const std::set<Head> stored = options.force ? std::set<Head>{} : stored_heads(f.path, tokens, dim);
+    for (const Head& h : heads) {
+      if (stored.count(h)) {
+        ++f.done;
+        ++result.heads_skipped;
+      } else {
+        f.todo.insert(h);
+      }
+    }
+    f.total = static_cast<int>(heads.size());
+    units += static_cast<int64_t>(f.todo.size());
+    files.push_back(std::move(f));
+  }
+  fs::create_directories(dir);
+  const int threads = options.threads > 0 ? options.threads : default_threads();
+  JobState state(options, dir, files, units);
+  state.write_progress_now();
+
+  std::set<Head> seen;  // heads whose input metrics were computed in this job
+  // Phase 0: PCA; phase 1: t-SNE and UMAP in 2D; phase 2: in 3D.
+  for (int phase_index = 0; phase_index < 3; ++phase_index) {
+    std::vector<FileJob*> phase;
+    for (FileJob& f : files) {
+      const bool pca = f.method == LayoutMethod::PCA;
+      if ((phase_index == 0 && pca) || (phase_index == 1 && !pca && f.dim == 2) ||
+          (phase_index == 2 && !pca && f.dim == 3))
+        phase.push_back(&f);
+    }
+    std::vector<Head> work;
+    for (const Head& h : heads)
+      if (std::any_of(phase.begin(), phase.end(), [&](FileJob* f) { return f->todo.count(h) > 0; }))
+        work.push_back(h);
+    if (work.empty()) continue;
+    const int outer = std::min<int>(threads, static_cast<int>(work.size()));
+    const int inner = std::max(1, threads / outer);
+    std::vector<uint8_t> base(work.size());
+    for (size_t i = 0; i < work.size(); ++i) base[i] = seen.insert(work[i]).second ? 1 : 0;
+    parallel_for(static_cast<int64_t>(work.size()), outer,
+                 [&](int64_t i) { process_head(*run, work[i], phase, options, inner, base[i] != 0, state); });
+    for (FileJob* f : phase) {
+      if (f->todo.empty()) continue;
+      write_layout_file(*f, tokens);
+      f->computed.clear();
+      result.written.push_back(f->name);
+    }
+    state.write_metrics();
+    state.write_progress_now();
+  }
+  result.heads_computed = static_cast<int>(seen.size());
+  state.write_progress_now();
+  return result;
+}
+
+}  // namespace attnviz

@@ -1,0 +1,167 @@
+#include "layout/metrics.hpp"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+#include "core/error.hpp"
+#include "layout/blas_threads.hpp"
+
+namespace attnviz {
+
+namespace {
+
+std::vector<double> ranks(std::span<const double> v) {
+  std::vector<size_t> order(v.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return v[a] < v[b]; });
+  std::vector<double> r(v.size());
+  for (size_t i = 0; i < order.size();) {
+    size_t j = i;
+    while (j + 1 < order.size() && v[order[j + 1]] == v[order[i]]) ++j;
+    const double average = 0.5 * double(i + j);
+    for (size_t t = i; t <= j; ++t) r[order[t]] = average;
+    i = j + 1;
+  }
+  return r;
+}
+
+// All pairwise distances of n points: [n, n]; cosine distance 1 - cos, or euclidean.
+std::vector<float> pairwise_distances(const float* x, int64_t n, int dim, Metric metric) {
+  SingleThreadedBlas single_blas;
+  std::vector<float> unit;
+  if (metric == Metric::Cosine) {
+    unit = unit_rows(x, n, dim);
+    x = unit.data();
+  }
+  std::vector<float> norms(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    float s = 0;
+    for (int c = 0; c < dim; ++c) s += x[i * dim + c] * x[i * dim + c];
+    norms[i] = s;
+  }
+  std::vector<float> d(static_cast<size_t>(n * n));
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n), static_cast<int>(n), dim, 1.0f, x,
+              dim, x, dim, 0.0f, d.data(), static_cast<int>(n));
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      const float sq = std::max(0.0f, norms[i] + norms[j] - 2 * d[i * n + j]);
+      d[i * n + j] = metric == Metric::Cosine ? 0.5f * sq : std::sqrt(sq);
+    }
+  return d;
+}
+
+}  // namespace
+
+double spearman(std::span<const double> a, std::span<const double> b) {
+  if (a.size() != b.size()) throw Error("spearman: sizes differ");
+  if (a.size() < 2) return 0;
+  const std::vector<double> ra = ranks(a), rb = ranks(b);
+  const double mean = 0.5 * double(a.size() - 1);
+  double sab = 0, saa = 0, sbb = 0;
+  for (size_t i = 0; i < ra.size(); ++i) {
+    sab += (ra[i] - mean) * (rb[i] - mean);
+    saa += (ra[i] - mean) * (ra[i] - mean);
+    sbb += (rb[i] - mean) * (rb[i] - mean);
+  }
+  return saa > 0 && sbb > 0 ? sab / std::sqrt(saa * sbb) : 0.0;
+}
+
+std::vector<int64_t> sample_indices(int64_t n, int64_t count, unsigned seed) {
+  std::vector<int64_t> all(static_cast<size_t>(n));
+  std::iota(all.begin(), all.end(), 0);
+  if (count >= n) return all;
+  std::mt19937_64 rng(seed);
+  for (int64_t i = 0; i < count; ++i) {  // partial Fisher-Yates
+    const int64_t j = i + static_cast<int64_t>(rng() % static_cast<uint64_t>(n - i));
+    std::swap(all[i], all[j]);
+  }
+  all.resize(static_cast<size_t>(count));
+  std::sort(all.begin(), all.end());
+  return all;
+}
+
+double trustworthiness(const float* input, int in_dim, const float* output, int out_dim, int64_t n, int k,
+                       Metric input_metric) {
+  if (n < 3 * k + 2) throw Error("trustworthiness: need at least 3k + 2 points");
+  const std::vector<float> din = pairwise_distances(input, n, in_dim, input_metric);
+  const std::vector<float> dout = pairwise_distances(output, n, out_dim, Metric::Euclidean);
+  double penalty = 0;
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    const float* row_out = &dout[i * n];
+    const float* row_in = &din[i * n];
+    order.resize(static_cast<size_t>(n));
+    std::iota(order.begin(), order.end(), 0);
+    order.erase(order.begin() + i);
+    std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int64_t a, int64_t b) {
+      return row_out[a] < row_out[b] || (row_out[a] == row_out[b] && a < b);
+    });
+    for (int t = 0; t < k; ++t) {
+      const int64_t j = order[t];
+      int64_t rank = 1;  // 1 + the number of other points strictly closer to i in input space
+      for (int64_t l = 0; l < n; ++l) rank += (l != i && row_in[l] < row_in[j]) ? 1 : 0;
+      penalty += static_cast<double>(std::max<int64_t>(0, rank - k));
+    }
+  }
+  return 1.0 - 2.0 / (double(n) * k * (2.0 * n - 3.0 * k - 1.0)) * penalty;
+}
+
+double distance_dot_correlation(const float* points, int64_t tokens, int dim, std::span<const QkPair> pairs,
+                                std::span<const double> dots) {
+  std::vector<double> closeness(pairs.size());
+  for (size_t p = 0; p < pairs.size(); ++p) {
+    const float* q = points + pairs[p].query * dim;
+    const float* k = points + (tokens + pairs[p].key) * dim;
+    double s = 0;
+    for (int c = 0; c < dim; ++c) s += double(q[c] - k[c]) * (q[c] - k[c]);
+    closeness[p] = -std::sqrt(s);
+  }
+  return spearman(closeness, dots);
+}
+
+void AttentionStats::add_sequence(const float* attention, int64_t tokens, const uint8_t* special) {
+  for (int64_t i = 0; i < tokens; ++i) {
+    const float* row = attention + i * tokens;
+    double h = 0, top = 0, on_special = 0;
+    int64_t keys = 0;
+    for (int64_t j = 0; j < tokens; ++j) {
+      const double a = row[j];
+      if (a <= 0) continue;
+      ++keys;
+      h -= a * std::log(a);
+      top = std::max(top, a);
+      if (special[j]) on_special += a;
+    }
+    entropy += h;
+    if (keys > 1) {
+      entropy_normalised += h / std::log(double(keys));
+      ++multi_key_rows;
+    }
+    max_weight += top;
+    first_token += row[0];
+    special_tokens += on_special;
+    if (i > 0) previous += row[i - 1];
+    same += row[i];
+    if (i + 1 < tokens) next += row[i + 1];
+    ++rows;
+  }
+}
+
+void AttentionStats::finish() {
+  const double r = rows > 0 ? double(rows) : 1.0;
+  entropy /= r;
+  max_weight /= r;
+  first_token /= r;
+  special_tokens /= r;
+  previous /= r;
+  same /= r;
+  next /= r;
+  entropy_normalised /= multi_key_rows > 0 ? double(multi_key_rows) : 1.0;
+  positional = std::max({previous, same, next});
+}
+
+}  // namespace attnviz

@@ -1,0 +1,55 @@
+#pragma once
+// Per-head figures that say how far to trust a layout and what a head does.
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "layout/knn.hpp"
+
+namespace attnviz {
+
+// Spearman rank correlation (Pearson correlation of ranks; ties get their average rank). 0 when either
+// side is constant.
+double spearman(std::span<const double> a, std::span<const double> b);
+
+// count distinct indices of [0, n) drawn with the seed, ascending (all of them when count >= n).
+std::vector<int64_t> sample_indices(int64_t n, int64_t count, unsigned seed);
+
+// Trustworthiness (Venna & Kaski 2001; scikit-learn's definition) of output [n, out_dim] for input
+// [n, in_dim]: 1 - 2 / (n k (2n - 3k - 1)) sum_i sum_{j in U_k(i)} (r(i, j) - k), where U_k(i) are the
+// output k nearest neighbours of i that are not among its input k nearest and r(i, j) is j's rank by input
+// distance from i. 1 means no false neighbours. Input distances in input_metric, output euclidean.
+double trustworthiness(const float* input, int in_dim, const float* output, int out_dim, int64_t n, int k,
+                       Metric input_metric);
+
+// A query token and a key token of the same input.
+struct QkPair {
+  int64_t query = 0, key = 0;
+};
+
+// Distance-dot correlation: Spearman between -|q_i - k_j| (points: [2N, dim], queries then keys, N tokens)
+// and the attention logit q_i.k_j (dots, one per pair). 1 means distance ranks pairs exactly as attention
+// does.
+double distance_dot_correlation(const float* points, int64_t tokens, int dim, std::span<const QkPair> pairs,
+                                std::span<const double> dots);
+
+// Attention statistics over query rows, each row a softmax over the keys it may attend to.
+//  entropy:            mean over rows of -sum_j a_ij ln a_ij, in nats
+//  entropy_normalised: mean over rows with 2+ keys of entropy / ln(keys), in [0, 1] (1 = uniform)
+//  max_weight:         mean over rows of the largest weight (sparsity: 1 = one-hot, 1/keys = uniform)
+//  first_token:        mean weight on the input's first token
+//  special_tokens:     mean total weight on special tokens ([CLS], [SEP], <|endoftext|>, class token)
+//  previous/same/next: mean weight on the token at relative position -1 / 0 / +1 (0 where absent)
+//  positional:         the largest of previous, same, next: how much of the attention one fixed relative
+//                      offset explains
+struct AttentionStats {
+  double entropy = 0, entropy_normalised = 0, max_weight = 0, first_token = 0, special_tokens = 0;
+  double previous = 0, same = 0, next = 0, positional = 0;
+  int64_t rows = 0, multi_key_rows = 0;
+
+  // attention: [T, T] rows of one input (zeros where masked); special: [T] flags.
+  void add_sequence(const float* attention, int64_t tokens, const uint8_t* special);
+  void finish();  // turns the sums into means
+};
+
+}  // namespace attnviz

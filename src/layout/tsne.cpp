@@ -1,0 +1,173 @@
+#include "layout/tsne.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.hpp"
+#include "core/interrupt.hpp"
+#include "core/parallel.hpp"
+#include "layout/fft_repulsion.hpp"
+#include "layout/pca.hpp"
+
+namespace attnviz {
+
+namespace {
+
+// Conditional probabilities of one point's neighbours: exp(-beta d) normalised, with beta found by
+// bisection so that the entropy equals log(perplexity) (as scikit-learn's _binary_search_perplexity).
+void calibrate_row(const float* distance, int k, double perplexity, float* out) {
+  const double target = std::log(perplexity);
+  double beta = 1, lo = 0, hi = INFINITY;
+  std::vector<double> p(static_cast<size_t>(k));
+  for (int step = 0; step < 100; ++step) {
+    double sum = 0, weighted = 0;
+    for (int j = 0; j < k; ++j) {
+      p[j] = std::exp(-beta * (distance[j] - distance[0]));  // shifted by the nearest: no underflow
+      sum += p[j];
+      weighted += (distance[j] - distance[0]) * p[j];
+    }
+    const double entropy = std::log(sum) + beta * weighted / sum;
+    if (std::abs(entropy - target) < 1e-5) break;
+    if (entropy > target) {
+      lo = beta;
+      beta = std::isinf(hi) ? beta * 2 : (beta + hi) / 2;
+    } else {
+      hi = beta;
+      beta = (beta + lo) / 2;
+    }
+  }
+  double sum = 0;
+  for (int j = 0; j < k; ++j) sum += p[j];
+  for (int j = 0; j < k; ++j) out[j] = static_cast<float>(p[j] / sum);
+}
+
+}  // namespace
+
+Affinities tsne_affinities(const KnnGraph& graph, double perplexity, bool squared_distances, int threads) {
+  const int64_t n = graph.n;
+  const int k = graph.k;
+  if (perplexity <= 1 || perplexity >= k + 1)
+    throw Error("t-SNE: perplexity must be in (1, k]; got " + std::to_string(perplexity));
+  std::vector<float> conditional(static_cast<size_t>(n * k));
+  parallel_for(n, threads, [&](int64_t i) {
+    std::vector<float> d(graph.distance.begin() + i * k, graph.distance.begin() + (i + 1) * k);
+    if (squared_distances)
+      for (float& v : d) v *= v;
+    calibrate_row(d.data(), k, perplexity, &conditional[i * k]);
+  });
+
+  // P_cond + P_cond^T: every row gets its own entries and those pointing at it, merged by column.
+  std::vector<int64_t> count(static_cast<size_t>(n + 1), 0);
+  for (int64_t i = 0; i < n; ++i) {
+    count[i + 1] += k;
+    for (int j = 0; j < k; ++j) ++count[graph.index[i * k + j] + 1];
+  }
+  for (int64_t i = 0; i < n; ++i) count[i + 1] += count[i];
+  std::vector<std::pair<int32_t, float>> entries(static_cast<size_t>(count[n]));
+  std::vector<int64_t> fill(count.begin(), count.end() - 1);
+  for (int64_t i = 0; i < n; ++i)
+    for (int j = 0; j < k; ++j) {
+      const int32_t t = graph.index[i * k + j];
+      const float v = conditional[i * k + j];
+      entries[fill[i]++] = {t, v};
+      entries[fill[t]++] = {static_cast<int32_t>(i), v};
+    }
+  Affinities p;
+  p.n = n;
+  p.row_start.assign(static_cast<size_t>(n + 1), 0);
+  std::vector<std::vector<std::pair<int32_t, float>>> rows(static_cast<size_t>(n));
+  parallel_for(n, threads, [&](int64_t i) {
+    auto first = entries.begin() + count[i], last = entries.begin() + count[i + 1];
+    std::sort(first, last, [](const auto& a, const auto& b) { return a.first < b.first; });
+    auto& row = rows[i];
+    for (auto it = first; it != last; ++it) {
+      if (!row.empty() && row.back().first == it->first)
+        row.back().second += it->second;
+      else
+        row.push_back(*it);
+    }
+  });
+  for (int64_t i = 0; i < n; ++i) p.row_start[i + 1] = p.row_start[i] + static_cast<int64_t>(rows[i].size());
+  p.column.resize(static_cast<size_t>(p.row_start[n]));
+  p.value.resize(static_cast<size_t>(p.row_start[n]));
+  const float norm = 1.0f / (2.0f * static_cast<float>(n));
+  for (int64_t i = 0; i < n; ++i)
+    for (size_t j = 0; j < rows[i].size(); ++j) {
+      p.column[p.row_start[i] + j] = rows[i][j].first;
+      p.value[p.row_start[i] + j] = rows[i][j].second * norm;
+    }
+  return p;
+}
+
+std::vector<float> tsne_pca_init(const float* points, int64_t n, int dim, int out_dim) {
+  std::vector<float> y = pca(points, n, dim, out_dim).projection;
+  double mean = 0, sq = 0;
+  for (int64_t i = 0; i < n; ++i) mean += y[i * out_dim];
+  mean /= double(n);
+  for (int64_t i = 0; i < n; ++i) sq += (y[i * out_dim] - mean) * (y[i * out_dim] - mean);
+  const double sd = std::sqrt(sq / double(n));
+  const float scale = sd > 0 ? static_cast<float>(1e-4 / sd) : 1.0f;
+  for (float& v : y) v *= scale;
+  return y;
+}
+
+std::vector<float> tsne_optimise(const Affinities& p, std::vector<float> y, const TsneOptions& options) {
+  const int dim = options.dim;
+  const int64_t n = p.n;
+  if (dim != 2 && dim != 3) throw Error("t-SNE: dim must be 2 or 3");
+  if (static_cast<int64_t>(y.size()) != n * dim) throw Error("t-SNE: initial layout has the wrong size");
+  RepulsionOptions repulsion;
+  repulsion.interpolation_points = options.interpolation_points;
+  repulsion.box_width = options.box_width;
+  repulsion.min_boxes = options.min_boxes > 0 ? options.min_boxes : (dim == 2 ? 32 : 6);
+  repulsion.max_boxes = options.max_boxes > 0 ? options.max_boxes : (dim == 2 ? 64 : 10);
+  // Threads are started per parallel loop; below a few thousand points that costs more than it saves.
+  const int threads = n >= kMinParallelPoints ? options.threads : 1;
+  repulsion.threads = threads;
+  FftRepulsion fft(dim, repulsion);
+
+  const double learning_rate =
+      options.learning_rate > 0 ? options.learning_rate : std::max(200.0, double(n) / 12.0);
+  std::vector<float> rep(y.size()), update(y.size(), 0.0f), gains(y.size(), 1.0f);
+  for (int iter = 0; iter < options.iterations; ++iter) {
+    if (iter % 50 == 0) throw_if_interrupted();
+    const bool early = iter < options.exaggeration_iterations;
+    const float exaggeration = early ? static_cast<float>(options.exaggeration) : 1.0f;
+    const float momentum = static_cast<float>(early ? options.momentum : options.final_momentum);
+    const float inv_z = static_cast<float>(1.0 / fft.compute(y.data(), n, rep.data()));
+    parallel_for(n, threads, [&](int64_t i) {
+      float attract[3] = {0, 0, 0};
+      const float* yi = &y[i * dim];
+      for (int64_t e = p.row_start[i]; e < p.row_start[i + 1]; ++e) {
+        const float* yj = &y[int64_t(p.column[e]) * dim];
+        float d2 = 0;
+        for (int c = 0; c < dim; ++c) d2 += (yi[c] - yj[c]) * (yi[c] - yj[c]);
+        const float w = p.value[e] / (1.0f + d2);
+        for (int c = 0; c < dim; ++c) attract[c] += w * (yi[c] - yj[c]);
+      }
+      for (int c = 0; c < dim; ++c) {
+        const int64_t at = i * dim + c;
+        const float grad = exaggeration * attract[c] - rep[at] * inv_z;
+        // Gains (Jacobs 1988), as scikit-learn: grow where the step keeps direction, shrink where it flips.
+        gains[at] =
+            (update[at] * grad < 0) ? gains[at] + 0.2f : std::max(gains[at] * 0.8f, float(options.min_gain));
+        update[at] = momentum * update[at] - static_cast<float>(learning_rate) * gains[at] * grad;
+      }
+    });
+    for (size_t i = 0; i < y.size(); ++i) y[i] += update[i];
+  }
+  return y;
+}
+
+std::vector<float> tsne(const float* points, int64_t n, int dim, Metric metric, const TsneOptions& options) {
+  KnnOptions knn;
+  knn.k = std::min<int64_t>(static_cast<int>(std::ceil(3 * options.perplexity)), n - 1);
+  knn.metric = metric;
+  knn.threads = options.threads;
+  const KnnGraph graph = nearest_neighbours(points, n, dim, knn);
+  const Affinities p =
+      tsne_affinities(graph, options.perplexity, metric == Metric::Euclidean, options.threads);
+  return tsne_optimise(p, tsne_pca_init(points, n, dim, options.dim), options);
+}
+
+}  // namespace attnviz

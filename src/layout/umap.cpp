@@ -1,0 +1,258 @@
+#include "layout/umap.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.hpp"
+#include "core/interrupt.hpp"
+#include "core/parallel.hpp"
+#include "layout/pca.hpp"
+
+namespace attnviz {
+
+namespace {
+
+// splitmix64: seeds each vertex's xorshift state from (seed, vertex).
+uint64_t splitmix(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+struct Rng {
+  uint64_t state;
+  uint64_t next() {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  }
+  int64_t below(int64_t n) { return static_cast<int64_t>(next() % static_cast<uint64_t>(n)); }
+};
+
+Rng vertex_rng(unsigned seed, int64_t vertex, uint64_t stream) {
+  return Rng{splitmix(splitmix(seed) ^ splitmix(uint64_t(vertex) * 4 + stream)) | 1};
+}
+
+// sigma such that sum_j exp(-max(0, d_j - rho) / sigma) = log2(neighbors), as umap-learn's smooth_knn_dist.
+double smooth_sigma(const float* d, int k, double rho, double target) {
+  double lo = 0, hi = INFINITY, mid = 1;
+  for (int step = 0; step < 64; ++step) {
+    double psum = 0;
+    for (int j = 0; j < k; ++j) psum += d[j] - rho > 0 ? std::exp(-(d[j] - rho) / mid) : 1.0;
+    if (std::abs(psum - target) < 1e-5) break;
+    if (psum > target) {
+      hi = mid;
+      mid = (lo + hi) / 2;
+    } else {
+      lo = mid;
+      mid = std::isinf(hi) ? mid * 2 : (lo + hi) / 2;
+    }
+  }
+  return mid;
+}
+
+float clip(float v) { return std::clamp(v, -4.0f, 4.0f); }
+
+}  // namespace
+
+UmapCurve fit_umap_curve(double min_dist, double spread) {
+  constexpr int kPoints = 300;
+  std::vector<double> x(kPoints), target(kPoints);
+  for (int i = 0; i < kPoints; ++i) {
+    x[i] = 3 * spread * i / (kPoints - 1);
+    target[i] = x[i] < min_dist ? 1.0 : std::exp(-(x[i] - min_dist) / spread);
+  }
+  auto residuals = [&](double a, double b, double* jac_a, double* jac_b) {
+    double cost = 0;
+    for (int i = 0; i < kPoints; ++i) {
+      const double xb = x[i] > 0 ? std::pow(x[i], 2 * b) : 0.0;
+      const double g = 1 / (1 + a * xb), r = g - target[i];
+      cost += r * r;
+      if (jac_a) {
+        jac_a[i] = -xb * g * g;
+        jac_b[i] = x[i] > 0 ? -a * xb * 2 * std::log(x[i]) * g * g : 0.0;
+      }
+    }
+    return cost;
+  };
+  double a = 1, b = 1, lambda = 1e-3;
+  std::vector<double> ja(kPoints), jb(kPoints);
+  double cost = residuals(a, b, ja.data(), jb.data());
+  for (int it = 0; it < 500; ++it) {
+    double aa = 0, ab = 0, bb = 0, ga = 0, gb = 0;
+    for (int i = 0; i < kPoints; ++i) {
+      const double xb = x[i] > 0 ? std::pow(x[i], 2 * b) : 0.0;
+      const double r = 1 / (1 + a * xb) - target[i];
+      aa += ja[i] * ja[i];
+      ab += ja[i] * jb[i];
+      bb += jb[i] * jb[i];
+      ga += ja[i] * r;
+      gb += jb[i] * r;
+    }
+    const double m00 = aa * (1 + lambda), m11 = bb * (1 + lambda), det = m00 * m11 - ab * ab;
+    const double da = -(m11 * ga - ab * gb) / det, db = -(m00 * gb - ab * ga) / det;
+    const double trial = residuals(a + da, b + db, nullptr, nullptr);
+    if (trial < cost) {
+      a += da;
+      b += db;
+      lambda = std::max(lambda / 10, 1e-12);
+      const bool converged = cost - trial < 1e-14 * std::max(cost, 1e-300);
+      cost = residuals(a, b, ja.data(), jb.data());
+      if (converged) break;
+    } else {
+      lambda *= 10;
+      if (lambda > 1e12) break;
+    }
+  }
+  return {a, b};
+}
+
+Affinities umap_graph(const KnnGraph& graph, int threads) {
+  const int64_t n = graph.n;
+  const int k = graph.k;
+  const double target = std::log2(double(k + 1));
+  double mean_all = 0;
+  for (float d : graph.distance) mean_all += d;
+  mean_all /= double(graph.distance.size());
+  std::vector<float> strength(static_cast<size_t>(n * k));
+  parallel_for(n, threads, [&](int64_t i) {
+    const float* d = &graph.distance[i * k];
+    const double rho = d[0];  // local_connectivity = 1: the nearest neighbour is fully connected
+    double sigma = smooth_sigma(d, k, rho, target), mean_i = 0;
+    for (int j = 0; j < k; ++j) mean_i += d[j];
+    mean_i /= k;
+    sigma = std::max(sigma, 1e-3 * (rho > 0 ? mean_i : mean_all));
+    for (int j = 0; j < k; ++j)
+      strength[i * k + j] = d[j] - rho <= 0 ? 1.0f : static_cast<float>(std::exp(-(d[j] - rho) / sigma));
+  });
+
+  // Fuzzy union w_ij + w_ji - w_ij w_ji: gather each row's own strengths and the transposed ones.
+  struct Entry {
+    int32_t column;
+    float own, other;
+  };
+  std::vector<std::vector<Entry>> rows(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i)
+    for (int j = 0; j < k; ++j) {
+      const int32_t t = graph.index[i * k + j];
+      rows[i].push_back({t, strength[i * k + j], 0.0f});
+      rows[t].push_back({static_cast<int32_t>(i), 0.0f, strength[i * k + j]});
+    }
+  Affinities out;
+  out.n = n;
+  parallel_for(n, threads, [&](int64_t i) {
+    auto& row = rows[i];
+    std::sort(row.begin(), row.end(), [](const Entry& a, const Entry& b) { return a.column < b.column; });
+    std::vector<Entry> merged;
+    for (const Entry& e : row) {
+      if (!merged.empty() && merged.back().column == e.column) {
+        merged.back().own += e.own;
+        merged.back().other += e.other;
+      } else {
+        merged.push_back(e);
+      }
+    }
+    row = std::move(merged);
+  });
+  out.row_start.assign(static_cast<size_t>(n + 1), 0);
+  for (int64_t i = 0; i < n; ++i)
+    out.row_start[i + 1] = out.row_start[i] + static_cast<int64_t>(rows[i].size());
+  out.column.reserve(static_cast<size_t>(out.row_start[n]));
+  out.value.reserve(static_cast<size_t>(out.row_start[n]));
+  for (auto& row : rows)
+    for (const Entry& e : row) {
+      out.column.push_back(e.column);
+      out.value.push_back(e.own + e.other - e.own * e.other);
+    }
+  return out;
+}
+
+std::vector<float> umap_pca_init(const float* points, int64_t n, int dim, int out_dim, unsigned seed) {
+  std::vector<float> y = pca(points, n, dim, out_dim).projection;
+  float largest = 0;
+  for (float v : y) largest = std::max(largest, std::abs(v));
+  const float scale = largest > 0 ? 10.0f / largest : 1.0f;
+  for (int64_t i = 0; i < n; ++i) {
+    Rng rng = vertex_rng(seed, i, 0);
+    for (int c = 0; c < out_dim; ++c)
+      y[i * out_dim + c] =
+          y[i * out_dim + c] * scale + 1e-4f * (float(rng.next() >> 40) / float(1 << 24) - 0.5f);
+  }
+  return y;
+}
+
+std::vector<float> umap_optimise(const Affinities& graph, std::vector<float> y, const UmapOptions& options) {
+  const int64_t n = graph.n;
+  const int dim = options.dim;
+  if (static_cast<int64_t>(y.size()) != n * dim) throw Error("UMAP: initial layout has the wrong size");
+  const int epochs = options.epochs > 0 ? options.epochs : (n > 10000 ? 200 : 500);
+  const UmapCurve curve = fit_umap_curve(options.min_dist, options.spread);
+  const float a = static_cast<float>(curve.a), b = static_cast<float>(curve.b);
+  const float gamma = static_cast<float>(options.repulsion_strength);
+
+  // Edge e is sampled every epochs_per_sample[e] epochs: the strongest edge every epoch; edges too weak to
+  // be sampled once are dropped (umap-learn).
+  float max_w = 0;
+  for (float w : graph.value) max_w = std::max(max_w, w);
+  const size_t edges = graph.value.size();
+  std::vector<float> per_sample(edges), next_sample(edges), per_negative(edges), next_negative(edges);
+  for (size_t e = 0; e < edges; ++e) {
+    const float w = graph.value[e];
+    per_sample[e] = w >= max_w / float(epochs) ? max_w / w : INFINITY;
+    next_sample[e] = per_sample[e];
+    per_negative[e] = per_sample[e] / float(options.negative_samples);
+    next_negative[e] = per_negative[e];
+  }
+  std::vector<Rng> rng(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) rng[i] = vertex_rng(options.seed, i, 1);
+
+  const int threads = n >= kMinParallelPoints ? options.threads : 1;  // see tsne_optimise
+  std::vector<float> previous(y.size());
+  for (int epoch = 0; epoch < epochs; ++epoch) {
+    if (epoch % 20 == 0) throw_if_interrupted();
+    const float alpha = static_cast<float>(options.learning_rate * (1.0 - double(epoch) / epochs));
+    previous = y;
+    parallel_for(n, threads, [&](int64_t i) {
+      float* yi = &y[i * dim];
+      for (int64_t e = graph.row_start[i]; e < graph.row_start[i + 1]; ++e) {
+        if (next_sample[e] > float(epoch + 1)) continue;
+        const float* yj = &previous[int64_t(graph.column[e]) * dim];
+        float d2 = 0;
+        for (int c = 0; c < dim; ++c) d2 += (yi[c] - yj[c]) * (yi[c] - yj[c]);
+        if (d2 > 0) {
+          const float d2b = std::exp(b * std::log(d2));  // d2^b; d2^(b-1) = d2b / d2
+          const float coeff = -2 * a * b * (d2b / d2) / (a * d2b + 1);
+          for (int c = 0; c < dim; ++c) yi[c] += clip(coeff * (yi[c] - yj[c])) * alpha;
+        }
+        next_sample[e] += per_sample[e];
+        const int negatives = static_cast<int>((float(epoch + 1) - next_negative[e]) / per_negative[e]);
+        for (int s = 0; s < negatives; ++s) {
+          const int64_t other = rng[i].below(n);
+          if (other == i) continue;
+          const float* yk = &previous[other * dim];
+          float q2 = 0;
+          for (int c = 0; c < dim; ++c) q2 += (yi[c] - yk[c]) * (yi[c] - yk[c]);
+          const float coeff =
+              q2 > 0 ? 2 * gamma * b / ((0.001f + q2) * (a * std::exp(b * std::log(q2)) + 1)) : 0.0f;
+          for (int c = 0; c < dim; ++c) yi[c] += (coeff > 0 ? clip(coeff * (yi[c] - yk[c])) : 4.0f) * alpha;
+        }
+        next_negative[e] += float(negatives) * per_negative[e];
+      }
+    });
+  }
+  return y;
+}
+
+std::vector<float> umap(const float* points, int64_t n, int dim, Metric metric, const UmapOptions& options) {
+  KnnOptions knn;
+  knn.k = static_cast<int>(std::min<int64_t>(options.neighbors - 1, n - 1));
+  knn.metric = metric;
+  knn.threads = options.threads;
+  knn.seed = options.seed;
+  const Affinities graph = umap_graph(nearest_neighbours(points, n, dim, knn), options.threads);
+  return umap_optimise(graph, umap_pca_init(points, n, dim, options.dim, options.seed), options);
+}
+
+}  // namespace attnviz

@@ -1,0 +1,50 @@
+#pragma once
+// UMAP (McInnes, Healy & Melville 2018), following umap-learn: fuzzy simplicial set on the k nearest
+// neighbours, curve parameters a, b fitted from min_dist and spread, stochastic gradient descent with
+// negative sampling.
+// Initialisation: PCA scaled to a box of half-width 10 (umap-learn scales its spectral init the same way);
+// spectral init is not used because at 10k-100k points its eigensolve costs more than the whole SGD.
+// Determinism: every vertex owns its RNG (seeded from seed and its index) and only moves itself; within an
+// epoch the other endpoints are read from the previous epoch's positions, so the result depends on the seed
+// only, not on the thread count or timing.
+#include <cstdint>
+#include <vector>
+
+#include "layout/knn.hpp"
+#include "layout/tsne.hpp"
+
+namespace attnviz {
+
+struct UmapOptions {
+  int dim = 2;
+  int neighbors = 15;  // counts the point itself, as umap-learn's n_neighbors
+  double min_dist = 0.1, spread = 1.0;
+  int epochs = 0;  // 0: 200 above 10,000 points, else 500 (umap-learn)
+  int negative_samples = 5;
+  double learning_rate = 1.0;  // decays linearly to 0
+  double repulsion_strength = 1.0;
+  unsigned seed = 42;
+  int threads = 1;
+};
+
+struct UmapCurve {
+  double a = 0, b = 0;
+};
+
+// Least-squares fit of 1 / (1 + a x^(2b)) to 1 (x < min_dist) or exp(-(x - min_dist) / spread) on
+// 300 points in [0, 3 spread], by Levenberg-Marquardt (umap-learn uses scipy's curve_fit the same way).
+UmapCurve fit_umap_curve(double min_dist, double spread);
+
+// Fuzzy union of the per-point membership strengths (smooth kNN distances), as symmetric CSR.
+// graph excludes the point itself, so it should have neighbors - 1 columns.
+Affinities umap_graph(const KnnGraph& graph, int threads);
+
+std::vector<float> umap_optimise(const Affinities& graph, std::vector<float> init,
+                                 const UmapOptions& options);
+
+// Initial layout: PCA, scaled so the largest coordinate magnitude is 10, plus 1e-4 noise from the seed.
+std::vector<float> umap_pca_init(const float* points, int64_t n, int dim, int out_dim, unsigned seed);
+
+std::vector<float> umap(const float* points, int64_t n, int dim, Metric metric, const UmapOptions& options);
+
+}  // namespace attnviz

@@ -1,0 +1,126 @@
+// t-SNE and UMAP on well-separated Gaussian clusters: neighbourhoods must survive, and a fixed seed and
+// thread count must give bitwise the same layout.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "layout/metrics.hpp"
+#include "layout/tsne.hpp"
+#include "layout/umap.hpp"
+
+namespace attnviz {
+namespace {
+
+constexpr int kClusters = 5, kPerCluster = 120, kDim = 12;
+
+std::vector<float> clusters() {
+  std::mt19937 rng(3);
+  std::normal_distribution<float> g;
+  std::vector<float> centres(kClusters * kDim);
+  for (float& v : centres) v = 8 * g(rng);
+  std::vector<float> x;
+  for (int i = 0; i < kClusters * kPerCluster; ++i)
+    for (int c = 0; c < kDim; ++c) x.push_back(centres[(i % kClusters) * kDim + c] + g(rng));
+  return x;
+}
+
+// Fraction of each point's 10 nearest layout neighbours that come from its own cluster.
+double cluster_purity(const std::vector<float>& y, int dim) {
+  const int64_t n = kClusters * kPerCluster;
+  KnnOptions options;
+  options.k = 10;
+  options.metric = Metric::Euclidean;
+  const KnnGraph g = nearest_neighbours(y.data(), n, dim, options);
+  int64_t same = 0;
+  for (int64_t i = 0; i < n; ++i)
+    for (int t = 0; t < 10; ++t) same += (g.index[i * 10 + t] % kClusters) == (i % kClusters);
+  return double(same) / double(n * 10);
+}
+
+struct Params {
+  bool tsne;
+  int dim;
+};
+
+class EmbeddingTest : public ::testing::TestWithParam<Params> {
+ protected:
+  std::vector<float> embed(const std::vector<float>& x, int threads) const {
+    const int64_t n = kClusters * kPerCluster;
+    if (GetParam().tsne) {
+      TsneOptions o;
+      o.dim = GetParam().dim;
+      o.threads = threads;
+      o.iterations = 500;
+      return tsne(x.data(), n, kDim, Metric::Euclidean, o);
+    }
+    UmapOptions o;
+    o.dim = GetParam().dim;
+    o.threads = threads;
+    o.epochs = 200;
+    return umap(x.data(), n, kDim, Metric::Euclidean, o);
+  }
+};
+
+TEST_P(EmbeddingTest, RecoversClusters) {
+  const std::vector<float> x = clusters();
+  const std::vector<float> y = embed(x, 2);
+  const int dim = GetParam().dim;
+  ASSERT_EQ(y.size(), size_t(kClusters * kPerCluster * dim));
+  for (float v : y) ASSERT_TRUE(std::isfinite(v));
+  EXPECT_GE(cluster_purity(y, dim), 0.99);
+  EXPECT_GE(trustworthiness(x.data(), kDim, y.data(), dim, kClusters * kPerCluster, 10, Metric::Euclidean),
+            0.90);
+}
+
+TEST_P(EmbeddingTest, DeterministicForSeedAndThreads) {
+  const std::vector<float> x = clusters();
+  EXPECT_EQ(embed(x, 2), embed(x, 2));
+  EXPECT_EQ(embed(x, 1), embed(x, 1));
+}
+
+INSTANTIATE_TEST_SUITE_P(Methods, EmbeddingTest,
+                         ::testing::Values(Params{true, 2}, Params{true, 3}, Params{false, 2},
+                                           Params{false, 3}),
+                         [](const auto& info) {
+                           return std::string(info.param.tsne ? "tsne" : "umap") +
+                                  std::to_string(info.param.dim) + "d";
+                         });
+
+TEST(Umap, CurveMatchesUmapLearn) {
+  // umap-learn's find_ab_params(1.0, 0.1) gives a = 1.5769, b = 0.8951.
+  const UmapCurve c = fit_umap_curve(0.1, 1.0);
+  EXPECT_NEAR(c.a, 1.5769, 2e-3);
+  EXPECT_NEAR(c.b, 0.8951, 2e-3);
+}
+
+TEST(Umap, ThreadCountDoesNotChangeTheResult) {
+  const std::vector<float> x = clusters();
+  UmapOptions o;
+  o.epochs = 50;
+  o.threads = 1;
+  const auto one = umap(x.data(), kClusters * kPerCluster, kDim, Metric::Cosine, o);
+  o.threads = 3;
+  EXPECT_EQ(one, umap(x.data(), kClusters * kPerCluster, kDim, Metric::Cosine, o));
+}
+
+TEST(Tsne, AffinitiesAreSymmetricAndSumToOne) {
+  const std::vector<float> x = clusters();
+  KnnOptions k;
+  k.k = 30;
+  const KnnGraph g = nearest_neighbours(x.data(), kClusters * kPerCluster, kDim, k);
+  const Affinities p = tsne_affinities(g, 10, false, 2);
+  double total = 0;
+  for (int64_t i = 0; i < p.n; ++i)
+    for (int64_t e = p.row_start[i]; e < p.row_start[i + 1]; ++e) {
+      total += p.value[e];
+      const int32_t j = p.column[e];
+      bool found = false;
+      for (int64_t f = p.row_start[j]; f < p.row_start[j + 1]; ++f)
+        if (p.column[f] == i) found = std::abs(p.value[f] - p.value[e]) < 1e-9f;
+      EXPECT_TRUE(found) << i << " " << j;
+    }
+  EXPECT_NEAR(total, 1.0, 1e-4);
+}
+
+}  // namespace
+}  // namespace attnviz

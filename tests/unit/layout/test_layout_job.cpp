@@ -1,0 +1,206 @@
+// The layout job on small run directories written with the run writer.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+
+#include "core/error.hpp"
+#include "core/fs.hpp"
+#include "core/json.hpp"
+#include "core/safetensors.hpp"
+#include "layout/head_input.hpp"
+#include "layout/layout_job.hpp"
+#include "run/run_writer.hpp"
+
+namespace fs = std::filesystem;
+
+namespace attnviz {
+namespace {
+
+constexpr int kLayers = 2, kHeads = 4, kKvHeads = 2, kHeadDim = 8, kSequences = 12, kTokens = 10;
+
+// 12 sequences of 10 tokens; q and k of each head cluster by token position, so layouts have structure.
+void write_run(const fs::path& dir) {
+  fs::create_directories(dir);
+  RunContents c;
+  c.model = {"llama", "text", kLayers, kHeads, kKvHeads, kHeadDim, true, 1.0f / std::sqrt(float(kHeadDim))};
+  c.dataset = {"data.txt", "txt", kSequences, {}};
+  for (int s = 0; s < kSequences; ++s) {
+    c.sequences.push_back({"sequence " + std::to_string(s), "", s * kTokens, kTokens, 0, 0});
+    for (int t = 0; t < kTokens; ++t) {
+      c.tokens.token.push_back("t" + std::to_string(t));
+      c.tokens.token_id.push_back(t);
+      c.tokens.sequence.push_back(s);
+      c.tokens.position.push_back(t);
+      c.tokens.char_start.push_back(t);
+      c.tokens.char_end.push_back(t + 1);
+      c.tokens.special.push_back(t == 0);
+    }
+  }
+  c.dtype = DType::F32;
+  RunWriter writer(dir, c);
+  std::mt19937 rng(5);
+  std::normal_distribution<float> g;
+  std::vector<float> centres(kTokens * kHeadDim * 2);
+  for (float& v : centres) v = 3 * g(rng);
+  for (int s = 0; s < kSequences; ++s)
+    for (int layer = 0; layer < kLayers; ++layer) {
+      std::vector<float> q(kHeads * kTokens * kHeadDim), k(kKvHeads * kTokens * kHeadDim);
+      for (size_t i = 0; i < q.size(); ++i) q[i] = centres[i % (kTokens * kHeadDim)] + 0.3f * g(rng);
+      for (size_t i = 0; i < k.size(); ++i)
+        k[i] = centres[kTokens * kHeadDim + i % (kTokens * kHeadDim)] + 0.3f * g(rng) + 2;
+      writer.write(s, layer, q, k);
+    }
+  writer.finish();
+}
+
+class LayoutJobTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::path(::testing::TempDir()) / ("layout-job-" + std::to_string(::getpid()) + "-" +
+                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    write_run(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  LayoutJobOptions options() const {
+    LayoutJobOptions o;
+    o.run_dir = dir_;
+    o.threads = 2;
+    o.show_progress = false;
+    return o;
+  }
+  fs::path layout_file(const std::string& name) const { return dir_ / "layouts" / (name + ".safetensors"); }
+
+  fs::path dir_;
+};
+
+TEST_F(LayoutJobTest, WritesEveryLayoutMetricsAndProgress) {
+  const LayoutJobResult r = run_layout_job(options());
+  EXPECT_EQ(r.heads_computed, kLayers * kHeads);
+  EXPECT_EQ(r.written,
+            (std::vector<std::string>{"pca-2d", "pca-3d", "tsne-2d", "umap-2d", "tsne-3d", "umap-3d"}));
+  for (const std::string& name : r.written) {
+    const auto file = SafetensorsFile::open(layout_file(name));
+    ASSERT_EQ(file->tensors().size(), size_t(kLayers * kHeads)) << name;
+    const int dim = name.back() == 'd' ? name[name.size() - 2] - '0' : 0;
+    for (const TensorView& t : file->tensors()) {
+      EXPECT_EQ(t.dtype, DType::F32);
+      EXPECT_EQ(t.shape, (std::vector<int64_t>{2 * kSequences * kTokens, dim}));
+      for (float v : t.to_f32()) ASSERT_TRUE(std::isfinite(v)) << name << " " << t.name;
+    }
+  }
+  const nlohmann::json metrics = read_json_file(dir_ / "layouts" / "metrics.json");
+  ASSERT_EQ(metrics["heads"].size(), size_t(kLayers * kHeads));
+  const nlohmann::json& head = metrics["heads"]["l1.h3"];
+  for (const std::string& name : r.written) {
+    const double t = head["trustworthiness"][name].get<double>();
+    EXPECT_GT(t, 0.5) << name;
+    EXPECT_LE(t, 1.0) << name;
+    EXPECT_TRUE(head["distance_dot_correlation"].contains(name));
+  }
+  EXPECT_TRUE(head["distance_dot_correlation"].contains("raw"));
+  EXPECT_TRUE(head["distance_dot_correlation"].contains("normalised"));
+  EXPECT_EQ(head["tokens"].get<int>(), kSequences * kTokens);
+  const double entropy = head["attention"]["entropy"].get<double>();
+  EXPECT_GE(entropy, 0.0);
+  EXPECT_LE(entropy, std::log(double(kTokens)));
+  const nlohmann::json progress = read_json_file(dir_ / "layouts" / "progress.json");
+  for (const std::string& name : r.written) {
+    EXPECT_EQ(progress[name]["done"].get<int>(), kLayers * kHeads);
+    EXPECT_EQ(progress[name]["total"].get<int>(), kLayers * kHeads);
+  }
+  for (const auto& entry : fs::directory_iterator(dir_ / "layouts"))
+    EXPECT_EQ(entry.path().string().find(".tmp"), std::string::npos) << entry.path();
+}
+
+TEST_F(LayoutJobTest, SkipsPresentHeadsMergesNewOnesAndForceRecomputes) {
+  LayoutJobOptions o = options();
+  o.methods = {LayoutMethod::UMAP};
+  o.dims = {2};
+  o.heads = {{0, 1}};
+  run_layout_job(o);
+  const std::string first = read_file(layout_file("umap-2d"));
+  LayoutJobResult again = run_layout_job(o);
+  EXPECT_EQ(again.heads_computed, 0);
+  EXPECT_EQ(again.heads_skipped, 1);
+  EXPECT_TRUE(again.written.empty());
+  EXPECT_EQ(read_file(layout_file("umap-2d")), first);
+
+  o.heads = {{1, 2}, {0, 1}};
+  const LayoutJobResult merged = run_layout_job(o);
+  EXPECT_EQ(merged.heads_computed, 1);
+  const auto run = Run::open(dir_);
+  EXPECT_TRUE(read_stored_layout(*run, LayoutMethod::UMAP, 2, 0, 1).has_value());
+  EXPECT_TRUE(read_stored_layout(*run, LayoutMethod::UMAP, 2, 1, 2).has_value());
+  EXPECT_FALSE(read_stored_layout(*run, LayoutMethod::UMAP, 2, 1, 3).has_value());
+  EXPECT_FALSE(read_stored_layout(*run, LayoutMethod::TSNE, 2, 0, 1).has_value());
+  EXPECT_THROW(read_stored_layout(*run, LayoutMethod::UMAP, 2, 2, 0), Error);
+
+  o.force = true;
+  o.heads = {{0, 1}};
+  EXPECT_EQ(run_layout_job(o).heads_computed, 1);  // same seed: the same layout again
+  EXPECT_EQ(*read_stored_layout(*Run::open(dir_), LayoutMethod::UMAP, 2, 0, 1),
+            *read_stored_layout(*run, LayoutMethod::UMAP, 2, 0, 1));
+}
+
+TEST_F(LayoutJobTest, OnDemandLayoutEqualsTheStoredOne) {
+  LayoutJobOptions o = options();
+  o.methods = {LayoutMethod::TSNE, LayoutMethod::UMAP};
+  o.dims = {2};
+  o.heads = {{1, 3}, {0, 0}};
+  run_layout_job(o);
+  const auto run = Run::open(dir_);
+  for (LayoutMethod m : {LayoutMethod::TSNE, LayoutMethod::UMAP}) {
+    LayoutRequest request;
+    request.method = m;
+    request.layer = 1;
+    request.head = 3;
+    request.threads = 1;  // the job ran two heads on two threads; results do not depend on threads
+    EXPECT_EQ(compute_head_layout(*run, request), *read_stored_layout(*run, m, 2, 1, 3))
+        << layout_method_name(m);
+  }
+}
+
+TEST_F(LayoutJobTest, QueryHeadPairsWithItsKeyHead) {
+  const auto run = Run::open(dir_);
+  const HeadInput in = load_head(*run, 1, 3, {false, false});
+  const std::vector<float> keys = run->keys(1, 1);
+  EXPECT_EQ(std::vector<float>(in.raw.begin() + keys.size(), in.raw.end()), keys);
+  EXPECT_EQ(in.points, in.raw);
+}
+
+TEST_F(LayoutJobTest, BadRequestsWriteNothing) {
+  EXPECT_THROW(parse_method_list("tsne,mds"), Error);
+  EXPECT_THROW(parse_dim_list("2,4"), Error);
+  const auto run = Run::open(dir_);
+  EXPECT_THROW(parse_head_list("1:4", *run), Error);
+  EXPECT_THROW(parse_head_list("2:0", *run), Error);
+  EXPECT_THROW(parse_head_list("1-2", *run), Error);
+  EXPECT_EQ(parse_head_list("1:2,0:0,1:2", *run).size(), 2u);
+  LayoutJobOptions o = options();
+  o.heads = {{0, 4}};
+  EXPECT_THROW(run_layout_job(o), Error);
+  o.heads = {};
+  o.dims = {4};
+  EXPECT_THROW(run_layout_job(o), Error);
+  EXPECT_FALSE(fs::exists(dir_ / "layouts"));
+}
+
+TEST_F(LayoutJobTest, OtherVersionWritesNothing) {
+  nlohmann::json manifest = read_json_file(dir_ / "manifest.json");
+  manifest["version"] = 2;
+  write_file_atomic(dir_ / "manifest.json", manifest.dump());
+  EXPECT_THROW(run_layout_job(options()), Error);
+  EXPECT_FALSE(fs::exists(dir_ / "layouts"));
+}
+
+TEST_F(LayoutJobTest, TruncatedQkWritesNothing) {
+  fs::resize_file(dir_ / "qk.safetensors", fs::file_size(dir_ / "qk.safetensors") - 100);
+  EXPECT_THROW(run_layout_job(options()), Error);
+  EXPECT_FALSE(fs::exists(dir_ / "layouts"));
+}
+
+}  // namespace
+}  // namespace attnviz
