@@ -71,12 +71,15 @@ const hooks: Hooks = {
     };
   },
   pointScreen: (point) => {
-    if (!single || point < 0 || point >= single.points) return null;
+    if (!single || store.get().view !== 'single' || point < 0 || point >= single.points) return null;
     const p = canvas.project([single.positions[point * 3], single.positions[point * 3 + 1], single.positions[point * 3 + 2]]);
     if (!p) return null;
     const rect = canvas.canvasRect();
     if (p[0] < 0 || p[1] < 0 || p[0] > rect.width || p[1] > rect.height) return null;
-    return { x: rect.left + p[0], y: rect.top + p[1] };
+    const [x, y] = [rect.left + p[0], rect.top + p[1]];
+    // Only points a click would reach: not under the legend, the breadcrumbs or the tooltip.
+    const top = document.elementFromPoint(x, y);
+    return top && $('deck').contains(top) ? { x, y } : null;
   },
   cellScreen: (layer, head) => {
     if (!matrix || store.get().view !== 'matrix') return null;

@@ -80,6 +80,8 @@ export async function startServer(run, timeoutMs = 30000) {
   const child = spawn(ATTNVIZ, ['serve', run, '--host', '127.0.0.1', '--port', String(port), '--web', path.join(REPO, 'web/dist')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
+  let spawnError = null;
+  child.on('error', (e) => (spawnError = e));
   const stop = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
   };
@@ -87,6 +89,7 @@ export async function startServer(run, timeoutMs = 30000) {
   const url = `http://127.0.0.1:${port}/`;
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    if (spawnError) throw new Error(`cannot start ${ATTNVIZ}: ${spawnError.message}`);
     if (child.exitCode !== null) throw new Error(`attnviz serve exited ${child.exitCode}: ${stderr.trim().split('\n').pop()}`);
     try {
       const r = await fetch(`${url}api/run`, { signal: AbortSignal.timeout(2000) });
