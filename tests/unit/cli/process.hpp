@@ -1,0 +1,126 @@
+#pragma once
+// Running the real attnviz binary from the CLI tests: to completion, or in the background until told to stop.
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace attnviz::testing {
+
+struct ProcessOutput {
+  int status = -1;   // exit code; -1 when killed by a signal
+  std::string text;  // stdout and stderr together
+};
+
+// Runs `attnviz ARGUMENTS` through the shell (arguments are shell words) and collects its output.
+inline ProcessOutput run_attnviz(const std::string& arguments) {
+  ProcessOutput out;
+  FILE* pipe = ::popen((std::string(ATTNVIZ_BINARY) + " " + arguments + " 2>&1").c_str(), "r");
+  char buffer[4096];
+  while (size_t n = std::fread(buffer, 1, sizeof(buffer), pipe)) out.text.append(buffer, n);
+  const int status = ::pclose(pipe);
+  out.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
+// A socket listening on a free 127.0.0.1 port, held until destroyed.
+struct Listener {
+  Listener() {
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+    ::listen(fd, 4);
+    socklen_t size = sizeof(address);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
+    port = ntohs(address.sin_port);
+  }
+  ~Listener() { ::close(fd); }
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
+  int fd = -1, port = 0;
+};
+
+inline int free_port() { return Listener().port; }
+
+// `attnviz ARGUMENTS...` in the background, its stdout and stderr going to a log file. Killed if still
+// running when destroyed.
+class BackgroundProcess {
+ public:
+  BackgroundProcess(const std::vector<std::string>& arguments, std::filesystem::path log)
+      : log_(std::move(log)) {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      FILE* out = std::freopen(log_.c_str(), "w", stdout);
+      ::dup2(::fileno(out), 2);
+      std::vector<char*> argv{const_cast<char*>(ATTNVIZ_BINARY)};
+      for (const auto& a : arguments) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      ::execv(ATTNVIZ_BINARY, argv.data());
+      ::_exit(127);
+    }
+  }
+  ~BackgroundProcess() {
+    if (running()) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  BackgroundProcess(const BackgroundProcess&) = delete;
+  BackgroundProcess& operator=(const BackgroundProcess&) = delete;
+
+  std::string log() const {
+    std::ifstream in(log_);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+
+  // Waits until the log holds `text` or the process has ended; true when the text appeared.
+  bool wait_for(const std::string& text, std::chrono::seconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (log().find(text) != std::string::npos) return true;
+      if (!running()) return log().find(text) != std::string::npos;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+
+  // Sends SIGINT and waits; the exit code, or -1 when it had to be killed.
+  int interrupt(std::chrono::seconds timeout = std::chrono::seconds(20)) {
+    if (running()) ::kill(pid_, SIGINT);
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (running() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (running()) return -1;  // the destructor kills it
+    return WIFEXITED(status_) ? WEXITSTATUS(status_) : -1;
+  }
+
+  bool running() {
+    if (exited_) return false;
+    if (::waitpid(pid_, &status_, WNOHANG) == pid_) exited_ = true;
+    return !exited_;
+  }
+
+  int exit_code() { return !running() && WIFEXITED(status_) ? WEXITSTATUS(status_) : -1; }
+
+ private:
+  std::filesystem::path log_;
+  pid_t pid_ = -1;
+  int status_ = 0;
+  bool exited_ = false;
+};
+
+}  // namespace attnviz::testing

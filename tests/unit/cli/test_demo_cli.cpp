@@ -1,0 +1,88 @@
+// attnviz demo as a user runs it: the real binary on the bundled brown-gpt, in a temporary cache.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "process.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using attnviz::testing::BackgroundProcess;
+using attnviz::testing::run_attnviz;
+using std::chrono::seconds;
+
+class DemoCli : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    cache = fs::temp_directory_path() / ("attnviz-demo-cli-" + std::to_string(::getpid()));
+    fs::remove_all(cache);
+  }
+  static void TearDownTestSuite() { fs::remove_all(cache); }
+
+  // Starts the demo on a free port and waits until it says it is ready; returns its log.
+  static std::string start_and_stop(int* port_out = nullptr) {
+    const int port = attnviz::testing::free_port();
+    BackgroundProcess demo(
+        {"demo", "--cache", cache.string(), "--port", std::to_string(port), "--threads", "1"},
+        cache.parent_path() / (cache.filename().string() + ".log"));
+    EXPECT_TRUE(demo.wait_for("ready at http://127.0.0.1:" + std::to_string(port) + "/", seconds(300)))
+        << demo.log();
+    httplib::Client client("127.0.0.1", port);
+    auto run = client.Get("/api/run");
+    EXPECT_TRUE(run && run->status == 200);
+    if (run) {
+      const auto json = nlohmann::json::parse(run->body);
+      EXPECT_EQ(json["manifest"]["model"]["model_type"], "gpt2");
+      EXPECT_EQ(json["manifest"]["sequences"].size(), 300u);
+    }
+    auto layout = client.Get("/api/layout/pca/2/5/7");  // laid out on demand if the job has not reached it
+    EXPECT_TRUE(layout && layout->status == 200);
+    EXPECT_EQ(demo.interrupt(), 0) << demo.log();
+    if (port_out) *port_out = port;
+    return demo.log();
+  }
+
+  static inline fs::path cache;
+};
+
+TEST_F(DemoCli, ServesTheBundledModelThenReusesItsCache) {
+  const std::string first = start_and_stop();
+  EXPECT_NE(first.find("extract"), std::string::npos) << first;
+  EXPECT_TRUE(fs::exists(cache / "brown-gpt" / "run" / "qk.safetensors"));
+  const std::string second = start_and_stop();
+  EXPECT_EQ(second.find("extract"), std::string::npos) << "the cached run was extracted again:\n" << second;
+}
+
+TEST_F(DemoCli, ACorruptedCacheIsRebuilt) {
+  start_and_stop();
+  fs::resize_file(cache / "brown-gpt" / "run" / "qk.safetensors", 100);
+  const std::string log = start_and_stop();
+  EXPECT_NE(log.find("rebuilding"), std::string::npos) << log;
+}
+
+TEST_F(DemoCli, APortInUseSuggestsAnother) {
+  attnviz::testing::Listener taken;
+  const auto out = run_attnviz("demo --cache " + cache.string() + " --port " + std::to_string(taken.port));
+  EXPECT_EQ(out.status, 1) << out.text;
+  EXPECT_NE(out.text.find("in use; try --port"), std::string::npos) << out.text;
+}
+
+TEST_F(DemoCli, BadSituationsAreOneLineErrors) {
+  const fs::path file = cache.parent_path() / (cache.filename().string() + ".file");
+  std::ofstream(file) << "not a folder";
+  for (const std::string& arguments :
+       {"demo --model gpt-5 --cache " + cache.string(), "demo --cache " + (file / "cache").string()}) {
+    const auto out = run_attnviz(arguments);
+    EXPECT_EQ(out.status, 1) << arguments;
+    EXPECT_EQ(out.text.rfind("attnviz: error: ", 0), 0u) << out.text;
+    EXPECT_EQ(out.text.find('\n'), out.text.size() - 1) << out.text;
+  }
+  fs::remove(file);
+}
+
+}  // namespace
