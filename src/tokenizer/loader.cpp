@@ -122,6 +122,24 @@ bool mentions_byte_level(const nlohmann::json& spec, int depth = 0) {
   return false;
 }
 
+// The character a decoder turns back into a space (Metaspace's replacement, or Replace "▁" -> " ").
+std::string space_marker(const nlohmann::json& decoder, int depth = 0) {
+  if (!decoder.is_object() || depth > kMaxSequenceDepth) return {};
+  const auto type = decoder.find("type");
+  if (type == decoder.end() || !type->is_string()) return {};
+  if (*type == "Metaspace") return json_optional_string(decoder, "replacement", "decoder Metaspace");
+  if (*type == "Replace" && decoder.contains("pattern") && decoder["pattern"].is_object() &&
+      decoder.value("content", nlohmann::json()) == " ") {
+    return json_optional_string(decoder["pattern"], "String", "decoder Replace");
+  }
+  if (*type == "Sequence" && decoder.contains("decoders") && decoder["decoders"].is_array()) {
+    for (const auto& step : decoder["decoders"]) {
+      if (auto marker = space_marker(step, depth + 1); !marker.empty()) return marker;
+    }
+  }
+  return {};
+}
+
 const nlohmann::json& member_or_null(const nlohmann::json& spec, const char* key) {
   static const nlohmann::json null_value;
   const auto it = spec.find(key);
@@ -152,6 +170,7 @@ std::unique_ptr<Tokenizer::Impl> load_tokenizer_json(const nlohmann::json& spec)
   impl->pre_tokenizer = make_pre_tokenizer(member_or_null(spec, "pre_tokenizer"));
   impl->post_processor = PostProcessor::from_json(member_or_null(spec, "post_processor"));
   impl->added = AddedTokens(parse_added_tokens(spec), impl->normalizer);
+  impl->space_marker = space_marker(member_or_null(spec, "decoder"));
   impl->byte_level = mentions_byte_level(member_or_null(spec, "pre_tokenizer")) ||
                      mentions_byte_level(member_or_null(spec, "decoder"));
   return impl;

@@ -49,10 +49,28 @@ void NormalizedText::transform(const std::vector<Change>& changes, size_t initia
   align = std::move(new_align);
 }
 
-void NormalizedText::prepend(char32_t c) {
+void NormalizedText::prepend(std::u32string_view s) {
   if (text.empty()) return;
-  text.insert(text.begin(), c);
-  align.insert(align.begin(), align.front());
+  text.insert(0, s);
+  align.insert(align.begin(), s.size(), align.front());
+}
+
+void NormalizedText::replace(std::u32string_view pattern, std::u32string_view content) {
+  NormalizedText out;
+  size_t i = 0;
+  while (i < text.size()) {
+    if (text.compare(i, pattern.size(), pattern) == 0) {
+      const Span last = align[i + pattern.size() - 1];
+      out.text.append(content);
+      out.align.insert(out.align.end(), content.size(), last);
+      i += pattern.size();
+    } else {
+      out.text.push_back(text[i]);
+      out.align.push_back(align[i]);
+      ++i;
+    }
+  }
+  *this = std::move(out);
 }
 
 }  // namespace attnviz

@@ -4,6 +4,7 @@
 // reported in the original text however the text was changed.
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -44,8 +45,11 @@ struct NormalizedText {
     *this = std::move(kept);
   }
 
-  // Prepends `c`, aligned like the first character (HF NormalizedString::prepend); no-op when empty.
-  void prepend(char32_t c);
+  // Prepends `s`, aligned like the first character (HF NormalizedString::prepend); no-op when empty.
+  void prepend(std::u32string_view s);
+  // Replaces every occurrence of `pattern` (non-empty) by `content`; the new characters take the
+  // alignment of the last character they replace (HF NormalizedString::replace).
+  void replace(std::u32string_view pattern, std::u32string_view content);
 };
 
 }  // namespace attnviz

@@ -80,6 +80,23 @@ void lowercase(NormalizedText& t) {
   t.transform(changes);
 }
 
+void strip_whitespace(NormalizedText& t, bool left, bool right) {
+  size_t begin = 0, end = t.text.size();
+  while (left && begin < end && unicode::is_whitespace(t.text[begin])) ++begin;
+  while (right && end > begin && unicode::is_whitespace(t.text[end - 1])) --end;
+  t = t.slice(begin, end);
+}
+
+// The literal string of a Replace pattern ({"String": "..."}); regex patterns are not supported.
+std::u32string replace_pattern(const nlohmann::json& spec) {
+  const nlohmann::json& pattern = json_object(spec, "pattern", "normalizer Replace");
+  if (!pattern.contains("String"))
+    throw Error("normalizer Replace: only {\"String\": ...} patterns are supported");
+  const std::u32string literal = unicode::decode_utf8(json_string(pattern, "String", "normalizer Replace"));
+  if (literal.empty()) throw Error("normalizer Replace: empty pattern");
+  return literal;
+}
+
 }  // namespace
 
 Normalizer bert_normalizer(const BertNormalizerOptions& options) {
@@ -112,6 +129,20 @@ Normalizer build(const nlohmann::json& spec, int depth) {
   if (type == "NFD") return [](NormalizedText& t) { decompose(t, false); };
   if (type == "NFKD") return [](NormalizedText& t) { decompose(t, true); };
   if (type == "StripAccents") return strip_marks;
+  if (type == "Strip") {
+    const bool left = json_bool(spec, "strip_left", true, "normalizer Strip");
+    const bool right = json_bool(spec, "strip_right", true, "normalizer Strip");
+    return [left, right](NormalizedText& t) { strip_whitespace(t, left, right); };
+  }
+  if (type == "Prepend") {
+    const std::u32string prefix = unicode::decode_utf8(json_string(spec, "prepend", "normalizer Prepend"));
+    return [prefix](NormalizedText& t) { t.prepend(prefix); };
+  }
+  if (type == "Replace") {
+    const std::u32string pattern = replace_pattern(spec);
+    const std::u32string content = unicode::decode_utf8(json_string(spec, "content", "normalizer Replace"));
+    return [pattern, content](NormalizedText& t) { t.replace(pattern, content); };
+  }
   if (type == "Sequence") {
     std::vector<Normalizer> steps;
     for (const auto& step : json_array(spec, "normalizers", "normalizer Sequence")) {

@@ -20,7 +20,8 @@ struct BertNormalizerOptions {
 Normalizer bert_normalizer(const BertNormalizerOptions& options);
 
 // Builds the normalizer a tokenizer.json describes; an empty function for null. Supported types:
-// BertNormalizer, Lowercase, NFD, NFKD, StripAccents, Sequence. Others: Error naming the type.
+// BertNormalizer, Lowercase, NFD, NFKD, StripAccents, Strip, Prepend, Replace (literal patterns), Sequence.
+// Others: Error naming the type.
 Normalizer make_normalizer(const nlohmann::json& spec);
 
 }  // namespace attnviz

@@ -127,6 +127,41 @@ void to_byte_level(NormalizedText& piece) {
   piece.transform(changes);
 }
 
+// Pieces starting at each `delimiter`, which stays at the front of the piece after it (MergedWithNext).
+Ranges split_before(std::u32string_view text, char32_t delimiter) {
+  Ranges ranges;
+  size_t start = 0;
+  for (size_t i = 1; i < text.size(); ++i) {
+    if (text[i] != delimiter) continue;
+    ranges.emplace_back(start, i);
+    start = i;
+  }
+  ranges.emplace_back(start, text.size());
+  return ranges;
+}
+
+// SentencePiece's view of spaces: ' ' becomes the replacement character ('▁'), which also starts words.
+PreTokenizer metaspace(const nlohmann::json& spec) {
+  const std::string where = "pre_tokenizer Metaspace";
+  const std::u32string replacement = unicode::decode_utf8(json_string(spec, "replacement", where));
+  if (replacement.size() != 1) throw Error(where + ": replacement must be one character");
+  std::string scheme = json_optional_string(spec, "prepend_scheme", where);
+  if (scheme.empty()) scheme = json_bool(spec, "add_prefix_space", true, where) ? "always" : "never";
+  if (scheme != "always" && scheme != "first" && scheme != "never") {
+    throw Error(where + ": unknown prepend_scheme \"" + scheme + "\"");
+  }
+  const bool split = json_bool(spec, "split", true, where);
+  return [replacement, scheme, split](Pieces& pieces) {
+    for (NormalizedText& piece : pieces) {
+      piece.replace(U" ", replacement);
+      const bool first = !piece.empty() && piece.align.front().first == 0;
+      const bool prepend = scheme == "always" || (scheme == "first" && first);
+      if (prepend && !piece.empty() && piece.text.front() != replacement[0]) piece.prepend(replacement);
+    }
+    if (split) split_pieces(pieces, [&](std::u32string_view t) { return split_before(t, replacement[0]); });
+  };
+}
+
 }  // namespace
 
 std::vector<std::pair<size_t, size_t>> gpt2_split(std::u32string_view text) {
@@ -143,7 +178,7 @@ PreTokenizer byte_level_pre_tokenizer(const ByteLevelOptions& options) {
   return [options](Pieces& pieces) {
     if (options.add_prefix_space) {
       for (NormalizedText& piece : pieces) {
-        if (!piece.empty() && piece.text.front() != ' ') piece.prepend(' ');
+        if (!piece.empty() && piece.text.front() != ' ') piece.prepend(U" ");
       }
     }
     if (options.use_regex) split_pieces(pieces, gpt2_split);
@@ -171,6 +206,7 @@ PreTokenizer build(const nlohmann::json& spec, int depth) {
     return byte_level_pre_tokenizer(options);
   }
   if (type == "BertPreTokenizer") return bert_pre_tokenizer();
+  if (type == "Metaspace") return metaspace(spec);
   if (type == "Whitespace") {
     return [](Pieces& pieces) { split_pieces(pieces, split_words_and_symbols); };
   }

@@ -28,7 +28,8 @@ PreTokenizer byte_level_pre_tokenizer(const ByteLevelOptions& options);
 PreTokenizer bert_pre_tokenizer();
 
 // Builds the pre-tokenizer a tokenizer.json describes; an empty function for null. Supported types:
-// ByteLevel, BertPreTokenizer, Whitespace, WhitespaceSplit, Sequence. Others: Error naming the type.
+// ByteLevel, BertPreTokenizer, Whitespace, WhitespaceSplit, Metaspace, Sequence. Others: Error naming the
+// type.
 PreTokenizer make_pre_tokenizer(const nlohmann::json& spec);
 
 }  // namespace attnviz

@@ -120,6 +120,14 @@ std::string Tokenizer::display(std::string_view token) const {
   if (impl_->byte_level && !impl_->added.find(std::string(token))) {
     if (auto text = byte_level::decode_token(token)) return *text;
   }
+  const std::string& marker = impl_->space_marker;
+  if (!marker.empty() && !impl_->added.find(std::string(token))) {
+    std::string shown(token);
+    for (size_t at = shown.find(marker); at != std::string::npos; at = shown.find(marker, at + 1)) {
+      shown.replace(at, marker.size(), " ");
+    }
+    return shown;
+  }
   return std::string(token);
 }
 

@@ -37,7 +37,8 @@ class Tokenizer {
   size_t vocab_size() const;
   std::optional<std::string> id_to_token(int32_t id) const;
   std::optional<int32_t> token_to_id(std::string_view token) const;
-  // A readable form of a token for display: byte-level BPE tokens decoded to UTF-8 ("Ġthe" -> " the").
+  // A readable form of a token for display: byte-level BPE tokens decoded to UTF-8 ("Ġthe" -> " the"),
+  // SentencePiece's word marker shown as a space ("▁the" -> " the"); other tokens as they are.
   std::string display(std::string_view token) const;
 
   struct Impl;

@@ -21,7 +21,8 @@ struct Tokenizer::Impl {
   PreTokenizer pre_tokenizer;
   AddedTokens added;
   PostProcessor post_processor;
-  bool byte_level = false;  // tokens are byte-level strings (shown decoded by display())
+  bool byte_level = false;   // tokens are byte-level strings (shown decoded by display())
+  std::string space_marker;  // SentencePiece's '▁' standing for a space (shown as one by display())
 
   // One sequence without special tokens from the post-processor.
   Encoding encode_sequence(std::string_view text, int32_t type_id) const;
