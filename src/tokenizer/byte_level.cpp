@@ -1,5 +1,7 @@
 #include "tokenizer/byte_level.hpp"
 
+#include <cstdint>
+
 #include "tokenizer/unicode.hpp"
 
 namespace attnviz::byte_level {
@@ -22,20 +24,25 @@ const std::array<char32_t, 256>& table() {
   return t;
 }
 
+// The inverse of the table: the byte each of the characters U+0000..U+0143 stands for, or -1.
+constexpr char32_t kTableEnd = 0x100 + 68;  // 68 bytes are not printable
+const std::array<int16_t, kTableEnd>& inverse_table() {
+  static const std::array<int16_t, kTableEnd> inverse = [] {
+    std::array<int16_t, kTableEnd> out;
+    out.fill(-1);
+    for (int b = 0; b < 256; ++b) out[table()[b]] = static_cast<int16_t>(b);
+    return out;
+  }();
+  return inverse;
+}
+
 }  // namespace
 
 char32_t char_of_byte(unsigned char b) { return table()[b]; }
 
 std::optional<unsigned char> byte_of_char(char32_t c) {
-  if (c < 0x100) {
-    if (table()[c] == c) return static_cast<unsigned char>(c);
-    return std::nullopt;
-  }
-  if (c >= 0x100 + 68) return std::nullopt;  // 68 bytes are not printable
-  for (int b = 0; b < 256; ++b) {
-    if (table()[b] == c) return static_cast<unsigned char>(b);
-  }
-  return std::nullopt;
+  if (c >= kTableEnd || inverse_table()[c] < 0) return std::nullopt;
+  return static_cast<unsigned char>(inverse_table()[c]);
 }
 
 std::optional<std::string> decode_token(std::string_view token) {
