@@ -18,6 +18,7 @@
 
 #include "core/error.hpp"
 #include "core/interrupt.hpp"
+#include "core/parallel.hpp"
 #include "run/run.hpp"
 #include "server/api.hpp"
 #include "server/http_util.hpp"
@@ -101,9 +102,7 @@ Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>()) {
 Server::~Server() { stop(); }
 
 void Server::Impl::configure() {
-  const int threads = options.threads > 0
-                          ? options.threads
-                          : std::max(16, 4 * static_cast<int>(std::thread::hardware_concurrency()));
+  const int threads = options.threads > 0 ? options.threads : std::max(16, 4 * default_threads());
   http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   http.set_socket_options([this](int socket) {
     reuse_address_only(socket);
@@ -130,6 +129,8 @@ void Server::Impl::configure() {
       std::rethrow_exception(error);
     } catch (const std::exception& e) {
       server::reply_error(res, 500, e.what());
+    } catch (...) {
+      server::reply_error(res, 500, "internal error");
     }
   });
 }
