@@ -204,4 +204,22 @@ double FftRepulsion::compute(const float* y, int64_t n, float* rep) {
   return std::max(z - double(n), 1e-12);  // drop the self terms (K_ii = 1)
 }
 
+double exact_repulsion(const float* y, int64_t n, int dim, float* rep) {
+  double z = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    double r[3] = {0, 0, 0};
+    for (int64_t j = 0; j < n; ++j) {
+      if (j == i) continue;
+      double d2 = 0;
+      for (int c = 0; c < dim; ++c)
+        d2 += double(y[i * dim + c] - y[j * dim + c]) * (y[i * dim + c] - y[j * dim + c]);
+      const double k = 1 / (1 + d2);
+      z += k;
+      for (int c = 0; c < dim; ++c) r[c] += k * k * (y[i * dim + c] - y[j * dim + c]);
+    }
+    for (int c = 0; c < dim; ++c) rep[i * dim + c] = static_cast<float>(r[c]);
+  }
+  return z;
+}
+
 }  // namespace attnviz

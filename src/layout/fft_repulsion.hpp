@@ -22,6 +22,9 @@ struct RepulsionOptions {
   int threads = 1;
 };
 
+// The same R and Z summed exactly over all pairs: O(n^2), cheaper than the grid for small n.
+double exact_repulsion(const float* y, int64_t n, int dim, float* rep);
+
 class FftRepulsion {
  public:
   FftRepulsion(int dim, RepulsionOptions options);

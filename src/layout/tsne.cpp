@@ -134,7 +134,9 @@ std::vector<float> tsne_optimise(const Affinities& p, std::vector<float> y, cons
     const bool early = iter < options.exaggeration_iterations;
     const float exaggeration = early ? static_cast<float>(options.exaggeration) : 1.0f;
     const float momentum = static_cast<float>(early ? options.momentum : options.final_momentum);
-    const float inv_z = static_cast<float>(1.0 / fft.compute(y.data(), n, rep.data()));
+    const double z = n < kExactRepulsionPoints ? exact_repulsion(y.data(), n, dim, rep.data())
+                                               : fft.compute(y.data(), n, rep.data());
+    const float inv_z = static_cast<float>(1.0 / z);
     parallel_for(n, threads, [&](int64_t i) {
       float attract[3] = {0, 0, 0};
       const float* yi = &y[i * dim];

@@ -4,6 +4,7 @@
 
 #include <random>
 
+#include "layout/fft_repulsion.hpp"
 #include "layout/metrics.hpp"
 #include "layout/tsne.hpp"
 #include "layout/umap.hpp"
@@ -101,6 +102,30 @@ TEST(Umap, ThreadCountDoesNotChangeTheResult) {
   const auto one = umap(x.data(), kClusters * kPerCluster, kDim, Metric::Cosine, o);
   o.threads = 3;
   EXPECT_EQ(one, umap(x.data(), kClusters * kPerCluster, kDim, Metric::Cosine, o));
+}
+
+TEST(Tsne, FftRepulsionMatchesExactSums) {
+  // Interpolation error shrinks with the box width (here spread ~40 over 64 boxes in 2D, 40 in 3D).
+  for (int dim : {2, 3}) {
+    std::mt19937 rng(dim);
+    std::normal_distribution<float> g;
+    const int64_t n = 1500;
+    std::vector<float> y(n * dim);
+    for (float& v : y) v = 6 * g(rng);
+    std::vector<float> exact(y.size()), approx(y.size());
+    const double z_exact = exact_repulsion(y.data(), n, dim, exact.data());
+    RepulsionOptions options;
+    options.min_boxes = options.max_boxes = dim == 2 ? 64 : 40;
+    options.threads = 2;
+    const double z = FftRepulsion(dim, options).compute(y.data(), n, approx.data());
+    EXPECT_NEAR(z / z_exact, 1.0, 1e-2) << dim;
+    double err = 0, norm = 0;
+    for (size_t i = 0; i < y.size(); ++i) {
+      err += double(exact[i] - approx[i]) * (exact[i] - approx[i]);
+      norm += double(exact[i]) * exact[i];
+    }
+    EXPECT_LT(std::sqrt(err / norm), 2e-2) << dim;
+  }
 }
 
 TEST(Tsne, AffinitiesAreSymmetricAndSumToOne) {
