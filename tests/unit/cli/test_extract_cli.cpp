@@ -94,7 +94,8 @@ TEST(ExtractCli, BadInputFailsWithOneLineAndLeavesNothing) {
       {"text to an image model", vit, "a.txt", "hello\n", "", "a text input, but vit is an image model"},
       {"image to a text model", gpt2, "a.jsonl", "{\"image\": \"x.png\"}\n", "", "an image input, but gpt2"},
       {"unsupported architecture", "UNSUPPORTED", "a.jsonl", "{\"input_ids\": [1]}\n", "", "t5"},
-      {"bad dtype", gpt2, "a.jsonl", "{\"input_ids\": [1]}\n", "--dtype f8", "f8"},
+      {"bad dtype", gpt2, "a.jsonl", "{\"input_ids\": [1]}\n", "--dtype f8",
+       "--dtype must be f16 or f32, not \"f8\""},
   };
   for (const BadCase& c : cases) {
     SCOPED_TRACE(c.name);
@@ -112,8 +113,11 @@ TEST(ExtractCli, BadInputFailsWithOneLineAndLeavesNothing) {
                     shell_quoted(tmp / "run") + " " + c.flags);
     EXPECT_NE(out.status, 0);
     EXPECT_NE(out.err.find(c.expected), std::string::npos) << out.err;
+    // The error is one line, the last; a progress line may come before it when a batch failed.
     ASSERT_FALSE(out.err.empty());
-    EXPECT_EQ(out.err.find('\n'), out.err.size() - 1) << "not one line: " << out.err;
+    const size_t line = out.err.rfind('\n', out.err.size() - 2) + 1;  // 0 when there is one line
+    EXPECT_EQ(out.err.compare(line, 16, "attnviz: error: "), 0) << out.err;
+    EXPECT_EQ(out.err.find("attnviz: error: "), line) << out.err;
     EXPECT_FALSE(std::filesystem::exists(tmp / "run"));
     for (const auto& entry : std::filesystem::directory_iterator(tmp.path()))
       EXPECT_EQ(entry.path().filename().string().find("run"), std::string::npos) << entry.path();
