@@ -11,8 +11,8 @@ import { renderLegend } from './views/legend';
 import { buildPatchAtlas, type PatchAtlas } from './views/thumbnails';
 import { colorModeLabels, colorModesFor, computeColors, fadeExcept, type ColorMode, type Legend } from './data/colors';
 import { fitIntoCell, fitIntoUnitBox, obliqueProjection, slotCell, blend } from './data/grid';
-import { searchRadii, tokenMask } from './data/search';
-import { hiddenTokens, hideAndRenormalize, topKeyLines } from './data/attention';
+import { matchTokens, searchRadii, tokenMask } from './data/search';
+import { aggregateByOffset, hiddenTokens, hideAndRenormalize, topKeyLines } from './data/attention';
 import { placeLabels } from './data/labels';
 import { sortHeads } from './data/metrics';
 import { pointToken } from './data/tokens';
@@ -448,12 +448,19 @@ async function showSide(): Promise<void> {
   const sequence = data.tokens.sequence[token];
   const position = data.tokens.position[token];
   $('side-title').textContent = `L${s.layer} H${s.head} · input ${sequence} · token ${position + 1} of ${data.tokens.sequenceLength[token]}`;
+  const { att, T } = await busy(api.attention(s.layer, s.head, sequence));
   if (s.sideTab === 'aggregate') {
     const agg = await busy(api.aggregate(s.layer, s.head));
-    renderAggregate($('aggregate-view'), agg.offsets, agg.mean, `L${s.layer} H${s.head}: mean weight by key − query position, whole dataset`);
+    const view = $('aggregate-view');
+    view.replaceChildren();
+    const whole = document.createElement('div');
+    const input = document.createElement('div');
+    view.append(whole, input);
+    renderAggregate(whole, agg.offsets, agg.mean, `L${s.layer} H${s.head}: mean weight by key − query position, whole dataset`);
+    const here = aggregateByOffset([{ att, T }], T - 1);
+    renderAggregate(input, here.offsets, here.mean, `this input (${T} tokens)`);
     return;
   }
-  const { att, T } = await busy(api.attention(s.layer, s.head, sequence));
   const { first, texts } = data.sequenceTokens(sequence);
   if (image) {
     const img = await busy(loadImage(api.imageUrl(sequence)));
@@ -468,7 +475,7 @@ async function showSide(): Promise<void> {
     return;
   }
   const hidden = s.hideSpecial ? hiddenTokens(data.tokens.special.subarray(first, first + T), T, data.info.manifest.model.causal) : new Uint8Array(T);
-  sentence.show(texts, s.hideSpecial ? hideAndRenormalize(att, T, hidden) : att, T, hidden, position);
+  sentence.show(texts, s.hideSpecial ? hideAndRenormalize(att, T, hidden) : att, T, hidden, position, matchTokens(texts, s.searchQuery));
 }
 
 function loadImage(url: string): Promise<HTMLImageElement> {
@@ -601,7 +608,7 @@ function onStateChange(s: AppState, p: AppState): void {
   ) {
     void restyleSingle();
   }
-  if (!headChanged && (s.selected !== p.selected || s.hideSpecial !== p.hideSpecial || s.sideTab !== p.sideTab || s.arrows !== p.arrows)) void showSide();
+  if (!headChanged && (s.selected !== p.selected || s.hideSpecial !== p.hideSpecial || s.sideTab !== p.sideTab || s.arrows !== p.arrows || s.searchQuery !== p.searchQuery)) void showSide();
 }
 
 function wireControls(): void {

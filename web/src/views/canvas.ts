@@ -247,10 +247,6 @@ export class CanvasView {
     }
     if (changed) this.render();
   }
-
-  finalize(): void {
-    this.deck.finalize();
-  }
 }
 
 function matrixLayers(s: MatrixScene, atlas: HTMLCanvasElement, tiles: Map<number, { canvas: HTMLCanvasElement }>) {

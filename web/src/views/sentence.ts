@@ -21,8 +21,8 @@ export class SentenceView {
   constructor(private container: HTMLElement) {}
 
   // `att` is T x T (already renormalised if tokens are hidden); `hidden` marks tokens drawn struck through;
-  // `marked` is the token of the clicked point.
-  show(tokens: string[], att: Float32Array, T: number, hidden: Uint8Array, marked: number | null): void {
+  // `marked` is the token of the clicked point; `matches` (positions) are underlined search matches.
+  show(tokens: string[], att: Float32Array, T: number, hidden: Uint8Array, marked: number | null, matches: ArrayLike<number>): void {
     this.pinned = null;
     this.container.replaceChildren();
     const svg = el('svg', { width: 420, height: T * ROW + 28 });
@@ -50,6 +50,7 @@ export class SentenceView {
         node.dataset.index = String(i);
         if (hidden[i]) node.classList.add('hidden-token');
         if (i === marked) node.setAttribute('font-weight', 'bold');
+        if (Array.prototype.includes.call(matches, i)) node.setAttribute('text-decoration', 'underline');
         node.addEventListener('mouseenter', () => this.focus({ side, index: i }));
         node.addEventListener('mouseleave', () => this.focus(this.pinned));
         node.addEventListener('click', () => {
@@ -70,10 +71,6 @@ export class SentenceView {
       const visible = !focus || Number(focus.side === 'query' ? line.dataset.query : line.dataset.key) === focus.index;
       line.style.display = visible ? '' : 'none';
     }
-  }
-
-  visibleLineCount(): number {
-    return this.lines.filter((l) => l.style.display !== 'none').length;
   }
 }
 
