@@ -500,8 +500,14 @@ function showProgress(): void {
   const incomplete = a.heads_ready < a.heads_total;
   $('progress').hidden = !incomplete;
   if (incomplete) {
-    $('progress-fill').style.width = `${(100 * a.heads_ready) / a.heads_total}%`;
-    $('progress-text').textContent = `${methodNames[s.method]} ${s.dim}D: ${a.heads_ready} of ${a.heads_total} heads ready` + (chooseShown(s.method, s.dim) !== s.method ? ` · showing ${methodNames[chooseShown(s.method, s.dim)]} meanwhile` : '');
+    // Layout files appear whole; progress.json (written while `attnviz layout` / `demo` runs) counts heads.
+    const live = (data.info.progress as Record<string, { done?: number; total?: number }> | null)?.[`${s.method}-${s.dim}d`];
+    const [done, total] = live?.total ? [live.done ?? 0, live.total] : [a.heads_ready, a.heads_total];
+    $('progress-fill').style.width = `${(100 * done) / total}%`;
+    const standIn = chooseShown(s.method, s.dim);
+    $('progress-text').textContent =
+      `${methodNames[s.method]} ${s.dim}D: ${done} of ${total} heads ${live ? 'computed' : 'ready'}` +
+      (standIn !== s.method && s.view === 'matrix' ? ` · showing ${methodNames[standIn]} meanwhile` : '');
   }
   clearTimeout(pollTimer);
   if (incomplete) pollTimer = window.setTimeout(poll, 1500);
@@ -582,7 +588,7 @@ function onStateChange(s: AppState, p: AppState): void {
   $('dim-2').classList.toggle('active', s.dim === 2);
   $('dim-3').classList.toggle('active', s.dim === 3);
   $('search-count').textContent = s.searchIndices ? `${s.searchIndices.length} match${s.searchIndices.length === 1 ? '' : 'es'}` : '';
-  if (s.method !== p.method || s.dim !== p.dim) showProgress();
+  if (s.method !== p.method || s.dim !== p.dim || s.view !== p.view) showProgress();
 
   const layoutChanged = s.method !== p.method || s.dim !== p.dim;
   if (s.view === 'matrix') {
