@@ -110,11 +110,14 @@ ExtractResult extract(const ExtractOptions& o) {
             preprocess_image(decode_image(data.images[first + i]), *preprocess, config.num_channels);
       });
     const std::vector<Capture> captures = model->forward_batch(batch);
+    // Converting to f16 and writing is independent per (sequence, layer): spread it over the threads.
+    const int64_t layers = config.num_layers;
+    parallel_for(static_cast<int64_t>(captures.size()) * layers, threads, [&](int64_t i) {
+      const LayerCapture& c = captures[i / layers].layers[i % layers];
+      writer.write(static_cast<int>(first + i / layers), static_cast<int>(i % layers), c.q, c.k);
+    });
     int64_t tokens = 0;
     for (size_t i = 0; i < captures.size(); ++i) {
-      for (int layer = 0; layer < config.num_layers; ++layer)
-        writer.write(static_cast<int>(first + i), layer, captures[i].layers[layer].q,
-                     captures[i].layers[layer].k);
       tokens += captures[i].tokens;
       batch[i] = {};  // its ids and pixels are no longer needed
     }

@@ -2,6 +2,9 @@
 
 #include <fcntl.h>
 #include <unistd.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #include <cerrno>
 #include <cstring>
@@ -41,6 +44,26 @@ void pwrite_all(int fd, const void* data, size_t size, int64_t offset, const fs:
     size -= static_cast<size_t>(n);
     offset += n;
   }
+}
+
+// Float32 to IEEE half, rounding to nearest even like f32_to_f16, eight at a time with F16C where the CPU
+// has it (every x86-64 since 2012): the conversion is a noticeable share of extraction time otherwise.
+#if defined(__x86_64__)
+__attribute__((target("avx,f16c"))) void to_f16_f16c(const float* src, uint16_t* dst, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i),
+                     _mm256_cvtps_ph(_mm256_loadu_ps(src + i), _MM_FROUND_TO_NEAREST_INT));
+  for (; i < n; ++i) dst[i] = f32_to_f16(src[i]);
+}
+#endif
+
+void to_f16(const float* src, uint16_t* dst, size_t n) {
+#if defined(__x86_64__)
+  static const bool f16c = __builtin_cpu_supports("f16c");
+  if (f16c) return to_f16_f16c(src, dst, n);
+#endif
+  for (size_t i = 0; i < n; ++i) dst[i] = f32_to_f16(src[i]);
 }
 
 }  // namespace
@@ -155,7 +178,7 @@ void RunWriter::write_heads(int64_t tensor_offset, int heads, int64_t first, int
     if (contents_.dtype == DType::F32) {
       pwrite_all(fd_, src, per_head * sizeof(float), at, path);
     } else {
-      for (size_t i = 0; i < per_head; ++i) half[i] = f32_to_f16(src[i]);
+      to_f16(src, half.data(), per_head);
       pwrite_all(fd_, half.data(), per_head * sizeof(uint16_t), at, path);
     }
   }

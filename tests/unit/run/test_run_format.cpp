@@ -1,5 +1,7 @@
 // The run directory format: writer and reader round trip, the reader's validation, attention recompute.
+#include <bit>
 #include <cmath>
+#include <limits>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -95,7 +97,43 @@ TEST(RunFormat, RoundTripF16WithinHalfPrecision) {
   EXPECT_EQ(run->manifest()["qk"]["dtype"], "F16");
   const auto q = vectors(0, 1, 'q', 4, 3);
   const auto got = run->queries(1, 0, 0, 3);
-  for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], q[i], 1e-3 * std::fabs(q[i]) + 1e-6);
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], f16_to_f32(f32_to_f16(q[i])));
+}
+
+// The writer's (vectorised) conversion rounds exactly as f32_to_f16 does, at the edges of the range too.
+TEST(RunFormat, F16ConversionMatchesTheReference) {
+  const float inf = std::numeric_limits<float>::infinity();
+  const std::vector<float> specials = {0.0f,    -0.0f,    1.0f,     65504.0f, 65519.0f, 65520.0f, 1e6f,
+                                       -inf,    inf,      6.1e-5f,  5.96e-8f, 2.98e-8f, 2.99e-8f, 1e-9f,
+                                       1.0005f, 1.00049f, -2.5e-6f, 3.14159f, -123.456f};
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> exponent(-26.0f, 17.0f);
+  std::vector<float> values(2 * 4 * 3 * 5);  // l0.q and l1.q of sequence 0 hold the specials, then random
+  for (size_t i = 0; i < values.size(); ++i)
+    values[i] = i < specials.size() ? specials[i] : (i % 2 ? -1.0f : 1.0f) * std::exp2(exponent(rng));
+  TempDir tmp("run");
+  RunContents c = small_contents(DType::F16);
+  c.model.head_dim = 5;
+  std::filesystem::create_directories(tmp / "run");
+  RunWriter writer(tmp / "run", c);
+  for (int s = 0; s < 2; ++s)
+    for (int layer = 0; layer < 2; ++layer) {
+      const int t = s == 0 ? 3 : 2;
+      std::vector<float> q(4 * t * 5), k(2 * t * 5, 0.0f);
+      for (size_t i = 0; i < q.size(); ++i) q[i] = values[(layer * q.size() + i) % values.size()];
+      writer.write(s, layer, q, k);
+    }
+  writer.finish();
+  const auto run = Run::open(tmp / "run");
+  for (int layer = 0; layer < 2; ++layer)
+    for (int h = 0; h < 4; ++h) {
+      const auto got = run->queries(layer, h, 0, 3);
+      for (size_t i = 0; i < got.size(); ++i) {
+        const float want = values[(layer * 60 + h * 15 + i) % values.size()];
+        EXPECT_EQ(std::bit_cast<uint32_t>(got[i]), std::bit_cast<uint32_t>(f16_to_f32(f32_to_f16(want))))
+            << want;
+      }
+    }
 }
 
 TEST(RunFormat, AttentionIsTheCausalSoftmaxOfScaledDots) {
