@@ -20,9 +20,10 @@ Weights::Weights(const std::filesystem::path& model_dir, const std::vector<std::
       return;
     }
   }
-  throw Error("checkpoint in " + model_dir.string() + " has no tensor '" + probe + "' (nor with a prefix " +
-              (prefixes.empty() ? std::string("-") : prefixes.front()) +
-              "...): not a checkpoint of this model type");
+  std::string tried;
+  for (const std::string& prefix : prefixes) tried += ", '" + prefix + probe + "'";
+  throw Error("checkpoint in " + model_dir.string() + " has no tensor '" + probe + "'" + tried +
+              ": not a checkpoint of this model type");
 }
 
 bool Weights::has(const std::string& name) const { return checkpoint_.find(prefix_ + name) != nullptr; }
