@@ -7,7 +7,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <set>
 #include <sstream>
 
@@ -27,7 +26,7 @@ namespace {
 
 constexpr int kTrustworthinessK = 10;
 constexpr int64_t kTrustworthinessSample = 3000;
-constexpr int64_t kCorrelationPairs = 20000;
+constexpr int64_t kCorrelationQueries = 2000;
 
 using Head = std::pair<int, int>;
 
@@ -106,18 +105,15 @@ void write_layout_file(const FileJob& job, int64_t tokens) {
                      {"tokens", std::to_string(tokens)}});
 }
 
-// Query-key pairs of the same input (key at or before the query when causal), drawn with the seed.
+// For up to kCorrelationQueries queries drawn with the seed, every key of the same input it may attend to
+// (at or before it when causal), grouped by query.
 std::vector<QkPair> sample_pairs(const Run& run, unsigned seed) {
   std::vector<QkPair> pairs;
-  const int64_t n = run.num_tokens();
-  if (n == 0) return pairs;
   const auto& seq = run.tokens().sequence;
-  std::mt19937_64 rng(seed);
-  for (int64_t p = 0; p < std::min(kCorrelationPairs, n * n); ++p) {
-    const int64_t q = static_cast<int64_t>(rng() % static_cast<uint64_t>(n));
+  for (int64_t q : sample_indices(run.num_tokens(), kCorrelationQueries, seed)) {
     const RunSequence& s = run.sequences()[seq[q]];
-    const int64_t span = run.model().causal ? q - s.first_token + 1 : s.token_count;
-    pairs.push_back({q, s.first_token + static_cast<int64_t>(rng() % static_cast<uint64_t>(span))});
+    const int64_t end = run.model().causal ? q + 1 : s.first_token + s.token_count;
+    for (int64_t k = s.first_token; k < end; ++k) pairs.push_back({q, k});
   }
   return pairs;
 }

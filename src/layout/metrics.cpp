@@ -120,7 +120,18 @@ double distance_dot_correlation(const float* points, int64_t tokens, int dim, st
     for (int c = 0; c < dim; ++c) s += double(q[c] - k[c]) * (q[c] - k[c]);
     closeness[p] = -std::sqrt(s);
   }
-  return spearman(closeness, dots);
+  double total = 0;
+  int64_t rows = 0;
+  for (size_t first = 0; first < pairs.size();) {
+    size_t last = first;
+    while (last < pairs.size() && pairs[last].query == pairs[first].query) ++last;
+    if (last - first >= 3) {
+      total += spearman(std::span(closeness).subspan(first, last - first), dots.subspan(first, last - first));
+      ++rows;
+    }
+    first = last;
+  }
+  return rows > 0 ? total / double(rows) : 0.0;
 }
 
 void AttentionStats::add_sequence(const float* attention, int64_t tokens, const uint8_t* special) {

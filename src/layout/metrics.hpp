@@ -27,9 +27,10 @@ struct QkPair {
   int64_t query = 0, key = 0;
 };
 
-// Distance-dot correlation: Spearman between -|q_i - k_j| (points: [2N, dim], queries then keys, N tokens)
-// and the attention logit q_i.k_j (dots, one per pair). 1 means distance ranks pairs exactly as attention
-// does.
+// Distance-dot correlation: for each query, Spearman between -|q_i - k_j| (points: [2N, dim], queries then
+// keys, N tokens) and the attention logit q_i.k_j (dots, one per pair) over its keys; the mean over queries.
+// Pairs come grouped by query (consecutive pairs with the same query form one row; rows of fewer than 3 keys
+// are skipped). 1 means distance ranks every query's keys exactly as attention does.
 double distance_dot_correlation(const float* points, int64_t tokens, int dim, std::span<const QkPair> pairs,
                                 std::span<const double> dots);
 

@@ -17,7 +17,7 @@ constexpr int64_t kExactRepulsionPoints = 1500;
 
 struct TsneOptions {
   int dim = 2;             // 2 or 3
-  double perplexity = 30;  // effective number of neighbours; kNN uses k = 3 x perplexity
+  double perplexity = 20;  // effective number of neighbours; kNN uses k = 3 x perplexity (20 as bench/layout)
   int iterations = 750;    // total, early exaggeration included
   int exaggeration_iterations = 250;
   double exaggeration = 12;

@@ -17,7 +17,7 @@ namespace attnviz {
 
 struct UmapOptions {
   int dim = 2;
-  int neighbors = 15;  // counts the point itself, as umap-learn's n_neighbors
+  int neighbors = 10;  // counts the point itself, as umap-learn's n_neighbors (10 as bench/layout)
   double min_dist = 0.1, spread = 1.0;
   int epochs = 0;  // 0: 200 above 10,000 points, else 500 (umap-learn)
   int negative_samples = 5;
