@@ -85,15 +85,6 @@ fs::path prepare_run(const DemoSpec& spec, const fs::path& bundle, const fs::pat
   return run;
 }
 
-void lay_out(const fs::path& run, std::vector<LayoutMethod> methods, int threads) {
-  LayoutJobOptions options;
-  options.run_dir = run;
-  options.methods = std::move(methods);
-  options.dims = {2, 3};
-  options.threads = threads;
-  run_layout_job(options);
-}
-
 void run_demo(const DemoOptions& options) {
   install_interrupt_handler();
   const DemoSpec& spec = demo_spec(options.model);
@@ -101,30 +92,34 @@ void run_demo(const DemoOptions& options) {
   const fs::path cache = options.cache.empty() ? default_cache() : options.cache;
   ensure_writable(cache);
   const auto start = std::chrono::steady_clock::now();
+  const auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
   const fs::path run = prepare_run(spec, bundle, cache, options.fresh, options.threads);
-  lay_out(run, {LayoutMethod::PCA}, options.threads);
 
+  // The server lays out on demand (PCA in a blink) whatever the job below has not written yet.
   ServerOptions server_options;
   server_options.run_dir = run;
   server_options.host = options.host;
   server_options.port = options.port;
   Server server(server_options);
   server.start();
-  const auto ready = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("attnviz demo: %s ready at %s (%.1f s)\n", spec.model.c_str(), server.url().c_str(), ready);
+  std::printf("attnviz demo: %s ready at %s (%.1f s)\n", spec.model.c_str(), server.url().c_str(), elapsed());
   std::fflush(stdout);
 
+  LayoutJobOptions layout_options;
+  layout_options.run_dir = run;
+  layout_options.methods = {LayoutMethod::PCA, LayoutMethod::TSNE, LayoutMethod::UMAP};
+  layout_options.threads = options.threads;
   try {
-    lay_out(run, {LayoutMethod::TSNE, LayoutMethod::UMAP}, options.threads);
+    run_layout_job(layout_options);
   } catch (const Error&) {
     if (!interrupted()) throw;
-    return;  // Ctrl-C while t-SNE and UMAP were computing: the server stops with `server`
+    return;  // Ctrl-C while the layouts were computing: `server` stops as it goes out of scope
   }
-  const auto done = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("attnviz demo: every layout is ready (%.1f s); Ctrl-C stops the server\n", done);
+  std::printf("attnviz demo: every layout is ready (%.1f s); Ctrl-C stops the server\n", elapsed());
   std::fflush(stdout);
   while (!interrupted()) std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  server.stop();
 }
 
 }  // namespace
