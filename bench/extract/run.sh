@@ -18,6 +18,7 @@ mkdir -p "$work"
 "$python" "$here/make_checkpoint.py" "$work"
 
 peak_mb() { awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2 / 1024}' "$1"; }
+cpu_s() { awk -F': ' '/User time|System time/ {s += $2} END {printf "%.1f", s}' "$1"; }
 wall_s() { awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; printf "%.1f", s}' "$1"; }
 
 echo "== attnviz extract ($threads threads)"
@@ -40,11 +41,14 @@ tail -n 1 "$work/attnviz100k.log"
 qk_mb=$(du -m "$work/run100k/qk.safetensors" | cut -f1)
 
 echo
-echo "| | tokens/s | wall (s) | peak RSS (MB) |"
-echo "|---|---|---|---|"
-echo "| attnviz extract, 8,192 tokens | $attnviz_rate | $(wall_s "$work/attnviz.time") | $(peak_mb "$work/attnviz.time") |"
-echo "| PyTorch, 8,192 tokens | $torch_rate | $(wall_s "$work/torch.time") | $(peak_mb "$work/torch.time") |"
-echo "| attnviz extract, 102,400 tokens (qk.safetensors: $qk_mb MB) | $(sed -n 's/.*(\([0-9.]*\) tokens\/s)$/\1/p' "$work/attnviz100k.log" | tail -n 1) | $(wall_s "$work/attnviz100k.time") | $(peak_mb "$work/attnviz100k.time") |"
+echo "| | tokens/s | wall (s) | CPU (s) | peak RSS (MB) |"
+echo "|---|---|---|---|---|"
+row() { echo "| $1 | $2 | $(wall_s "$3") | $(cpu_s "$3") | $(peak_mb "$3") |"; }
+row "attnviz extract, 8,192 tokens" "$attnviz_rate" "$work/attnviz.time"
+row "PyTorch, 8,192 tokens" "$torch_rate" "$work/torch.time"
+row "attnviz extract, 102,400 tokens (qk.safetensors: $qk_mb MB)" \
+  "$(sed -n 's/.*(\([0-9.]*\) tokens\/s)$/\1/p' "$work/attnviz100k.log" | tail -n 1)" "$work/attnviz100k.time"
 echo
 echo "attnviz / PyTorch throughput: $(awk -v a="$attnviz_rate" -v t="$torch_rate" 'BEGIN {printf "%.2f", a / t}')x"
+echo "(tokens/s: forward passes and writing, model loading excluded; wall, CPU and RSS: the whole process)"
 rm -rf "$work/run100k" "$work/torch_qk.f16"
