@@ -24,11 +24,19 @@ namespace attnviz {
 namespace {
 
 void check_options(const ExtractOptions& o) {
-  if (o.out.empty()) throw Error("no output run directory given");
   if (o.dtype != DType::F16 && o.dtype != DType::F32) throw Error("--dtype must be f16 or f32");
   if (o.threads < 0) throw Error("--threads must be positive");
   if (o.batch_tokens < 1) throw Error("--batch must be positive");
   if (o.max_tokens < 0) throw Error("--max-tokens must be positive");
+}
+
+// "runs/x/" and "runs/x" name the same folder; "." and ".." name none that could be replaced.
+fs::path output_path(const fs::path& out) {
+  fs::path path = out.lexically_normal();
+  if (!path.has_filename()) path = path.parent_path();
+  if (path.empty() || path.filename() == "." || path.filename() == "..")
+    throw Error("--out " + out.string() + " does not name a new folder");
+  return path;
 }
 
 // An existing run is replaced only with --force, and only if it is a run (or empty), never another folder.
@@ -71,7 +79,8 @@ size_t batch_end(const std::vector<RunSequence>& sequences, size_t first, int ba
 
 ExtractResult extract(const ExtractOptions& o) {
   check_options(o);
-  check_out(o.out, o.force);
+  const fs::path out = output_path(o.out);
+  check_out(out, o.force);
   const InputSet inputs = read_inputs(o.input);
   const fs::path model_dir = resolve_model(o.model);
   const std::unique_ptr<Model> model = load_model(model_dir);
@@ -95,7 +104,7 @@ ExtractResult extract(const ExtractOptions& o) {
   const int64_t total_tokens = static_cast<int64_t>(contents.tokens.size());
 
   const auto start = std::chrono::steady_clock::now();
-  StagingDir staging(o.out);
+  StagingDir staging(out);
   RunWriter writer(staging.path(), std::move(contents));
   const std::vector<RunSequence>& sequences = writer.contents().sequences;
   std::unique_ptr<Progress> progress;

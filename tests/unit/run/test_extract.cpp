@@ -146,6 +146,18 @@ TEST(Extract, ExistingRunNeedsForce) {
   EXPECT_TRUE(std::filesystem::exists(tmp / "other" / "keep.txt"));
 }
 
+TEST(Extract, OutputPathWithTrailingSlash) {
+  TempDir tmp("extract");
+  write_text(tmp / "a.jsonl", "{\"input_ids\": [1, 2, 3]}\n");
+  const std::string gpt2 = (testing::source_dir() / "tests/fixtures/hf/gpt2/model").string();
+  extract(options_for(gpt2, tmp / "a.jsonl", (tmp / "run").string() + "/"));
+  EXPECT_EQ(Run::open(tmp / "run")->num_tokens(), 3);
+  EXPECT_EQ(tmp.entries(), (std::vector<std::string>{"a.jsonl", "run"}));
+  ExtractOptions o = options_for(gpt2, tmp / "a.jsonl", tmp / ".");
+  o.force = true;
+  EXPECT_THROW(extract(o), Error);
+}
+
 TEST(Extract, ImageFolderInput) {
   TempDir tmp("extract");
   const auto run_dir = tmp / "run";
