@@ -87,6 +87,9 @@ def main():
         subprocess.run([args.attnviz, "layout", run, "--heads", f"{LAYER}:{HEAD}", "--methods", method, "--dims", "2",
                         "--threads", str(args.threads), "--force"], check=True, stderr=subprocess.DEVNULL)
         seconds = time.perf_counter() - start
+        with open(os.path.join(run, "layouts", "metrics.json")) as f:
+            inner = json.load(f)["heads"][f"l{LAYER}.h{HEAD}"]["seconds"][f"{method}-2d"]
+        print(f"attnviz {method}: {inner:.3f} s in the layout itself (kNN included), {seconds:.2f} s the command")
         report(f"attnviz {method}", seconds,
                read_safetensors(os.path.join(run, "layouts", f"{method}-2d.safetensors"), f"l{LAYER}.h{HEAD}"))
     if not args.skip_references:

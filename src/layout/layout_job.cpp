@@ -243,6 +243,7 @@ void process_head(const Run& run, const Head& h, std::vector<FileJob*>& phase,
   std::optional<KnnGraph> graph;
   for (FileJob* file : phase) {
     if (!file->todo.count(h)) continue;
+    const auto start = std::chrono::steady_clock::now();  // includes the neighbours when this file makes them
     if (file->method != LayoutMethod::PCA && !graph) {
       KnnOptions knn;
       knn.k = layout_neighbours_needed(n);
@@ -251,7 +252,6 @@ void process_head(const Run& run, const Head& h, std::vector<FileJob*>& phase,
       knn.seed = options.seed;
       graph = nearest_neighbours(in.points.data(), n, in.dim, knn);
     }
-    const auto start = std::chrono::steady_clock::now();
     std::vector<float> y = layout_points(in.points.data(), n, in.dim, file->method, file->dim, options.metric,
                                          options.seed, threads, graph ? &*graph : nullptr);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
