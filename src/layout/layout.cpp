@@ -94,7 +94,7 @@ std::vector<float> layout_points(const float* points, int64_t n, int dim, Layout
   options.seed = seed;
   const int k = std::min(graph->k, options.neighbors - 1);
   const Affinities g = umap_graph(truncate_neighbours(*graph, k), threads);
-  return umap_optimise(g, umap_pca_init(points, n, dim, out_dim, seed), options);
+  return umap_optimise(g, umap_init(points, n, dim, g, options), options);
 }
 
 std::vector<float> compute_head_layout(const Run& run, const LayoutRequest& request) {

@@ -183,6 +183,53 @@ std::vector<float> umap_pca_init(const float* points, int64_t n, int dim, int ou
   return y;
 }
 
+void spectral_refine(const Affinities& graph, std::vector<float>& y, int dim, int iterations) {
+  const int64_t n = graph.n;
+  std::vector<double> degree(static_cast<size_t>(n), 0.0), v(y.begin(), y.end()), next(v.size());
+  double total = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t e = graph.row_start[i]; e < graph.row_start[i + 1]; ++e) degree[i] += graph.value[e];
+    total += degree[i];
+  }
+  for (int it = 0; it < iterations; ++it) {
+    // One step of the lazy random walk (I + D^-1 W) / 2 on every column.
+    for (int64_t i = 0; i < n; ++i)
+      for (int c = 0; c < dim; ++c) {
+        double s = 0;
+        for (int64_t e = graph.row_start[i]; e < graph.row_start[i + 1]; ++e)
+          s += graph.value[e] * v[int64_t(graph.column[e]) * dim + c];
+        next[i * dim + c] = 0.5 * (v[i * dim + c] + (degree[i] > 0 ? s / degree[i] : 0.0));
+      }
+    // Gram-Schmidt in the degree-weighted inner product, against the constant vector first.
+    for (int c = 0; c < dim; ++c) {
+      double mean = 0;
+      for (int64_t i = 0; i < n; ++i) mean += degree[i] * next[i * dim + c];
+      mean /= total;
+      for (int64_t i = 0; i < n; ++i) next[i * dim + c] -= mean;
+      for (int b = 0; b < c; ++b) {
+        double dot = 0;
+        for (int64_t i = 0; i < n; ++i) dot += degree[i] * next[i * dim + c] * next[i * dim + b];
+        for (int64_t i = 0; i < n; ++i) next[i * dim + c] -= dot * next[i * dim + b];
+      }
+      double norm = 0;
+      for (int64_t i = 0; i < n; ++i) norm += degree[i] * next[i * dim + c] * next[i * dim + c];
+      norm = norm > 0 ? 1 / std::sqrt(norm) : 1.0;
+      for (int64_t i = 0; i < n; ++i) next[i * dim + c] *= norm;
+    }
+    std::swap(v, next);
+  }
+  double largest = 0;
+  for (double x : v) largest = std::max(largest, std::abs(x));
+  for (size_t i = 0; i < v.size(); ++i) y[i] = static_cast<float>(largest > 0 ? 10 * v[i] / largest : v[i]);
+}
+
+std::vector<float> umap_init(const float* points, int64_t n, int dim, const Affinities& graph,
+                             const UmapOptions& options) {
+  std::vector<float> y = umap_pca_init(points, n, dim, options.dim, options.seed);
+  if (options.spectral_iterations > 0) spectral_refine(graph, y, options.dim, options.spectral_iterations);
+  return y;
+}
+
 std::vector<float> umap_optimise(const Affinities& graph, std::vector<float> y, const UmapOptions& options) {
   const int64_t n = graph.n;
   const int dim = options.dim;
@@ -252,7 +299,7 @@ std::vector<float> umap(const float* points, int64_t n, int dim, Metric metric, 
   knn.threads = options.threads;
   knn.seed = options.seed;
   const Affinities graph = umap_graph(nearest_neighbours(points, n, dim, knn), options.threads);
-  return umap_optimise(graph, umap_pca_init(points, n, dim, options.dim, options.seed), options);
+  return umap_optimise(graph, umap_init(points, n, dim, graph, options), options);
 }
 
 }  // namespace attnviz

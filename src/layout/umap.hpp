@@ -2,8 +2,9 @@
 // UMAP (McInnes, Healy & Melville 2018), following umap-learn: fuzzy simplicial set on the k nearest
 // neighbours, curve parameters a, b fitted from min_dist and spread, stochastic gradient descent with
 // negative sampling.
-// Initialisation: PCA scaled to a box of half-width 10 (umap-learn scales its spectral init the same way);
-// spectral init is not used because at 10k-100k points its eigensolve costs more than the whole SGD.
+// Initialisation: PCA, refined towards the spectral embedding umap-learn starts from by a few hundred steps
+// of subspace iteration on the graph (a full eigensolve at 10k-100k points would cost more than the SGD);
+// scaled to a box of half-width 10 as umap-learn scales its init.
 // Determinism: every vertex owns its RNG (seeded from seed and its index) and only moves itself; within an
 // epoch the other endpoints are read from the previous epoch's positions, so the result depends on the seed
 // only, not on the thread count or timing.
@@ -23,6 +24,7 @@ struct UmapOptions {
   int negative_samples = 5;
   double learning_rate = 1.0;  // decays linearly to 0
   double repulsion_strength = 1.0;
+  int spectral_iterations = 200;  // subspace iteration steps from the PCA init; 0: PCA init only
   unsigned seed = 42;
   int threads = 1;
 };
@@ -44,6 +46,15 @@ std::vector<float> umap_optimise(const Affinities& graph, std::vector<float> ini
 
 // Initial layout: PCA, scaled so the largest coordinate magnitude is 10, plus 1e-4 noise from the seed.
 std::vector<float> umap_pca_init(const float* points, int64_t n, int dim, int out_dim, unsigned seed);
+
+// Moves an initial layout towards the graph's spectral embedding: subspace iteration of the lazy random walk
+// (I + D^-1 W) / 2, orthogonal to the constant vector in the degree-weighted inner product, then scaled so
+// the largest coordinate magnitude is 10.
+void spectral_refine(const Affinities& graph, std::vector<float>& y, int dim, int iterations);
+
+// The initial layout: PCA, then spectral_refine for options.spectral_iterations steps.
+std::vector<float> umap_init(const float* points, int64_t n, int dim, const Affinities& graph,
+                             const UmapOptions& options);
 
 std::vector<float> umap(const float* points, int64_t n, int dim, Metric metric, const UmapOptions& options);
 
