@@ -8,9 +8,9 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -18,18 +18,32 @@
 namespace attnviz::testing {
 
 struct ProcessOutput {
-  int status = -1;   // exit code; -1 when killed by a signal
-  std::string text;  // stdout and stderr together
+  int status = -1;  // exit code; -1 when killed by a signal
+  std::string out, err;
+  std::string text;  // stdout then stderr
 };
 
-// Runs `attnviz ARGUMENTS` through the shell (arguments are shell words) and collects its output.
-inline ProcessOutput run_attnviz(const std::string& arguments) {
-  ProcessOutput out;
-  FILE* pipe = ::popen((std::string(ATTNVIZ_BINARY) + " " + arguments + " 2>&1").c_str(), "r");
-  char buffer[4096];
-  while (size_t n = std::fread(buffer, 1, sizeof(buffer), pipe)) out.text.append(buffer, n);
-  const int status = ::pclose(pipe);
-  out.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+inline std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Runs `attnviz ARGUMENTS` through the shell (arguments are shell words) with `input` on stdin, and collects
+// stdout and stderr apart.
+inline ProcessOutput run_attnviz(const std::string& arguments, const std::string& input = "") {
+  static int calls = 0;
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("attnviz-cli-" + std::to_string(::getpid()) + "-" + std::to_string(calls++));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "stdin", std::ios::binary) << input;
+  const std::string command = std::string(ATTNVIZ_BINARY) + " " + arguments + " <'" +
+                              (dir / "stdin").string() + "' >'" + (dir / "stdout").string() + "' 2>'" +
+                              (dir / "stderr").string() + "'";
+  const int status = std::system(command.c_str());
+  ProcessOutput out{WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text(dir / "stdout"),
+                    read_text(dir / "stderr"), ""};
+  out.text = out.out + out.err;
+  std::filesystem::remove_all(dir);
   return out;
 }
 
@@ -80,12 +94,7 @@ class BackgroundProcess {
   BackgroundProcess(const BackgroundProcess&) = delete;
   BackgroundProcess& operator=(const BackgroundProcess&) = delete;
 
-  std::string log() const {
-    std::ifstream in(log_);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-  }
+  std::string log() const { return read_text(log_); }
 
   // Waits until the log holds `text` or the process has ended; true when the text appeared.
   bool wait_for(const std::string& text, std::chrono::seconds timeout) {

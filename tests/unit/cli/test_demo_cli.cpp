@@ -68,8 +68,8 @@ TEST_F(DemoCli, ACorruptedCacheIsRebuilt) {
 TEST_F(DemoCli, APortInUseSuggestsAnother) {
   attnviz::testing::Listener taken;
   const auto out = run_attnviz("demo --cache " + cache.string() + " --port " + std::to_string(taken.port));
-  EXPECT_EQ(out.status, 1) << out.text;
-  EXPECT_NE(out.text.find("in use; try --port"), std::string::npos) << out.text;
+  EXPECT_EQ(out.status, 1) << out.err;
+  EXPECT_NE(out.err.find("in use; try --port"), std::string::npos) << out.err;
 }
 
 TEST_F(DemoCli, BadSituationsAreOneLineErrors) {
@@ -79,8 +79,8 @@ TEST_F(DemoCli, BadSituationsAreOneLineErrors) {
        {"demo --model gpt-5 --cache " + cache.string(), "demo --cache " + (file / "cache").string()}) {
     const auto out = run_attnviz(arguments);
     EXPECT_EQ(out.status, 1) << arguments;
-    EXPECT_EQ(out.text.rfind("attnviz: error: ", 0), 0u) << out.text;
-    EXPECT_EQ(out.text.find('\n'), out.text.size() - 1) << out.text;
+    EXPECT_EQ(out.err.rfind("attnviz: error: ", 0), 0u) << out.err;
+    EXPECT_EQ(out.err.find('\n'), out.err.size() - 1) << out.err;
   }
   fs::remove(file);
 }

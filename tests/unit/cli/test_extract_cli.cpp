@@ -1,13 +1,11 @@
 // attnviz extract as a user runs it: the real binary over the reference inputs of every fixture, and over
 // bad inputs (non-zero exit, one line of error, nothing left behind).
-#include <sys/wait.h>
-
-#include <cstdio>
 #include <string>
 
 #include <gtest/gtest.h>
 
 #include "../run/conformance.hpp"
+#include "process.hpp"
 
 namespace attnviz {
 namespace {
@@ -16,22 +14,9 @@ using testing::Fixture;
 using testing::TempDir;
 using testing::write_text;
 
-struct Output {
-  int status = -1;
-  std::string err;
-};
+using Output = testing::ProcessOutput;
 
-// Runs the binary with stdout discarded; returns its exit status and stderr.
-Output run_extract(const std::string& arguments) {
-  Output out;
-  const std::string command = std::string(ATTNVIZ_BINARY) + " extract " + arguments + " 2>&1 >/dev/null";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  char buffer[4096];
-  while (size_t n = std::fread(buffer, 1, sizeof(buffer), pipe)) out.err.append(buffer, n);
-  const int status = ::pclose(pipe);
-  out.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
-}
+Output run_extract(const std::string& arguments) { return testing::run_attnviz("extract " + arguments); }
 
 std::string shell_quoted(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
 

@@ -7,29 +7,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include "process.hpp"
+
 namespace {
 
 const std::filesystem::path kSource = ATTNVIZ_SOURCE_DIR;
 
-struct InfoResult {
-  int status = -1;
-  std::string out, err;
-};
+using InfoResult = attnviz::testing::ProcessOutput;
 
 InfoResult run_info(const std::filesystem::path& model) {
-  const auto err_path =
-      std::filesystem::temp_directory_path() / ("attnviz-info-test-" + std::to_string(getpid()));
-  const std::string command =
-      std::string(ATTNVIZ_BINARY) + " info --model '" + model.string() + "' 2>'" + err_path.string() + "'";
-  InfoResult r;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  char buffer[4096];
-  for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) r.out.append(buffer, n);
-  r.status = ::pclose(pipe);
-  std::ifstream err(err_path);
-  r.err.assign(std::istreambuf_iterator<char>(err), {});
-  std::filesystem::remove(err_path);
-  return r;
+  return attnviz::testing::run_attnviz("info --model '" + model.string() + "'");
 }
 
 nlohmann::json info_of(const std::filesystem::path& model) {

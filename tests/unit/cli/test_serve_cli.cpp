@@ -38,7 +38,7 @@ class ServeCli : public ::testing::Test {
                     (dir / "input.txt").string() + " --out " + (dir / "run").string());
   }
   static void TearDownTestSuite() { fs::remove_all(dir); }
-  void SetUp() override { ASSERT_EQ(extracted.status, 0) << extracted.text; }
+  void SetUp() override { ASSERT_EQ(extracted.status, 0) << extracted.err; }
 
   static inline fs::path dir;
   static inline ProcessOutput extracted;
@@ -48,9 +48,9 @@ TEST_F(ServeCli, ABadRunDirectoryIsAOneLineError) {
   auto out =
       run_attnviz("serve " + (dir / "no-such-run").string() + " --port " + std::to_string(free_port()));
   EXPECT_NE(out.status, 0);
-  EXPECT_EQ(out.text.rfind("attnviz: error: ", 0), 0u) << out.text;
-  EXPECT_EQ(out.text.find('\n'), out.text.size() - 1) << "one line: " << out.text;
-  EXPECT_NE(out.text.find("no-such-run"), std::string::npos) << out.text;
+  EXPECT_EQ(out.err.rfind("attnviz: error: ", 0), 0u) << out.err;
+  EXPECT_EQ(out.err.find('\n'), out.err.size() - 1) << "one line: " << out.err;
+  EXPECT_NE(out.err.find("no-such-run"), std::string::npos) << out.err;
 }
 
 TEST_F(ServeCli, APortInUseSuggestsAnotherPort) {
@@ -59,8 +59,8 @@ TEST_F(ServeCli, APortInUseSuggestsAnotherPort) {
   EXPECT_EQ(out.status, 1);
   const std::string expected =
       "attnviz: error: port " + std::to_string(taken.port) + " on 127.0.0.1 is in use; try --port ";
-  EXPECT_EQ(out.text.rfind(expected, 0), 0u) << out.text;
-  EXPECT_EQ(out.text.find('\n'), out.text.size() - 1) << "one line: " << out.text;
+  EXPECT_EQ(out.err.rfind(expected, 0), 0u) << out.err;
+  EXPECT_EQ(out.err.find('\n'), out.err.size() - 1) << "one line: " << out.err;
 }
 
 TEST_F(ServeCli, ServesTheRunAndStopsOnSigint) {

@@ -1,7 +1,5 @@
 // attnviz tokenize as a user runs it: the real binary, texts as arguments or JSON lines on stdin, and bad
 // input (non-zero exit, one line of error).
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -14,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json.hpp"
+#include "process.hpp"
 #include "tokenizer/tokenizer.hpp"
 
 namespace attnviz {
@@ -23,35 +22,13 @@ const std::string kRoot = ATTNVIZ_SOURCE_DIR;
 const std::string kGpt2 = kRoot + "/tests/fixtures/tokenizers/gpt2/tokenizer.json";
 const std::string kBert = kRoot + "/tests/fixtures/tokenizers/bert-base-uncased";
 
-struct Output {
-  int status = -1;
-  std::string out, err;
-};
-
-std::string read_all(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using Output = testing::ProcessOutput;
 
 std::string quoted(const std::string& s) { return "'" + s + "'"; }
 
 // Runs `attnviz tokenize <arguments>` with `input` on stdin.
 Output run_tokenize(const std::string& arguments, const std::string& input = "") {
-  const auto dir =
-      std::filesystem::temp_directory_path() / ("attnviz-tokenize-cli-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  std::ofstream(dir / "stdin", std::ios::binary) << input;
-  const std::string command = std::string(ATTNVIZ_BINARY) + " tokenize " + arguments + " < " +
-                              quoted((dir / "stdin").string()) + " 2> " + quoted((dir / "stderr").string());
-  Output result;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  char buffer[4096];
-  while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) result.out.append(buffer, n);
-  const int status = ::pclose(pipe);
-  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  result.err = read_all(dir / "stderr");
-  std::filesystem::remove_all(dir);
-  return result;
+  return testing::run_attnviz("tokenize " + arguments, input);
 }
 
 std::vector<nlohmann::json> lines_of(const std::string& out) {
