@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Times `attnviz demo` as a user meets it: ready from a cold cache, every layout computed, ready again from the
+# warm cache. Usage: bench/demo/timings.sh [build/attnviz] [brown-gpt|brown-bert|mnist-vit]
+# (the time from a fresh clone to this point is `time make build` on a machine where scripts/setup.sh ran).
+set -euo pipefail
+ATTNVIZ=${1:-build/attnviz}
+MODEL=${2:-brown-gpt}
+cache=$(mktemp -d)
+log=$cache/demo.log
+trap 'kill "$pid" 2>/dev/null || true; rm -rf "$cache"' EXIT
+
+seconds_since() { awk -v now="$(date +%s.%N)" -v then="$1" 'BEGIN { printf "%.1f", now - then }'; }
+
+start=$(date +%s.%N)
+"$ATTNVIZ" demo --model "$MODEL" --cache "$cache/cache" --port 0 >"$log" 2>&1 &
+pid=$!
+until grep -q "ready at" "$log"; do sleep 0.05; kill -0 "$pid" || { cat "$log"; exit 1; }; done
+echo "cold cache: ready after $(seconds_since "$start") s"
+until grep -q "every layout is ready" "$log"; do sleep 1; kill -0 "$pid" || { cat "$log"; exit 1; }; done
+echo "cold cache: every layout after $(seconds_since "$start") s"
+kill -INT "$pid"
+wait "$pid" || true
+
+start=$(date +%s.%N)
+"$ATTNVIZ" demo --model "$MODEL" --cache "$cache/cache" --port 0 >"$log" 2>&1 &
+pid=$!
+until grep -q "ready at" "$log"; do sleep 0.05; kill -0 "$pid" || { cat "$log"; exit 1; }; done
+echo "warm cache: ready after $(seconds_since "$start") s"
+kill -INT "$pid"
+wait "$pid" || true
