@@ -4,15 +4,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
+ATTNVIZ_BIN=$(realpath "$BUILD")/attnviz
+export ATTNVIZ_BIN
 
 echo "== C++ tests (ctest)"
 ctest --test-dir "$BUILD" --output-on-failure -j "$(nproc)"
 
 echo "== web UI: unit tests (Vitest), then browser tests (chromium against attnviz serve)"
-(cd web && npm test && ATTNVIZ_BIN="$(realpath "$BUILD")/attnviz" npm run test:browser)
+(cd web && npm test && npm run test:browser)
 
 echo "== the demo from a cold cache (attnviz demo, checked in chromium)"
-(cd web && ATTNVIZ_BIN="$(realpath "$BUILD")/attnviz" node tests/browser/demo.mjs)
+(cd web && node tests/browser/demo.mjs)
 
 echo "== fuzzing: safetensors header parser and tokenizer.json loader (libFuzzer, ${FUZZ_SECONDS:-30}s each)"
 scripts/fuzz.sh
