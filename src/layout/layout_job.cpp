@@ -12,6 +12,7 @@
 
 #include "core/error.hpp"
 #include "core/fs.hpp"
+#include "core/interrupt.hpp"
 #include "core/json.hpp"
 #include "core/parallel.hpp"
 #include "core/progress.hpp"
@@ -215,6 +216,7 @@ class JobState {
 // Everything for one head in one phase: its input, the shared neighbours, each file's layout and metrics.
 void process_head(const Run& run, const Head& h, std::vector<FileJob*>& phase,
                   const LayoutJobOptions& options, int threads, bool base_metrics, JobState& state) {
+  throw_if_interrupted();
   const HeadInput in = load_head(run, h.first, h.second, options.normalise);
   const int64_t n = 2 * in.tokens;
   const std::vector<QkPair> pairs = sample_pairs(run, options.seed);
@@ -243,6 +245,7 @@ void process_head(const Run& run, const Head& h, std::vector<FileJob*>& phase,
   std::optional<KnnGraph> graph;
   for (FileJob* file : phase) {
     if (!file->todo.count(h)) continue;
+    throw_if_interrupted();
     const auto start = std::chrono::steady_clock::now();  // includes the neighbours when this file makes them
     if (file->method != LayoutMethod::PCA && !graph) {
       KnnOptions knn;
