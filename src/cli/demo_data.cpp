@@ -42,6 +42,7 @@ void write_mnist_digits(const fs::path& bundle, int count, const fs::path& dir) 
   const size_t pixels = size_t{kDigitSide} * kDigitSide;
   if (bytes.size() != 4 + size_t{n} * (pixels + 1) || n < static_cast<uint32_t>(count))
     throw Error(source.string() + ": not an MNIST file of at least " + std::to_string(count) + " digits");
+  fs::create_directories(dir);
   for (int i = 0; i < count; ++i) {
     const auto* image = reinterpret_cast<const unsigned char*>(bytes.data() + 4 + i * pixels);
     const int label = static_cast<unsigned char>(bytes[4 + n * pixels + i]);
