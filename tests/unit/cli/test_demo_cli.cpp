@@ -25,11 +25,11 @@ class DemoCli : public ::testing::Test {
   static void TearDownTestSuite() { fs::remove_all(cache); }
 
   // Starts the demo on a free port and waits until it says it is ready; returns its log.
-  static std::string start_and_stop(int* port_out = nullptr) {
+  static std::string start_and_stop(const std::string& model = "brown-gpt") {
     const int port = attnviz::testing::free_port();
-    BackgroundProcess demo(
-        {"demo", "--cache", cache.string(), "--port", std::to_string(port), "--threads", "1"},
-        cache.parent_path() / (cache.filename().string() + ".log"));
+    BackgroundProcess demo({"demo", "--model", model, "--cache", cache.string(), "--port",
+                            std::to_string(port), "--threads", "1"},
+                           cache.parent_path() / (cache.filename().string() + ".log"));
     EXPECT_TRUE(demo.wait_for("ready at http://127.0.0.1:" + std::to_string(port) + "/", seconds(300)))
         << demo.log();
     httplib::Client client("127.0.0.1", port);
@@ -37,13 +37,17 @@ class DemoCli : public ::testing::Test {
     EXPECT_TRUE(run && run->status == 200);
     if (run) {
       const auto json = nlohmann::json::parse(run->body);
-      EXPECT_EQ(json["manifest"]["model"]["model_type"], "gpt2");
-      EXPECT_EQ(json["manifest"]["sequences"].size(), 300u);
+      const bool image = model == "mnist-vit";
+      EXPECT_EQ(json["manifest"]["model"]["model_type"], image ? "vit" : "gpt2");
+      EXPECT_EQ(json["manifest"]["sequences"].size(), image ? 200u : 300u);
+      if (image) {
+        auto digit = client.Get("/api/image/199");
+        EXPECT_TRUE(digit && digit->status == 200 && digit->body.rfind("\x89PNG", 0) == 0);
+      }
     }
-    auto layout = client.Get("/api/layout/pca/2/5/7");  // laid out on demand if the job has not reached it
+    auto layout = client.Get("/api/layout/pca/2/5/3");  // laid out on demand if the job has not reached it
     EXPECT_TRUE(layout && layout->status == 200);
     EXPECT_EQ(demo.interrupt(), 0) << demo.log();
-    if (port_out) *port_out = port;
     return demo.log();
   }
 
@@ -57,6 +61,8 @@ TEST_F(DemoCli, ServesTheBundledModelThenReusesItsCache) {
   const std::string second = start_and_stop();
   EXPECT_EQ(second.find("extract"), std::string::npos) << "the cached run was extracted again:\n" << second;
 }
+
+TEST_F(DemoCli, TheImageDemoServesItsDigits) { start_and_stop("mnist-vit"); }
 
 TEST_F(DemoCli, ACorruptedCacheIsRebuilt) {
   start_and_stop();
