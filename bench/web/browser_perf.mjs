@@ -95,7 +95,8 @@ if (!fs.existsSync(path.join(demo, 'manifest.json'))) {
 }
 const browser = await launchBrowser();
 const results = [];
-for (const [run, label] of [[demo, 'brown-gpt demo (40 sentences)'], [synthetic, 'synthetic 144 heads x 20,000 points']]) {
+const demoSentences = JSON.parse(fs.readFileSync(path.join(demo, 'manifest.json'), 'utf8')).sequences.length;
+for (const [run, label] of [[demo, `demo run (${demoSentences} inputs)`], [synthetic, 'synthetic 144 heads x 20,000 points']]) {
   results.push(await measure(browser, run, label));
 }
 await browser.close();
