@@ -38,19 +38,22 @@ int64_t power(int64_t base, int exponent) {
 
 }  // namespace
 
-// Buffers and plans for one grid size: `terms` real arrays of (2M)^dim, transformed together.
+// Buffers and plans for one grid size: `terms` real arrays of (2M)^dim and the kernel's, each transformed on
+// its own so the transforms can run on different threads (FFTW's execute is thread-safe). Arrays start at
+// multiples of 64 bytes so every one has the alignment the plans were made for.
 struct FftRepulsion::Plans {
   int m = 0;  // grid nodes per dimension (boxes x interpolation points)
   int64_t real_size = 0, complex_size = 0;
-  float* real = nullptr;              // [terms, (2M)^dim]
-  fftwf_complex* spectrum = nullptr;  // [terms, (2M)^(dim-1) (M+1)]
-  float* kernel = nullptr;            // [(2M)^dim]
+  int64_t real_stride = 0, complex_stride = 0;  // distance between consecutive terms' arrays
+  float* real = nullptr;                        // [terms, real_stride]: (2M)^dim used
+  fftwf_complex* spectrum = nullptr;            // [terms, complex_stride]: (2M)^(dim-1) (M+1) used
+  float* kernel = nullptr;                      // [(2M)^dim]
   fftwf_complex* kernel_spectrum = nullptr;
-  fftwf_plan forward = nullptr, backward = nullptr, kernel_forward = nullptr;
+  fftwf_plan forward = nullptr, backward = nullptr;
 
   ~Plans() {
     std::lock_guard lock(planner_mutex());
-    for (fftwf_plan plan : {forward, backward, kernel_forward})
+    for (fftwf_plan plan : {forward, backward})
       if (plan) fftwf_destroy_plan(plan);
     fftwf_free(real);
     fftwf_free(spectrum);
@@ -73,24 +76,19 @@ FftRepulsion::Plans& FftRepulsion::plans_for(int boxes) {
   plans->m = m;
   plans->real_size = power(padded, dim_);
   plans->complex_size = power(padded, dim_ - 1) * (m + 1);
-  plans->real = fftwf_alloc_real(static_cast<size_t>(terms * plans->real_size));
-  plans->spectrum = fftwf_alloc_complex(static_cast<size_t>(terms * plans->complex_size));
+  plans->real_stride = (plans->real_size + 15) / 16 * 16;
+  plans->complex_stride = (plans->complex_size + 7) / 8 * 8;
+  plans->real = fftwf_alloc_real(static_cast<size_t>(terms * plans->real_stride));
+  plans->spectrum = fftwf_alloc_complex(static_cast<size_t>(terms * plans->complex_stride));
   plans->kernel = fftwf_alloc_real(static_cast<size_t>(plans->real_size));
   plans->kernel_spectrum = fftwf_alloc_complex(static_cast<size_t>(plans->complex_size));
   if (!plans->real || !plans->spectrum || !plans->kernel || !plans->kernel_spectrum)
     throw Error("t-SNE: out of memory for the FFT grid");
   const int sizes[3] = {padded, padded, padded};
   std::lock_guard lock(planner_mutex());
-  plans->forward = fftwf_plan_many_dft_r2c(dim_, sizes, terms, plans->real, nullptr, 1,
-                                           static_cast<int>(plans->real_size), plans->spectrum, nullptr, 1,
-                                           static_cast<int>(plans->complex_size), FFTW_ESTIMATE);
-  plans->backward = fftwf_plan_many_dft_c2r(dim_, sizes, terms, plans->spectrum, nullptr, 1,
-                                            static_cast<int>(plans->complex_size), plans->real, nullptr, 1,
-                                            static_cast<int>(plans->real_size), FFTW_ESTIMATE);
-  plans->kernel_forward =
-      fftwf_plan_dft_r2c(dim_, sizes, plans->kernel, plans->kernel_spectrum, FFTW_ESTIMATE);
-  if (!plans->forward || !plans->backward || !plans->kernel_forward)
-    throw Error("t-SNE: FFTW planning failed");
+  plans->forward = fftwf_plan_dft_r2c(dim_, sizes, plans->real, plans->spectrum, FFTW_ESTIMATE);
+  plans->backward = fftwf_plan_dft_c2r(dim_, sizes, plans->spectrum, plans->real, FFTW_ESTIMATE);
+  if (!plans->forward || !plans->backward) throw Error("t-SNE: FFTW planning failed");
   slot = std::move(plans);
   return *slot;
 }
@@ -144,9 +142,9 @@ double FftRepulsion::compute(const float* y, int64_t n, float* rep) {
   };
 
   // Spread the charges (1, y, |y|^2); one term per thread keeps the sums race-free and deterministic.
-  std::fill(plans.real, plans.real + terms * plans.real_size, 0.0f);
+  std::fill(plans.real, plans.real + terms * plans.real_stride, 0.0f);
   parallel_for(terms, options_.threads, [&](int64_t term) {
-    float* grid = plans.real + term * plans.real_size;
+    float* grid = plans.real + term * plans.real_stride;
     for (int64_t i = 0; i < n; ++i) {
       float charge = 1;
       if (term >= 1 && term <= dim) {
@@ -160,35 +158,42 @@ double FftRepulsion::compute(const float* y, int64_t n, float* rep) {
   });
 
   // K^2 at every grid offset, laid out circularly so the product of spectra is a linear convolution.
+  std::vector<double> offset2(static_cast<size_t>(padded));  // squared offset of each node index, in spacings
+  for (int64_t a = 0; a < padded; ++a) offset2[a] = double(a < m ? a * a : (a - padded) * (a - padded));
   const double scale2 = spacing * spacing;
+  const int64_t plane = plans.real_size / padded;
   parallel_for(padded, options_.threads, [&](int64_t a) {
-    const int64_t oa = a < m ? a : a - padded;
-    for (int64_t rest = 0; rest < plans.real_size / padded; ++rest) {
-      double r2 = double(oa * oa);
-      for (int64_t r = rest, c = 1; c < dim; ++c, r /= padded) {
-        const int64_t idx = r % padded, o = idx < m ? idx : idx - padded;
-        r2 += double(o * o);
-      }
+    float* row = plans.kernel + a * plane;
+    for (int64_t rest = 0; rest < plane; ++rest) {
+      const double r2 = offset2[a] + offset2[rest % padded] + (dim == 3 ? offset2[rest / padded] : 0.0);
       const double k = 1.0 / (1.0 + scale2 * r2);
-      plans.kernel[a * (plans.real_size / padded) + rest] = static_cast<float>(k * k);
+      row[rest] = static_cast<float>(k * k);
     }
   });
-  fftwf_execute(plans.kernel_forward);
-  fftwf_execute(plans.forward);
+  // Forward transforms of the terms and the kernel, then per term: multiply by the kernel's spectrum and
+  // transform back.
+  parallel_for(terms + 1, options_.threads, [&](int64_t t) {
+    if (t == terms)
+      fftwf_execute_dft_r2c(plans.forward, plans.kernel, plans.kernel_spectrum);
+    else
+      fftwf_execute_dft_r2c(plans.forward, plans.real + t * plans.real_stride,
+                            plans.spectrum + t * plans.complex_stride);
+  });
   const float norm = 1.0f / static_cast<float>(plans.real_size);
   parallel_for(terms, options_.threads, [&](int64_t term) {
-    auto* s = reinterpret_cast<std::complex<float>*>(plans.spectrum + term * plans.complex_size);
+    auto* s = reinterpret_cast<std::complex<float>*>(plans.spectrum + term * plans.complex_stride);
     const auto* k = reinterpret_cast<const std::complex<float>*>(plans.kernel_spectrum);
     for (int64_t j = 0; j < plans.complex_size; ++j) s[j] *= k[j] * norm;
+    fftwf_execute_dft_c2r(plans.backward, plans.spectrum + term * plans.complex_stride,
+                          plans.real + term * plans.real_stride);
   });
-  fftwf_execute(plans.backward);
 
   // Interpolate the potentials back and combine them into R_i and the terms of Z.
   std::vector<double> z_part(static_cast<size_t>(n));
   parallel_for(n, options_.threads, [&](int64_t i) {
     double phi[5] = {0, 0, 0, 0, 0};
     for_nodes(i, [&](int64_t node, float w) {
-      for (int t = 0; t < terms; ++t) phi[t] += double(w) * plans.real[t * plans.real_size + node];
+      for (int t = 0; t < terms; ++t) phi[t] += double(w) * plans.real[t * plans.real_stride + node];
     });
     double sq = 0, dot = 0;
     for (int c = 0; c < dim; ++c) {

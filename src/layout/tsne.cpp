@@ -41,6 +41,34 @@ void calibrate_row(const float* distance, int k, double perplexity, float* out) 
   for (int j = 0; j < k; ++j) out[j] = static_cast<float>(p[j] / sum);
 }
 
+// The gradient of points [first, last) (attraction over P's row, minus the repulsion) and its update.
+template <int Dim>
+void step_points(const Affinities& p, const std::vector<float>& y, const std::vector<float>& rep, float inv_z,
+                 float exaggeration, float momentum, float rate, float min_gain, int64_t first, int64_t last,
+                 std::vector<float>& update, std::vector<float>& gains) {
+  for (int64_t i = first; i < last; ++i) {
+    float attract[Dim] = {};
+    const float* yi = &y[i * Dim];
+    for (int64_t e = p.row_start[i]; e < p.row_start[i + 1]; ++e) {
+      const float* yj = &y[int64_t(p.column[e]) * Dim];
+      float diff[Dim], d2 = 0;
+      for (int c = 0; c < Dim; ++c) {
+        diff[c] = yi[c] - yj[c];
+        d2 += diff[c] * diff[c];
+      }
+      const float w = p.value[e] / (1.0f + d2);
+      for (int c = 0; c < Dim; ++c) attract[c] += w * diff[c];
+    }
+    for (int c = 0; c < Dim; ++c) {
+      const int64_t at = i * Dim + c;
+      const float grad = exaggeration * attract[c] - rep[at] * inv_z;
+      // Gains (Jacobs 1988), as scikit-learn: grow where the step keeps direction, shrink where it flips.
+      gains[at] = (update[at] * grad < 0) ? gains[at] + 0.2f : std::max(gains[at] * 0.8f, min_gain);
+      update[at] = momentum * update[at] - rate * gains[at] * grad;
+    }
+  }
+}
+
 }  // namespace
 
 Affinities tsne_affinities(const KnnGraph& graph, double perplexity, bool squared_distances, int threads) {
@@ -137,24 +165,16 @@ std::vector<float> tsne_optimise(const Affinities& p, std::vector<float> y, cons
     const double z = n < kExactRepulsionPoints ? exact_repulsion(y.data(), n, dim, rep.data())
                                                : fft.compute(y.data(), n, rep.data());
     const float inv_z = static_cast<float>(1.0 / z);
-    parallel_for(n, threads, [&](int64_t i) {
-      float attract[3] = {0, 0, 0};
-      const float* yi = &y[i * dim];
-      for (int64_t e = p.row_start[i]; e < p.row_start[i + 1]; ++e) {
-        const float* yj = &y[int64_t(p.column[e]) * dim];
-        float d2 = 0;
-        for (int c = 0; c < dim; ++c) d2 += (yi[c] - yj[c]) * (yi[c] - yj[c]);
-        const float w = p.value[e] / (1.0f + d2);
-        for (int c = 0; c < dim; ++c) attract[c] += w * (yi[c] - yj[c]);
-      }
-      for (int c = 0; c < dim; ++c) {
-        const int64_t at = i * dim + c;
-        const float grad = exaggeration * attract[c] - rep[at] * inv_z;
-        // Gains (Jacobs 1988), as scikit-learn: grow where the step keeps direction, shrink where it flips.
-        gains[at] =
-            (update[at] * grad < 0) ? gains[at] + 0.2f : std::max(gains[at] * 0.8f, float(options.min_gain));
-        update[at] = momentum * update[at] - static_cast<float>(learning_rate) * gains[at] * grad;
-      }
+    const float rate = static_cast<float>(learning_rate);
+    // One contiguous block of points per thread: the per-point work is too small for a call each.
+    parallel_for(threads, threads, [&](int64_t t) {
+      const int64_t first = n * t / threads, last = n * (t + 1) / threads;
+      if (dim == 2)
+        step_points<2>(p, y, rep, inv_z, exaggeration, momentum, rate, float(options.min_gain), first, last,
+                       update, gains);
+      else
+        step_points<3>(p, y, rep, inv_z, exaggeration, momentum, rate, float(options.min_gain), first, last,
+                       update, gains);
     });
     for (size_t i = 0; i < y.size(); ++i) y[i] += update[i];
   }
