@@ -19,25 +19,45 @@ namespace {
 
 constexpr int64_t kBlockRows = 128;
 
-// Keeps the k smallest (distance, index) pairs seen, sorted; a candidate enters only when strictly
-// smaller than the current worst, so ties keep the lower index (candidates come in index order).
-struct TopK {
-  int k;
-  float* dist;
-  int32_t* idx;
-  int size = 0;
+// The k smallest (distance, index) pairs of a row of distances. Candidates strictly below the current
+// threshold are appended without branching; when the buffer fills, it is cut back to the k smallest and the
+// threshold tightens to the k-th. Ties keep the lower index: a later candidate equal to the threshold never
+// enters, and the final order is by (distance, index).
+class NearestSelector {
+ public:
+  explicit NearestSelector(int k) : k_(k), buffer_(static_cast<size_t>(kCapacityFactor * k + kChunk)) {}
 
-  void offer(float d, int32_t j) {
-    if (size == k && d >= dist[k - 1]) return;
-    int pos = size < k ? size++ : k - 1;
-    while (pos > 0 && dist[pos - 1] > d) {
-      dist[pos] = dist[pos - 1];
-      idx[pos] = idx[pos - 1];
-      --pos;
+  void select(const float* row, int64_t n, float* dist, int32_t* idx) {
+    size_t count = 0;
+    float threshold = INFINITY;
+    for (int64_t first = 0; first < n; first += kChunk) {
+      if (count + kChunk > buffer_.size()) count = cut(count, threshold);
+      const int64_t last = std::min<int64_t>(n, first + kChunk);
+      for (int64_t j = first; j < last; ++j) {
+        buffer_[count] = {row[j], static_cast<int32_t>(j)};
+        count += row[j] < threshold ? 1 : 0;
+      }
     }
-    dist[pos] = d;
-    idx[pos] = j;
+    std::sort(buffer_.begin(), buffer_.begin() + static_cast<int64_t>(count));
+    for (int j = 0; j < k_; ++j) {
+      dist[j] = buffer_[j].first;
+      idx[j] = buffer_[j].second;
+    }
   }
+
+ private:
+  static constexpr int kCapacityFactor = 8, kChunk = 256;
+
+  // Keeps the k smallest of the buffer; returns the new count and sets the threshold to the k-th distance.
+  size_t cut(size_t count, float& threshold) {
+    const auto kth = buffer_.begin() + k_ - 1;
+    std::nth_element(buffer_.begin(), kth, buffer_.begin() + static_cast<int64_t>(count));
+    threshold = kth->first;
+    return static_cast<size_t>(k_);
+  }
+
+  int k_;
+  std::vector<std::pair<float, int32_t>> buffer_;
 };
 
 std::vector<float> squared_norms(const float* x, int64_t n, int dim) {
@@ -57,18 +77,18 @@ void exact_neighbours(const float* x, int64_t n, int dim, int threads, KnnGraph&
   const int64_t blocks = (n + kBlockRows - 1) / kBlockRows;
   parallel_for(threads, threads, [&](int64_t w) {
     std::vector<float> dots(static_cast<size_t>(kBlockRows * n));
+    NearestSelector nearest(graph.k);
     for (int64_t b = blocks * w / threads; b < blocks * (w + 1) / threads; ++b) {
       const int64_t first = b * kBlockRows, rows = std::min(kBlockRows, n - first);
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(rows), static_cast<int>(n), dim,
                   1.0f, x + first * dim, dim, x, dim, 0.0f, dots.data(), static_cast<int>(n));
       for (int64_t r = 0; r < rows; ++r) {
         const int64_t i = first + r;
-        const float* row = dots.data() + r * n;
-        TopK top{graph.k, graph.distance.data() + i * graph.k, graph.index.data() + i * graph.k};
-        for (int64_t j = 0; j < n; ++j) {
-          if (j == i) continue;
-          top.offer(std::max(0.0f, norms[i] + norms[j] - 2.0f * row[j]), static_cast<int32_t>(j));
-        }
+        float* row = dots.data() + r * n;
+        // Dot products to squared distances in one vectorised pass, then a scan that mostly only compares.
+        for (int64_t j = 0; j < n; ++j) row[j] = std::max(0.0f, norms[i] + norms[j] - 2.0f * row[j]);
+        row[i] = INFINITY;
+        nearest.select(row, n, graph.distance.data() + i * graph.k, graph.index.data() + i * graph.k);
       }
     }
   });

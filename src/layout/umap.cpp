@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <span>
 
 #include "core/error.hpp"
 #include "core/interrupt.hpp"
 #include "core/parallel.hpp"
+#include "layout/fast_math.hpp"
 #include "layout/pca.hpp"
 
 namespace attnviz {
@@ -28,7 +30,8 @@ struct Rng {
     state ^= state << 17;
     return state;
   }
-  int64_t below(int64_t n) { return static_cast<int64_t>(next() % static_cast<uint64_t>(n)); }
+  // Uniform in [0, n) for n < 2^32 by a multiply instead of a division (Lemire 2019).
+  int64_t below(int64_t n) { return static_cast<int64_t>(((next() >> 32) * static_cast<uint64_t>(n)) >> 32); }
 };
 
 Rng vertex_rng(unsigned seed, int64_t vertex, uint64_t stream) {
@@ -54,6 +57,77 @@ double smooth_sigma(const float* d, int k, double rho, double target) {
 }
 
 float clip(float v) { return std::clamp(v, -4.0f, 4.0f); }
+
+// One edge of the optimisation: its other end and when it is next sampled (umap-learn's epochs_per_sample
+// and epoch_of_next_sample, and the same for its negative samples).
+struct SampledEdge {
+  int32_t other;
+  float per_sample, next_sample, per_negative, next_negative;
+};
+
+// One vertex's samples in one epoch: differences to the other ends, squared distances, gradient
+// coefficients. Reused across vertices (one per thread) so the epoch loop does not allocate.
+struct Samples {
+  std::vector<float> diff[3], d2, coeff;
+  size_t positives = 0;
+  void clear() {
+    for (auto& d : diff) d.clear();
+    d2.clear();
+    positives = 0;
+  }
+};
+
+template <int Dim>
+void add_sample(Samples& s, const float* yi, const float* other) {
+  float d2 = 0;
+  for (int c = 0; c < Dim; ++c) {
+    s.diff[c].push_back(yi[c] - other[c]);
+    d2 += s.diff[c].back() * s.diff[c].back();
+  }
+  s.d2.push_back(d2);
+}
+
+// Moves vertex i along its edges due this epoch and their negative samples. Every sample's gradient is taken
+// at the vertex's position at the start of the epoch, against the other ends' positions then (`previous`),
+// so the coefficients are independent of each other and computed in one vectorisable loop.
+template <int Dim>
+void move_vertex(int64_t i, std::span<SampledEdge> edges, float epoch, float* yi, const float* previous,
+                 int64_t n, float a, float b, float gamma, float alpha, Rng& rng, Samples& s) {
+  s.clear();
+  int negatives_due = 0;
+  for (SampledEdge& e : edges) {
+    if (e.next_sample > epoch) continue;
+    add_sample<Dim>(s, yi, &previous[int64_t(e.other) * Dim]);
+    e.next_sample += e.per_sample;
+    const int negatives = static_cast<int>((epoch - e.next_negative) / e.per_negative);
+    e.next_negative += float(negatives) * e.per_negative;
+    negatives_due += negatives;
+  }
+  s.positives = s.d2.size();
+  for (int k = 0; k < negatives_due; ++k) {
+    const int64_t other = rng.below(n);
+    if (other != i) add_sample<Dim>(s, yi, &previous[other * Dim]);
+  }
+  const size_t count = s.d2.size();
+  s.coeff.resize(count);
+  // Attraction -2ab d^(2(b-1)) / (1 + a d^2b); repulsion 2 gamma b / ((0.001 + d^2)(1 + a d^2b)).
+  for (size_t k = 0; k < s.positives; ++k) {
+    const float d2 = s.d2[k], d2b = fast_pow(d2, b);
+    s.coeff[k] = d2 > 0 ? -2 * a * b * (d2b / d2) / (a * d2b + 1) : 0.0f;
+  }
+  for (size_t k = s.positives; k < count; ++k) {
+    const float d2 = s.d2[k];
+    s.coeff[k] = 2 * gamma * b / ((0.001f + d2) * (a * fast_pow(d2, b) + 1));
+  }
+  for (int c = 0; c < Dim; ++c) {
+    float shift = 0;
+    for (size_t k = 0; k < s.positives; ++k) shift += clip(s.coeff[k] * s.diff[c][k]);
+    // A negative sample on top of the vertex pushes it by the clip bound (umap-learn).
+    for (size_t k = s.positives; k < count; ++k)
+      shift += s.d2[k] > 0 ? clip(s.coeff[k] * s.diff[c][k]) : 4.0f;
+    yi[c] += shift * alpha;
+  }
+}
 
 }  // namespace
 
@@ -233,59 +307,49 @@ std::vector<float> umap_init(const float* points, int64_t n, int dim, const Affi
 std::vector<float> umap_optimise(const Affinities& graph, std::vector<float> y, const UmapOptions& options) {
   const int64_t n = graph.n;
   const int dim = options.dim;
+  if (dim != 2 && dim != 3) throw Error("UMAP: dim must be 2 or 3");
   if (static_cast<int64_t>(y.size()) != n * dim) throw Error("UMAP: initial layout has the wrong size");
   const int epochs = options.epochs > 0 ? options.epochs : (n > 10000 ? 200 : 500);
   const UmapCurve curve = fit_umap_curve(options.min_dist, options.spread);
   const float a = static_cast<float>(curve.a), b = static_cast<float>(curve.b);
   const float gamma = static_cast<float>(options.repulsion_strength);
 
-  // Edge e is sampled every epochs_per_sample[e] epochs: the strongest edge every epoch; edges too weak to
-  // be sampled once are dropped (umap-learn).
+  // Edge e is sampled every max_w / w_e epochs: the strongest edge every epoch; edges too weak to be sampled
+  // once are dropped (umap-learn).
   float max_w = 0;
   for (float w : graph.value) max_w = std::max(max_w, w);
-  const size_t edges = graph.value.size();
-  std::vector<float> per_sample(edges), next_sample(edges), per_negative(edges), next_negative(edges);
-  for (size_t e = 0; e < edges; ++e) {
-    const float w = graph.value[e];
-    per_sample[e] = w >= max_w / float(epochs) ? max_w / w : INFINITY;
-    next_sample[e] = per_sample[e];
-    per_negative[e] = per_sample[e] / float(options.negative_samples);
-    next_negative[e] = per_negative[e];
+  std::vector<int64_t> row_start(static_cast<size_t>(n + 1), 0);
+  std::vector<SampledEdge> edges;
+  edges.reserve(graph.value.size());
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t e = graph.row_start[i]; e < graph.row_start[i + 1]; ++e) {
+      const float w = graph.value[e];
+      if (w < max_w / float(epochs)) continue;
+      const float per_sample = max_w / w, per_negative = per_sample / float(options.negative_samples);
+      edges.push_back({graph.column[e], per_sample, per_sample, per_negative, per_negative});
+    }
+    row_start[i + 1] = static_cast<int64_t>(edges.size());
   }
   std::vector<Rng> rng(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) rng[i] = vertex_rng(options.seed, i, 1);
 
   const int threads = n >= kMinParallelPoints ? options.threads : 1;  // see tsne_optimise
   std::vector<float> previous(y.size());
+  std::vector<Samples> samples(static_cast<size_t>(threads));
   for (int epoch = 0; epoch < epochs; ++epoch) {
     if (epoch % 20 == 0) throw_if_interrupted();
     const float alpha = static_cast<float>(options.learning_rate * (1.0 - double(epoch) / epochs));
     previous = y;
-    parallel_for(n, threads, [&](int64_t i) {
-      float* yi = &y[i * dim];
-      for (int64_t e = graph.row_start[i]; e < graph.row_start[i + 1]; ++e) {
-        if (next_sample[e] > float(epoch + 1)) continue;
-        const float* yj = &previous[int64_t(graph.column[e]) * dim];
-        float d2 = 0;
-        for (int c = 0; c < dim; ++c) d2 += (yi[c] - yj[c]) * (yi[c] - yj[c]);
-        if (d2 > 0) {
-          const float d2b = std::exp(b * std::log(d2));  // d2^b; d2^(b-1) = d2b / d2
-          const float coeff = -2 * a * b * (d2b / d2) / (a * d2b + 1);
-          for (int c = 0; c < dim; ++c) yi[c] += clip(coeff * (yi[c] - yj[c])) * alpha;
-        }
-        next_sample[e] += per_sample[e];
-        const int negatives = static_cast<int>((float(epoch + 1) - next_negative[e]) / per_negative[e]);
-        for (int s = 0; s < negatives; ++s) {
-          const int64_t other = rng[i].below(n);
-          if (other == i) continue;
-          const float* yk = &previous[other * dim];
-          float q2 = 0;
-          for (int c = 0; c < dim; ++c) q2 += (yi[c] - yk[c]) * (yi[c] - yk[c]);
-          const float coeff =
-              q2 > 0 ? 2 * gamma * b / ((0.001f + q2) * (a * std::exp(b * std::log(q2)) + 1)) : 0.0f;
-          for (int c = 0; c < dim; ++c) yi[c] += (coeff > 0 ? clip(coeff * (yi[c] - yk[c])) : 4.0f) * alpha;
-        }
-        next_negative[e] += float(negatives) * per_negative[e];
+    // One contiguous block of vertices per thread: the per-vertex work is too small for a call each.
+    parallel_for(threads, threads, [&](int64_t t) {
+      for (int64_t i = n * t / threads; i < n * (t + 1) / threads; ++i) {
+        const std::span<SampledEdge> row(edges.data() + row_start[i], edges.data() + row_start[i + 1]);
+        if (dim == 2)
+          move_vertex<2>(i, row, float(epoch + 1), &y[i * 2], previous.data(), n, a, b, gamma, alpha, rng[i],
+                         samples[t]);
+        else
+          move_vertex<3>(i, row, float(epoch + 1), &y[i * 3], previous.data(), n, a, b, gamma, alpha, rng[i],
+                         samples[t]);
       }
     });
   }
