@@ -37,11 +37,13 @@ class FftRepulsion {
 
  private:
   struct Plans;
-  Plans& plans_for(int boxes);
+  Plans& plans_for(int boxes, int padded);
+  void update_kernel(Plans& plans, double spacing);
+  void convolve(Plans& plans, int term);
 
   int dim_;
   RepulsionOptions options_;
-  std::map<int, std::unique_ptr<Plans>> plans_;  // by boxes per dimension
+  std::map<int, std::unique_ptr<Plans>> plans_;  // by boxes per dimension (each with its padded size)
 };
 
 }  // namespace attnviz

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <span>
 
 #include "core/error.hpp"
@@ -112,8 +113,9 @@ void move_vertex(int64_t i, std::span<SampledEdge> edges, float epoch, float* yi
   s.coeff.resize(count);
   // Attraction -2ab d^(2(b-1)) / (1 + a d^2b); repulsion 2 gamma b / ((0.001 + d^2)(1 + a d^2b)).
   for (size_t k = 0; k < s.positives; ++k) {
-    const float d2 = s.d2[k], d2b = fast_pow(d2, b);
-    s.coeff[k] = d2 > 0 ? -2 * a * b * (d2b / d2) / (a * d2b + 1) : 0.0f;
+    const float d2 = std::max(s.d2[k], std::numeric_limits<float>::min()), d2b = fast_pow(d2, b);
+    const float coeff = -2 * a * b * (d2b / d2) / (a * d2b + 1);
+    s.coeff[k] = s.d2[k] > 0 ? coeff : 0.0f;
   }
   for (size_t k = s.positives; k < count; ++k) {
     const float d2 = s.d2[k];
@@ -121,8 +123,10 @@ void move_vertex(int64_t i, std::span<SampledEdge> edges, float epoch, float* yi
   }
   for (int c = 0; c < Dim; ++c) {
     float shift = 0;
+#pragma omp simd reduction(+ : shift)
     for (size_t k = 0; k < s.positives; ++k) shift += clip(s.coeff[k] * s.diff[c][k]);
-    // A negative sample on top of the vertex pushes it by the clip bound (umap-learn).
+      // A negative sample on top of the vertex pushes it by the clip bound (umap-learn).
+#pragma omp simd reduction(+ : shift)
     for (size_t k = s.positives; k < count; ++k)
       shift += s.d2[k] > 0 ? clip(s.coeff[k] * s.diff[c][k]) : 4.0f;
     yi[c] += shift * alpha;
