@@ -66,50 +66,48 @@ struct SampledEdge {
   float per_sample, next_sample, per_negative, next_negative;
 };
 
-// One vertex's samples in one epoch: differences to the other ends, squared distances, gradient
-// coefficients. Reused across vertices (one per thread) so the epoch loop does not allocate.
+// One vertex's samples in one epoch: the other ends (edges due, then negative samples), differences to
+// them, squared distances, gradient coefficients. Reused across vertices (one per thread) so the epoch loop
+// does not allocate once the buffers have grown.
 struct Samples {
+  std::vector<int32_t> other;
   std::vector<float> diff[3], d2, coeff;
   size_t positives = 0;
-  void clear() {
-    for (auto& d : diff) d.clear();
-    d2.clear();
-    positives = 0;
-  }
 };
-
-template <int Dim>
-void add_sample(Samples& s, const float* yi, const float* other) {
-  float d2 = 0;
-  for (int c = 0; c < Dim; ++c) {
-    s.diff[c].push_back(yi[c] - other[c]);
-    d2 += s.diff[c].back() * s.diff[c].back();
-  }
-  s.d2.push_back(d2);
-}
 
 // Moves vertex i along its edges due this epoch and their negative samples. Every sample's gradient is taken
 // at the vertex's position at the start of the epoch, against the other ends' positions then (`previous`),
-// so the coefficients are independent of each other and computed in one vectorisable loop.
+// so the coefficients are independent of each other and computed in vectorisable loops.
 template <int Dim>
 void move_vertex(int64_t i, std::span<SampledEdge> edges, float epoch, float* yi, const float* previous,
                  int64_t n, float a, float b, float gamma, float alpha, Rng& rng, Samples& s) {
-  s.clear();
+  s.other.clear();
   int negatives_due = 0;
   for (SampledEdge& e : edges) {
     if (e.next_sample > epoch) continue;
-    add_sample<Dim>(s, yi, &previous[int64_t(e.other) * Dim]);
+    s.other.push_back(e.other);
     e.next_sample += e.per_sample;
     const int negatives = static_cast<int>((epoch - e.next_negative) / e.per_negative);
     e.next_negative += float(negatives) * e.per_negative;
     negatives_due += negatives;
   }
-  s.positives = s.d2.size();
+  s.positives = s.other.size();
   for (int k = 0; k < negatives_due; ++k) {
     const int64_t other = rng.below(n);
-    if (other != i) add_sample<Dim>(s, yi, &previous[other * Dim]);
+    if (other != i) s.other.push_back(static_cast<int32_t>(other));
   }
-  const size_t count = s.d2.size();
+  const size_t count = s.other.size();
+  for (auto& d : s.diff) d.resize(count);
+  s.d2.resize(count);
+  for (size_t k = 0; k < count; ++k) {
+    const float* yo = &previous[int64_t(s.other[k]) * Dim];
+    float d2 = 0;
+    for (int c = 0; c < Dim; ++c) {
+      s.diff[c][k] = yi[c] - yo[c];
+      d2 += s.diff[c][k] * s.diff[c][k];
+    }
+    s.d2[k] = d2;
+  }
   s.coeff.resize(count);
   // Attraction -2ab d^(2(b-1)) / (1 + a d^2b); repulsion 2 gamma b / ((0.001 + d^2)(1 + a d^2b)).
   for (size_t k = 0; k < s.positives; ++k) {
@@ -121,11 +119,12 @@ void move_vertex(int64_t i, std::span<SampledEdge> edges, float epoch, float* yi
     const float d2 = s.d2[k];
     s.coeff[k] = 2 * gamma * b / ((0.001f + d2) * (a * fast_pow(d2, b) + 1));
   }
+  // Each sample's move is clipped to [-4, 4] per coordinate; a negative sample on top of the vertex pushes it
+  // by the clip bound (umap-learn).
   for (int c = 0; c < Dim; ++c) {
     float shift = 0;
 #pragma omp simd reduction(+ : shift)
     for (size_t k = 0; k < s.positives; ++k) shift += clip(s.coeff[k] * s.diff[c][k]);
-      // A negative sample on top of the vertex pushes it by the clip bound (umap-learn).
 #pragma omp simd reduction(+ : shift)
     for (size_t k = s.positives; k < count; ++k)
       shift += s.d2[k] > 0 ? clip(s.coeff[k] * s.diff[c][k]) : 4.0f;
