@@ -12,78 +12,13 @@
 #include "core/error.hpp"
 #include "core/parallel.hpp"
 #include "layout/blas_threads.hpp"
+#include "layout/nearest_selector.hpp"
 
 namespace attnviz {
 
 namespace {
 
 constexpr int64_t kBlockRows = 128;
-
-// The k smallest (distance, index) pairs of a row of distances. The scan starts from a threshold read off
-// a sample of the row (a few times more than k of the row should lie below it); candidates strictly below
-// the threshold are appended without branching, and when the buffer fills it is cut back to the k smallest
-// and the threshold tightens to the k-th. If fewer than k fell below the sampled threshold, the row is
-// scanned again without one. Ties keep the lower index: a later candidate equal to the threshold never
-// enters, and the final order is by (distance, index).
-class NearestSelector {
- public:
-  explicit NearestSelector(int k) : k_(k), buffer_(static_cast<size_t>(kCapacityFactor * k + kBlock)) {}
-
-  void select(const float* row, int64_t n, float* dist, int32_t* idx) {
-    size_t count = scan(row, n, sampled_threshold(row, n));
-    if (count < static_cast<size_t>(k_)) count = scan(row, n, INFINITY);
-    const auto kth = buffer_.begin() + k_;
-    std::partial_sort(buffer_.begin(), kth, buffer_.begin() + static_cast<int64_t>(count));
-    for (int j = 0; j < k_; ++j) {
-      dist[j] = buffer_[j].first;
-      idx[j] = buffer_[j].second;
-    }
-  }
-
- private:
-  static constexpr int kCapacityFactor = 8, kBlock = 16, kSample = 512, kMargin = 4;
-
-  // A distance with about kMargin x k of the row below it: an order statistic of every stride-th distance.
-  float sampled_threshold(const float* row, int64_t n) {
-    const int64_t stride = n / kSample;
-    if (stride < 2) return INFINITY;
-    sample_.clear();
-    for (int64_t j = 0; j < n; j += stride) sample_.push_back(row[j]);
-    const int64_t rank =
-        std::min<int64_t>(static_cast<int64_t>(sample_.size()) - 1, kMargin * k_ / stride + kMargin);
-    std::nth_element(sample_.begin(), sample_.begin() + rank, sample_.end());
-    return sample_[rank];
-  }
-
-  // Appends the candidates below the threshold (tightening it as the buffer fills); returns their count.
-  size_t scan(const float* row, int64_t n, float threshold) {
-    size_t count = 0;
-    for (int64_t block = 0; block < n; block += kBlock) {
-      const int64_t end = std::min(n, block + kBlock);
-      int hits = 0;  // most blocks have none: one vectorised test skips them
-      for (int64_t j = block; j < end; ++j) hits += row[j] < threshold ? 1 : 0;
-      if (hits == 0) continue;
-      if (count + kBlock > buffer_.size()) count = cut(count, threshold);
-      for (int64_t j = block; j < end; ++j) {
-        buffer_[count] = {row[j], static_cast<int32_t>(j)};
-        count += row[j] < threshold ? 1 : 0;
-      }
-    }
-    return count;
-  }
-
-  // Keeps the k smallest of the buffer; returns the new count and sets the threshold to the k-th distance.
-  size_t cut(size_t count, float& threshold) {
-    const auto kth = buffer_.begin() + k_ - 1;
-    std::nth_element(buffer_.begin(), kth, buffer_.begin() + static_cast<int64_t>(count));
-    threshold = kth->first;
-    return static_cast<size_t>(k_);
-  }
-
-  int k_;
-  std::vector<std::pair<float, int32_t>> buffer_;
-  std::vector<float> sample_;
-};
 
 std::vector<float> squared_norms(const float* x, int64_t n, int dim) {
   std::vector<float> norms(static_cast<size_t>(n));

@@ -242,6 +242,10 @@ void process_head(const Run& run, const Head& h, std::vector<FileJob*>& phase,
   for (int64_t i : sample)
     sample_in.insert(sample_in.end(), &in.points[i * in.dim], &in.points[(i + 1) * in.dim]);
 
+  std::optional<Trustworthiness> trust;
+  if (static_cast<int64_t>(sample.size()) >= 3 * kTrustworthinessK + 2)
+    trust.emplace(sample_in.data(), in.dim, static_cast<int64_t>(sample.size()), kTrustworthinessK,
+                  options.metric);
   std::optional<KnnGraph> graph;
   for (FileJob* file : phase) {
     if (!file->todo.count(h)) continue;
@@ -260,11 +264,8 @@ void process_head(const Run& run, const Head& h, std::vector<FileJob*>& phase,
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::vector<float> sample_out;
     for (int64_t i : sample) sample_out.insert(sample_out.end(), &y[i * file->dim], &y[(i + 1) * file->dim]);
-    if (static_cast<int64_t>(sample.size()) >= 3 * kTrustworthinessK + 2)
-      state.set_layout_metrics(
-          h, "trustworthiness", file->name,
-          trustworthiness(sample_in.data(), in.dim, sample_out.data(), file->dim,
-                          static_cast<int64_t>(sample.size()), kTrustworthinessK, options.metric));
+    if (trust)
+      state.set_layout_metrics(h, "trustworthiness", file->name, trust->of(sample_out.data(), file->dim));
     state.set_layout_metrics(h, "distance_dot_correlation", file->name,
                              distance_dot_correlation(y.data(), in.tokens, file->dim, pairs, dots));
     state.set_layout_metrics(h, "seconds", file->name, seconds);

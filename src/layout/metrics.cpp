@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "layout/blas_threads.hpp"
+#include "layout/nearest_selector.hpp"
 
 namespace attnviz {
 
@@ -84,30 +85,44 @@ std::vector<int64_t> sample_indices(int64_t n, int64_t count, unsigned seed) {
   return all;
 }
 
-double trustworthiness(const float* input, int in_dim, const float* output, int out_dim, int64_t n, int k,
-                       Metric input_metric) {
+Trustworthiness::Trustworthiness(const float* input, int in_dim, int64_t n, int k, Metric input_metric)
+    : n_(n), k_(k) {
   if (n < 3 * k + 2) throw Error("trustworthiness: need at least 3k + 2 points");
-  const std::vector<float> din = pairwise_distances(input, n, in_dim, input_metric);
-  const std::vector<float> dout = pairwise_distances(output, n, out_dim, Metric::Euclidean);
+  input_distance_ = pairwise_distances(input, n, in_dim, input_metric);
+}
+
+double Trustworthiness::of(const float* output, int out_dim) const {
+  const int64_t n = n_;
+  const int k = k_;
+  NearestSelector nearest(k);
+  std::vector<float> row_out(static_cast<size_t>(n)), dist(static_cast<size_t>(k));
+  std::vector<int32_t> neighbours(static_cast<size_t>(k));
   double penalty = 0;
-  std::vector<int64_t> order(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) {
-    const float* row_out = &dout[i * n];
-    const float* row_in = &din[i * n];
-    order.resize(static_cast<size_t>(n));
-    std::iota(order.begin(), order.end(), 0);
-    order.erase(order.begin() + i);
-    std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int64_t a, int64_t b) {
-      return row_out[a] < row_out[b] || (row_out[a] == row_out[b] && a < b);
-    });
-    for (int t = 0; t < k; ++t) {
-      const int64_t j = order[t];
-      int64_t rank = 1;  // 1 + the number of other points strictly closer to i in input space
-      for (int64_t l = 0; l < n; ++l) rank += (l != i && row_in[l] < row_in[j]) ? 1 : 0;
-      penalty += static_cast<double>(std::max<int64_t>(0, rank - k));
+    // Output neighbours by squared euclidean distance, computed directly (no cancellation at small spreads).
+    for (int64_t j = 0; j < n; ++j) {
+      float d2 = 0;
+      for (int c = 0; c < out_dim; ++c)
+        d2 += (output[i * out_dim + c] - output[j * out_dim + c]) *
+              (output[i * out_dim + c] - output[j * out_dim + c]);
+      row_out[j] = d2;
+    }
+    row_out[i] = INFINITY;
+    nearest.select(row_out.data(), n, dist.data(), neighbours.data());
+    const float* row_in = &input_distance_[i * n];
+    for (int32_t j : neighbours) {
+      int64_t closer = 0;  // other points strictly closer to i in input space; the rank is 1 + closer
+      for (int64_t l = 0; l < n; ++l) closer += row_in[l] < row_in[j] ? 1 : 0;
+      if (row_in[i] < row_in[j]) --closer;
+      penalty += static_cast<double>(std::max<int64_t>(0, closer + 1 - k));
     }
   }
   return 1.0 - 2.0 / (double(n) * k * (2.0 * n - 3.0 * k - 1.0)) * penalty;
+}
+
+double trustworthiness(const float* input, int in_dim, const float* output, int out_dim, int64_t n, int k,
+                       Metric input_metric) {
+  return Trustworthiness(input, in_dim, n, k, input_metric).of(output, out_dim);
 }
 
 double distance_dot_correlation(const float* points, int64_t tokens, int dim, std::span<const QkPair> pairs,

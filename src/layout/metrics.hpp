@@ -22,6 +22,18 @@ std::vector<int64_t> sample_indices(int64_t n, int64_t count, unsigned seed);
 double trustworthiness(const float* input, int in_dim, const float* output, int out_dim, int64_t n, int k,
                        Metric input_metric);
 
+// The same for several layouts of one input: the input distances ([n, n] floats) are computed once.
+class Trustworthiness {
+ public:
+  Trustworthiness(const float* input, int in_dim, int64_t n, int k, Metric input_metric);
+  double of(const float* output, int out_dim) const;
+
+ private:
+  int64_t n_;
+  int k_;
+  std::vector<float> input_distance_;
+};
+
 // A query token and a key token of the same input.
 struct QkPair {
   int64_t query = 0, key = 0;
