@@ -36,30 +36,92 @@ int64_t power(int64_t base, int exponent) {
   return r;
 }
 
+// The p Lagrange weights of a position x in node units (nodes at 0..p-1).
+void lagrange_weights(double x, int p, float* out) {
+  for (int t = 0; t < p; ++t) {
+    double w = 1;
+    for (int s = 0; s < p; ++s)
+      if (s != t) w *= (x - s) / (t - s);
+    out[t] = static_cast<float>(w);
+  }
+}
+
+// What a unit charge with these Lagrange weights (p per dimension) sees of itself through the grid:
+// sum over node pairs a, b of w_a w_b K(node_a - node_b). Per dimension only the weights' autocorrelation
+// at each offset matters, and K depends on the squared offset: p^dim terms. kernel_at: K at squared node
+// offsets.
+double self_potential(const float* weight, int p, int dim, const std::vector<double>& kernel_at) {
+  double auto_correlation[3][8] = {};
+  for (int c = 0; c < dim; ++c)
+    for (int a = 0; a < p; ++a)
+      for (int b = 0; b < p; ++b)
+        auto_correlation[c][std::abs(a - b)] += double(weight[c * p + a]) * weight[c * p + b];
+  double total = 0;
+  for (int d0 = 0; d0 < p; ++d0)
+    for (int d1 = 0; d1 < p; ++d1) {
+      const double plane = auto_correlation[0][d0] * auto_correlation[1][d1];
+      if (dim == 2) {
+        total += plane * kernel_at[d0 * d0 + d1 * d1];
+        continue;
+      }
+      for (int d2 = 0; d2 < p; ++d2)
+        total += plane * auto_correlation[2][d2] * kernel_at[d0 * d0 + d1 * d1 + d2 * d2];
+    }
+  return total;
+}
+
+// The self potential averaged over positions spread evenly in a box (8 per dimension): Z drops it once per
+// point. Points sit anywhere in their boxes, so the average stands for each one's own; at a spacing where it
+// matters (a coarse grid) it is ~2 instead of the K_ii = 1 of the exact sum.
+double mean_self_potential(int p, int dim, double spacing) {
+  std::vector<double> kernel_at(static_cast<size_t>(dim * (p - 1) * (p - 1) + 1));
+  for (size_t d2 = 0; d2 < kernel_at.size(); ++d2)
+    kernel_at[d2] = 1.0 / (1.0 + spacing * spacing * double(d2));
+  constexpr int kSteps = 8;
+  std::vector<float> along(static_cast<size_t>(kSteps * p)), weight(static_cast<size_t>(dim * p));
+  for (int k = 0; k < kSteps; ++k) lagrange_weights((k + 0.5) * p / kSteps - 0.5, p, &along[k * p]);
+  double total = 0;
+  int count = 0;
+  for (int k0 = 0; k0 < kSteps; ++k0)
+    for (int k1 = 0; k1 < kSteps; ++k1)
+      for (int k2 = 0; k2 < (dim == 3 ? kSteps : 1); ++k2) {
+        const int at[3] = {k0, k1, k2};
+        for (int c = 0; c < dim; ++c) std::copy_n(&along[at[c] * p], p, &weight[c * p]);
+        total += self_potential(weight.data(), p, dim, kernel_at);
+        ++count;
+      }
+  return total / count;
+}
+
 }  // namespace
 
-// Buffers and plans for one grid size. Each term's charges live on the unpadded grid (M per dimension,
-// the last dimension padded to P >= 2M for the real-to-complex transform); the convolution with K^2 needs
-// the grid zero-padded to P in every dimension, but most of that padding is zero, so the transform runs one
-// dimension at a time and skips the lines that are all zero (forward) or not needed (backward): about half
-// the work of a full multidimensional transform. The kernel is real and even, so its spectrum is real;
-// it is transformed again only when the grid spacing changes.
+// Buffers and plans for one grid size. Each potential lives on the unpadded grid (M per dimension, the last
+// dimension padded to P >= 2M for the real-to-complex transform): D + 1 charges convolved with K^2, then the
+// first charge convolved with K. A linear convolution needs the grid zero-padded to P in every dimension,
+// but most of that padding is zero, so the transform runs one dimension at a time and skips the lines that
+// are all zero (forward) or not needed (backward): about half the work of a full multidimensional
+// transform. The kernels are real and even, so their spectra are real; they are transformed again only when
+// the grid spacing changes.
 struct FftRepulsion::Plans {
   int m = 0, padded = 0, half = 0;  // nodes per dimension (boxes x interpolation points), P, P / 2 + 1
-  int64_t real_size = 0;            // per term: M^(dim-1) x P
-  int64_t spectrum_size = 0;        // per term: P^(dim-1) x (P / 2 + 1)
-  int64_t real_stride = 0, spectrum_stride = 0;  // distance between consecutive terms' arrays
-  float* real = nullptr;                         // [terms, real_stride]
-  fftwf_complex* spectrum = nullptr;             // [terms, spectrum_stride]
-  float* kernel = nullptr;                       // K^2 on the whole padded grid, P^dim
-  fftwf_complex* kernel_spectrum = nullptr;      // its transform, spectrum_size
-  std::vector<float> kernel_real;                // real part / P^dim
-  double kernel_box = 0;                         // box width the kernel was made for
+  int64_t real_size = 0;            // per potential: M^(dim-1) x P
+  int64_t spectrum_size = 0;        // per potential: P^(dim-1) x (P / 2 + 1)
+  int64_t real_stride = 0, spectrum_stride = 0;     // distance between consecutive potentials' arrays
+  float* real = nullptr;                            // [D + 2, real_stride]
+  fftwf_complex* spectrum = nullptr;                // [D + 2, spectrum_stride]
+  float* kernel = nullptr;                          // a kernel on the whole padded grid, P^dim
+  fftwf_complex* kernel_spectrum = nullptr;         // its transform, spectrum_size
+  std::vector<float> squared_spectrum, spectrum_z;  // real parts of K^2's and K's spectra, divided by P^dim
+  double kernel_box = 0;                            // box width the kernels were made for
+  double self = 0;                                  // mean_self_potential at that spacing
   // Forward: last dimension real-to-complex on the M^(dim-1) lines holding charges, then (3D) the middle
   // dimension on the first M planes, then the first dimension everywhere. Backward in reverse order.
   fftwf_plan last_forward = nullptr, middle_forward = nullptr, first_forward = nullptr;
   fftwf_plan first_backward = nullptr, middle_backward = nullptr, last_backward = nullptr;
   fftwf_plan kernel_forward = nullptr;
+
+  float* real_at(int potential) { return real + potential * real_stride; }
+  fftwf_complex* spectrum_at(int potential) { return spectrum + potential * spectrum_stride; }
 
   ~Plans() {
     std::lock_guard lock(planner_mutex());
@@ -83,7 +145,7 @@ FftRepulsion::Plans& FftRepulsion::plans_for(int boxes, int padded) {
   auto& slot = plans_[boxes];
   if (slot) return *slot;
   auto plans = std::make_unique<Plans>();
-  const int terms = dim_ + 2, m = boxes * options_.interpolation_points, half = padded / 2 + 1;
+  const int potentials = dim_ + 2, m = boxes * options_.interpolation_points, half = padded / 2 + 1;
   plans->m = m;
   plans->padded = padded;
   plans->half = half;
@@ -91,13 +153,14 @@ FftRepulsion::Plans& FftRepulsion::plans_for(int boxes, int padded) {
   plans->spectrum_size = power(padded, dim_ - 1) * half;
   plans->real_stride = (plans->real_size + 15) / 16 * 16;
   plans->spectrum_stride = (plans->spectrum_size + 7) / 8 * 8;
-  plans->real = fftwf_alloc_real(static_cast<size_t>(terms * plans->real_stride));
-  plans->spectrum = fftwf_alloc_complex(static_cast<size_t>(terms * plans->spectrum_stride));
+  plans->real = fftwf_alloc_real(static_cast<size_t>(potentials * plans->real_stride));
+  plans->spectrum = fftwf_alloc_complex(static_cast<size_t>(potentials * plans->spectrum_stride));
   plans->kernel = fftwf_alloc_real(static_cast<size_t>(power(padded, dim_)));
   plans->kernel_spectrum = fftwf_alloc_complex(static_cast<size_t>(plans->spectrum_size));
   if (!plans->real || !plans->spectrum || !plans->kernel || !plans->kernel_spectrum)
     throw Error("t-SNE: out of memory for the FFT grid");
-  plans->kernel_real.resize(static_cast<size_t>(plans->spectrum_size));
+  plans->squared_spectrum.resize(static_cast<size_t>(plans->spectrum_size));
+  plans->spectrum_z.resize(static_cast<size_t>(plans->spectrum_size));
 
   // Strides in elements; the spectrum is [P (first)][P (middle, 3D)][P / 2 + 1 (last)].
   const int plane = dim_ == 3 ? padded * half : half;  // spectrum stride of the first dimension
@@ -135,67 +198,95 @@ FftRepulsion::Plans& FftRepulsion::plans_for(int boxes, int padded) {
   return *slot;
 }
 
-// K^2 at every offset of the padded grid, laid out circularly so the product of spectra is a linear
-// convolution; its spectrum's real part, divided by the grid size (FFTW's transforms are unnormalised).
-void FftRepulsion::update_kernel(Plans& plans, double spacing) {
+// K^2 and K at every offset of the padded grid, laid out circularly so the product of spectra is a linear
+// convolution; their spectra's real parts, divided by the grid size (FFTW's transforms are unnormalised).
+void FftRepulsion::update_kernels(Plans& plans, double spacing) {
   const int padded = plans.padded;
   std::vector<double> offset2(static_cast<size_t>(padded));  // squared offset of each node index, in spacings
   for (int64_t a = 0; a < padded; ++a)
     offset2[a] = double(a <= padded / 2 ? a * a : (a - padded) * (a - padded));
   const double scale2 = spacing * spacing;
   const int64_t plane = power(padded, dim_ - 1);
-  parallel_for(padded, options_.threads, [&](int64_t a) {
-    float* row = plans.kernel + a * plane;
-    for (int64_t rest = 0; rest < plane; ++rest) {
-      const double r2 = offset2[a] + offset2[rest % padded] + (dim_ == 3 ? offset2[rest / padded] : 0.0);
-      const double k = 1.0 / (1.0 + scale2 * r2);
-      row[rest] = static_cast<float>(k * k);
-    }
-  });
-  fftwf_execute_dft_r2c(plans.kernel_forward, plans.kernel, plans.kernel_spectrum);
   const float norm = 1.0f / static_cast<float>(power(padded, dim_));
-  for (int64_t j = 0; j < plans.spectrum_size; ++j) plans.kernel_real[j] = plans.kernel_spectrum[j][0] * norm;
+  for (const int exponent : {2, 1}) {
+    parallel_for(padded, options_.threads, [&](int64_t a) {
+      float* row = plans.kernel + a * plane;
+      for (int64_t rest = 0; rest < plane; ++rest) {
+        const double r2 = offset2[a] + offset2[rest % padded] + (dim_ == 3 ? offset2[rest / padded] : 0.0);
+        const double k = 1.0 / (1.0 + scale2 * r2);
+        row[rest] = static_cast<float>(exponent == 2 ? k * k : k);
+      }
+    });
+    fftwf_execute_dft_r2c(plans.kernel_forward, plans.kernel, plans.kernel_spectrum);
+    std::vector<float>& out = exponent == 2 ? plans.squared_spectrum : plans.spectrum_z;
+    for (int64_t j = 0; j < plans.spectrum_size; ++j) out[j] = plans.kernel_spectrum[j][0] * norm;
+  }
 }
 
-// Convolves one term's charges with K^2: forward transform, product with the kernel's spectrum, backward.
-void FftRepulsion::convolve(Plans& plans, int term) {
-  float* r = plans.real + term * plans.real_stride;
-  fftwf_complex* c = plans.spectrum + term * plans.spectrum_stride;
+namespace {
+
+void multiply(fftwf_complex* spectrum, const std::vector<float>& kernel) {
+  for (size_t j = 0; j < kernel.size(); ++j) {
+    spectrum[j][0] *= kernel[j];
+    spectrum[j][1] *= kernel[j];
+  }
+}
+
+}  // namespace
+
+// Convolves one charge's grid with K^2 (and the first charge's also with K, into the last potential):
+// forward transform, product with the kernels' spectra, backward.
+void FftRepulsion::convolve(Plans& plans, int charge) {
+  fftwf_complex* c = plans.spectrum_at(charge);
   std::memset(c, 0, sizeof(fftwf_complex) * static_cast<size_t>(plans.spectrum_size));
-  fftwf_execute_dft_r2c(plans.last_forward, r, c);
+  fftwf_execute_dft_r2c(plans.last_forward, plans.real_at(charge), c);
   if (plans.middle_forward) fftwf_execute_dft(plans.middle_forward, c, c);
   fftwf_execute_dft(plans.first_forward, c, c);
-  for (int64_t j = 0; j < plans.spectrum_size; ++j) {
-    c[j][0] *= plans.kernel_real[j];
-    c[j][1] *= plans.kernel_real[j];
+  const int z = dim_ + 1;
+  if (charge == 0) {
+    std::memcpy(plans.spectrum_at(z), c, sizeof(fftwf_complex) * static_cast<size_t>(plans.spectrum_size));
+    multiply(plans.spectrum_at(z), plans.spectrum_z);
   }
-  fftwf_execute_dft(plans.first_backward, c, c);
-  if (plans.middle_backward) fftwf_execute_dft(plans.middle_backward, c, c);
-  fftwf_execute_dft_c2r(plans.last_backward, c, r);
+  multiply(c, plans.squared_spectrum);
+  auto backward = [&](int potential) {
+    fftwf_complex* spectrum = plans.spectrum_at(potential);
+    fftwf_execute_dft(plans.first_backward, spectrum, spectrum);
+    if (plans.middle_backward) fftwf_execute_dft(plans.middle_backward, spectrum, spectrum);
+    fftwf_execute_dft_c2r(plans.last_backward, spectrum, plans.real_at(potential));
+  };
+  backward(charge);
+  if (charge == 0) backward(z);
 }
 
 double FftRepulsion::compute(const float* y, int64_t n, float* rep) {
-  const int dim = dim_, p = options_.interpolation_points, terms = dim + 2;
-  float lo = y[0], hi = y[0];
-  for (int64_t i = 0; i < n * dim; ++i) {
-    lo = std::min(lo, y[i]);
-    hi = std::max(hi, y[i]);
+  const int dim = dim_, p = options_.interpolation_points, charges = dim + 1;
+  float lo[3], hi[3];
+  for (int c = 0; c < dim; ++c) lo[c] = hi[c] = y[c];
+  for (int64_t i = 0; i < n; ++i)
+    for (int c = 0; c < dim; ++c) {
+      lo[c] = std::min(lo[c], y[i * dim + c]);
+      hi[c] = std::max(hi[c], y[i * dim + c]);
+    }
+  double spread = 1e-3, centre[3];
+  for (int c = 0; c < dim; ++c) {
+    spread = std::max(spread, double(hi[c] - lo[c]));
+    centre[c] = 0.5 * (double(lo[c]) + hi[c]);
   }
-  const double spread = std::max(double(hi - lo), 1e-3);
+  if (!std::isfinite(spread)) throw Error("t-SNE diverged (the layout is no longer finite)");
   const int wanted = std::clamp(static_cast<int>(std::ceil(spread / options_.box_width)), options_.min_boxes,
                                 options_.max_boxes);
   // As many boxes as the fast transform size the wanted ones need can hold.
   const int padded = fast_fft_size(2 * wanted * p), boxes = padded / (2 * p);
   Plans& plans = plans_for(boxes, padded);
   const int m = plans.m;
-  // The box width rounded up to a power of 1.02, so the kernel's spectrum stays valid while the layout's
+  // The box width rounded up to a power of 1.02, so the kernels' spectra stay valid while the layout's
   // spread changes by less than 2%.
   const double box =
       std::pow(kBoxGrowth, std::ceil(std::log(spread * (1 + 1e-6) / boxes) / std::log(kBoxGrowth)));
-  const double spacing = box / p;
   if (plans.kernel_box != box) {
-    update_kernel(plans, spacing);
+    update_kernels(plans, box / p);
     plans.kernel_box = box;
+    plans.self = mean_self_potential(p, dim, box / p);
   }
 
   // Per point and dimension: the first grid node of its box and the p Lagrange weights.
@@ -203,20 +294,14 @@ double FftRepulsion::compute(const float* y, int64_t n, float* rep) {
   std::vector<float> weight(static_cast<size_t>(n * dim * p));
   parallel_for(n, options_.threads, [&](int64_t i) {
     for (int c = 0; c < dim; ++c) {
-      const double offset = (y[i * dim + c] - lo) / box;
+      const double offset = (y[i * dim + c] - lo[c]) / box;
       const int b = std::min(static_cast<int>(offset), boxes - 1);
-      const double x = (offset - b) * p - 0.5;  // position in node units; nodes at 0..p-1
       base[i * dim + c] = b * p;
-      for (int t = 0; t < p; ++t) {
-        double w = 1;
-        for (int s = 0; s < p; ++s)
-          if (s != t) w *= (x - s) / (t - s);
-        weight[(i * dim + c) * p + t] = static_cast<float>(w);
-      }
+      lagrange_weights((offset - b) * p - 0.5, p, &weight[(i * dim + c) * p]);
     }
   });
 
-  // Visits the p^dim grid nodes of point i: fn(index into a term's array, product of weights).
+  // Visits the p^dim grid nodes of point i: fn(index into a potential's array, product of weights).
   auto for_nodes = [&](int64_t i, auto&& fn) {
     const int32_t* b = &base[i * dim];
     const float* w = &weight[i * dim * p];
@@ -232,49 +317,40 @@ double FftRepulsion::compute(const float* y, int64_t n, float* rep) {
     }
   };
 
-  // Spread the charges (1, y, |y|^2) and convolve. Each thread owns a range of terms: its sums are
-  // race-free and deterministic, and one pass over the points serves all of its terms.
-  const int workers = std::min(options_.threads, terms);
+  // Spread the charges (1, y - centre) and convolve. Each thread owns a range of charges: its sums are
+  // race-free and deterministic, and one pass over the points serves all of its charges.
+  const int workers = std::min(options_.threads, charges);
   parallel_for(workers, workers, [&](int64_t w) {
-    const int first = static_cast<int>(terms * w / workers),
-              last = static_cast<int>(terms * (w + 1) / workers);
-    std::fill(plans.real + first * plans.real_stride, plans.real + last * plans.real_stride, 0.0f);
-    float charge[5];
+    const int first = static_cast<int>(charges * w / workers),
+              last = static_cast<int>(charges * (w + 1) / workers);
+    std::fill(plans.real_at(first), plans.real_at(last), 0.0f);
+    float charge[4] = {1, 0, 0, 0};
     for (int64_t i = 0; i < n; ++i) {
-      const float* yi = &y[i * dim];
-      charge[0] = 1;
-      charge[dim + 1] = 0;
-      for (int c = 0; c < dim; ++c) {
-        charge[1 + c] = yi[c];
-        charge[dim + 1] += yi[c] * yi[c];
-      }
+      for (int c = 0; c < dim; ++c) charge[1 + c] = static_cast<float>(y[i * dim + c] - centre[c]);
       for_nodes(i, [&](int64_t node, float weight_product) {
-        for (int t = first; t < last; ++t)
-          plans.real[t * plans.real_stride + node] += weight_product * charge[t];
+        for (int t = first; t < last; ++t) plans.real_at(t)[node] += weight_product * charge[t];
       });
     }
     for (int t = first; t < last; ++t) convolve(plans, t);
   });
 
-  // Interpolate the potentials back and combine them into R_i and the terms of Z.
+  // Interpolate the potentials back: R_i from the K^2 ones, Z's terms from the K one.
+  const int potentials = dim + 2;
   std::vector<double> z_part(static_cast<size_t>(n));
   parallel_for(n, options_.threads, [&](int64_t i) {
     double phi[5] = {0, 0, 0, 0, 0};
     for_nodes(i, [&](int64_t node, float w) {
-      for (int t = 0; t < terms; ++t) phi[t] += double(w) * plans.real[t * plans.real_stride + node];
+      for (int t = 0; t < potentials; ++t) phi[t] += double(w) * plans.real_at(t)[node];
     });
-    double sq = 0, dot = 0;
-    for (int c = 0; c < dim; ++c) {
-      const double yc = y[i * dim + c];
-      rep[i * dim + c] = static_cast<float>(yc * phi[0] - phi[1 + c]);
-      sq += yc * yc;
-      dot += yc * phi[1 + c];
-    }
-    z_part[i] = (1 + sq) * phi[0] - 2 * dot + phi[dim + 1];
+    for (int c = 0; c < dim; ++c)
+      rep[i * dim + c] = static_cast<float>((y[i * dim + c] - centre[c]) * phi[0] - phi[1 + c]);
+    z_part[i] = phi[dim + 1];
   });
   double z = 0;
   for (double v : z_part) z += v;
-  return std::max(z - double(n), 1e-12);  // drop the self terms (K_ii = 1)
+  // Drop each point's own charge; no layout within this spread has a smaller Z than the floor.
+  const double floor = double(n) * double(n - 1) / (1.0 + dim * spread * spread);
+  return std::max(z - double(n) * plans.self, floor);
 }
 
 double exact_repulsion(const float* y, int64_t n, int dim, float* rep) {

@@ -3,11 +3,11 @@
 // 2019), for embeddings of 2 or 3 dimensions.
 //
 // With K(r) = 1 / (1 + |r|^2), t-SNE needs for every point i
-//   R_i = sum_j K_ij^2 (y_i - y_j)   and   Z = sum_{i != j} K_ij.
-// Both are sums over j of the smooth kernel K^2 against D + 2 charges (1, y_j, |y_j|^2), since
-// K = K^2 (1 + |y_i|^2 - 2 y_i.y_j + |y_j|^2). The charges are spread onto an equispaced grid by Lagrange
-// interpolation (p nodes per box and dimension), convolved with K^2 on the grid by FFT (fftw3f), and
-// interpolated back to the points.
+//   R_i = sum_j K_ij^2 (y_i - y_j) = y_i sum_j K_ij^2 - sum_j K_ij^2 y_j   and   Z = sum_{i != j} K_ij,
+// sums over j of smooth kernels against D + 1 charges (1, y_j): K^2 for R, K for Z. The charges are spread
+// onto an equispaced grid by Lagrange interpolation (p nodes per box and dimension), convolved with the
+// kernels on the grid by FFT (fftw3f), and interpolated back to the points. Coordinates are taken relative
+// to the layout's centre so the two parts of R_i stay small where they cancel.
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -38,8 +38,8 @@ class FftRepulsion {
  private:
   struct Plans;
   Plans& plans_for(int boxes, int padded);
-  void update_kernel(Plans& plans, double spacing);
-  void convolve(Plans& plans, int term);
+  void update_kernels(Plans& plans, double spacing);
+  void convolve(Plans& plans, int charge);
 
   int dim_;
   RepulsionOptions options_;
