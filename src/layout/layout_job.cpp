@@ -1,6 +1,7 @@
 #include "layout/layout_job.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -28,6 +29,7 @@ namespace {
 constexpr int kTrustworthinessK = 10;
 constexpr int64_t kTrustworthinessSample = 3000;
 constexpr int64_t kCorrelationQueries = 2000;
+constexpr size_t kNeighbourCacheBytes = size_t(512) << 20;
 
 using Head = std::pair<int, int>;
 
@@ -213,9 +215,40 @@ class JobState {
   std::chrono::steady_clock::time_point last_progress_{};
 };
 
-// Everything for one head in one phase: its input, the shared neighbours, each file's layout and metrics.
+// Neighbour graphs kept from the 2D phase for the 3D phase, within a memory budget (beyond it, the 3D phase
+// computes them again).
+class NeighbourCache {
+ public:
+  void put(const Head& h, KnnGraph graph) {
+    std::lock_guard lock(mutex_);
+    if (used_ + bytes(graph) > kNeighbourCacheBytes) return;
+    used_ += bytes(graph);
+    graphs_[h] = std::move(graph);
+  }
+  std::optional<KnnGraph> take(const Head& h) {
+    std::lock_guard lock(mutex_);
+    const auto it = graphs_.find(h);
+    if (it == graphs_.end()) return std::nullopt;
+    KnnGraph graph = std::move(it->second);
+    graphs_.erase(it);
+    used_ -= bytes(graph);
+    return graph;
+  }
+
+ private:
+  static size_t bytes(const KnnGraph& g) {
+    return g.index.size() * sizeof(int32_t) + g.distance.size() * sizeof(float);
+  }
+  std::map<Head, KnnGraph> graphs_;
+  size_t used_ = 0;
+  std::mutex mutex_;
+};
+
+// Everything for one head in one phase: its input, the shared neighbours (kept for a later phase when
+// keep_neighbours), each file's layout and metrics.
 void process_head(const Run& run, const Head& h, std::vector<FileJob*>& phase,
-                  const LayoutJobOptions& options, int threads, bool base_metrics, JobState& state) {
+                  const LayoutJobOptions& options, int threads, bool base_metrics, NeighbourCache& neighbours,
+                  bool keep_neighbours, JobState& state) {
   throw_if_interrupted();
   const HeadInput in = load_head(run, h.first, h.second, options.normalise);
   const int64_t n = 2 * in.tokens;
@@ -246,7 +279,7 @@ void process_head(const Run& run, const Head& h, std::vector<FileJob*>& phase,
   if (static_cast<int64_t>(sample.size()) >= 3 * kTrustworthinessK + 2)
     trust.emplace(sample_in.data(), in.dim, static_cast<int64_t>(sample.size()), kTrustworthinessK,
                   options.metric);
-  std::optional<KnnGraph> graph;
+  std::optional<KnnGraph> graph = neighbours.take(h);
   for (FileJob* file : phase) {
     if (!file->todo.count(h)) continue;
     throw_if_interrupted();
@@ -271,6 +304,7 @@ void process_head(const Run& run, const Head& h, std::vector<FileJob*>& phase,
     state.set_layout_metrics(h, "seconds", file->name, seconds);
     state.finished(*file, h, std::move(y));
   }
+  if (keep_neighbours && graph) neighbours.put(h, std::move(*graph));
 }
 
 }  // namespace
@@ -360,6 +394,7 @@ LayoutJobResult run_layout_job(const LayoutJobOptions& options) {
   state.write_progress_now();
 
   std::set<Head> seen;  // heads whose input metrics were computed in this job
+  NeighbourCache neighbours;
   // Phase 0: PCA; phase 1: t-SNE and UMAP in 2D; phase 2: in 3D.
   for (int phase_index = 0; phase_index < 3; ++phase_index) {
     std::vector<FileJob*> phase;
@@ -376,10 +411,25 @@ LayoutJobResult run_layout_job(const LayoutJobOptions& options) {
     if (work.empty()) continue;
     const int outer = std::min<int>(threads, static_cast<int>(work.size()));
     const int inner = std::max(1, threads / outer);
-    std::vector<uint8_t> base(work.size());
-    for (size_t i = 0; i < work.size(); ++i) base[i] = seen.insert(work[i]).second ? 1 : 0;
-    parallel_for(static_cast<int64_t>(work.size()), outer,
-                 [&](int64_t i) { process_head(*run, work[i], phase, options, inner, base[i] != 0, state); });
+    std::vector<uint8_t> base(work.size()), keep(work.size());
+    for (size_t i = 0; i < work.size(); ++i) {
+      base[i] = seen.insert(work[i]).second ? 1 : 0;
+      keep[i] = phase_index == 1 && std::any_of(files.begin(), files.end(), [&](const FileJob& f) {
+                  return f.method != LayoutMethod::PCA && f.dim == 3 && f.todo.count(work[i]) > 0;
+                });
+    }
+    // Heads go to whichever thread is free next (their costs differ); each head's result depends only on it.
+    std::atomic<size_t> next{0};
+    parallel_for(outer, outer, [&](int64_t) {
+      for (size_t i = next++; i < work.size(); i = next++) {
+        try {
+          process_head(*run, work[i], phase, options, inner, base[i] != 0, neighbours, keep[i] != 0, state);
+        } catch (...) {
+          next = work.size();  // the other threads stop after their current head
+          throw;
+        }
+      }
+    });
     for (FileJob* f : phase) {
       if (f->todo.empty()) continue;
       write_layout_file(*f, tokens);

@@ -31,7 +31,8 @@ class Trustworthiness {
  private:
   int64_t n_;
   int k_;
-  std::vector<float> input_distance_;
+  std::vector<float> input_distance_;      // [n, n]
+  std::vector<float> kth_input_distance_;  // per point, its k-th smallest input distance to the others
 };
 
 // A query token and a key token of the same input.
