@@ -18,6 +18,8 @@ namespace attnviz {
 struct RepulsionOptions {
   int interpolation_points = 3;
   double box_width = 1;
+  // Boxes per dimension: spread / box_width clamped to [min_boxes, max_boxes], then rounded up to as many
+  // as the next fast FFT size holds.
   int min_boxes = 50, max_boxes = 160;
   int threads = 1;
 };
