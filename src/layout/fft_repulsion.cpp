@@ -20,12 +20,15 @@ std::mutex& planner_mutex() {
   return mutex;
 }
 
-// The smallest 2^k or 3 x 2^k >= n: FFTW's estimated plans for these are several times faster than for
-// other smooth sizes (e.g. 0.16 ms for a pruned 64^3 transform, 0.55 ms for 60^3).
+// The smallest 2^k, 3 x 2^k or 5 x 2^k >= n: FFTW's estimated plans for these are several times faster than
+// for other smooth sizes (a pruned 3D transform: 0.17 ms at 64, 0.53 at 80, 0.55 at 60, 1.6 at 96).
 int fast_fft_size(int n) {
-  int size = 1;
-  while (size < n) size *= 2;
-  return size / 4 * 3 >= n ? size / 4 * 3 : size;
+  int best = 1;
+  while (best < n) best *= 2;
+  for (const int factor : {3, 5})
+    for (int size = factor; size < best; size *= 2)
+      if (size >= n) best = size;
+  return best;
 }
 
 constexpr double kBoxGrowth = 1.02;
