@@ -103,17 +103,19 @@ double mean_self_potential(int p, int dim, double spacing) {
 // first charge convolved with K. A linear convolution needs the grid zero-padded to P in every dimension,
 // but most of that padding is zero, so the transform runs one dimension at a time and skips the lines that
 // are all zero (forward) or not needed (backward): about half the work of a full multidimensional
-// transform. The kernels are real and even, so their spectra are real; they are transformed again only when
-// the grid spacing changes.
+// transform. The kernels are real and even, so their spectra are real and even: a DCT-I of one octant of
+// the grid gives them, again only when the grid spacing changes.
 struct FftRepulsion::Plans {
   int m = 0, padded = 0, half = 0;  // nodes per dimension (boxes x interpolation points), P, P / 2 + 1
   int64_t real_size = 0;            // per potential: M^(dim-1) x P
   int64_t spectrum_size = 0;        // per potential: P^(dim-1) x (P / 2 + 1)
-  int64_t real_stride = 0, spectrum_stride = 0;     // distance between consecutive potentials' arrays
-  float* real = nullptr;                            // [D + 2, real_stride]
-  fftwf_complex* spectrum = nullptr;                // [D + 2, spectrum_stride]
-  float* kernel = nullptr;                          // a kernel on the whole padded grid, P^dim
-  fftwf_complex* kernel_spectrum = nullptr;         // its transform, spectrum_size
+  int64_t real_stride = 0, spectrum_stride = 0;  // distance between consecutive potentials' arrays
+  float* real = nullptr;                         // [D + 2, real_stride]
+  fftwf_complex* spectrum = nullptr;             // [D + 2, spectrum_stride]
+  int64_t octant_size = 0;                       // (P / 2 + 1)^dim
+  float* kernel = nullptr;                       // a kernel at offsets 0..P/2 per dimension: octant_size
+  float* kernel_spectrum = nullptr;              // its DCT-I: the spectrum at frequencies 0..P/2
+
   std::vector<float> squared_spectrum, spectrum_z;  // real parts of K^2's and K's spectra, divided by P^dim
   double kernel_box = 0;                            // box width the kernels were made for
   double self = 0;                                  // mean_self_potential at that spacing
@@ -158,8 +160,9 @@ FftRepulsion::Plans& FftRepulsion::plans_for(int boxes, int padded) {
   plans->spectrum_stride = (plans->spectrum_size + 7) / 8 * 8;
   plans->real = fftwf_alloc_real(static_cast<size_t>(potentials * plans->real_stride));
   plans->spectrum = fftwf_alloc_complex(static_cast<size_t>(potentials * plans->spectrum_stride));
-  plans->kernel = fftwf_alloc_real(static_cast<size_t>(power(padded, dim_)));
-  plans->kernel_spectrum = fftwf_alloc_complex(static_cast<size_t>(plans->spectrum_size));
+  plans->octant_size = power(half, dim_);
+  plans->kernel = fftwf_alloc_real(static_cast<size_t>(plans->octant_size));
+  plans->kernel_spectrum = fftwf_alloc_real(static_cast<size_t>(plans->octant_size));
   if (!plans->real || !plans->spectrum || !plans->kernel || !plans->kernel_spectrum)
     throw Error("t-SNE: out of memory for the FFT grid");
   plans->squared_spectrum.resize(static_cast<size_t>(plans->spectrum_size));
@@ -190,8 +193,9 @@ FftRepulsion::Plans& FftRepulsion::plans_for(int boxes, int padded) {
   const fftwf_iodim first{padded, plane, plane}, first_many{plane, 1, 1};
   plans->first_forward = fftwf_plan_guru_dft(1, &first, 1, &first_many, c, c, FFTW_FORWARD, flags);
   plans->first_backward = fftwf_plan_guru_dft(1, &first, 1, &first_many, c, c, FFTW_BACKWARD, flags);
-  const int sizes[3] = {padded, padded, padded};
-  plans->kernel_forward = fftwf_plan_dft_r2c(dim_, sizes, plans->kernel, plans->kernel_spectrum, flags);
+  const int sizes[3] = {half, half, half};
+  const fftwf_r2r_kind kinds[3] = {FFTW_REDFT00, FFTW_REDFT00, FFTW_REDFT00};
+  plans->kernel_forward = fftwf_plan_r2r(dim_, sizes, plans->kernel, plans->kernel_spectrum, kinds, flags);
   for (fftwf_plan plan : {plans->last_forward, plans->last_backward, plans->first_forward,
                           plans->first_backward, plans->kernel_forward})
     if (!plan) throw Error("t-SNE: FFTW planning failed");
@@ -201,28 +205,33 @@ FftRepulsion::Plans& FftRepulsion::plans_for(int boxes, int padded) {
   return *slot;
 }
 
-// K^2 and K at every offset of the padded grid, laid out circularly so the product of spectra is a linear
-// convolution; their spectra's real parts, divided by the grid size (FFTW's transforms are unnormalised).
+// K^2 and K at offsets 0..P/2 per dimension (the padded grid is their even extension, so the product of
+// spectra is a linear convolution); their spectra by DCT-I (the DFT of an even sequence), spread to the
+// layout of the charges' spectra and divided by the grid size (FFTW's transforms are unnormalised).
 void FftRepulsion::update_kernels(Plans& plans, double spacing) {
-  const int padded = plans.padded;
-  std::vector<double> offset2(static_cast<size_t>(padded));  // squared offset of each node index, in spacings
-  for (int64_t a = 0; a < padded; ++a)
-    offset2[a] = double(a <= padded / 2 ? a * a : (a - padded) * (a - padded));
+  const int padded = plans.padded, half = plans.half;
   const double scale2 = spacing * spacing;
-  const int64_t plane = power(padded, dim_ - 1);
   const float norm = 1.0f / static_cast<float>(power(padded, dim_));
+  const int64_t plane = power(half, dim_ - 1);
+  // Frequency index in [0, P) to its octant index: the spectrum is even.
+  auto fold = [&](int64_t k) { return k <= padded / 2 ? k : padded - k; };
   for (const int exponent : {2, 1}) {
-    parallel_for(padded, options_.threads, [&](int64_t a) {
-      float* row = plans.kernel + a * plane;
+    for (int64_t a = 0; a < half; ++a)
       for (int64_t rest = 0; rest < plane; ++rest) {
-        const double r2 = offset2[a] + offset2[rest % padded] + (dim_ == 3 ? offset2[rest / padded] : 0.0);
+        const double r2 = double(a * a) + double((rest % half) * (rest % half)) +
+                          (dim_ == 3 ? double((rest / half) * (rest / half)) : 0.0);
         const double k = 1.0 / (1.0 + scale2 * r2);
-        row[rest] = static_cast<float>(exponent == 2 ? k * k : k);
+        plans.kernel[a * plane + rest] = static_cast<float>(exponent == 2 ? k * k : k);
       }
-    });
-    fftwf_execute_dft_r2c(plans.kernel_forward, plans.kernel, plans.kernel_spectrum);
+    fftwf_execute_r2r(plans.kernel_forward, plans.kernel, plans.kernel_spectrum);
     std::vector<float>& out = exponent == 2 ? plans.squared_spectrum : plans.spectrum_z;
-    for (int64_t j = 0; j < plans.spectrum_size; ++j) out[j] = plans.kernel_spectrum[j][0] * norm;
+    // The charges' spectra are [P][P (3D)][P / 2 + 1]; the octant is [P/2 + 1]^dim.
+    const int64_t rows = plans.spectrum_size / half;
+    for (int64_t row = 0; row < rows; ++row) {
+      const int64_t octant_row = dim_ == 3 ? fold(row / padded) * half + fold(row % padded) : fold(row);
+      for (int64_t k = 0; k < half; ++k)
+        out[row * half + k] = plans.kernel_spectrum[octant_row * half + k] * norm;
+    }
   }
 }
 
