@@ -30,7 +30,7 @@ std::string head_tensor_name(int layer, int head);
 std::vector<float> layout_points(const float* points, int64_t n, int dim, LayoutMethod method, int out_dim,
                                  Metric metric, unsigned seed, int threads, const KnnGraph* graph = nullptr);
 
-// The neighbours t-SNE and UMAP need with default options (one graph serves both).
-int layout_neighbours_needed(int64_t n);
+// The neighbours UMAP needs with default options, or t-SNE and UMAP when tsne (one graph serves both).
+int layout_neighbours_needed(int64_t n, bool tsne);
 
 }  // namespace attnviz

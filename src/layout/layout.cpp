@@ -56,9 +56,9 @@ HeadInput load_head(const Run& run, int layer, int head, const NormaliseOptions&
   return in;
 }
 
-int layout_neighbours_needed(int64_t n) {
-  const int wanted =
-      std::max(static_cast<int>(std::ceil(3 * TsneOptions{}.perplexity)), UmapOptions{}.neighbors - 1);
+int layout_neighbours_needed(int64_t n, bool tsne) {
+  const int umap = UmapOptions{}.neighbors - 1;
+  const int wanted = tsne ? std::max(static_cast<int>(std::ceil(3 * TsneOptions{}.perplexity)), umap) : umap;
   return static_cast<int>(std::min<int64_t>(wanted, n - 1));
 }
 
@@ -70,7 +70,7 @@ std::vector<float> layout_points(const float* points, int64_t n, int dim, Layout
   KnnGraph own;
   if (!graph) {
     KnnOptions knn;
-    knn.k = layout_neighbours_needed(n);
+    knn.k = layout_neighbours_needed(n, method == LayoutMethod::TSNE);
     knn.metric = metric;
     knn.threads = threads;
     knn.seed = seed;

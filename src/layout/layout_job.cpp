@@ -244,11 +244,11 @@ class NeighbourCache {
   std::mutex mutex_;
 };
 
-// Everything for one head in one phase: its input, the shared neighbours (kept for a later phase when
-// keep_neighbours), each file's layout and metrics.
+// Everything for one head in one phase: its input, the shared neighbours (as many as t-SNE needs when tsne;
+// kept for a later phase when keep_neighbours), each file's layout and metrics.
 void process_head(const Run& run, const Head& h, std::vector<FileJob*>& phase,
                   const LayoutJobOptions& options, int threads, bool base_metrics, NeighbourCache& neighbours,
-                  bool keep_neighbours, JobState& state) {
+                  bool keep_neighbours, bool tsne, JobState& state) {
   throw_if_interrupted();
   const HeadInput in = load_head(run, h.first, h.second, options.normalise);
   const int64_t n = 2 * in.tokens;
@@ -286,7 +286,7 @@ void process_head(const Run& run, const Head& h, std::vector<FileJob*>& phase,
     const auto start = std::chrono::steady_clock::now();  // includes the neighbours when this file makes them
     if (file->method != LayoutMethod::PCA && !graph) {
       KnnOptions knn;
-      knn.k = layout_neighbours_needed(n);
+      knn.k = layout_neighbours_needed(n, tsne);
       knn.metric = options.metric;
       knn.threads = threads;
       knn.seed = options.seed;
@@ -411,19 +411,24 @@ LayoutJobResult run_layout_job(const LayoutJobOptions& options) {
     if (work.empty()) continue;
     const int outer = std::min<int>(threads, static_cast<int>(work.size()));
     const int inner = std::max(1, threads / outer);
-    std::vector<uint8_t> base(work.size()), keep(work.size());
+    std::vector<uint8_t> base(work.size()), keep(work.size()), tsne(work.size());
     for (size_t i = 0; i < work.size(); ++i) {
+      auto todo = [&](auto&& which) {
+        return std::any_of(files.begin(), files.end(),
+                           [&](const FileJob& f) { return which(f) && f.todo.count(work[i]) > 0; });
+      };
       base[i] = seen.insert(work[i]).second ? 1 : 0;
-      keep[i] = phase_index == 1 && std::any_of(files.begin(), files.end(), [&](const FileJob& f) {
-                  return f.method != LayoutMethod::PCA && f.dim == 3 && f.todo.count(work[i]) > 0;
-                });
+      keep[i] = phase_index == 1 &&
+                todo([](const FileJob& f) { return f.method != LayoutMethod::PCA && f.dim == 3; });
+      tsne[i] = todo([](const FileJob& f) { return f.method == LayoutMethod::TSNE; });
     }
     // Heads go to whichever thread is free next (their costs differ); each head's result depends only on it.
     std::atomic<size_t> next{0};
     parallel_for(outer, outer, [&](int64_t) {
       for (size_t i = next++; i < work.size(); i = next++) {
         try {
-          process_head(*run, work[i], phase, options, inner, base[i] != 0, neighbours, keep[i] != 0, state);
+          process_head(*run, work[i], phase, options, inner, base[i] != 0, neighbours, keep[i] != 0,
+                       tsne[i] != 0, state);
         } catch (...) {
           next = work.size();  // the other threads stop after their current head
           throw;

@@ -286,7 +286,7 @@ std::vector<float> umap_pca_init(const float* points, int64_t n, int dim, int ou
   return y;
 }
 
-void spectral_refine(const Affinities& graph, std::vector<float>& y, int dim, int iterations) {
+void spectral_refine(const Affinities& graph, std::vector<float>& y, int dim, int iterations, int threads) {
   const int64_t n = graph.n;
   std::vector<double> degree(static_cast<size_t>(n), 0.0), v(y.begin(), y.end()), next(v.size());
   double total = 0;
@@ -294,15 +294,18 @@ void spectral_refine(const Affinities& graph, std::vector<float>& y, int dim, in
     for (int64_t e = graph.row_start[i]; e < graph.row_start[i + 1]; ++e) degree[i] += graph.value[e];
     total += degree[i];
   }
+  const int workers = n >= kMinParallelPoints ? threads : 1;  // see tsne_optimise
   for (int it = 0; it < iterations; ++it) {
-    // One step of the lazy random walk (I + D^-1 W) / 2 on every column.
-    for (int64_t i = 0; i < n; ++i)
-      for (int c = 0; c < dim; ++c) {
-        double s = 0;
-        for (int64_t e = graph.row_start[i]; e < graph.row_start[i + 1]; ++e)
-          s += graph.value[e] * v[int64_t(graph.column[e]) * dim + c];
-        next[i * dim + c] = 0.5 * (v[i * dim + c] + (degree[i] > 0 ? s / degree[i] : 0.0));
-      }
+    // One step of the lazy random walk (I + D^-1 W) / 2 on every column; a block of rows per thread.
+    parallel_for(workers, workers, [&](int64_t t) {
+      for (int64_t i = n * t / workers; i < n * (t + 1) / workers; ++i)
+        for (int c = 0; c < dim; ++c) {
+          double s = 0;
+          for (int64_t e = graph.row_start[i]; e < graph.row_start[i + 1]; ++e)
+            s += graph.value[e] * v[int64_t(graph.column[e]) * dim + c];
+          next[i * dim + c] = 0.5 * (v[i * dim + c] + (degree[i] > 0 ? s / degree[i] : 0.0));
+        }
+    });
     // Gram-Schmidt in the degree-weighted inner product, against the constant vector first.
     for (int c = 0; c < dim; ++c) {
       double mean = 0;
@@ -329,7 +332,8 @@ void spectral_refine(const Affinities& graph, std::vector<float>& y, int dim, in
 std::vector<float> umap_init(const float* points, int64_t n, int dim, const Affinities& graph,
                              const UmapOptions& options) {
   std::vector<float> y = umap_pca_init(points, n, dim, options.dim, options.seed);
-  if (options.spectral_iterations > 0) spectral_refine(graph, y, options.dim, options.spectral_iterations);
+  if (options.spectral_iterations > 0)
+    spectral_refine(graph, y, options.dim, options.spectral_iterations, options.threads);
   return y;
 }
 

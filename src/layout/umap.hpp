@@ -50,7 +50,7 @@ std::vector<float> umap_pca_init(const float* points, int64_t n, int dim, int ou
 // Moves an initial layout towards the graph's spectral embedding: subspace iteration of the lazy random walk
 // (I + D^-1 W) / 2, orthogonal to the constant vector in the degree-weighted inner product, then scaled so
 // the largest coordinate magnitude is 10.
-void spectral_refine(const Affinities& graph, std::vector<float>& y, int dim, int iterations);
+void spectral_refine(const Affinities& graph, std::vector<float>& y, int dim, int iterations, int threads);
 
 // The initial layout: PCA, then spectral_refine for options.spectral_iterations steps.
 std::vector<float> umap_init(const float* points, int64_t n, int dim, const Affinities& graph,

@@ -129,7 +129,7 @@ TEST(Tsne, FftRepulsionMatchesExactSums) {
 }
 
 TEST(Tsne, FftRepulsionOnACoarseGridKeepsZClose) {
-  // A 3D layout of spread ~90 on the default 3D grid (10 boxes: nodes 3 apart, wider than the kernel). The
+  // A 3D layout of spread ~90 on a coarse 3D grid (10 boxes: nodes 3 apart, wider than the kernel). The
   // forces are rough there, but Z normalises every force and must stay close: Z from |y|^2 charges went
   // negative on such grids (a real layout blew up), and each point's own charge seen through the grid adds
   // ~1 per point (Z 29% too large here) unless it is subtracted.
