@@ -215,8 +215,8 @@ class JobState {
   std::chrono::steady_clock::time_point last_progress_{};
 };
 
-// Neighbour graphs kept from the 2D phase for the 3D phase, within a memory budget (beyond it, the 3D phase
-// computes them again).
+// Neighbour graphs kept from a head's first t-SNE / UMAP phase for its later ones, within a memory budget
+// (beyond it, later phases compute them again).
 class NeighbourCache {
  public:
   void put(const Head& h, KnnGraph graph) {
@@ -361,7 +361,7 @@ LayoutJobResult run_layout_job(const LayoutJobOptions& options) {
   const fs::path dir = run->dir() / "layouts";
   const int64_t tokens = run->num_tokens();
 
-  // Files in the order they are written; phases group files that share a head's input and neighbours.
+  // Files in the order they are written.
   const std::vector<std::pair<LayoutMethod, int>> order = {{LayoutMethod::PCA, 2},  {LayoutMethod::PCA, 3},
                                                            {LayoutMethod::TSNE, 2}, {LayoutMethod::UMAP, 2},
                                                            {LayoutMethod::TSNE, 3}, {LayoutMethod::UMAP, 3}};
@@ -395,15 +395,18 @@ LayoutJobResult run_layout_job(const LayoutJobOptions& options) {
 
   std::set<Head> seen;  // heads whose input metrics were computed in this job
   NeighbourCache neighbours;
-  // Phase 0: PCA; phase 1: t-SNE and UMAP in 2D; phase 2: in 3D.
-  for (int phase_index = 0; phase_index < 3; ++phase_index) {
-    std::vector<FileJob*> phase;
-    for (FileJob& f : files) {
-      const bool pca = f.method == LayoutMethod::PCA;
-      if ((phase_index == 0 && pca) || (phase_index == 1 && !pca && f.dim == 2) ||
-          (phase_index == 2 && !pca && f.dim == 3))
-        phase.push_back(&f);
-    }
+  // Phases, each file written when its phase completes: PCA (both dimensions, instant), then one per t-SNE
+  // or UMAP file in the order above, so the page's default (t-SNE 2D) is complete first. A head's neighbour
+  // graph is kept for its later phases.
+  std::vector<std::vector<FileJob*>> phases(1);
+  for (FileJob& f : files) {
+    if (f.method == LayoutMethod::PCA)
+      phases[0].push_back(&f);
+    else
+      phases.push_back({&f});
+  }
+  for (size_t phase_index = 0; phase_index < phases.size(); ++phase_index) {
+    std::vector<FileJob*>& phase = phases[phase_index];
     std::vector<Head> work;
     for (const Head& h : heads)
       if (std::any_of(phase.begin(), phase.end(), [&](FileJob* f) { return f->todo.count(h) > 0; }))
@@ -418,8 +421,11 @@ LayoutJobResult run_layout_job(const LayoutJobOptions& options) {
                            [&](const FileJob& f) { return which(f) && f.todo.count(work[i]) > 0; });
       };
       base[i] = seen.insert(work[i]).second ? 1 : 0;
-      keep[i] = phase_index == 1 &&
-                todo([](const FileJob& f) { return f.method != LayoutMethod::PCA && f.dim == 3; });
+      keep[i] =
+          std::any_of(phases.begin() + static_cast<int64_t>(phase_index) + 1, phases.end(),
+                      [&](const std::vector<FileJob*>& later) {
+                        return later[0]->method != LayoutMethod::PCA && later[0]->todo.count(work[i]) > 0;
+                      });
       tsne[i] = todo([](const FileJob& f) { return f.method == LayoutMethod::TSNE; });
     }
     // Heads go to whichever thread is free next (their costs differ); each head's result depends only on it.
