@@ -36,4 +36,10 @@ void parallel_for(int64_t n, int threads, const std::function<void(int64_t)>& bo
   if (first_error) std::rethrow_exception(first_error);
 }
 
+void parallel_blocks(int64_t n, int threads, const std::function<void(int64_t, int64_t, int)>& body) {
+  const int64_t blocks = std::max<int64_t>(1, std::min<int64_t>(threads, n));
+  parallel_for(blocks, static_cast<int>(blocks),
+               [&](int64_t t) { body(n * t / blocks, n * (t + 1) / blocks, static_cast<int>(t)); });
+}
+
 }  // namespace attnviz

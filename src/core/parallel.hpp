@@ -12,4 +12,9 @@ int default_threads();
 // If bodies throw, the first exception is rethrown after all threads have joined.
 void parallel_for(int64_t n, int threads, const std::function<void(int64_t)>& body);
 
+// Calls body(first, last, thread) once per thread with its contiguous block [first, last) of [0, n), for
+// loops whose per-item work is too small for a call each; `thread` indexes per-thread scratch. At most n
+// blocks; the split depends only on n and threads.
+void parallel_blocks(int64_t n, int threads, const std::function<void(int64_t, int64_t, int)>& body);
+
 }  // namespace attnviz

@@ -96,6 +96,14 @@ double mean_self_potential(int p, int dim, double spacing) {
   return total / count;
 }
 
+// A complex spectrum times a real one, element by element.
+void multiply(fftwf_complex* spectrum, const std::vector<float>& kernel) {
+  for (size_t j = 0; j < kernel.size(); ++j) {
+    spectrum[j][0] *= kernel[j];
+    spectrum[j][1] *= kernel[j];
+  }
+}
+
 }  // namespace
 
 // Buffers and plans for one grid size. Each potential lives on the unpadded grid (M per dimension, the last
@@ -146,11 +154,12 @@ FftRepulsion::FftRepulsion(int dim, RepulsionOptions options) : dim_(dim), optio
 
 FftRepulsion::~FftRepulsion() = default;
 
-FftRepulsion::Plans& FftRepulsion::plans_for(int boxes, int padded) {
-  auto& slot = plans_[boxes];
+FftRepulsion::Plans& FftRepulsion::plans_for(int padded) {
+  auto& slot = plans_[padded];
   if (slot) return *slot;
   auto plans = std::make_unique<Plans>();
-  const int potentials = dim_ + 2, m = boxes * options_.interpolation_points, half = padded / 2 + 1;
+  const int p = options_.interpolation_points;
+  const int potentials = dim_ + 2, m = padded / (2 * p) * p, half = padded / 2 + 1;
   plans->m = m;
   plans->padded = padded;
   plans->half = half;
@@ -207,7 +216,8 @@ FftRepulsion::Plans& FftRepulsion::plans_for(int boxes, int padded) {
 
 // K^2 and K at offsets 0..P/2 per dimension (the padded grid is their even extension, so the product of
 // spectra is a linear convolution); their spectra by DCT-I (the DFT of an even sequence), spread to the
-// layout of the charges' spectra and divided by the grid size (FFTW's transforms are unnormalised).
+// layout of the charges' spectra and divided by the grid size (FFTW's transforms are unnormalised); and the
+// mean self potential at this spacing.
 void FftRepulsion::update_kernels(Plans& plans, double spacing) {
   const int padded = plans.padded, half = plans.half;
   const double scale2 = spacing * spacing;
@@ -233,18 +243,8 @@ void FftRepulsion::update_kernels(Plans& plans, double spacing) {
         out[row * half + k] = plans.kernel_spectrum[octant_row * half + k] * norm;
     }
   }
+  plans.self = mean_self_potential(options_.interpolation_points, dim_, spacing);
 }
-
-namespace {
-
-void multiply(fftwf_complex* spectrum, const std::vector<float>& kernel) {
-  for (size_t j = 0; j < kernel.size(); ++j) {
-    spectrum[j][0] *= kernel[j];
-    spectrum[j][1] *= kernel[j];
-  }
-}
-
-}  // namespace
 
 // Convolves one charge's grid with K^2 (and the first charge's also with K, into the last potential):
 // forward transform, product with the kernels' spectra, backward.
@@ -288,9 +288,8 @@ double FftRepulsion::compute(const float* y, int64_t n, float* rep) {
   const int wanted = std::clamp(static_cast<int>(std::ceil(spread / options_.box_width)), options_.min_boxes,
                                 options_.max_boxes);
   // As many boxes as the fast transform size the wanted ones need can hold.
-  const int padded = fast_fft_size(2 * wanted * p), boxes = padded / (2 * p);
-  Plans& plans = plans_for(boxes, padded);
-  const int m = plans.m;
+  Plans& plans = plans_for(fast_fft_size(2 * wanted * p));
+  const int m = plans.m, padded = plans.padded, boxes = m / p;
   // The box width rounded up to a power of 1.02, so the kernels' spectra stay valid while the layout's
   // spread changes by less than 2%.
   const double box =
@@ -298,7 +297,6 @@ double FftRepulsion::compute(const float* y, int64_t n, float* rep) {
   if (plans.kernel_box != box) {
     update_kernels(plans, box / p);
     plans.kernel_box = box;
-    plans.self = mean_self_potential(p, dim, box / p);
   }
 
   // Per point and dimension: the first grid node of its box and the p Lagrange weights.
@@ -331,10 +329,7 @@ double FftRepulsion::compute(const float* y, int64_t n, float* rep) {
 
   // Spread the charges (1, y - centre) and convolve. Each thread owns a range of charges: its sums are
   // race-free and deterministic, and one pass over the points serves all of its charges.
-  const int workers = std::min(options_.threads, charges);
-  parallel_for(workers, workers, [&](int64_t w) {
-    const int first = static_cast<int>(charges * w / workers),
-              last = static_cast<int>(charges * (w + 1) / workers);
+  parallel_blocks(charges, options_.threads, [&](int64_t first, int64_t last, int) {
     std::fill(plans.real_at(first), plans.real_at(last), 0.0f);
     float charge[4] = {1, 0, 0, 0};
     for (int64_t i = 0; i < n; ++i) {

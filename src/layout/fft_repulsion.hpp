@@ -39,13 +39,13 @@ class FftRepulsion {
 
  private:
   struct Plans;
-  Plans& plans_for(int boxes, int padded);
+  Plans& plans_for(int padded);  // the grid of `padded` nodes per dimension, with as many boxes as fit
   void update_kernels(Plans& plans, double spacing);
   void convolve(Plans& plans, int charge);
 
   int dim_;
   RepulsionOptions options_;
-  std::map<int, std::unique_ptr<Plans>> plans_;  // by boxes per dimension (each with its padded size)
+  std::map<int, std::unique_ptr<Plans>> plans_;  // by padded grid size
 };
 
 }  // namespace attnviz

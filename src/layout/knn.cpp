@@ -35,10 +35,10 @@ void exact_neighbours(const float* x, int64_t n, int dim, int threads, KnnGraph&
   SingleThreadedBlas single_blas;
   const std::vector<float> norms = squared_norms(x, n, dim);
   const int64_t blocks = (n + kBlockRows - 1) / kBlockRows;
-  parallel_for(threads, threads, [&](int64_t w) {
+  parallel_blocks(blocks, threads, [&](int64_t first_block, int64_t last_block, int) {
     std::vector<float> dots(static_cast<size_t>(kBlockRows * n));
     NearestSelector nearest(graph.k);
-    for (int64_t b = blocks * w / threads; b < blocks * (w + 1) / threads; ++b) {
+    for (int64_t b = first_block; b < last_block; ++b) {
       const int64_t first = b * kBlockRows, rows = std::min(kBlockRows, n - first);
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(rows), static_cast<int>(n), dim,
                   1.0f, x + first * dim, dim, x, dim, 0.0f, dots.data(), static_cast<int>(n));

@@ -416,17 +416,14 @@ LayoutJobResult run_layout_job(const LayoutJobOptions& options) {
     const int inner = std::max(1, threads / outer);
     std::vector<uint8_t> base(work.size()), keep(work.size()), tsne(work.size());
     for (size_t i = 0; i < work.size(); ++i) {
-      auto todo = [&](auto&& which) {
-        return std::any_of(files.begin(), files.end(),
-                           [&](const FileJob& f) { return which(f) && f.todo.count(work[i]) > 0; });
-      };
-      base[i] = seen.insert(work[i]).second ? 1 : 0;
-      keep[i] =
-          std::any_of(phases.begin() + static_cast<int64_t>(phase_index) + 1, phases.end(),
-                      [&](const std::vector<FileJob*>& later) {
-                        return later[0]->method != LayoutMethod::PCA && later[0]->todo.count(work[i]) > 0;
-                      });
-      tsne[i] = todo([](const FileJob& f) { return f.method == LayoutMethod::TSNE; });
+      const Head& h = work[i];
+      base[i] = seen.insert(h).second ? 1 : 0;
+      // Every later phase is one t-SNE or UMAP file.
+      keep[i] = std::any_of(phases.begin() + static_cast<int64_t>(phase_index) + 1, phases.end(),
+                            [&](const std::vector<FileJob*>& later) { return later[0]->todo.count(h) > 0; });
+      tsne[i] = std::any_of(files.begin(), files.end(), [&](const FileJob& f) {
+        return f.method == LayoutMethod::TSNE && f.todo.count(h) > 0;
+      });
     }
     // Heads go to whichever thread is free next (their costs differ); each head's result depends only on it.
     std::atomic<size_t> next{0};

@@ -166,9 +166,7 @@ std::vector<float> tsne_optimise(const Affinities& p, std::vector<float> y, cons
                                                : fft.compute(y.data(), n, rep.data());
     const float inv_z = static_cast<float>(1.0 / z);
     const float rate = static_cast<float>(learning_rate);
-    // One contiguous block of points per thread: the per-point work is too small for a call each.
-    parallel_for(threads, threads, [&](int64_t t) {
-      const int64_t first = n * t / threads, last = n * (t + 1) / threads;
+    parallel_blocks(n, threads, [&](int64_t first, int64_t last, int) {
       if (dim == 2)
         step_points<2>(p, y, rep, inv_z, exaggeration, momentum, rate, float(options.min_gain), first, last,
                        update, gains);

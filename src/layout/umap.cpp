@@ -296,9 +296,9 @@ void spectral_refine(const Affinities& graph, std::vector<float>& y, int dim, in
   }
   const int workers = n >= kMinParallelPoints ? threads : 1;  // see tsne_optimise
   for (int it = 0; it < iterations; ++it) {
-    // One step of the lazy random walk (I + D^-1 W) / 2 on every column; a block of rows per thread.
-    parallel_for(workers, workers, [&](int64_t t) {
-      for (int64_t i = n * t / workers; i < n * (t + 1) / workers; ++i)
+    // One step of the lazy random walk (I + D^-1 W) / 2 on every column.
+    parallel_blocks(n, workers, [&](int64_t first, int64_t last, int) {
+      for (int64_t i = first; i < last; ++i)
         for (int c = 0; c < dim; ++c) {
           double s = 0;
           for (int64_t e = graph.row_start[i]; e < graph.row_start[i + 1]; ++e)
@@ -374,9 +374,8 @@ std::vector<float> umap_optimise(const Affinities& graph, std::vector<float> y, 
     const float alpha = static_cast<float>(options.learning_rate * (1.0 - double(epoch) / epochs));
     previous = y;
     const Epoch step{float(epoch + 1), a, b, gamma, alpha, n, previous.data()};
-    // One contiguous block of vertices per thread: the per-vertex work is too small for a call each.
-    parallel_for(threads, threads, [&](int64_t t) {
-      move_vertices(dim, n * t / threads, n * (t + 1) / threads, row_start, edges, y, step, rng, samples[t]);
+    parallel_blocks(n, threads, [&](int64_t first, int64_t last, int t) {
+      move_vertices(dim, first, last, row_start, edges, y, step, rng, samples[t]);
     });
   }
   return y;
