@@ -89,14 +89,13 @@ Trustworthiness::Trustworthiness(const float* input, int in_dim, int64_t n, int 
     : n_(n), k_(k) {
   if (n < 3 * k + 2) throw Error("trustworthiness: need at least 3k + 2 points");
   input_distance_ = pairwise_distances(input, n, in_dim, input_metric);
+  for (int64_t i = 0; i < n; ++i) input_distance_[i * n + i] = INFINITY;  // a point is not its own neighbour
   kth_input_distance_.resize(static_cast<size_t>(n));
   NearestSelector nearest(k);
-  std::vector<float> row, dist(static_cast<size_t>(k));
+  std::vector<float> dist(static_cast<size_t>(k));
   std::vector<int32_t> index(static_cast<size_t>(k));
   for (int64_t i = 0; i < n; ++i) {
-    row.assign(input_distance_.begin() + i * n, input_distance_.begin() + (i + 1) * n);
-    row[i] = INFINITY;
-    nearest.select(row.data(), n, dist.data(), index.data());
+    nearest.select(&input_distance_[i * n], n, dist.data(), index.data());
     kth_input_distance_[i] = dist[k - 1];
   }
 }
@@ -124,7 +123,6 @@ double Trustworthiness::of(const float* output, int out_dim) const {
       if (row_in[j] <= kth_input_distance_[i]) continue;  // among i's k nearest in input space: no penalty
       int closer = 0;  // other points strictly closer to i in input space; the rank is 1 + closer
       for (int64_t l = 0; l < n; ++l) closer += row_in[l] < row_in[j] ? 1 : 0;
-      if (row_in[i] < row_in[j]) --closer;
       penalty += static_cast<double>(std::max(0, closer + 1 - k));
     }
   }

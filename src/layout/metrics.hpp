@@ -31,7 +31,7 @@ class Trustworthiness {
  private:
   int64_t n_;
   int k_;
-  std::vector<float> input_distance_;      // [n, n]
+  std::vector<float> input_distance_;      // [n, n], infinite on the diagonal
   std::vector<float> kth_input_distance_;  // per point, its k-th smallest input distance to the others
 };
 
