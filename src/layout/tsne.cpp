@@ -41,15 +41,17 @@ void calibrate_row(const float* distance, int k, double perplexity, float* out) 
   for (int j = 0; j < k; ++j) out[j] = static_cast<float>(p[j] / sum);
 }
 
-// The gradient of points [first, last) (attraction over P's row, minus the repulsion) and its update.
+// The attraction sum_j p_ij (y_i - y_j) / (1 + |y_i - y_j|^2) over the pairs of P's upper triangle in rows
+// [first, last), added to attract ([n, Dim]): P is symmetric, so each pair is visited once and its force
+// given to both ends. That halves the stream of P through memory, which bounds this loop.
 template <int Dim>
-void step_points(const Affinities& p, const std::vector<float>& y, const std::vector<float>& rep, float inv_z,
-                 float exaggeration, float momentum, float rate, float min_gain, int64_t first, int64_t last,
-                 std::vector<float>& update, std::vector<float>& gains) {
+void attract_pairs(const Affinities& p, const std::vector<int64_t>& upper_start, const float* y, int64_t first,
+                   int64_t last, float* attract) {
   for (int64_t i = first; i < last; ++i) {
-    float attract[Dim] = {};
     const float* yi = &y[i * Dim];
-    for (int64_t e = p.row_start[i]; e < p.row_start[i + 1]; ++e) {
+    float sum[Dim] = {};
+    for (int64_t e = upper_start[i]; e < p.row_start[i + 1]; ++e) {
+      float* aj = &attract[int64_t(p.column[e]) * Dim];
       const float* yj = &y[int64_t(p.column[e]) * Dim];
       float diff[Dim], d2 = 0;
       for (int c = 0; c < Dim; ++c) {
@@ -57,16 +59,39 @@ void step_points(const Affinities& p, const std::vector<float>& y, const std::ve
         d2 += diff[c] * diff[c];
       }
       const float w = p.value[e] / (1.0f + d2);
-      for (int c = 0; c < Dim; ++c) attract[c] += w * diff[c];
+      for (int c = 0; c < Dim; ++c) {
+        sum[c] += w * diff[c];
+        aj[c] -= w * diff[c];
+      }
     }
-    for (int c = 0; c < Dim; ++c) {
-      const int64_t at = i * Dim + c;
-      const float grad = exaggeration * attract[c] - rep[at] * inv_z;
-      // Gains (Jacobs 1988), as scikit-learn: grow where the step keeps direction, shrink where it flips.
-      gains[at] = (update[at] * grad < 0) ? gains[at] + 0.2f : std::max(gains[at] * 0.8f, min_gain);
-      update[at] = momentum * update[at] - rate * gains[at] * grad;
-    }
+    for (int c = 0; c < Dim; ++c) attract[i * Dim + c] += sum[c];
   }
+}
+
+// Where each row's entries above the diagonal start (columns ascend within a row).
+std::vector<int64_t> upper_triangle_starts(const Affinities& p) {
+  std::vector<int64_t> start(static_cast<size_t>(p.n));
+  for (int64_t i = 0; i < p.n; ++i)
+    start[i] = std::upper_bound(p.column.begin() + p.row_start[i], p.column.begin() + p.row_start[i + 1],
+                                static_cast<int32_t>(i)) -
+               p.column.begin();
+  return start;
+}
+
+// Row boundaries [threads + 1] that give each thread the same number of upper-triangle pairs: early rows
+// hold most of them.
+std::vector<int64_t> balanced_rows(const Affinities& p, const std::vector<int64_t>& upper_start, int threads) {
+  int64_t total = 0;
+  for (int64_t i = 0; i < p.n; ++i) total += p.row_start[i + 1] - upper_start[i];
+  std::vector<int64_t> bound(static_cast<size_t>(threads + 1), p.n);
+  bound[0] = 0;
+  int64_t seen = 0;
+  int next = 1;
+  for (int64_t i = 0; i < p.n && next < threads; ++i) {
+    seen += p.row_start[i + 1] - upper_start[i];
+    while (next < threads && seen * threads >= total * next) bound[next++] = i + 1;
+  }
+  return bound;
 }
 
 }  // namespace
@@ -154,25 +179,42 @@ std::vector<float> tsne_optimise(const Affinities& p, std::vector<float> y, cons
   repulsion.threads = threads;
   FftRepulsion fft(dim, repulsion);
 
+  const bool scheduled = options.iterations > 0;
+  const int iterations = scheduled ? options.iterations : (dim == 2 ? 250 : 150);
+  const int exaggeration_iterations = scheduled ? options.exaggeration_iterations : (dim == 2 ? 100 : 75);
   const double learning_rate =
       options.learning_rate > 0 ? options.learning_rate : std::max(200.0, double(n) / 12.0);
+  const std::vector<int64_t> upper_start = upper_triangle_starts(p);
+  const std::vector<int64_t> rows = balanced_rows(p, upper_start, threads);
+  // One attraction buffer per thread (a pair's force lands on both of its rows), summed in a fixed order.
+  std::vector<std::vector<float>> attract(static_cast<size_t>(threads), std::vector<float>(y.size()));
   std::vector<float> rep(y.size()), update(y.size(), 0.0f), gains(y.size(), 1.0f);
-  for (int iter = 0; iter < options.iterations; ++iter) {
+  const float rate = static_cast<float>(learning_rate), min_gain = static_cast<float>(options.min_gain);
+  for (int iter = 0; iter < iterations; ++iter) {
     if (iter % 50 == 0) throw_if_interrupted();
-    const bool early = iter < options.exaggeration_iterations;
+    const bool early = iter < exaggeration_iterations;
     const float exaggeration = early ? static_cast<float>(options.exaggeration) : 1.0f;
     const float momentum = static_cast<float>(early ? options.momentum : options.final_momentum);
     const double z = n < kExactRepulsionPoints ? exact_repulsion(y.data(), n, dim, rep.data())
                                                : fft.compute(y.data(), n, rep.data());
     const float inv_z = static_cast<float>(1.0 / z);
-    const float rate = static_cast<float>(learning_rate);
-    parallel_blocks(n, threads, [&](int64_t first, int64_t last, int) {
+    parallel_for(threads, threads, [&](int64_t thread) {
+      std::vector<float>& mine = attract[thread];
+      std::fill(mine.begin(), mine.end(), 0.0f);
       if (dim == 2)
-        step_points<2>(p, y, rep, inv_z, exaggeration, momentum, rate, float(options.min_gain), first, last,
-                       update, gains);
+        attract_pairs<2>(p, upper_start, y.data(), rows[thread], rows[thread + 1], mine.data());
       else
-        step_points<3>(p, y, rep, inv_z, exaggeration, momentum, rate, float(options.min_gain), first, last,
-                       update, gains);
+        attract_pairs<3>(p, upper_start, y.data(), rows[thread], rows[thread + 1], mine.data());
+    });
+    parallel_blocks(n, threads, [&](int64_t first, int64_t last, int) {
+      for (int64_t at = first * dim; at < last * dim; ++at) {
+        float attraction = 0;
+        for (const std::vector<float>& part : attract) attraction += part[at];
+        const float grad = exaggeration * attraction - rep[at] * inv_z;
+        // Gains (Jacobs 1988), as scikit-learn: grow where the step keeps direction, shrink where it flips.
+        gains[at] = (update[at] * grad < 0) ? gains[at] + 0.2f : std::max(gains[at] * 0.8f, min_gain);
+        update[at] = momentum * update[at] - rate * gains[at] * grad;
+      }
     });
     for (size_t i = 0; i < y.size(); ++i) y[i] += update[i];
   }

@@ -52,6 +52,7 @@ class EmbeddingTest : public ::testing::TestWithParam<Params> {
       o.dim = GetParam().dim;
       o.threads = threads;
       o.iterations = 500;
+      o.exaggeration_iterations = 100;
       return tsne(x.data(), n, kDim, Metric::Euclidean, o);
     }
     UmapOptions o;
