@@ -107,8 +107,7 @@ void multiply(fftwf_complex* spectrum, const std::vector<float>& kernel) {
 }  // namespace
 
 // Buffers and plans for one grid size. Each potential lives on the unpadded grid (M per dimension, the last
-// dimension padded to P >= 2M for the real-to-complex transform): D + 1 charges convolved with K^2, then the
-// first charge convolved with K. A linear convolution needs the grid zero-padded to P in every dimension,
+// dimension padded to P >= 2M for the real-to-complex transform): D + 1 charges convolved with K^2. A linear convolution needs the grid zero-padded to P in every dimension,
 // but most of that padding is zero, so the transform runs one dimension at a time and skips the lines that
 // are all zero (forward) or not needed (backward): about half the work of a full multidimensional
 // transform. The kernels are real and even, so their spectra are real and even: a DCT-I of one octant of
@@ -118,8 +117,8 @@ struct FftRepulsion::Plans {
   int64_t real_size = 0;            // per potential: M^(dim-1) x P
   int64_t spectrum_size = 0;        // per potential: P^(dim-1) x (P / 2 + 1)
   int64_t real_stride = 0, spectrum_stride = 0;  // distance between consecutive potentials' arrays
-  float* real = nullptr;                         // [D + 2, real_stride]
-  fftwf_complex* spectrum = nullptr;             // [D + 2, spectrum_stride]
+  float* real = nullptr;                         // [D + 1, real_stride]
+  fftwf_complex* spectrum = nullptr;             // [D + 1, spectrum_stride]
   int64_t octant_size = 0;                       // (P / 2 + 1)^dim
   float* kernel = nullptr;                       // a kernel at offsets 0..P/2 per dimension: octant_size
   float* kernel_spectrum = nullptr;              // its DCT-I: the spectrum at frequencies 0..P/2
@@ -159,7 +158,7 @@ FftRepulsion::Plans& FftRepulsion::plans_for(int padded) {
   if (slot) return *slot;
   auto plans = std::make_unique<Plans>();
   const int p = options_.interpolation_points;
-  const int potentials = dim_ + 2, m = padded / (2 * p) * p, half = padded / 2 + 1;
+  const int potentials = dim_ + 1, m = padded / (2 * p) * p, half = padded / 2 + 1;
   plans->m = m;
   plans->padded = padded;
   plans->half = half;
@@ -246,28 +245,30 @@ void FftRepulsion::update_kernels(Plans& plans, double spacing) {
   plans.self = mean_self_potential(options_.interpolation_points, dim_, spacing);
 }
 
-// Convolves one charge's grid with K^2 (and the first charge's also with K, into the last potential):
-// forward transform, product with the kernels' spectra, backward.
-void FftRepulsion::convolve(Plans& plans, int charge) {
+// Convolves one charge's grid with K^2: forward transform, product with the kernel's spectrum, backward.
+// For the first charge (1 at every point) it also returns sum over nodes of q (K * q), the grid's Z, from the
+// spectrum alone (Parseval): sum_f |Q(f)|^2 K(f). The half spectrum of the real-to-complex transform holds
+// every frequency but 0 and P/2 of the last dimension twice (Q(-f) is Q(f)'s conjugate).
+double FftRepulsion::convolve(Plans& plans, int charge) {
   fftwf_complex* c = plans.spectrum_at(charge);
   std::memset(c, 0, sizeof(fftwf_complex) * static_cast<size_t>(plans.spectrum_size));
   fftwf_execute_dft_r2c(plans.last_forward, plans.real_at(charge), c);
   if (plans.middle_forward) fftwf_execute_dft(plans.middle_forward, c, c);
   fftwf_execute_dft(plans.first_forward, c, c);
-  const int z = dim_ + 1;
+  double z = 0;
   if (charge == 0) {
-    std::memcpy(plans.spectrum_at(z), c, sizeof(fftwf_complex) * static_cast<size_t>(plans.spectrum_size));
-    multiply(plans.spectrum_at(z), plans.spectrum_z);
+    const int half = plans.half;
+    for (int64_t j = 0; j < plans.spectrum_size; ++j) {
+      const int64_t k = j % half;
+      const double twice = (k == 0 || 2 * k == plans.padded) ? 1.0 : 2.0;
+      z += twice * plans.spectrum_z[j] * (double(c[j][0]) * c[j][0] + double(c[j][1]) * c[j][1]);
+    }
   }
   multiply(c, plans.squared_spectrum);
-  auto backward = [&](int potential) {
-    fftwf_complex* spectrum = plans.spectrum_at(potential);
-    fftwf_execute_dft(plans.first_backward, spectrum, spectrum);
-    if (plans.middle_backward) fftwf_execute_dft(plans.middle_backward, spectrum, spectrum);
-    fftwf_execute_dft_c2r(plans.last_backward, spectrum, plans.real_at(potential));
-  };
-  backward(charge);
-  if (charge == 0) backward(z);
+  fftwf_execute_dft(plans.first_backward, c, c);
+  if (plans.middle_backward) fftwf_execute_dft(plans.middle_backward, c, c);
+  fftwf_execute_dft_c2r(plans.last_backward, c, plans.real_at(charge));
+  return z;
 }
 
 double FftRepulsion::compute(const float* y, int64_t n, float* rep) {
@@ -300,8 +301,10 @@ double FftRepulsion::compute(const float* y, int64_t n, float* rep) {
   }
 
   // Per point and dimension: the first grid node of its box and the p Lagrange weights.
-  std::vector<int32_t> base(static_cast<size_t>(n * dim));
-  std::vector<float> weight(static_cast<size_t>(n * dim * p));
+  std::vector<int32_t>& base = base_;
+  std::vector<float>& weight = weight_;
+  base.resize(static_cast<size_t>(n * dim));
+  weight.resize(static_cast<size_t>(n * dim * p));
   parallel_for(n, options_.threads, [&](int64_t i) {
     for (int c = 0; c < dim; ++c) {
       const double offset = (y[i * dim + c] - lo[c]) / box;
@@ -329,6 +332,7 @@ double FftRepulsion::compute(const float* y, int64_t n, float* rep) {
 
   // Spread the charges (1, y - centre) and convolve. Each thread owns a range of charges: its sums are
   // race-free and deterministic, and one pass over the points serves all of its charges.
+  double z = 0;  // from the first charge, by its thread
   parallel_blocks(charges, options_.threads, [&](int64_t first, int64_t last, int) {
     std::fill(plans.real_at(first), plans.real_at(last), 0.0f);
     float charge[4] = {1, 0, 0, 0};
@@ -338,23 +342,21 @@ double FftRepulsion::compute(const float* y, int64_t n, float* rep) {
         for (int t = first; t < last; ++t) plans.real_at(t)[node] += weight_product * charge[t];
       });
     }
-    for (int t = first; t < last; ++t) convolve(plans, t);
+    for (int t = first; t < last; ++t) {
+      const double part = convolve(plans, t);
+      if (t == 0) z = part;
+    }
   });
 
-  // Interpolate the potentials back: R_i from the K^2 ones, Z's terms from the K one.
-  const int potentials = dim + 2;
-  std::vector<double> z_part(static_cast<size_t>(n));
+  // Interpolate the potentials back to R_i.
   parallel_for(n, options_.threads, [&](int64_t i) {
-    double phi[5] = {0, 0, 0, 0, 0};
+    double phi[4] = {0, 0, 0, 0};
     for_nodes(i, [&](int64_t node, float w) {
-      for (int t = 0; t < potentials; ++t) phi[t] += double(w) * plans.real_at(t)[node];
+      for (int t = 0; t < charges; ++t) phi[t] += double(w) * plans.real_at(t)[node];
     });
     for (int c = 0; c < dim; ++c)
       rep[i * dim + c] = static_cast<float>((y[i * dim + c] - centre[c]) * phi[0] - phi[1 + c]);
-    z_part[i] = phi[dim + 1];
   });
-  double z = 0;
-  for (double v : z_part) z += v;
   // Drop each point's own charge; no layout within this spread has a smaller Z than the floor.
   const double floor = double(n) * double(n - 1) / (1.0 + dim * spread * spread);
   return std::max(z - double(n) * plans.self, floor);

@@ -5,8 +5,9 @@
 // With K(r) = 1 / (1 + |r|^2), t-SNE needs for every point i
 //   R_i = sum_j K_ij^2 (y_i - y_j) = y_i sum_j K_ij^2 - sum_j K_ij^2 y_j   and   Z = sum_{i != j} K_ij,
 // sums over j of smooth kernels against D + 1 charges (1, y_j): K^2 for R, K for Z. The charges are spread
-// onto an equispaced grid by Lagrange interpolation (p nodes per box and dimension), convolved with the
-// kernels on the grid by FFT (fftw3f), and interpolated back to the points. Coordinates are taken relative
+// onto an equispaced grid by Lagrange interpolation (p nodes per box and dimension), convolved with K^2 on
+// the grid by FFT (fftw3f), and interpolated back to the points; Z is the unit charges' energy under K,
+// summed over their spectrum. Coordinates are taken relative
 // to the layout's centre so the two parts of R_i stay small where they cancel.
 #include <cstdint>
 #include <map>
@@ -41,11 +42,13 @@ class FftRepulsion {
   struct Plans;
   Plans& plans_for(int padded);  // the grid of `padded` nodes per dimension, with as many boxes as fit
   void update_kernels(Plans& plans, double spacing);
-  void convolve(Plans& plans, int charge);
+  double convolve(Plans& plans, int charge);
 
   int dim_;
   RepulsionOptions options_;
   std::map<int, std::unique_ptr<Plans>> plans_;  // by padded grid size
+  std::vector<int32_t> base_;                    // per point and dimension: its box's first node
+  std::vector<float> weight_;                    // per point and dimension: p Lagrange weights
 };
 
 }  // namespace attnviz
