@@ -107,11 +107,12 @@ void multiply(fftwf_complex* spectrum, const std::vector<float>& kernel) {
 }  // namespace
 
 // Buffers and plans for one grid size. Each potential lives on the unpadded grid (M per dimension, the last
-// dimension padded to P >= 2M for the real-to-complex transform): D + 1 charges convolved with K^2. A linear convolution needs the grid zero-padded to P in every dimension,
-// but most of that padding is zero, so the transform runs one dimension at a time and skips the lines that
-// are all zero (forward) or not needed (backward): about half the work of a full multidimensional
-// transform. The kernels are real and even, so their spectra are real and even: a DCT-I of one octant of
-// the grid gives them, again only when the grid spacing changes.
+// dimension padded to P >= 2M for the real-to-complex transform): D + 1 charges convolved with K^2. A linear
+// convolution needs the grid zero-padded to P in every dimension, but most of that padding is zero, so the
+// transform runs one dimension at a time and skips the lines that are all zero (forward) or not needed
+// (backward): about half the work of a full multidimensional transform. The kernels are real and even, so
+// their spectra are real and even: a DCT-I of one octant of the grid gives them, again only when the grid
+// spacing changes.
 struct FftRepulsion::Plans {
   int m = 0, padded = 0, half = 0;  // nodes per dimension (boxes x interpolation points), P, P / 2 + 1
   int64_t real_size = 0;            // per potential: M^(dim-1) x P

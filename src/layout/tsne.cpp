@@ -45,8 +45,8 @@ void calibrate_row(const float* distance, int k, double perplexity, float* out) 
 // [first, last), added to attract ([n, Dim]): P is symmetric, so each pair is visited once and its force
 // given to both ends. That halves the stream of P through memory, which bounds this loop.
 template <int Dim>
-void attract_pairs(const Affinities& p, const std::vector<int64_t>& upper_start, const float* y, int64_t first,
-                   int64_t last, float* attract) {
+void attract_pairs(const Affinities& p, const std::vector<int64_t>& upper_start, const float* y,
+                   int64_t first, int64_t last, float* attract) {
   for (int64_t i = first; i < last; ++i) {
     const float* yi = &y[i * Dim];
     float sum[Dim] = {};
@@ -80,7 +80,8 @@ std::vector<int64_t> upper_triangle_starts(const Affinities& p) {
 
 // Row boundaries [threads + 1] that give each thread the same number of upper-triangle pairs: early rows
 // hold most of them.
-std::vector<int64_t> balanced_rows(const Affinities& p, const std::vector<int64_t>& upper_start, int threads) {
+std::vector<int64_t> balanced_rows(const Affinities& p, const std::vector<int64_t>& upper_start,
+                                   int threads) {
   int64_t total = 0;
   for (int64_t i = 0; i < p.n; ++i) total += p.row_start[i + 1] - upper_start[i];
   std::vector<int64_t> bound(static_cast<size_t>(threads + 1), p.n);
