@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Times `attnviz demo` as a user meets it: ready from a cold cache, the default view's layouts (t-SNE 2D) and
 # every layout computed, ready again from the warm cache.
-# Usage: bench/demo/timings.sh [build/attnviz] [brown-gpt|brown-bert|mnist-vit]
+# Usage: bench/demo/timings.sh [build/attnviz] [brown-gpt|brown-bert|mnist-vit] [THREADS (default: all cores)]
 # (the time from a fresh clone to this point is `time make build` on a machine where scripts/setup.sh ran).
 set -euo pipefail
 ATTNVIZ=${1:-build/attnviz}
 MODEL=${2:-brown-gpt}
+THREADS=(${3:+--threads "$3"})
 cache=$(mktemp -d)
 log=$cache/demo.log
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$cache"' EXIT
@@ -13,7 +14,7 @@ trap 'kill "$pid" 2>/dev/null || true; rm -rf "$cache"' EXIT
 seconds_since() { awk -v now="$(date +%s.%N)" -v then="$1" 'BEGIN { printf "%.1f", now - then }'; }
 
 start=$(date +%s.%N)
-"$ATTNVIZ" demo --model "$MODEL" --cache "$cache/cache" --port 0 >"$log" 2>&1 &
+"$ATTNVIZ" demo --model "$MODEL" --cache "$cache/cache" --port 0 "${THREADS[@]}" >"$log" 2>&1 &
 pid=$!
 until grep -q "ready at" "$log"; do sleep 0.05; kill -0 "$pid" || { cat "$log"; exit 1; }; done
 echo "cold cache: ready after $(seconds_since "$start") s"
@@ -26,7 +27,7 @@ kill -INT "$pid"
 wait "$pid" || true
 
 start=$(date +%s.%N)
-"$ATTNVIZ" demo --model "$MODEL" --cache "$cache/cache" --port 0 >"$log" 2>&1 &
+"$ATTNVIZ" demo --model "$MODEL" --cache "$cache/cache" --port 0 "${THREADS[@]}" >"$log" 2>&1 &
 pid=$!
 until grep -q "ready at" "$log"; do sleep 0.05; kill -0 "$pid" || { cat "$log"; exit 1; }; done
 echo "warm cache: ready after $(seconds_since "$start") s"
