@@ -7,8 +7,8 @@
 // sums over j of smooth kernels against D + 1 charges (1, y_j): K^2 for R, K for Z. The charges are spread
 // onto an equispaced grid by Lagrange interpolation (p nodes per box and dimension), convolved with K^2 on
 // the grid by FFT (fftw3f), and interpolated back to the points; Z is the unit charges' energy under K,
-// summed over their spectrum. Coordinates are taken relative
-// to the layout's centre so the two parts of R_i stay small where they cancel.
+// summed over their spectrum. Coordinates are taken relative to the layout's centre so the two parts of R_i
+// stay small where they cancel.
 #include <cstdint>
 #include <map>
 #include <memory>

@@ -180,9 +180,9 @@ std::vector<float> tsne_optimise(const Affinities& p, std::vector<float> y, cons
   repulsion.threads = threads;
   FftRepulsion fft(dim, repulsion);
 
-  const bool scheduled = options.iterations > 0;
-  const int iterations = scheduled ? options.iterations : (dim == 2 ? 250 : 150);
-  const int exaggeration_iterations = scheduled ? options.exaggeration_iterations : (dim == 2 ? 100 : 75);
+  const int iterations = options.iterations > 0 ? options.iterations : (dim == 2 ? 250 : 150);
+  const int exaggeration_iterations =
+      options.exaggeration_iterations >= 0 ? options.exaggeration_iterations : (dim == 2 ? 100 : 75);
   const double learning_rate =
       options.learning_rate > 0 ? options.learning_rate : std::max(200.0, double(n) / 12.0);
   const std::vector<int64_t> upper_start = upper_triangle_starts(p);
