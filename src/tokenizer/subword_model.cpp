@@ -1,4 +1,4 @@
-#include "tokenizer/model.hpp"
+#include "tokenizer/subword_model.hpp"
 
 namespace attnviz {
 

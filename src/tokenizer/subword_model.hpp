@@ -11,7 +11,7 @@
 namespace attnviz {
 
 // A token of one word: its id and the [begin, end) characters of the word it covers.
-struct ModelToken {
+struct SubwordToken {
   int32_t id;
   uint32_t begin, end;
 };
@@ -31,15 +31,15 @@ struct Vocab {
   const std::string* token(int32_t id) const;
 };
 
-class Model {
+class SubwordModel {
  public:
-  virtual ~Model() = default;
-  virtual std::vector<ModelToken> tokenize(std::u32string_view word) const = 0;
+  virtual ~SubwordModel() = default;
+  virtual std::vector<SubwordToken> tokenize(std::u32string_view word) const = 0;
   virtual std::string kind() const = 0;  // "bpe" or "wordpiece"
   const Vocab& vocab() const { return vocab_; }
 
  protected:
-  explicit Model(Vocab vocab) : vocab_(std::move(vocab)) {}
+  explicit SubwordModel(Vocab vocab) : vocab_(std::move(vocab)) {}
   Vocab vocab_;
 };
 
