@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <memory>
@@ -239,23 +238,12 @@ class Hub {
 
   // Downloads one file into the snapshot under a temporary name; false when the hub does not have it.
   bool fetch_file(const fs::path& snapshot, const std::string& name, bool progress) const {
-    const fs::path path = snapshot / name;
-    const fs::path temp = temp_sibling(path);
-    std::unique_ptr<FILE, decltype(&std::fclose)> out(std::fopen(temp.c_str(), "wb"), std::fclose);
-    if (!out) throw Error("cannot write " + temp.string());
-    struct Cleanup {
-      const fs::path& temp;
-      ~Cleanup() {
-        std::error_code ignored;
-        fs::remove(temp, ignored);
-      }
-    } cleanup{temp};
+    AtomicFile file(snapshot / name);
     const Response r = get(
-        name, [&](const char* d, size_t n) { return std::fwrite(d, 1, n, out.get()) == n; }, progress);
+        name, [&](const char* d, size_t n) { return file.write(d, n); }, progress);
     if (r.status == 404) return false;
     check_status(r, name);
-    if (std::fclose(out.release()) != 0) throw Error("cannot write " + temp.string());
-    fs::rename(temp, path);
+    file.commit();
     return true;
   }
 

@@ -3,10 +3,13 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
-#include "core/safetensors.hpp"
+#include "core/half.hpp"
 
 namespace attnviz {
 namespace {
@@ -98,6 +101,29 @@ TEST(BFloat16, ConvertsExactlyAndRoundsToNearestEven) {
   EXPECT_EQ(f32_to_bf16(1.0f + 0x1p-8f), 0x3f80);  // tie: even
   EXPECT_EQ(f32_to_bf16(1.0f + 0x1p-8f + 0x1p-20f), 0x3f81);
   EXPECT_TRUE(std::isnan(bf16_to_f32(f32_to_bf16(std::bit_cast<float>(0x7f800001u)))));
+}
+
+// The row conversions (F16C where the CPU has it) give exactly what the scalar ones give, from sources at
+// any alignment.
+TEST(Half, RowsConvertLikeSingleValues) {
+  std::vector<float> floats;
+  for (uint64_t bits = 0; bits < (uint64_t{1} << 32); bits += 65521)
+    floats.push_back(std::bit_cast<float>(static_cast<uint32_t>(bits)));
+  std::vector<uint16_t> halves(floats.size());
+  f32_to_f16_row(floats.data(), halves.data(), floats.size());
+  for (size_t i = 0; i < floats.size(); ++i) ASSERT_EQ(halves[i], f32_to_f16(floats[i])) << i;
+
+  std::vector<std::byte> unaligned(1 + 2 * halves.size());
+  std::memcpy(unaligned.data() + 1, halves.data(), 2 * halves.size());
+  std::vector<float> back(halves.size());
+  using Row = void (*)(const std::byte*, float*, size_t);
+  using Scalar = float (*)(uint16_t);
+  for (const auto& [row, scalar] :
+       {std::pair<Row, Scalar>{f16_to_f32_row, f16_to_f32}, {bf16_to_f32_row, bf16_to_f32}}) {
+    row(unaligned.data() + 1, back.data(), back.size());
+    for (size_t i = 0; i < back.size(); ++i)
+      ASSERT_EQ(std::bit_cast<uint32_t>(back[i]), std::bit_cast<uint32_t>(scalar(halves[i]))) << i;
+  }
 }
 
 }  // namespace

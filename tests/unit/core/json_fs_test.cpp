@@ -88,6 +88,42 @@ TEST(Fs, WriteFileAtomicReplacesAndLeavesNoTemp) {
   EXPECT_THROW(write_file_atomic(dir / "no-such-folder" / "f", "x"), Error);
 }
 
+TEST(Fs, AtomicFileIsInvisibleUntilCommittedAndRemovedOtherwise) {
+  test::TempDir dir;
+  write_file_atomic(dir / "f", "old");
+  {
+    AtomicFile file(dir / "f");
+    EXPECT_TRUE(file.write("new ", 4));
+    EXPECT_TRUE(file.write("contents", 8));
+    EXPECT_EQ(read_file(dir / "f"), "old");  // untouched until commit
+    EXPECT_TRUE(fs::exists(temp_sibling(dir / "f")));
+    file.commit();
+  }
+  EXPECT_EQ(read_file(dir / "f"), "new contents");
+  {
+    AtomicFile abandoned(dir / "f");  // an error or a failed download: destroyed uncommitted
+    abandoned.write("partial", 7);
+  }
+  EXPECT_EQ(read_file(dir / "f"), "new contents");
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 1);
+  EXPECT_EQ(
+      error_of([&] { AtomicFile(dir / "no-such-folder" / "f"); }),
+      "cannot write " + temp_sibling(dir / "no-such-folder" / "f").string() + ": No such file or directory");
+}
+
+TEST(Fs, AtomicFileReportsAFailedWriteAtCommit) {
+  if (!fs::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
+  test::TempDir dir;
+  fs::create_symlink("/dev/full", temp_sibling(dir / "f"));  // every write to the temporary file fails
+  AtomicFile file(dir / "f");
+  const std::string block(1 << 16, 'x');  // more than stdio buffers, so that the write itself fails
+  EXPECT_FALSE(file.write(block.data(), block.size()));
+  EXPECT_FALSE(file.write("x", 1));  // the first failure sticks
+  EXPECT_EQ(error_of([&] { file.commit(); }),
+            "cannot write " + temp_sibling(dir / "f").string() + ": No space left on device");
+  EXPECT_FALSE(fs::exists(dir / "f"));
+}
+
 TEST(Fs, StagingDirCommitReplacesTheFinalFolder) {
   test::TempDir dir;
   const auto final_path = dir / "run";

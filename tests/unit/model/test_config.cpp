@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "core/safetensors.hpp"
+#include "model/checkpoint.hpp"
 #include "model/config.hpp"
 #include "model/model.hpp"
 #include "reference.hpp"

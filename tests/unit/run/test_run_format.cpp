@@ -9,6 +9,7 @@
 #include "conformance.hpp"
 #include "core/error.hpp"
 #include "core/fs.hpp"
+#include "core/half.hpp"
 #include "core/json.hpp"
 #include "run/run_writer.hpp"
 
