@@ -76,7 +76,7 @@ fs::path prepare_run(const DemoSpec& spec, const fs::path& bundle, const fs::pat
   fs::remove_all(dir);
   ensure_writable(dir);
   ExtractOptions extract_options;
-  extract_options.model = model_dir.string();
+  extract_options.model_dir = model_dir;
   extract_options.input = write_demo_input(spec, bundle, dir / "input");
   extract_options.out = run;
   extract_options.threads = threads;

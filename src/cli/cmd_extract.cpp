@@ -5,6 +5,7 @@
 #include "cli/commands.hpp"
 #include "core/error.hpp"
 #include "core/interrupt.hpp"
+#include "model/hub.hpp"
 #include "run/extract.hpp"
 
 namespace attnviz::cli {
@@ -13,11 +14,13 @@ void add_extract_command(CLI::App& app) {
   auto* cmd =
       app.add_subcommand("extract", "Run a model over inputs and record every head's queries and keys");
   auto options = std::make_shared<ExtractOptions>();
+  auto model = std::make_shared<std::string>();
   auto dtype = std::make_shared<std::string>("f16");
-  cmd->add_option("--model", options->model, "Model folder or Hugging Face hub id (org/name[@revision])")
-      ->required();
+  cmd->add_option("--model", *model, "Model folder or Hugging Face hub id (org/name[@revision])")->required();
+  // Checked before a hub id is resolved, which may download the model.
   cmd->add_option("--input", options->input, ".txt (one input a line), .jsonl, or a folder of images")
-      ->required();
+      ->required()
+      ->check(CLI::ExistingPath);
   cmd->add_option("--out", options->out, "Run directory to write")->required();
   cmd->add_option("--max-tokens", options->max_tokens,
                   "Keep whole inputs while their total stays within N tokens");
@@ -29,10 +32,11 @@ void add_extract_command(CLI::App& app) {
   cmd->add_option("--batch", options->batch_tokens, "Tokens per forward pass (whole inputs, at least one)")
       ->capture_default_str();
   cmd->add_flag("--force", options->force, "Replace an existing run at --out once the new one is complete");
-  cmd->callback([options, dtype] {
+  cmd->callback([options, model, dtype] {
     if (*dtype != "f16" && *dtype != "f32") throw Error("--dtype must be f16 or f32, not \"" + *dtype + "\"");
     options->dtype = *dtype == "f32" ? DType::F32 : DType::F16;
     install_interrupt_handler();
+    options->model_dir = resolve_model(*model);
     const ExtractResult result = extract(*options);
     std::fprintf(stderr, "wrote %s: %lld sequences, %lld tokens in %.2f s (%.0f tokens/s)\n",
                  options->out.c_str(), static_cast<long long>(result.sequences),

@@ -13,7 +13,6 @@
 #include "core/parallel.hpp"
 #include "core/progress.hpp"
 #include "image/image.hpp"
-#include "model/hub.hpp"
 #include "run/encode.hpp"
 #include "run/run_writer.hpp"
 
@@ -82,7 +81,7 @@ ExtractResult extract(const ExtractOptions& o) {
   const fs::path out = output_path(o.out);
   check_out(out, o.force);
   const InputSet inputs = read_inputs(o.input);
-  const fs::path model_dir = resolve_model(o.model);
+  const fs::path& model_dir = o.model_dir;
   const std::unique_ptr<Model> model = load_model(model_dir);
   const ModelConfig& config = model->config();
   const std::optional<Tokenizer> tokenizer = load_tokenizer_if_any(model_dir);

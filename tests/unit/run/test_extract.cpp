@@ -16,7 +16,7 @@ using testing::write_text;
 ExtractOptions options_for(const std::string& model, const std::filesystem::path& input,
                            const std::filesystem::path& out) {
   ExtractOptions o;
-  o.model = model;
+  o.model_dir = model;
   o.input = input;
   o.out = out;
   o.threads = 1;
