@@ -1,5 +1,7 @@
 // attnviz extract: run a model over a dataset and write a run directory (docs/format.md).
 #include <cstdio>
+#include <filesystem>
+#include <limits>
 #include <memory>
 
 #include "cli/commands.hpp"
@@ -9,6 +11,16 @@
 #include "run/extract.hpp"
 
 namespace attnviz::cli {
+
+namespace {
+
+// n and up, as a check of a flag (its message names the range).
+template <typename T>
+CLI::Range at_least(T n) {
+  return CLI::Range(n, std::numeric_limits<T>::max());
+}
+
+}  // namespace
 
 void add_extract_command(CLI::App& app) {
   auto* cmd =
@@ -23,18 +35,24 @@ void add_extract_command(CLI::App& app) {
       ->check(CLI::ExistingPath);
   cmd->add_option("--out", options->out, "Run directory to write")->required();
   cmd->add_option("--max-tokens", options->max_tokens,
-                  "Keep whole inputs while their total stays within N tokens");
+                  "Keep whole inputs while their total stays within N tokens")
+      ->check(at_least<int64_t>(0));
   cmd->add_option(
-      "--max-length", options->max_length,
-      "Cut longer text inputs to L tokens (default: longer than the model's positions is an error)");
+         "--max-length", options->max_length,
+         "Cut longer text inputs to L tokens (default: longer than the model's positions is an error)")
+      ->check(at_least(0));
   cmd->add_option("--dtype", *dtype, "Storage of q and k: f16 or f32")->capture_default_str();
-  cmd->add_option("--threads", options->threads, "Threads (default: every core)");
+  cmd->add_option("--threads", options->threads, "Threads (default: every core)")->check(at_least(0));
   cmd->add_option("--batch", options->batch_tokens, "Tokens per forward pass (whole inputs, at least one)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(at_least(1));
   cmd->add_flag("--force", options->force, "Replace an existing run at --out once the new one is complete");
   cmd->callback([options, model, dtype] {
     if (*dtype != "f16" && *dtype != "f32") throw Error("--dtype must be f16 or f32, not \"" + *dtype + "\"");
     options->dtype = *dtype == "f32" ? DType::F32 : DType::F16;
+    if (!options->force && std::filesystem::exists(options->out))
+      throw Error(options->out.string() +
+                  " already exists (--force replaces it once the new run is complete)");
     install_interrupt_handler();
     options->model_dir = resolve_model(*model);
     const ExtractResult result = extract(*options);

@@ -13,7 +13,8 @@ void add_serve_command(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
   cmd->add_option("--web", options->web_dir,
-                  "Folder of the built web UI (default: web/dist of the source tree)");
+                  "Folder of the built web UI (default: web/dist of the source tree)")
+      ->check(CLI::ExistingDirectory);
   cmd->add_option("--threads", options->threads, "Connection threads (0: max(16, 4 x cores))")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);

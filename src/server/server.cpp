@@ -65,7 +65,8 @@ std::string bind_failure(const std::string& host, int port) {
   }
   int next = port + 1;
   while (next < port + 100 && next < 65536 && try_bind(host, next) != 0) ++next;
-  return "port " + std::to_string(port) + " on " + host + " is in use; try --port " + std::to_string(next);
+  return "port " + std::to_string(port) + " on " + host + " is in use; port " + std::to_string(next) +
+         " is free";
 }
 
 }  // namespace
@@ -92,7 +93,7 @@ Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
   impl_->web_dir = impl_->options.web_dir.empty() ? default_web_dir() : impl_->options.web_dir;
   if (!impl_->options.web_dir.empty() && !fs::is_directory(impl_->web_dir)) {
-    throw Error("--web " + impl_->web_dir.string() + " is not a folder");
+    throw Error("the web UI folder " + impl_->web_dir.string() + " is not a folder");
   }
   impl_->run = Run::open(impl_->options.run_dir);
   impl_->api = std::make_unique<server::Api>(impl_->run);

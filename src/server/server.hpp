@@ -29,7 +29,7 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds and starts serving; returns the port. Error "port P on HOST is in use; try --port Q" when taken.
+  // Binds and starts serving; returns the port. Error "port P on HOST is in use; port Q is free" when taken.
   int start();
   void stop();              // thread-safe; returns once the listener has stopped
   void wait();              // blocks until stopped

@@ -75,7 +75,7 @@ TEST_F(DemoCli, APortInUseSuggestsAnother) {
   attnviz::testing::Listener taken;
   const auto out = run_attnviz("demo --cache " + cache.string() + " --port " + std::to_string(taken.port));
   EXPECT_EQ(out.status, 1) << out.err;
-  EXPECT_NE(out.err.find("in use; try --port"), std::string::npos) << out.err;
+  EXPECT_NE(out.err.find("is in use; port "), std::string::npos) << out.err;
 }
 
 TEST_F(DemoCli, BadSituationsAreOneLineErrors) {

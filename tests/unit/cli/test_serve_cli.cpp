@@ -53,12 +53,20 @@ TEST_F(ServeCli, ABadRunDirectoryIsAOneLineError) {
   EXPECT_NE(out.err.find("no-such-run"), std::string::npos) << out.err;
 }
 
+TEST_F(ServeCli, AMissingWebFolderIsAOneLineErrorNamingTheFlag) {
+  auto out = run_attnviz("serve " + (dir / "run").string() + " --web " + (dir / "no-such-web").string());
+  EXPECT_NE(out.status, 0);
+  EXPECT_EQ(out.err.rfind("attnviz: error: --web", 0), 0u) << out.err;
+  EXPECT_EQ(out.err.find('\n'), out.err.size() - 1) << "one line: " << out.err;
+  EXPECT_NE(out.err.find("no-such-web"), std::string::npos) << out.err;
+}
+
 TEST_F(ServeCli, APortInUseSuggestsAnotherPort) {
   Listener taken;
   auto out = run_attnviz("serve " + (dir / "run").string() + " --port " + std::to_string(taken.port));
   EXPECT_EQ(out.status, 1);
   const std::string expected =
-      "attnviz: error: port " + std::to_string(taken.port) + " on 127.0.0.1 is in use; try --port ";
+      "attnviz: error: port " + std::to_string(taken.port) + " on 127.0.0.1 is in use; port ";
   EXPECT_EQ(out.err.rfind(expected, 0), 0u) << out.err;
   EXPECT_EQ(out.err.find('\n'), out.err.size() - 1) << "one line: " << out.err;
 }

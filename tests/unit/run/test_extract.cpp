@@ -115,7 +115,7 @@ TEST(Extract, MaxLengthCutsLongInputs) {
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(),
                  ((tmp / "a.jsonl").string() +
-                  ":2: 70 tokens, more than the model's 64 positions (--max-length cuts longer inputs)")
+                  ":2: 70 tokens, more than the model's 64 positions (a maximum length cuts longer inputs)")
                      .c_str());
   }
   EXPECT_EQ(tmp.entries(), std::vector<std::string>{"a.jsonl"});
