@@ -9,37 +9,30 @@
 #include <string>
 #include <thread>
 
-#include "process.hpp"
+#include "support/process.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-using attnviz::testing::BackgroundProcess;
-using attnviz::testing::free_port;
-using attnviz::testing::Listener;
-using attnviz::testing::ProcessOutput;
-using attnviz::testing::run_attnviz;
+using attnviz::test::BackgroundProcess;
+using attnviz::test::free_port;
+using attnviz::test::Listener;
+using attnviz::test::ProcessOutput;
+using attnviz::test::run_attnviz;
 
 // One small brown-gpt run, extracted once for every test of this file.
 class ServeCli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir = fs::temp_directory_path() / ("attnviz-serve-cli-" + std::to_string(::getpid()));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    std::ifstream source(fs::path(ATTNVIZ_SOURCE_DIR) / "data" / "brown_eval.txt");
-    std::ofstream input(dir / "input.txt");
-    std::string line;
-    for (int i = 0; i < 4 && std::getline(source, line); ++i) input << line << "\n";
-    input.close();
-    extracted =
-        run_attnviz("extract --model " + std::string(ATTNVIZ_SOURCE_DIR) + "/models/brown-gpt --input " +
-                    (dir / "input.txt").string() + " --out " + (dir / "run").string());
+    temp = std::make_unique<attnviz::test::TempDir>();
+    dir = temp->path();
+    extracted = attnviz::test::extract_brown_gpt(dir, 4);
   }
-  static void TearDownTestSuite() { fs::remove_all(dir); }
+  static void TearDownTestSuite() { temp.reset(); }
   void SetUp() override { ASSERT_EQ(extracted.status, 0) << extracted.err; }
 
+  static inline std::unique_ptr<attnviz::test::TempDir> temp;
   static inline fs::path dir;
   static inline ProcessOutput extracted;
 };

@@ -6,29 +6,17 @@
 #include "core/error.hpp"
 #include "image/image.hpp"
 #include "image/resample.hpp"
+#include "support/error_of.hpp"
+#include "support/temp_dir.hpp"
 
 namespace attnviz {
 namespace {
 
+using test::error_of;
+
 const std::filesystem::path kSource = ATTNVIZ_SOURCE_DIR;
 
-std::filesystem::path temp_dir(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("attnviz-image-test-" + name);
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
-
 void write(const std::filesystem::path& path, const std::string& text) { std::ofstream(path) << text; }
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 TEST(Decode, ReadsPngFixtures) {
   const Image rgb = decode_image(kSource / "tests/fixtures/hf/vit/image1.png");
@@ -42,7 +30,7 @@ TEST(Decode, ReadsPngFixtures) {
 }
 
 TEST(Decode, UndecodableFileIsAnErrorNamingIt) {
-  const auto dir = temp_dir("decode");
+  const auto dir = test::fresh_dir("decode");
   write(dir / "not-an-image.png", "this is text, not a PNG");
   EXPECT_NE(error_of([&] { decode_image(dir / "not-an-image.png"); }).find("not-an-image.png"),
             std::string::npos);
@@ -110,7 +98,7 @@ TEST(Preprocess, RescalesAndNormalisesPerChannel) {
 }
 
 TEST(PreprocessConfig, ReadsTheProcessorFile) {
-  const auto dir = temp_dir("config");
+  const auto dir = test::fresh_dir("config");
   EXPECT_EQ(load_preprocess_config(dir).height, 224);  // no file: ViTImageProcessor's defaults
   write(
       dir / "preprocessor_config.json",

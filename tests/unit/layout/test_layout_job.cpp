@@ -10,7 +10,8 @@
 #include "core/safetensors.hpp"
 #include "layout/head_input.hpp"
 #include "layout/layout_job.hpp"
-#include "run/run_writer.hpp"
+#include "support/temp_dir.hpp"
+#include "support/tiny_run.hpp"
 
 namespace fs = std::filesystem;
 
@@ -21,48 +22,31 @@ constexpr int kLayers = 2, kHeads = 4, kKvHeads = 2, kHeadDim = 8, kSequences = 
 
 // 12 sequences of 10 tokens; q and k of each head cluster by token position, so layouts have structure.
 void write_run(const fs::path& dir) {
-  fs::create_directories(dir);
-  RunContents c;
-  c.model = {"llama", "text", kLayers, kHeads, kKvHeads, kHeadDim, true, 1.0f / std::sqrt(float(kHeadDim))};
-  c.dataset = {"data.txt", "txt", kSequences, {}};
-  for (int s = 0; s < kSequences; ++s) {
-    c.sequences.push_back({"sequence " + std::to_string(s), "", s * kTokens, kTokens, 0, 0});
-    for (int t = 0; t < kTokens; ++t) {
-      c.tokens.token.push_back("t" + std::to_string(t));
-      c.tokens.token_id.push_back(t);
-      c.tokens.sequence.push_back(s);
-      c.tokens.position.push_back(t);
-      c.tokens.char_start.push_back(t);
-      c.tokens.char_end.push_back(t + 1);
-      c.tokens.special.push_back(t == 0);
-    }
-  }
-  c.dtype = DType::F32;
-  RunWriter writer(dir, c);
+  const std::vector<std::vector<std::string>> sequences(
+      kSequences, {"t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7", "t8", "t9"});
+  test::TinyRun run = test::TinyRun::text(
+      {"llama", "text", kLayers, kHeads, kKvHeads, kHeadDim, true, 1.0f / std::sqrt(float(kHeadDim))},
+      sequences);
+  for (int s = 0; s < kSequences; ++s) run.contents.tokens.special[s * kTokens] = 1;
   std::mt19937 rng(5);
   std::normal_distribution<float> g;
-  std::vector<float> centres(kTokens * kHeadDim * 2);
+  std::vector<float> centres(kTokens * kHeadDim * 2);  // per position: the queries' centre, then the keys'
   for (float& v : centres) v = 3 * g(rng);
-  for (int s = 0; s < kSequences; ++s)
-    for (int layer = 0; layer < kLayers; ++layer) {
-      std::vector<float> q(kHeads * kTokens * kHeadDim), k(kKvHeads * kTokens * kHeadDim);
-      for (size_t i = 0; i < q.size(); ++i) q[i] = centres[i % (kTokens * kHeadDim)] + 0.3f * g(rng);
-      for (size_t i = 0; i < k.size(); ++i)
-        k[i] = centres[kTokens * kHeadDim + i % (kTokens * kHeadDim)] + 0.3f * g(rng) + 2;
-      writer.write(s, layer, q, k);
+  for (int layer = 0; layer < kLayers; ++layer)
+    for (int64_t t = 0; t < run.tokens(); ++t) {
+      const float* centre = &centres[(t % kTokens) * kHeadDim];
+      for (int h = 0; h < kHeads; ++h)
+        for (int c = 0; c < kHeadDim; ++c) run.q[layer][run.offset(h, t) + c] = centre[c] + 0.3f * g(rng);
+      for (int h = 0; h < kKvHeads; ++h)
+        for (int c = 0; c < kHeadDim; ++c)
+          run.k[layer][run.offset(h, t) + c] = centre[kTokens * kHeadDim + c] + 0.3f * g(rng) + 2;
     }
-  writer.finish();
+  run.write(dir);
 }
 
 class LayoutJobTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) / ("layout-job-" + std::to_string(::getpid()) + "-" +
-                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    write_run(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  void SetUp() override { write_run(dir_); }
 
   LayoutJobOptions options() const {
     LayoutJobOptions o;
@@ -73,7 +57,8 @@ class LayoutJobTest : public ::testing::Test {
   }
   fs::path layout_file(const std::string& name) const { return dir_ / "layouts" / (name + ".safetensors"); }
 
-  fs::path dir_;
+  test::TempDir temp_;
+  fs::path dir_ = temp_ / "run";
 };
 
 TEST_F(LayoutJobTest, WritesEveryLayoutMetricsAndProgress) {

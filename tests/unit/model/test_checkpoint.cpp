@@ -6,11 +6,11 @@
 
 #include <gtest/gtest.h>
 
-#include "../core/temp_dir.hpp"
 #include "core/error.hpp"
 #include "core/fs.hpp"
 #include "core/json.hpp"
 #include "model/checkpoint.hpp"
+#include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 

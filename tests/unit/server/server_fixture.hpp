@@ -1,8 +1,9 @@
 #pragma once
-// A real Server on a free 127.0.0.1 port over a TestRun, and an httplib client talking to it.
+// The server tests' run, and a real Server on a free 127.0.0.1 port over it with an httplib client.
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <cmath>
 #include <cstring>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -10,9 +11,32 @@
 #include <vector>
 
 #include "server/server.hpp"
-#include "test_run.hpp"
+#include "support/temp_dir.hpp"
+#include "support/tiny_run.hpp"
 
-namespace attnviz::testing {
+namespace attnviz::test {
+
+// 2 layers, 4 query heads over 2 key heads (grouped-query attention), causal, three sentences, seeded random
+// vectors in F32, written by the real RunWriter into dir.
+struct TestRun {
+  static constexpr int kLayers = 2, kHeads = 4, kKvHeads = 2, kHeadDim = 8;
+  std::vector<std::vector<std::string>> sentences = {
+      {"The", " cat", " sat", " on", " the", " mat"},
+      {"A", " dog", "."},
+      {"THE", " end", " of", " the", " story", " ,", " the", " End"},
+  };
+  TinyRun tiny = std::move(TinyRun::text({"gpt2", "text", kLayers, kHeads, kKvHeads, kHeadDim, true,
+                                          1.0f / std::sqrt(float(kHeadDim))},
+                                         sentences)
+                               .random(7, 1.5f));
+  TempDir temp;
+  std::filesystem::path dir = temp / "run";
+  int64_t n = tiny.tokens();
+
+  TestRun() { tiny.write(dir); }
+  const float* query(int layer, int head, int64_t token) const { return tiny.query(layer, head, token); }
+  const float* key(int layer, int kv_head, int64_t token) const { return tiny.key(layer, kv_head, token); }
+};
 
 class ServerTest : public ::testing::Test {
  protected:
@@ -68,4 +92,4 @@ class ServerTest : public ::testing::Test {
   std::unique_ptr<httplib::Client> client;
 };
 
-}  // namespace attnviz::testing
+}  // namespace attnviz::test

@@ -12,7 +12,7 @@
 #include "run/run.hpp"
 #include "server_fixture.hpp"
 
-namespace attnviz::testing {
+namespace attnviz::test {
 namespace {
 
 using Api = ServerTest;
@@ -287,4 +287,4 @@ TEST_F(Api, MalformedPathsAre400AndUnknownThingsAre404) {
 }
 
 }  // namespace
-}  // namespace attnviz::testing
+}  // namespace attnviz::test

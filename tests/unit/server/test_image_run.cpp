@@ -1,41 +1,18 @@
 // An image run: the token table has patch rows and columns, and /api/image serves each input's image file.
 #include "core/fs.hpp"
 #include "server_fixture.hpp"
+#include "support/tiny_run.hpp"
 
-namespace attnviz::testing {
+namespace attnviz::test {
 namespace {
 
-// Two bundled MNIST digits as a ViT-style run: a class token and a 2 × 2 patch grid each, one layer, one
-// head.
+// Images as a ViT-style run: a class token and a 2 x 2 patch grid each, one layer, one head.
 std::filesystem::path write_image_run(const std::filesystem::path& dir,
                                       const std::vector<std::filesystem::path>& images) {
-  std::filesystem::create_directories(dir);
-  RunContents contents;
-  contents.model = {"vit", "image", 1, 1, 1, 4, false, 0.5f};
-  contents.dataset = {"digits", "images", static_cast<int64_t>(images.size()), {}};
-  contents.dtype = DType::F32;
-  for (size_t s = 0; s < images.size(); ++s) {
-    RunSequence sequence;
-    sequence.image = images[s].string();
-    sequence.first_token = static_cast<int64_t>(contents.tokens.size());
-    sequence.token_count = 5;
-    sequence.grid_rows = sequence.grid_cols = 2;
-    contents.sequences.push_back(sequence);
-    for (int p = 0; p < 5; ++p) {
-      contents.tokens.token.push_back(p == 0 ? "[CLS]" : "patch " + std::to_string(p - 1));
-      contents.tokens.token_id.push_back(-1);
-      contents.tokens.sequence.push_back(static_cast<int32_t>(s));
-      contents.tokens.position.push_back(p);
-      contents.tokens.patch_row.push_back(p == 0 ? -1 : (p - 1) / 2);
-      contents.tokens.patch_col.push_back(p == 0 ? -1 : (p - 1) % 2);
-      contents.tokens.special.push_back(p == 0 ? 1 : 0);
-    }
-  }
-  RunWriter writer(dir, contents);
-  std::vector<float> vectors(5 * 4);
-  for (size_t i = 0; i < vectors.size(); ++i) vectors[i] = 0.1f * static_cast<float>(i % 7);
-  for (size_t s = 0; s < images.size(); ++s) writer.write(static_cast<int>(s), 0, vectors, vectors);
-  writer.finish();
+  TinyRun run = TinyRun::images({"vit", "image", 1, 1, 1, 4, false, 0.5f}, images, 2);
+  for (size_t i = 0; i < run.q[0].size(); ++i)
+    run.q[0][i] = run.k[0][i] = 0.1f * static_cast<float>(i % 20 % 7);
+  run.write(dir);
   return dir;
 }
 
@@ -74,4 +51,4 @@ TEST(ImageRun, ImagesAndPatchTokensAreServed) {
 }
 
 }  // namespace
-}  // namespace attnviz::testing
+}  // namespace attnviz::test

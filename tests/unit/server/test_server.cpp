@@ -8,7 +8,7 @@
 #include "server/computed_layouts.hpp"
 #include "server_fixture.hpp"
 
-namespace attnviz::testing {
+namespace attnviz::test {
 namespace {
 
 TEST_F(ServerTest, StartsOnAFreePortAndStops) {
@@ -124,4 +124,4 @@ TEST(Norms, RowNorms) {
 }
 
 }  // namespace
-}  // namespace attnviz::testing
+}  // namespace attnviz::test

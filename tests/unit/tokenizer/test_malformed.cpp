@@ -4,7 +4,7 @@
 #include <random>
 
 #include "core/error.hpp"
-#include "tokenizer_test_util.hpp"
+#include "tokenizer_fixtures.hpp"
 
 namespace attnviz {
 namespace {

@@ -1,21 +1,24 @@
 #pragma once
-// Running the real attnviz binary from the CLI tests: to completion, or in the background until told to stop.
+// Running the real attnviz binary (ATTNVIZ_BINARY) as a user does: to completion, or in the background until
+// told to stop; and free ports for its servers.
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
 
-namespace attnviz::testing {
+#include "support/temp_dir.hpp"
+
+namespace attnviz::test {
 
 struct ProcessOutput {
   int status = -1;  // exit code; -1 when killed by a signal
@@ -23,10 +26,8 @@ struct ProcessOutput {
   std::string text;  // stdout then stderr
 };
 
-inline std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+// A path as one shell word.
+inline std::string shell_quoted(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
 
 // Runs `attnviz ARGUMENTS` through the shell (arguments are shell words) with `input` on stdin, and collects
 // stdout and stderr apart.
@@ -35,7 +36,7 @@ inline ProcessOutput run_attnviz(const std::string& arguments, const std::string
   const auto dir = std::filesystem::temp_directory_path() /
                    ("attnviz-cli-" + std::to_string(::getpid()) + "-" + std::to_string(calls++));
   std::filesystem::create_directories(dir);
-  std::ofstream(dir / "stdin", std::ios::binary) << input;
+  write_text(dir / "stdin", input);
   const std::string command = std::string(ATTNVIZ_BINARY) + " " + arguments + " <'" +
                               (dir / "stdin").string() + "' >'" + (dir / "stdout").string() + "' 2>'" +
                               (dir / "stderr").string() + "'";
@@ -45,6 +46,22 @@ inline ProcessOutput run_attnviz(const std::string& arguments, const std::string
   out.text = out.out + out.err;
   std::filesystem::remove_all(dir);
   return out;
+}
+
+// `attnviz extract` of the first `lines` lines of the held-out Brown sentences (data/brown_eval.txt; blank
+// lines are skipped) with the bundled brown-gpt: writes dir/input.txt and the run dir/run.
+inline ProcessOutput extract_brown_gpt(const std::filesystem::path& dir, int lines,
+                                       const std::string& flags = "") {
+  const std::filesystem::path source = ATTNVIZ_SOURCE_DIR;
+  std::string text = read_text(source / "data" / "brown_eval.txt"), head;
+  for (size_t at = 0; lines-- > 0 && at < text.size();) {
+    const size_t end = std::min(text.find('\n', at), text.size() - 1) + 1;
+    head += text.substr(at, end - at);
+    at = end;
+  }
+  write_text(dir / "input.txt", head);
+  return run_attnviz("extract --model " + shell_quoted(source / "models" / "brown-gpt") + " --input " +
+                     shell_quoted(dir / "input.txt") + " --out " + shell_quoted(dir / "run") + " " + flags);
 }
 
 // A socket listening on a free 127.0.0.1 port, held until destroyed.
@@ -132,4 +149,4 @@ class BackgroundProcess {
   bool exited_ = false;
 };
 
-}  // namespace attnviz::testing
+}  // namespace attnviz::test

@@ -5,21 +5,15 @@
 #include "core/error.hpp"
 #include "core/fs.hpp"
 #include "core/json.hpp"
-#include "temp_dir.hpp"
+#include "support/error_of.hpp"
+#include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 
 namespace attnviz {
 namespace {
 
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using test::error_of;
 
 TEST(Json, ParsesStrictJson) {
   const auto value = parse_json_strict(R"({"a": [1, 2.5, "x"], "b": {"c": null}})", "t");

@@ -8,7 +8,7 @@
 #include "core/error.hpp"
 #include "core/fs.hpp"
 #include "core/safetensors.hpp"
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace attnviz {
 namespace {

@@ -10,7 +10,7 @@
 #include "core/half.hpp"
 #include "core/json.hpp"
 #include "core/safetensors.hpp"
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 

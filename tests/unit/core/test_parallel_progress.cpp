@@ -39,26 +39,26 @@ TEST(Parallel, RethrowsTheFirstErrorAfterJoining) {
 }
 
 TEST(Progress, PrintsAFinalLineWhenNotATerminal) {
-  testing::internal::CaptureStderr();
+  ::testing::internal::CaptureStderr();
   {
     Progress progress("loading", 3, "files");
     progress.advance();
     progress.advance(2);
   }  // the destructor finishes
-  const std::string output = testing::internal::GetCapturedStderr();
+  const std::string output = ::testing::internal::GetCapturedStderr();
   EXPECT_TRUE(std::regex_match(output, std::regex(R"(loading 3/3 files, [0-9.]+ files/s, took 0:00\n)")))
       << output;
 }
 
 TEST(Progress, AdvanceIsThreadSafe) {
-  testing::internal::CaptureStderr();
+  ::testing::internal::CaptureStderr();
   {
     Progress progress("tokens", 0);
     parallel_for(8000, 4, [&](int64_t) { progress.advance(); });
     progress.finish();
     progress.finish();  // a second finish prints nothing
   }
-  const std::string output = testing::internal::GetCapturedStderr();
+  const std::string output = ::testing::internal::GetCapturedStderr();
   EXPECT_TRUE(std::regex_match(output, std::regex(R"(tokens 8000, [0-9.]+/s, took 0:00\n)"))) << output;
 }
 
