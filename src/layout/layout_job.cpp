@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -18,6 +17,7 @@
 #include "core/parallel.hpp"
 #include "core/progress.hpp"
 #include "layout/head_input.hpp"
+#include "layout/layout_file.hpp"
 #include "layout/metrics.hpp"
 
 namespace fs = std::filesystem;
@@ -31,7 +31,7 @@ constexpr int64_t kTrustworthinessSample = 3000;
 constexpr int64_t kCorrelationQueries = 2000;
 constexpr size_t kNeighbourCacheBytes = size_t(512) << 20;
 
-using Head = std::pair<int, int>;
+using Head = HeadId;
 
 std::vector<std::string> split(const std::string& text, char sep) {
   std::vector<std::string> parts;
@@ -56,57 +56,11 @@ int parse_int(const std::string& text, const std::string& what) {
 struct FileJob {
   LayoutMethod method;
   int dim;
-  fs::path path;
   std::string name;  // "tsne-2d"
   std::set<Head> todo;
   int total = 0, done = 0;  // requested heads; of them finished or already present
-  std::map<Head, std::vector<float>> computed;
+  std::map<Head, HeadLayout> computed;
 };
-
-std::optional<Head> parse_tensor_name(const std::string& name) {
-  int layer = -1, head = -1;
-  char tail = 0;
-  if (std::sscanf(name.c_str(), "l%d.h%d%c", &layer, &head, &tail) != 2) return std::nullopt;
-  return Head{layer, head};
-}
-
-// Heads of a layout file that are complete for this run ([2N, dim] F32); a damaged file counts as empty.
-std::set<Head> stored_heads(const fs::path& path, int64_t tokens, int dim) {
-  std::set<Head> heads;
-  if (!fs::exists(path)) return heads;
-  try {
-    const auto file = SafetensorsFile::open(path);
-    for (const TensorView& t : file->tensors()) {
-      const auto head = parse_tensor_name(t.name);
-      if (head && t.dtype == DType::F32 && t.shape == std::vector<int64_t>{2 * tokens, dim})
-        heads.insert(*head);
-    }
-  } catch (const Error&) {
-    heads.clear();
-  }
-  return heads;
-}
-
-// Writes a layout file: the freshly computed heads plus the valid ones already stored, ordered by head.
-void write_layout_file(const FileJob& job, int64_t tokens) {
-  std::map<Head, std::vector<float>> all;
-  for (const Head& h : stored_heads(job.path, tokens, job.dim)) {
-    if (job.computed.count(h)) continue;
-    all[h] = SafetensorsFile::open(job.path)->at(head_tensor_name(h.first, h.second)).to_f32();
-  }
-  for (const auto& [h, v] : job.computed) all[h] = v;
-  std::vector<TensorToWrite> tensors;
-  for (const auto& [h, v] : all)
-    tensors.push_back({head_tensor_name(h.first, h.second),
-                       DType::F32,
-                       {2 * tokens, job.dim},
-                       std::as_bytes(std::span<const float>(v))});
-  write_safetensors(job.path, tensors,
-                    {{"format", "attnviz-layout"},
-                     {"method", layout_method_name(job.method)},
-                     {"dim", std::to_string(job.dim)},
-                     {"tokens", std::to_string(tokens)}});
-}
 
 // For up to kCorrelationQueries queries drawn with the seed, every key of the same input it may attend to
 // (at or before it when causal), grouped by query.
@@ -180,7 +134,7 @@ class JobState {
     int done = 0;
     {
       std::lock_guard lock(mutex_);
-      file.computed[h] = std::move(layout);
+      file.computed[h].points = std::move(layout);
       done = ++file.done;
       write_progress(false);
     }
@@ -359,7 +313,6 @@ LayoutJobResult run_layout_job(const LayoutJobOptions& options) {
   if (options.methods.empty() || options.dims.empty()) throw Error("no layout requested");
   if (run->num_tokens() < 8) throw Error(run->dir().string() + ": too few tokens to lay out");
   const fs::path dir = run->dir() / "layouts";
-  const int64_t tokens = run->num_tokens();
 
   // Files in the order they are written.
   const std::vector<std::pair<LayoutMethod, int>> order = {{LayoutMethod::PCA, 2},  {LayoutMethod::PCA, 3},
@@ -372,12 +325,12 @@ LayoutJobResult run_layout_job(const LayoutJobOptions& options) {
     if (std::find(options.methods.begin(), options.methods.end(), method) == options.methods.end() ||
         std::find(options.dims.begin(), options.dims.end(), dim) == options.dims.end())
       continue;
-    FileJob f{method, dim, {}, std::string(layout_method_name(method)) + "-" + std::to_string(dim) + "d",
-              {},     0,   0,  {}};
-    f.path = dir / (f.name + ".safetensors");
-    const std::set<Head> stored = options.force ? std::set<Head>{} : stored_heads(f.path, tokens, dim);
+    FileJob f{method, dim, layout_file_name(method, dim), {}, 0, 0, {}};
+    const std::vector<Head> stored =
+        options.force ? std::vector<Head>{}
+                      : LayoutFile::read(*run, layout_file_path(run->dir(), method, dim), dim).heads();
     for (const Head& h : heads) {
-      if (stored.count(h)) {
+      if (std::find(stored.begin(), stored.end(), h) != stored.end()) {
         ++f.done;
         ++result.heads_skipped;
       } else {
@@ -440,7 +393,7 @@ LayoutJobResult run_layout_job(const LayoutJobOptions& options) {
     });
     for (FileJob* f : phase) {
       if (f->todo.empty()) continue;
-      write_layout_file(*f, tokens);
+      write_layout_file(*run, f->method, f->dim, f->computed);
       f->computed.clear();
       result.written.push_back(f->name);
     }

@@ -1,8 +1,8 @@
 #pragma once
 // `attnviz layout`: every requested layout of every requested head of a run, written into RUN/layouts/.
 //
-// Output (DESIGN.md): layouts/{method}-{dim}d.safetensors, tensor l{L}.h{H} F32 [2N, dim] (queries, then
-// keys), layouts/metrics.json (per-head figures, see metrics.hpp) and layouts/progress.json
+// Output: the layout files (layout_file.hpp), layouts/metrics.json (per-head figures, see metrics.hpp) and
+// layouts/progress.json
 // ({"tsne-2d": {"done": n, "total": m}, ...}, rewritten at most once a second) so a running server can show
 // partial results. Files are written whole (temporary name, then rename), in this order: PCA 2D and 3D
 // (fast), then t-SNE 2D and UMAP 2D, then t-SNE 3D and UMAP 3D; each phase processes heads in parallel,

@@ -83,7 +83,7 @@ void Api::run_info(const httplib::Request&, httplib::Response& res) {
       auto file = stored_.file(method, dim);
       layouts.push_back({{"method", layout_method_name(method)},
                          {"dim", dim},
-                         {"heads_ready", file ? file->ready : 0},
+                         {"heads_ready", file ? file->heads_ready() : 0},
                          {"heads_total", model.num_layers * model.num_heads}});
     }
   }
@@ -112,7 +112,7 @@ void Api::layout(const httplib::Request& req, httplib::Response& res) {
   request.head = parse_index(params[3], model.num_heads, "head");
   const std::string shape = std::to_string(2 * run_->num_tokens()) + "," + std::to_string(request.dim);
   if (auto file = stored_.file(request.method, request.dim)) {
-    auto bytes = file->heads[static_cast<size_t>(request.layer) * model.num_heads + request.head];
+    auto bytes = file->points_bytes(request.layer, request.head);
     if (!bytes.empty()) return reply_float_bytes(res, bytes, shape);
   }
   reply_floats(res, *computed_.get(request), shape);
@@ -125,20 +125,22 @@ void Api::all_layouts(const httplib::Request& req, httplib::Response& res) {
   const RunModel& model = run_->model();
   const int total = model.num_layers * model.num_heads;
   auto file = stored_.file(method, dim);
-  const int ready = file ? file->ready : 0;
+  const int ready = file ? file->heads_ready() : 0;
   if (ready < total) {
     throw HttpError(404, "not ready: " + std::to_string(ready) + " of " + std::to_string(total) +
                              " heads of " + params[0] + " " + params[1] +
                              "d are on disk; use /api/layout/ per head");
   }
   // Streamed head by head from the mapped file, which `file` keeps alive even if a newer one replaces it.
-  const size_t head_bytes = file->heads[0].size();
+  const size_t head_bytes = file->points_bytes(0, 0).size();
+  const int heads = model.num_heads;
   res.set_header("Cache-Control", "no-cache");
   res.set_header("X-Attnviz-Shape", std::to_string(total) + "," + std::to_string(2 * run_->num_tokens()) +
                                         "," + std::to_string(dim));
   res.set_content_provider(total * head_bytes, "application/octet-stream",
-                           [file, head_bytes](size_t offset, size_t length, httplib::DataSink& sink) {
-                             const auto& head = file->heads[offset / head_bytes];
+                           [file, head_bytes, heads](size_t offset, size_t length, httplib::DataSink& sink) {
+                             const int index = static_cast<int>(offset / head_bytes);
+                             const auto head = file->points_bytes(index / heads, index % heads);
                              const size_t within = offset % head_bytes;
                              const size_t count = std::min(length, head_bytes - within);
                              return sink.write(reinterpret_cast<const char*>(head.data()) + within, count);

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <optional>
 #include <random>
 
 #include "core/error.hpp"
@@ -9,6 +10,7 @@
 #include "core/json.hpp"
 #include "core/safetensors.hpp"
 #include "layout/head_input.hpp"
+#include "layout/layout_file.hpp"
 #include "layout/layout_job.hpp"
 #include "support/temp_dir.hpp"
 #include "support/tiny_run.hpp"
@@ -42,6 +44,13 @@ void write_run(const fs::path& dir) {
           run.k[layer][run.offset(h, t) + c] = centre[kTokens * kHeadDim + c] + 0.3f * g(rng) + 2;
     }
   run.write(dir);
+}
+
+// A head of a stored layout file, nullopt when it is not there.
+std::optional<std::vector<float>> stored(const Run& run, LayoutMethod method, int dim, int layer, int head) {
+  const LayoutFile file = LayoutFile::read(run, layout_file_path(run.dir(), method, dim), dim);
+  if (!file.has(layer, head)) return std::nullopt;
+  return file.head(layer, head).points;
 }
 
 class LayoutJobTest : public ::testing::Test {
@@ -117,17 +126,17 @@ TEST_F(LayoutJobTest, SkipsPresentHeadsMergesNewOnesAndForceRecomputes) {
   const LayoutJobResult merged = run_layout_job(o);
   EXPECT_EQ(merged.heads_computed, 1);
   const auto run = Run::open(dir_);
-  EXPECT_TRUE(read_stored_layout(*run, LayoutMethod::UMAP, 2, 0, 1).has_value());
-  EXPECT_TRUE(read_stored_layout(*run, LayoutMethod::UMAP, 2, 1, 2).has_value());
-  EXPECT_FALSE(read_stored_layout(*run, LayoutMethod::UMAP, 2, 1, 3).has_value());
-  EXPECT_FALSE(read_stored_layout(*run, LayoutMethod::TSNE, 2, 0, 1).has_value());
-  EXPECT_THROW(read_stored_layout(*run, LayoutMethod::UMAP, 2, 2, 0), Error);
+  EXPECT_TRUE(stored(*run, LayoutMethod::UMAP, 2, 0, 1).has_value());
+  EXPECT_TRUE(stored(*run, LayoutMethod::UMAP, 2, 1, 2).has_value());
+  EXPECT_FALSE(stored(*run, LayoutMethod::UMAP, 2, 1, 3).has_value());
+  EXPECT_FALSE(stored(*run, LayoutMethod::TSNE, 2, 0, 1).has_value());
+  EXPECT_THROW(stored(*run, LayoutMethod::UMAP, 2, 2, 0), Error);
 
   o.force = true;
   o.heads = {{0, 1}};
   EXPECT_EQ(run_layout_job(o).heads_computed, 1);  // same seed: the same layout again
-  EXPECT_EQ(*read_stored_layout(*Run::open(dir_), LayoutMethod::UMAP, 2, 0, 1),
-            *read_stored_layout(*run, LayoutMethod::UMAP, 2, 0, 1));
+  EXPECT_EQ(*stored(*Run::open(dir_), LayoutMethod::UMAP, 2, 0, 1),
+            *stored(*run, LayoutMethod::UMAP, 2, 0, 1));
 }
 
 TEST_F(LayoutJobTest, OnDemandLayoutEqualsTheStoredOne) {
@@ -143,8 +152,7 @@ TEST_F(LayoutJobTest, OnDemandLayoutEqualsTheStoredOne) {
     request.layer = 1;
     request.head = 3;
     request.threads = 1;  // the job ran two heads on two threads; results do not depend on threads
-    EXPECT_EQ(compute_head_layout(*run, request), *read_stored_layout(*run, m, 2, 1, 3))
-        << layout_method_name(m);
+    EXPECT_EQ(compute_head_layout(*run, request), *stored(*run, m, 2, 1, 3)) << layout_method_name(m);
   }
 }
 

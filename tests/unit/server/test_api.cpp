@@ -247,6 +247,18 @@ TEST_F(Api, LayoutsOnDiskAreServedAndPickedUpWhenTheyAppearOrChange) {
   EXPECT_EQ(floats(get("/api/layout/pca/2/0/1")), expected_layout(run, 0, 1, 2000.0f, 2));
 }
 
+TEST_F(Api, ALayoutFileThatDoesNotFitTheRunIsA500NamingIt) {
+  write_layouts(run, "pca-2d", 2, {{0, 0}}, 0.0f);
+  std::vector<float> other(2 * 5 * 2);  // laid out for a run of 5 tokens
+  write_safetensors(run.dir / "layouts" / "pca-2d.safetensors",
+                    {{{"l0.h0", DType::F32, {10, 2}}, std::as_bytes(std::span<const float>(other))}});
+  for (const char* path : {"/api/run", "/api/layout/pca/2/1/1", "/api/layouts/pca/2"}) {
+    const std::string message = expect_error(path, 500);
+    EXPECT_NE(message.find("pca-2d.safetensors: tensor l0.h0 is F32 [10, 2]"), std::string::npos) << message;
+  }
+  EXPECT_EQ(get("/api/layout/tsne/2/1/1")->status, 200) << "other files are not affected";
+}
+
 TEST_F(Api, BulkLayoutsNeedEveryHeadOnDisk) {
   EXPECT_NE(expect_error("/api/layouts/pca/3", 404).find("not ready"), std::string::npos);
   std::vector<std::pair<int, int>> heads;
