@@ -76,6 +76,23 @@ TEST_F(LayoutCli, UnknownMethod) {
   EXPECT_FALSE(fs::exists(run / "layouts"));
 }
 
+TEST_F(LayoutCli, BadListsAreOneLineErrors) {
+  const fs::path run = copy_run("lists");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"--dims 2,4", "invalid dimension 4 (expected 2 or 3)"},
+      {"--dims 2,x", "invalid dimension 'x'"},
+      {"--dims ''", "no dimension given"},
+      {"--methods ''", "no layout method given"},
+      {"--heads 1-2", "invalid head '1-2' (expected LAYER:HEAD, e.g. 2:1)"},
+      {"--heads 1:x", "invalid head in head '1:x' 'x'"},
+  };
+  for (const auto& [flags, needle] : cases) {
+    SCOPED_TRACE(flags);
+    expect_one_line_error(run_attnviz("layout " + quoted(run) + " " + flags), needle);
+  }
+  EXPECT_FALSE(fs::exists(run / "layouts"));
+}
+
 TEST_F(LayoutCli, HeadOutOfRange) {
   const fs::path run = copy_run("head");
   expect_one_line_error(run_attnviz("layout " + quoted(run) + " --heads 0:1,6:0"),

@@ -164,16 +164,21 @@ TEST_F(LayoutJobTest, QueryHeadPairsWithItsKeyHead) {
   EXPECT_EQ(in.points, in.raw);
 }
 
+TEST_F(LayoutJobTest, AHeadGivenTwiceIsLaidOutOnce) {
+  LayoutJobOptions o = options();
+  o.methods = {LayoutMethod::PCA};
+  o.dims = {2};
+  o.heads = {{1, 2}, {0, 0}, {1, 2}};
+  const LayoutJobResult r = run_layout_job(o);
+  EXPECT_EQ(r.heads_computed, 2);
+  EXPECT_EQ(read_json_file(dir_ / "layouts" / "progress.json")["pca-2d"]["total"], 2);
+}
+
 TEST_F(LayoutJobTest, BadRequestsWriteNothing) {
-  EXPECT_THROW(parse_method_list("tsne,mds"), Error);
-  EXPECT_THROW(parse_dim_list("2,4"), Error);
-  const auto run = Run::open(dir_);
-  EXPECT_THROW(parse_head_list("1:4", *run), Error);
-  EXPECT_THROW(parse_head_list("2:0", *run), Error);
-  EXPECT_THROW(parse_head_list("1-2", *run), Error);
-  EXPECT_EQ(parse_head_list("1:2,0:0,1:2", *run).size(), 2u);
   LayoutJobOptions o = options();
   o.heads = {{0, 4}};
+  EXPECT_THROW(run_layout_job(o), Error);
+  o.heads = {{2, 0}};
   EXPECT_THROW(run_layout_job(o), Error);
   o.heads = {};
   o.dims = {4};
