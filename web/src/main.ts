@@ -607,6 +607,7 @@ function onStateChange(s: AppState, p: AppState): void {
   }
   const headChanged = s.layer !== p.layer || s.head !== p.head || p.view !== 'single';
   if (headChanged || layoutChanged) {
+    showTooltip(null, 0, 0); // the points under the pointer are about to move
     const from = !headChanged && s.dim !== p.dim && single ? single.positions : null;
     void loadSingle(from).then(showSide);
   } else if (
