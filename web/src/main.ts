@@ -9,7 +9,7 @@ import { SentenceView, renderAggregate } from './views/sentence';
 import { drawImageView } from './views/image';
 import { renderLegend } from './views/legend';
 import { buildPatchAtlas, type PatchAtlas } from './views/thumbnails';
-import { colorModeLabels, colorModesFor, computeColors, fadeExcept, type ColorMode, type Legend } from './data/colors';
+import { colorModeLabels, colorModesFor, computeColors, fadeExcept, perHeadLegend, type ColorMode, type Legend } from './data/colors';
 import { fitIntoCell, fitIntoUnitBox, obliqueProjection, slotCell, blend } from './data/grid';
 import { matchTokens, searchRadii, tokenMask } from './data/search';
 import { aggregateByOffset, hiddenTokens, hideAndRenormalize, topKeyLines } from './data/attention';
@@ -224,6 +224,8 @@ async function restyleMatrix(): Promise<void> {
         }),
       ),
     );
+    // Each cell has its own range: the legend cannot name one (it named whichever head arrived last).
+    legend = perHeadLegend(legend!);
   } else {
     const one = style(await headColors(0, 0));
     for (let k = 0; k < count; k++) matrix.colors.set(one, k * points * 4);

@@ -190,6 +190,12 @@ export function computeColors(mode: ColorMode, tokens: Tokens, norms: Float32Arr
   }
 }
 
+// The legend of a continuous mode whose range differs from head to head (the matrix view colours each head
+// by its own range): the ends say so instead of naming one head's numbers.
+export function perHeadLegend(legend: Legend): Legend {
+  return legend.kind === 'continuous' ? { ...legend, min: 'head min', max: 'head max' } : legend;
+}
+
 // Fades every point whose token is not in `keep` (a 0/1 mask over tokens) to `alpha`.
 export function fadeExcept(colors: Uint8Array, keep: Uint8Array, alpha: number): Uint8Array {
   const n = keep.length;

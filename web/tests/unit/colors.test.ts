@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { colorModesFor, computeColors, fadeExcept, KEY_COLOR, QUERY_COLOR, type ColorMode } from '../../src/data/colors';
+import { colorModesFor, computeColors, fadeExcept, KEY_COLOR, perHeadLegend, QUERY_COLOR, type ColorMode } from '../../src/data/colors';
 import { makeTokens } from '../../src/data/tokens';
 
 const text = makeTokens(
@@ -77,5 +77,12 @@ describe('colour modes', () => {
     const { colors } = computeColors('qk', text, null);
     const faded = fadeExcept(colors, Uint8Array.from([0, 1, 0, 0, 0]), 20);
     expect([faded[3], faded[7], faded[27]]).toEqual([20, 255, 255]);
+  });
+  it('a legend for heads scaled each to its own range names no numbers', () => {
+    const norms = Float32Array.from({ length: 10 }, (_, i) => i);
+    const legend = perHeadLegend(computeColors('norm', text, norms).legend);
+    expect(legend).toMatchObject({ kind: 'continuous', title: 'vector norm', min: 'head min', max: 'head max' });
+    const qk = computeColors('qk', text, null).legend;
+    expect(perHeadLegend(qk)).toEqual(qk);
   });
 });
