@@ -9,7 +9,15 @@ import { SentenceView, renderAggregate } from './views/sentence';
 import { drawImageView } from './views/image';
 import { renderLegend } from './views/legend';
 import { buildPatchAtlas, type PatchAtlas } from './views/thumbnails';
-import { colorModeLabels, colorModesFor, computeColors, fadeExcept, perHeadLegend, type ColorMode, type Legend } from './data/colors';
+import {
+  colorModeLabels,
+  colorModesFor,
+  computeColors,
+  fadeExcept,
+  perHeadLegend,
+  type ColorMode,
+  type Legend,
+} from './data/colors';
 import { fitIntoCell, fitIntoUnitBox, obliqueProjection, slotCell, blend } from './data/grid';
 import { matchTokens, searchRadii, tokenMask } from './data/search';
 import { aggregateByOffset, hiddenTokens, hideAndRenormalize, topKeyLines } from './data/attention';
@@ -64,15 +72,32 @@ const hooks: Hooks = {
   state: () => {
     const s = store.get();
     return {
-      view: s.view, method: s.method, shown: s.shown, dim: s.dim, layer: s.layer, head: s.head, colorMode: s.colorMode,
-      theme: s.theme, searchCount: s.searchIndices?.length ?? null, selected: s.selected,
-      selectedSequence: s.selected === null ? null : data.tokens.sequence[pointToken(s.selected, data.n).token],
-      labels: single?.labels.length ?? 0, layers: data?.layers, heads: data?.heads, points: data ? 2 * data.n : 0, colorModes: data ? colorModesFor(data.modality) : [],
+      view: s.view,
+      method: s.method,
+      shown: s.shown,
+      dim: s.dim,
+      layer: s.layer,
+      head: s.head,
+      colorMode: s.colorMode,
+      theme: s.theme,
+      searchCount: s.searchIndices?.length ?? null,
+      selected: s.selected,
+      selectedSequence:
+        s.selected === null ? null : data.tokens.sequence[pointToken(s.selected, data.n).token],
+      labels: single?.labels.length ?? 0,
+      layers: data?.layers,
+      heads: data?.heads,
+      points: data ? 2 * data.n : 0,
+      colorModes: data ? colorModesFor(data.modality) : [],
     };
   },
   pointScreen: (point) => {
     if (!single || store.get().view !== 'single' || point < 0 || point >= single.points) return null;
-    const p = canvas.project([single.positions[point * 3], single.positions[point * 3 + 1], single.positions[point * 3 + 2]]);
+    const p = canvas.project([
+      single.positions[point * 3],
+      single.positions[point * 3 + 1],
+      single.positions[point * 3 + 2],
+    ]);
     if (!p) return null;
     const rect = canvas.canvasRect();
     if (p[0] < 0 || p[1] < 0 || p[0] > rect.width || p[1] > rect.height) return null;
@@ -127,7 +152,8 @@ function showLegend(): void {
   const notes = [];
   if (s.searchIndices) notes.push(`search "${s.searchQuery}": enlarged`);
   if (s.view === 'single' && s.sizeByNorm) notes.push('size: vector norm');
-  if (s.view === 'matrix' && s.cellMetric) notes.push(`cells: ${s.cellMetric}${s.sortCells ? ' (sorted)' : ''}`);
+  if (s.view === 'matrix' && s.cellMetric)
+    notes.push(`cells: ${s.cellMetric}${s.sortCells ? ' (sorted)' : ''}`);
   renderLegend($('legend'), legend, notes.join(' · '));
 }
 
@@ -175,9 +201,17 @@ async function loadMatrix(): Promise<void> {
   headOrder().forEach((k, slot) => (slotOfHead[k] = slot));
   if (!matrix || matrix.positions.length !== points * count * 2) {
     matrix = {
-      kind: 'matrix', rows: data.layers, cols: data.heads, pointsPerHead: points, slotOfHead,
-      positions: new Float32Array(points * count * 2).fill(-1000), colors: new Uint8Array(points * count * 4), radii: null,
-      cells: [], textColor: themeColor(), version: 0,
+      kind: 'matrix',
+      rows: data.layers,
+      cols: data.heads,
+      pointsPerHead: points,
+      slotOfHead,
+      positions: new Float32Array(points * count * 2).fill(-1000),
+      colors: new Uint8Array(points * count * 4),
+      radii: null,
+      cells: [],
+      textColor: themeColor(),
+      version: 0,
     };
   } else {
     matrix.positions.fill(-1000);
@@ -220,7 +254,10 @@ async function restyleMatrix(): Promise<void> {
     await busy(
       Promise.all(
         Array.from({ length: count }, async (_, k) => {
-          matrix!.colors.set(style(await headColors(Math.floor(k / data.heads), k % data.heads)), k * points * 4);
+          matrix!.colors.set(
+            style(await headColors(Math.floor(k / data.heads), k % data.heads)),
+            k * points * 4,
+          );
         }),
       ),
     );
@@ -264,14 +301,27 @@ async function loadSingle(animateFrom: Float32Array | null = null): Promise<void
   hooks.singleDrawn = false;
   hooks.timings.singleStart = performance.now();
   const onDisk = data.complete(shown, s.dim);
-  if (!onDisk) $('status').textContent = `computing ${methodNames[shown]} ${s.dim}D of L${s.layer} H${s.head}…`;
-  const [positions, norms] = await busy(Promise.all([singleCoords(shown, s.dim, s.layer, s.head), data.norms(s.layer, s.head)]));
+  if (!onDisk)
+    $('status').textContent = `computing ${methodNames[shown]} ${s.dim}D of L${s.layer} H${s.head}…`;
+  const [positions, norms] = await busy(
+    Promise.all([singleCoords(shown, s.dim, s.layer, s.head), data.norms(s.layer, s.head)]),
+  );
   if (!onDisk) $('status').textContent = '';
   if (singleKey !== key) return;
   singleRaw = { norms };
   single = {
-    kind: 'single', dim: s.dim, points: 2 * data.n, positions, colors: new Uint8Array(0), radii: null, lines: null, labels: [],
-    selected: s.selected, thumbnails: null, textColor: themeColor(), version: 0,
+    kind: 'single',
+    dim: s.dim,
+    points: 2 * data.n,
+    positions,
+    colors: new Uint8Array(0),
+    radii: null,
+    lines: null,
+    labels: [],
+    selected: s.selected,
+    thumbnails: null,
+    textColor: themeColor(),
+    version: 0,
   };
   $('where').textContent = `L${s.layer} H${s.head} · ${methodNames[shown]} ${s.dim}D`;
   await restyleSingle();
@@ -308,12 +358,18 @@ async function restyleSingle(): Promise<void> {
   if (!single) return;
   const s = store.get();
   let colors = await headColors(s.layer, s.head);
-  const mask = s.selected !== null ? selectedInputMask(s.selected) : s.searchIndices ? tokenMask(s.searchIndices, data.n) : null;
+  const mask =
+    s.selected !== null
+      ? selectedInputMask(s.selected)
+      : s.searchIndices
+        ? tokenMask(s.searchIndices, data.n)
+        : null;
   if (mask) colors = fadeExcept(colors, mask, 30);
   single.colors = colors;
   single.radii = singleRadii();
   single.selected = s.selected;
-  single.thumbnails = s.thumbnails && data.modality === 'image' ? { atlas: await busy(patchAtlas()), tokens: data.n } : null;
+  single.thumbnails =
+    s.thumbnails && data.modality === 'image' ? { atlas: await busy(patchAtlas()), tokens: data.n } : null;
   single.textColor = themeColor();
   single.lines = s.selected !== null ? await busy(attentionLines(s.selected)) : null;
   showLegend();
@@ -323,8 +379,8 @@ async function restyleSingle(): Promise<void> {
 
 let atlasPromise: Promise<PatchAtlas> | null = null;
 function patchAtlas(): Promise<PatchAtlas> {
-  atlasPromise ??= Promise.all(data.info.manifest.sequences.map((_, i) => loadImage(api.imageUrl(i)))).then((images) =>
-    buildPatchAtlas(images, data.tokens, data.info.manifest.sequences),
+  atlasPromise ??= Promise.all(data.info.manifest.sequences.map((_, i) => loadImage(api.imageUrl(i)))).then(
+    (images) => buildPatchAtlas(images, data.tokens, data.info.manifest.sequences),
   );
   return atlasPromise;
 }
@@ -379,10 +435,19 @@ function updateLabels(): void {
   const xs = new Float32Array(2 * n);
   const ys = new Float32Array(2 * n);
   const widths = new Float32Array(2 * n);
-  const preferred = s.selected !== null ? selectedInputMask(s.selected) : s.searchIndices ? tokenMask(s.searchIndices, n) : null;
+  const preferred =
+    s.selected !== null
+      ? selectedInputMask(s.selected)
+      : s.searchIndices
+        ? tokenMask(s.searchIndices, n)
+        : null;
   const rest: number[] = [];
   for (let p = 0; p < 2 * n; p++) {
-    const screen = canvas.project([single.positions[p * 3], single.positions[p * 3 + 1], single.positions[p * 3 + 2]]);
+    const screen = canvas.project([
+      single.positions[p * 3],
+      single.positions[p * 3 + 1],
+      single.positions[p * 3 + 2],
+    ]);
     if (!screen || screen[0] < 0 || screen[1] < 0 || screen[0] > w || screen[1] > h) continue;
     const token = p < n ? p : p - n;
     xs[p] = screen[0];
@@ -442,14 +507,17 @@ async function showSide(): Promise<void> {
   $('tab-aggregate').classList.toggle('active', s.sideTab === 'aggregate');
   $('hide-special-label').hidden = image || s.sideTab !== 'input';
   $('arrows-label').hidden = !image || s.sideTab !== 'input';
-  $('hide-special-text').textContent = data.info.manifest.model.causal ? 'hide first token (renormalise)' : 'hide [CLS] / [SEP] (renormalise)';
+  $('hide-special-text').textContent = data.info.manifest.model.causal
+    ? 'hide first token (renormalise)'
+    : 'hide [CLS] / [SEP] (renormalise)';
   $('sentence-view').hidden = image || s.sideTab !== 'input';
   $('image-view').hidden = !image || s.sideTab !== 'input';
   $('aggregate-view').hidden = s.sideTab !== 'aggregate';
   const { token } = pointToken(s.selected, data.n);
   const sequence = data.tokens.sequence[token];
   const position = data.tokens.position[token];
-  $('side-title').textContent = `L${s.layer} H${s.head} · input ${sequence} · token ${position + 1} of ${data.tokens.sequenceLength[token]}`;
+  $('side-title').textContent =
+    `L${s.layer} H${s.head} · input ${sequence} · token ${position + 1} of ${data.tokens.sequenceLength[token]}`;
   const { att, T } = await busy(api.attention(s.layer, s.head, sequence));
   if (s.sideTab === 'aggregate') {
     const agg = await busy(api.aggregate(s.layer, s.head));
@@ -458,7 +526,12 @@ async function showSide(): Promise<void> {
     const whole = document.createElement('div');
     const input = document.createElement('div');
     view.append(whole, input);
-    renderAggregate(whole, agg.offsets, agg.mean, `L${s.layer} H${s.head}: mean weight by key − query position, whole dataset`);
+    renderAggregate(
+      whole,
+      agg.offsets,
+      agg.mean,
+      `L${s.layer} H${s.head}: mean weight by key − query position, whole dataset`,
+    );
     const here = aggregateByOffset([{ att, T }], T - 1);
     renderAggregate(input, here.offsets, here.mean, `this input (${T} tokens)`);
     return;
@@ -466,9 +539,18 @@ async function showSide(): Promise<void> {
   const { first, texts } = data.sequenceTokens(sequence);
   if (image) {
     const img = await busy(loadImage(api.imageUrl(sequence)));
-    const grid = data.info.manifest.sequences[sequence].grid ?? [Math.round(Math.sqrt(T - 1)), Math.round(Math.sqrt(T - 1))];
+    const grid = data.info.manifest.sequences[sequence].grid ?? [
+      Math.round(Math.sqrt(T - 1)),
+      Math.round(Math.sqrt(T - 1)),
+    ];
     drawImageView($<HTMLCanvasElement>('image-canvas'), $('cls-weight'), {
-      image: img, rows: grid[0], cols: grid[1], att, T, clicked: position, arrows: s.arrows,
+      image: img,
+      rows: grid[0],
+      cols: grid[1],
+      att,
+      T,
+      clicked: position,
+      arrows: s.arrows,
       patchOfToken: (p) => {
         const r = data.tokens.patchRow![first + p];
         return r < 0 ? null : [r, data.tokens.patchCol![first + p]];
@@ -476,8 +558,17 @@ async function showSide(): Promise<void> {
     });
     return;
   }
-  const hidden = s.hideSpecial ? hiddenTokens(data.tokens.special.subarray(first, first + T), T, data.info.manifest.model.causal) : new Uint8Array(T);
-  sentence.show(texts, s.hideSpecial ? hideAndRenormalize(att, T, hidden) : att, T, hidden, position, matchTokens(texts, s.searchQuery));
+  const hidden = s.hideSpecial
+    ? hiddenTokens(data.tokens.special.subarray(first, first + T), T, data.info.manifest.model.causal)
+    : new Uint8Array(T);
+  sentence.show(
+    texts,
+    s.hideSpecial ? hideAndRenormalize(att, T, hidden) : att,
+    T,
+    hidden,
+    position,
+    matchTokens(texts, s.searchQuery),
+  );
 }
 
 function loadImage(url: string): Promise<HTMLImageElement> {
@@ -503,7 +594,9 @@ function showProgress(): void {
   $('progress').hidden = !incomplete;
   if (incomplete) {
     // Layout files appear whole; progress.json (written while `attnviz layout` / `demo` runs) counts heads.
-    const live = (data.info.progress as Record<string, { done?: number; total?: number }> | null)?.[`${s.method}-${s.dim}d`];
+    const live = (data.info.progress as Record<string, { done?: number; total?: number }> | null)?.[
+      `${s.method}-${s.dim}d`
+    ];
     const [done, total] = live?.total ? [live.done ?? 0, live.total] : [a.heads_ready, a.heads_total];
     $('progress-fill').style.width = `${(100 * done) / total}%`;
     const standIn = chooseShown(s.method, s.dim);
@@ -560,7 +653,8 @@ function pointTooltip(point: number | null, x: number, y: number): void {
     `position ${t.position[token] + 1} of ${t.sequenceLength[token]}`,
     `input ${t.sequence[token]}: ${input.length > 90 ? input.slice(0, 90) + '…' : input}`,
   ];
-  if (t.patchRow && t.patchRow[token] >= 0) lines.push(`patch row ${t.patchRow[token]}, column ${t.patchCol![token]}`);
+  if (t.patchRow && t.patchRow[token] >= 0)
+    lines.push(`patch row ${t.patchRow[token]}, column ${t.patchCol![token]}`);
   if (singleRaw.norms) lines.push(`norm ${singleRaw.norms[point].toFixed(3)}`);
   showTooltip(lines.join('\n'), x, y);
 }
@@ -570,7 +664,12 @@ function pointTooltip(point: number | null, x: number, y: number): void {
 function openSingle(head: number): void {
   cancelAnimationFrame(animation);
   animation = 0;
-  store.set({ view: 'single', layer: Math.floor(head / data.heads), head: head % data.heads, selected: null });
+  store.set({
+    view: 'single',
+    layer: Math.floor(head / data.heads),
+    head: head % data.heads,
+    selected: null,
+  });
 }
 
 async function runSearch(query: string): Promise<void> {
@@ -586,10 +685,13 @@ function onStateChange(s: AppState, p: AppState): void {
   document.body.classList.toggle('dark', s.theme === 'dark');
   $('back').hidden = s.view !== 'single';
   $('thumbs-toggle').hidden = s.view !== 'single' || data.modality !== 'image';
-  if (s.view === 'matrix') $('where').textContent = `all heads · ${methodNames[s.shown ?? s.method]} ${s.dim}D`;
+  if (s.view === 'matrix')
+    $('where').textContent = `all heads · ${methodNames[s.shown ?? s.method]} ${s.dim}D`;
   $('dim-2').classList.toggle('active', s.dim === 2);
   $('dim-3').classList.toggle('active', s.dim === 3);
-  $('search-count').textContent = s.searchIndices ? `${s.searchIndices.length} match${s.searchIndices.length === 1 ? '' : 'es'}` : '';
+  $('search-count').textContent = s.searchIndices
+    ? `${s.searchIndices.length} match${s.searchIndices.length === 1 ? '' : 'es'}`
+    : '';
   if (s.method !== p.method || s.dim !== p.dim || s.view !== p.view) showProgress();
 
   const layoutChanged = s.method !== p.method || s.dim !== p.dim;
@@ -597,11 +699,22 @@ function onStateChange(s: AppState, p: AppState): void {
     $('side').hidden = true;
     showTooltip(null, 0, 0);
     if (p.view !== 'matrix' || layoutChanged || !matrix) {
-      if (!layoutChanged && matrix && matrixKey === `${chooseShown(s.method, s.dim)}/${s.dim}` && matrixComplete) {
+      if (
+        !layoutChanged &&
+        matrix &&
+        matrixKey === `${chooseShown(s.method, s.dim)}/${s.dim}` &&
+        matrixComplete
+      ) {
         void restyleMatrix();
         canvas.showMatrix(matrix, true);
       } else void loadMatrix();
-    } else if (s.colorMode !== p.colorMode || s.searchIndices !== p.searchIndices || s.theme !== p.theme || s.cellMetric !== p.cellMetric || s.sortCells !== p.sortCells) {
+    } else if (
+      s.colorMode !== p.colorMode ||
+      s.searchIndices !== p.searchIndices ||
+      s.theme !== p.theme ||
+      s.cellMetric !== p.cellMetric ||
+      s.sortCells !== p.sortCells
+    ) {
       if (s.sortCells !== p.sortCells || (s.sortCells && s.cellMetric !== p.cellMetric)) void loadMatrix();
       else void restyleMatrix();
     }
@@ -613,11 +726,24 @@ function onStateChange(s: AppState, p: AppState): void {
     const from = !headChanged && s.dim !== p.dim && single ? single.positions : null;
     void loadSingle(from).then(showSide);
   } else if (
-    s.colorMode !== p.colorMode || s.searchIndices !== p.searchIndices || s.theme !== p.theme || s.selected !== p.selected || s.sizeByNorm !== p.sizeByNorm || s.thumbnails !== p.thumbnails
+    s.colorMode !== p.colorMode ||
+    s.searchIndices !== p.searchIndices ||
+    s.theme !== p.theme ||
+    s.selected !== p.selected ||
+    s.sizeByNorm !== p.sizeByNorm ||
+    s.thumbnails !== p.thumbnails
   ) {
     void restyleSingle();
   }
-  if (!headChanged && (s.selected !== p.selected || s.hideSpecial !== p.hideSpecial || s.sideTab !== p.sideTab || s.arrows !== p.arrows || s.searchQuery !== p.searchQuery)) void showSide();
+  if (
+    !headChanged &&
+    (s.selected !== p.selected ||
+      s.hideSpecial !== p.hideSpecial ||
+      s.sideTab !== p.sideTab ||
+      s.arrows !== p.arrows ||
+      s.searchQuery !== p.searchQuery)
+  )
+    void showSide();
 }
 
 function wireControls(): void {
@@ -644,7 +770,9 @@ function wireControls(): void {
     search.value = '';
     void runSearch('');
   });
-  $('theme').addEventListener('click', () => store.set({ theme: store.get().theme === 'dark' ? 'light' : 'dark' }));
+  $('theme').addEventListener('click', () =>
+    store.set({ theme: store.get().theme === 'dark' ? 'light' : 'dark' }),
+  );
   $('back').addEventListener('click', () => store.set({ view: 'matrix', selected: null }));
   $('side-close').addEventListener('click', () => store.set({ selected: null }));
   $('tab-input').addEventListener('click', () => store.set({ sideTab: 'input' }));
@@ -658,7 +786,12 @@ function wireControls(): void {
   window.addEventListener('keydown', (e) => {
     const s = store.get();
     if (s.view !== 'single' || (e.target as HTMLElement).tagName === 'INPUT') return;
-    const moves: Record<string, [number, number]> = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] };
+    const moves: Record<string, [number, number]> = {
+      ArrowLeft: [0, -1],
+      ArrowRight: [0, 1],
+      ArrowUp: [-1, 0],
+      ArrowDown: [1, 0],
+    };
     if (e.key === 'Escape') store.set({ view: 'matrix', selected: null });
     const move = moves[e.key];
     if (!move) return;
@@ -674,7 +807,8 @@ async function main(): Promise<void> {
   data = await busy(RunData.load());
   hooks.timings.runLoaded = performance.now();
   const model = data.info.manifest.model;
-  $('run-title').textContent = `${model.model_type} · ${model.num_layers} layers × ${model.num_heads} heads · ${data.n} tokens`;
+  $('run-title').textContent =
+    `${model.model_type} · ${model.num_layers} layers × ${model.num_heads} heads · ${data.n} tokens`;
   let labelTimer = 0;
   canvas = new CanvasView($('deck'), {
     onCellHover: cellTooltip,
@@ -708,7 +842,10 @@ async function main(): Promise<void> {
   store.subscribe(onStateChange);
   $<HTMLSelectElement>('method').value = best;
   wireControls();
-  store.set({ method: best, theme: window.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'dark' : 'light' });
+  store.set({
+    method: best,
+    theme: window.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'dark' : 'light',
+  });
   showProgress();
 }
 

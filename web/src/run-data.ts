@@ -36,7 +36,14 @@ export class RunData {
   }
 
   availability(method: Method, dim: Dim): LayoutAvailability {
-    return this.info.layouts.find((l) => l.method === method && l.dim === dim) ?? { method, dim, heads_ready: 0, heads_total: this.layers * this.heads };
+    return (
+      this.info.layouts.find((l) => l.method === method && l.dim === dim) ?? {
+        method,
+        dim,
+        heads_ready: 0,
+        heads_total: this.layers * this.heads,
+      }
+    );
   }
 
   complete(method: Method, dim: Dim): boolean {
@@ -46,7 +53,11 @@ export class RunData {
 
   // Every head's layout: the bulk route when all heads are on disk, else head by head (computed on demand by
   // the server). `onHead` sees each head as it arrives.
-  async loadAll(method: Method, dim: Dim, onHead: (head: number, coords: Float32Array) => void): Promise<void> {
+  async loadAll(
+    method: Method,
+    dim: Dim,
+    onHead: (head: number, coords: Float32Array) => void,
+  ): Promise<void> {
     const points = 2 * this.n;
     const count = this.layers * this.heads;
     const bulk = this.complete(method, dim) ? await api.layouts(method, dim, count, points) : null;
@@ -91,6 +102,10 @@ export class RunData {
 
   sequenceTokens(sequence: number): { first: number; count: number; texts: string[] } {
     const s = this.info.manifest.sequences[sequence];
-    return { first: s.first_token, count: s.token_count, texts: this.tokens.text.slice(s.first_token, s.first_token + s.token_count) };
+    return {
+      first: s.first_token,
+      count: s.token_count,
+      texts: this.tokens.text.slice(s.first_token, s.first_token + s.token_count),
+    };
   }
 }

@@ -49,7 +49,10 @@ export function hiddenTokens(special: ArrayLike<number>, T: number, causal: bool
 
 // Mean weight by relative position d = key - query over all query-key pairs of the given matrices,
 // for d in [-maxOffset, maxOffset] (offsets no pair has get 0).
-export function aggregateByOffset(mats: { att: Float32Array; T: number }[], maxOffset: number): { offsets: number[]; mean: number[] } {
+export function aggregateByOffset(
+  mats: { att: Float32Array; T: number }[],
+  maxOffset: number,
+): { offsets: number[]; mean: number[] } {
   const sum = new Float64Array(2 * maxOffset + 1);
   const count = new Float64Array(2 * maxOffset + 1);
   for (const { att, T } of mats) {

@@ -38,7 +38,16 @@ export const colorModeLabels: Record<ColorMode, string> = {
 export function colorModesFor(modality: string): ColorMode[] {
   return modality === 'image'
     ? ['qk', 'patch-row', 'patch-col', 'position', 'norm']
-    : ['qk', 'position', 'position-mod-5', 'punctuation', 'norm', 'token-length', 'input-length', 'frequency'];
+    : [
+        'qk',
+        'position',
+        'position-mod-5',
+        'punctuation',
+        'norm',
+        'token-length',
+        'input-length',
+        'frequency',
+      ];
 }
 
 export type Legend =
@@ -110,14 +119,25 @@ function minMax(values: Float32Array): [number, number] {
   return values.length ? [lo, hi] : [0, 1];
 }
 
-const fmt = (v: number) => (Math.abs(v) >= 100 || Number.isInteger(v) ? String(Math.round(v)) : v.toPrecision(3));
+const fmt = (v: number) =>
+  Math.abs(v) >= 100 || Number.isInteger(v) ? String(Math.round(v)) : v.toPrecision(3);
 
 // `norms` (|q| then |k|, 2N values) is needed for mode 'norm' only.
-export function computeColors(mode: ColorMode, tokens: Tokens, norms: Float32Array | null): { colors: Uint8Array; legend: Legend } {
+export function computeColors(
+  mode: ColorMode,
+  tokens: Tokens,
+  norms: Float32Array | null,
+): { colors: Uint8Array; legend: Legend } {
   const n = tokens.n;
   const out = new Uint8Array(2 * n * 4);
   const perToken = new Float32Array(n);
-  const scaled = (title: string, values: Float32Array, interp: (t: number) => string, lo?: number, hi?: number): Legend => {
+  const scaled = (
+    title: string,
+    values: Float32Array,
+    interp: (t: number) => string,
+    lo?: number,
+    hi?: number,
+  ): Legend => {
     const [a, b] = lo !== undefined && hi !== undefined ? [lo, hi] : minMax(values);
     continuous(values, a, b, interp, n, out);
     return { kind: 'continuous', title, min: fmt(a), max: fmt(b), stops: rampStops(interp) };
@@ -125,30 +145,56 @@ export function computeColors(mode: ColorMode, tokens: Tokens, norms: Float32Arr
   switch (mode) {
     case 'qk': {
       for (let p = 0; p < 2 * n; p++) put(out, p, p < n ? QUERY_COLOR : KEY_COLOR);
-      return { colors: out, legend: { kind: 'categorical', title: 'query / key', items: [{ label: 'query', color: toCss(QUERY_COLOR) }, { label: 'key', color: toCss(KEY_COLOR) }] } };
+      return {
+        colors: out,
+        legend: {
+          kind: 'categorical',
+          title: 'query / key',
+          items: [
+            { label: 'query', color: toCss(QUERY_COLOR) },
+            { label: 'key', color: toCss(KEY_COLOR) },
+          ],
+        },
+      };
     }
     case 'position': {
-      for (let i = 0; i < n; i++) perToken[i] = tokens.sequenceLength[i] > 1 ? tokens.position[i] / (tokens.sequenceLength[i] - 1) : 0;
+      for (let i = 0; i < n; i++)
+        perToken[i] = tokens.sequenceLength[i] > 1 ? tokens.position[i] / (tokens.sequenceLength[i] - 1) : 0;
       return { colors: out, legend: scaled('normalised position', perToken, interpolateViridis, 0, 1) };
     }
     case 'position-mod-5': {
       const palette = schemeTableau10.slice(0, 5).map(parseCssColor);
       for (let p = 0; p < 2 * n; p++) put(out, p, palette[tokens.position[p < n ? p : p - n] % 5]);
-      return { colors: out, legend: { kind: 'categorical', title: 'position mod 5', items: palette.map((c, i) => ({ label: String(i), color: toCss(c) })) } };
+      return {
+        colors: out,
+        legend: {
+          kind: 'categorical',
+          title: 'position mod 5',
+          items: palette.map((c, i) => ({ label: String(i), color: toCss(c) })),
+        },
+      };
     }
     case 'punctuation': {
       for (let i = 0; i < n; i++) {
-        const c = tokens.special[i] ? SPECIAL_COLOR : isPunctuation(tokens.text[i]) ? PUNCT_COLOR : OTHER_COLOR;
+        const c = tokens.special[i]
+          ? SPECIAL_COLOR
+          : isPunctuation(tokens.text[i])
+            ? PUNCT_COLOR
+            : OTHER_COLOR;
         put(out, i, c);
         put(out, i + n, c);
       }
       return {
         colors: out,
-        legend: { kind: 'categorical', title: 'punctuation & special', items: [
-          { label: 'special', color: toCss(SPECIAL_COLOR) },
-          { label: 'punctuation', color: toCss(PUNCT_COLOR) },
-          { label: 'other', color: toCss(OTHER_COLOR) },
-        ] },
+        legend: {
+          kind: 'categorical',
+          title: 'punctuation & special',
+          items: [
+            { label: 'special', color: toCss(SPECIAL_COLOR) },
+            { label: 'punctuation', color: toCss(PUNCT_COLOR) },
+            { label: 'other', color: toCss(OTHER_COLOR) },
+          ],
+        },
       };
     }
     case 'norm': {
@@ -184,7 +230,13 @@ export function computeColors(mode: ColorMode, tokens: Tokens, norms: Float32Arr
       }
       return {
         colors: out,
-        legend: { kind: 'continuous', title: `${colorModeLabels[mode]} (class token orange)`, min: '0', max: String(hi), stops: rampStops(interpolateTurbo) },
+        legend: {
+          kind: 'continuous',
+          title: `${colorModeLabels[mode]} (class token orange)`,
+          min: '0',
+          max: String(hi),
+          stops: rampStops(interpolateTurbo),
+        },
       };
     }
   }

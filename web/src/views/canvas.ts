@@ -1,7 +1,14 @@
 // The one WebGL canvas (deck.gl) that draws the matrix view (every head in its grid cell) and the single view
 // (one head, 2D orthographic or 3D orbit). Points come in as binary attributes; no per-point objects.
 import { Deck, OrbitView, OrthographicView, type PickingInfo } from '@deck.gl/core';
-import { BitmapLayer, IconLayer, LineLayer, ScatterplotLayer, SolidPolygonLayer, TextLayer } from '@deck.gl/layers';
+import {
+  BitmapLayer,
+  IconLayer,
+  LineLayer,
+  ScatterplotLayer,
+  SolidPolygonLayer,
+  TextLayer,
+} from '@deck.gl/layers';
 import { THUMB, type PatchAtlas } from './thumbnails';
 import { rasterizeAtlas, rasterizeTile, type MatrixPoints } from './matrix-raster';
 
@@ -78,7 +85,8 @@ export class CanvasView {
         this.drawCellLabels();
         this.callbacks.onAfterRender();
       },
-      getCursor: ({ isDragging, isHovering }) => (isDragging ? 'grabbing' : isHovering || this.scene?.kind === 'matrix' ? 'pointer' : 'grab'),
+      getCursor: ({ isDragging, isHovering }) =>
+        isDragging ? 'grabbing' : isHovering || this.scene?.kind === 'matrix' ? 'pointer' : 'grab',
     });
   }
 
@@ -97,7 +105,15 @@ export class CanvasView {
     if (resetView || !wasMatrix) {
       this.fitZoom = this.fit(scene.cols + 0.4, scene.rows + 0.4);
       this.deck.setProps({ views: new OrthographicView({ id: 'ortho', controller: true }) });
-      this.setViewState({ target: [scene.cols / 2, scene.rows / 2, 0], zoom: this.fitZoom, minZoom: this.fitZoom - 1, maxZoom: this.fitZoom + 6 }, false);
+      this.setViewState(
+        {
+          target: [scene.cols / 2, scene.rows / 2, 0],
+          zoom: this.fitZoom,
+          minZoom: this.fitZoom - 1,
+          maxZoom: this.fitZoom + 6,
+        },
+        false,
+      );
     }
     this.render();
   }
@@ -109,10 +125,23 @@ export class CanvasView {
       this.fitZoom = this.fit(2.4, 2.4);
       if (scene.dim === 2) {
         this.deck.setProps({ views: new OrthographicView({ id: 'ortho', controller: true }) });
-        this.setViewState({ target: [0, 0, 0], zoom: this.fitZoom, minZoom: this.fitZoom - 2, maxZoom: this.fitZoom + 8 }, false);
+        this.setViewState(
+          { target: [0, 0, 0], zoom: this.fitZoom, minZoom: this.fitZoom - 2, maxZoom: this.fitZoom + 8 },
+          false,
+        );
       } else {
         this.deck.setProps({ views: new OrbitView({ id: 'orbit', controller: true, orbitAxis: 'Y' }) });
-        this.setViewState({ target: [0, 0, 0], zoom: this.fitZoom - 0.3, rotationX: 35, rotationOrbit: 40, minZoom: this.fitZoom - 3, maxZoom: this.fitZoom + 8 }, false);
+        this.setViewState(
+          {
+            target: [0, 0, 0],
+            zoom: this.fitZoom - 0.3,
+            rotationX: 35,
+            rotationOrbit: 40,
+            minZoom: this.fitZoom - 3,
+            maxZoom: this.fitZoom + 8,
+          },
+          false,
+        );
       }
     }
     this.render();
@@ -151,7 +180,8 @@ export class CanvasView {
       const [w, h] = this.size();
       if (cellPixels > 0.85 * Math.min(w, h)) {
         const cell: [number, number] = [Math.floor(viewState.target[0]), Math.floor(viewState.target[1])];
-        if (cell[0] >= 0 && cell[0] < scene.cols && cell[1] >= 0 && cell[1] < scene.rows) this.callbacks.onMatrixZoomedIn(cell);
+        if (cell[0] >= 0 && cell[0] < scene.cols && cell[1] >= 0 && cell[1] < scene.rows)
+          this.callbacks.onMatrixZoomedIn(cell);
       }
     }
   }
@@ -183,7 +213,10 @@ export class CanvasView {
       this.tiles.clear();
       this.scheduleTiles();
     }
-    this.deck.setProps({ layers: scene.kind === 'matrix' ? matrixLayers(scene, this.atlas!.canvas, this.tiles) : singleLayers(scene) });
+    this.deck.setProps({
+      layers:
+        scene.kind === 'matrix' ? matrixLayers(scene, this.atlas!.canvas, this.tiles) : singleLayers(scene),
+    });
   }
 
   private drawCellLabels(): void {
@@ -224,8 +257,16 @@ export class CanvasView {
       const [w, h] = this.size();
       const half = [w / 2 / 2 ** this.viewState.zoom, h / 2 / 2 ** this.viewState.zoom];
       const [tx, ty] = this.viewState.target;
-      for (let cy = Math.max(0, Math.floor(ty - half[1])); cy <= Math.min(scene.rows - 1, Math.floor(ty + half[1])); cy++) {
-        for (let cx = Math.max(0, Math.floor(tx - half[0])); cx <= Math.min(scene.cols - 1, Math.floor(tx + half[0])); cx++) {
+      for (
+        let cy = Math.max(0, Math.floor(ty - half[1]));
+        cy <= Math.min(scene.rows - 1, Math.floor(ty + half[1]));
+        cy++
+      ) {
+        for (
+          let cx = Math.max(0, Math.floor(tx - half[0]));
+          cx <= Math.min(scene.cols - 1, Math.floor(tx + half[0]));
+          cx++
+        ) {
           wanted.set(cy * scene.cols + cx, size);
         }
       }
@@ -249,7 +290,11 @@ export class CanvasView {
   }
 }
 
-function matrixLayers(s: MatrixScene, atlas: HTMLCanvasElement, tiles: Map<number, { canvas: HTMLCanvasElement }>) {
+function matrixLayers(
+  s: MatrixScene,
+  atlas: HTMLCanvasElement,
+  tiles: Map<number, { canvas: HTMLCanvasElement }>,
+) {
   const coloured = s.cells.some((c) => c.color);
   // y grows downwards in this view: a cell's top edge is its smaller y.
   const layers: unknown[] = [
@@ -257,7 +302,12 @@ function matrixLayers(s: MatrixScene, atlas: HTMLCanvasElement, tiles: Map<numbe
       new SolidPolygonLayer({
         id: 'cells',
         data: s.cells,
-        getPolygon: (c: MatrixScene['cells'][number]) => [[c.x + 0.02, c.y + 0.02], [c.x + 0.98, c.y + 0.02], [c.x + 0.98, c.y + 0.98], [c.x + 0.02, c.y + 0.98]],
+        getPolygon: (c: MatrixScene['cells'][number]) => [
+          [c.x + 0.02, c.y + 0.02],
+          [c.x + 0.98, c.y + 0.02],
+          [c.x + 0.98, c.y + 0.98],
+          [c.x + 0.02, c.y + 0.98],
+        ],
         getFillColor: (c: MatrixScene['cells'][number]) => c.color ?? [0, 0, 0, 0],
         updateTriggers: { getFillColor: s.version },
       }),
@@ -266,7 +316,13 @@ function matrixLayers(s: MatrixScene, atlas: HTMLCanvasElement, tiles: Map<numbe
   for (const [slot, tile] of tiles) {
     const x = slot % s.cols;
     const y = Math.floor(slot / s.cols);
-    layers.push(new BitmapLayer({ id: `tile-${s.version}-${slot}-${tile.canvas.width}`, image: tile.canvas, bounds: [x, y + 1, x + 1, y] }));
+    layers.push(
+      new BitmapLayer({
+        id: `tile-${s.version}-${slot}-${tile.canvas.width}`,
+        image: tile.canvas,
+        bounds: [x, y + 1, x + 1, y],
+      }),
+    );
   }
   return layers as any[];
 }
@@ -275,7 +331,12 @@ function matrixLayers(s: MatrixScene, atlas: HTMLCanvasElement, tiles: Map<numbe
 function thumbnailLayer(s: SingleScene, t: NonNullable<SingleScene['thumbnails']>) {
   const mapping: Record<string, { x: number; y: number; width: number; height: number }> = {};
   for (let token = 0; token < t.tokens; token++) {
-    mapping[token] = { x: (token % t.atlas.columns) * THUMB, y: Math.floor(token / t.atlas.columns) * THUMB, width: THUMB, height: THUMB };
+    mapping[token] = {
+      x: (token % t.atlas.columns) * THUMB,
+      y: Math.floor(token / t.atlas.columns) * THUMB,
+      width: THUMB,
+      height: THUMB,
+    };
   }
   return new IconLayer({
     id: 'points-thumbnails',
@@ -295,24 +356,26 @@ function thumbnailLayer(s: SingleScene, t: NonNullable<SingleScene['thumbnails']
 
 function singleLayers(s: SingleScene) {
   const layers: unknown[] = [
-    s.thumbnails ? thumbnailLayer(s, s.thumbnails) : new ScatterplotLayer({
-      id: 'points',
-      data: {
-        length: s.points,
-        attributes: {
-          getPosition: { value: s.positions, size: 3 },
-          getFillColor: { value: s.colors, size: 4, normalized: true },
-          ...(s.radii ? { getRadius: { value: s.radii, size: 1 } } : {}),
-        },
-      },
-      getRadius: 3,
-      radiusUnits: 'pixels',
-      billboard: true,
-      pickable: true,
-      autoHighlight: true,
-      highlightColor: [255, 200, 0, 255],
-      updateTriggers: { getPosition: s.version, getFillColor: s.version, getRadius: s.version },
-    }),
+    s.thumbnails
+      ? thumbnailLayer(s, s.thumbnails)
+      : new ScatterplotLayer({
+          id: 'points',
+          data: {
+            length: s.points,
+            attributes: {
+              getPosition: { value: s.positions, size: 3 },
+              getFillColor: { value: s.colors, size: 4, normalized: true },
+              ...(s.radii ? { getRadius: { value: s.radii, size: 1 } } : {}),
+            },
+          },
+          getRadius: 3,
+          radiusUnits: 'pixels',
+          billboard: true,
+          pickable: true,
+          autoHighlight: true,
+          highlightColor: [255, 200, 0, 255],
+          updateTriggers: { getPosition: s.version, getFillColor: s.version, getRadius: s.version },
+        }),
   ];
   if (s.lines && s.lines.count > 0) {
     layers.push(

@@ -47,7 +47,20 @@ export function rasterizeAtlas(m: MatrixPoints): { canvas: HTMLCanvasElement; ce
   for (let k = 0; k < heads; k++) {
     const [cx, cy] = slotCell(m.slotOfHead[k], m.cols);
     fillCell(target, cx * size, cy * size, size);
-    rasterizeCell(target, cx * size, cy * size, size, m.positions, m.colors, m.radii, k * m.pointsPerHead, m.pointsPerHead, cx, cy, dotFor(size));
+    rasterizeCell(
+      target,
+      cx * size,
+      cy * size,
+      size,
+      m.positions,
+      m.colors,
+      m.radii,
+      k * m.pointsPerHead,
+      m.pointsPerHead,
+      cx,
+      cy,
+      dotFor(size),
+    );
   }
   return { canvas: toCanvas(target), cellSize: size };
 }
@@ -56,6 +69,19 @@ export function rasterizeTile(m: MatrixPoints, head: number, size: number): HTML
   const target = makeTarget(size, size);
   const [cx, cy] = slotCell(m.slotOfHead[head], m.cols);
   fillCell(target, 0, 0, size);
-  rasterizeCell(target, 0, 0, size, m.positions, m.colors, m.radii, head * m.pointsPerHead, m.pointsPerHead, cx, cy, dotFor(size));
+  rasterizeCell(
+    target,
+    0,
+    0,
+    size,
+    m.positions,
+    m.colors,
+    m.radii,
+    head * m.pointsPerHead,
+    m.pointsPerHead,
+    cx,
+    cy,
+    dotFor(size),
+  );
   return toCanvas(target);
 }
