@@ -8,6 +8,7 @@ import {
   interpolateCool,
   schemeTableau10,
 } from 'd3-scale-chromatic';
+import { extent, unitScale } from './extent';
 import { isPunctuation, type Tokens } from './tokens';
 
 export type ColorMode =
@@ -61,6 +62,12 @@ const PUNCT_COLOR: [number, number, number] = [70, 120, 220];
 const OTHER_COLOR: [number, number, number] = [170, 170, 170];
 
 type Rgb = [number, number, number];
+export type Rgba = [number, number, number, number];
+
+// The colour of text drawn on the canvas (the page's --fg of each theme).
+export function textColor(theme: 'light' | 'dark'): Rgba {
+  return theme === 'dark' ? [230, 232, 235, 255] : [29, 31, 36, 255];
+}
 
 export function parseCssColor(css: string): Rgb {
   const hex = css.match(/^#([0-9a-f]{6})$/i);
@@ -101,22 +108,12 @@ function continuous(
   out: Uint8Array,
 ): void {
   const table = ramp(interpolate);
-  const range = hi - lo || 1;
+  const range: [number, number] = [lo, hi];
   for (let p = 0; p < values.length; p++) {
-    const t = Math.min(1, Math.max(0, (values[p] - lo) / range));
+    const t = Math.min(1, Math.max(0, unitScale(values[p], range)));
     put(out, p, table[Math.round(t * 255)]);
   }
   if (values.length === n) out.copyWithin(n * 4, 0, n * 4);
-}
-
-function minMax(values: Float32Array): [number, number] {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of values) {
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  return values.length ? [lo, hi] : [0, 1];
 }
 
 const fmt = (v: number) =>
@@ -138,7 +135,7 @@ export function computeColors(
     lo?: number,
     hi?: number,
   ): Legend => {
-    const [a, b] = lo !== undefined && hi !== undefined ? [lo, hi] : minMax(values);
+    const [a, b] = lo !== undefined && hi !== undefined ? [lo, hi] : (extent(values) ?? [0, 1]);
     continuous(values, a, b, interp, n, out);
     return { kind: 'continuous', title, min: fmt(a), max: fmt(b), stops: rampStops(interp) };
   };
