@@ -116,6 +116,12 @@ function continuous(
   if (values.length === n) out.copyWithin(n * 4, 0, n * 4);
 }
 
+const categorical = (title: string, items: [string, Rgb][]): Legend => ({
+  kind: 'categorical',
+  title,
+  items: items.map(([label, c]) => ({ label, color: toCss(c) })),
+});
+
 const fmt = (v: number) =>
   Math.abs(v) >= 100 || Number.isInteger(v) ? String(Math.round(v)) : v.toPrecision(3);
 
@@ -144,14 +150,10 @@ export function computeColors(
       for (let p = 0; p < 2 * n; p++) put(out, p, p < n ? QUERY_COLOR : KEY_COLOR);
       return {
         colors: out,
-        legend: {
-          kind: 'categorical',
-          title: 'query / key',
-          items: [
-            { label: 'query', color: toCss(QUERY_COLOR) },
-            { label: 'key', color: toCss(KEY_COLOR) },
-          ],
-        },
+        legend: categorical('query / key', [
+          ['query', QUERY_COLOR],
+          ['key', KEY_COLOR],
+        ]),
       };
     }
     case 'position': {
@@ -164,11 +166,10 @@ export function computeColors(
       for (let p = 0; p < 2 * n; p++) put(out, p, palette[tokens.position[p < n ? p : p - n] % 5]);
       return {
         colors: out,
-        legend: {
-          kind: 'categorical',
-          title: 'position mod 5',
-          items: palette.map((c, i) => ({ label: String(i), color: toCss(c) })),
-        },
+        legend: categorical(
+          'position mod 5',
+          palette.map((c, i) => [String(i), c]),
+        ),
       };
     }
     case 'punctuation': {
@@ -183,15 +184,11 @@ export function computeColors(
       }
       return {
         colors: out,
-        legend: {
-          kind: 'categorical',
-          title: 'punctuation & special',
-          items: [
-            { label: 'special', color: toCss(SPECIAL_COLOR) },
-            { label: 'punctuation', color: toCss(PUNCT_COLOR) },
-            { label: 'other', color: toCss(OTHER_COLOR) },
-          ],
-        },
+        legend: categorical('punctuation & special', [
+          ['special', SPECIAL_COLOR],
+          ['punctuation', PUNCT_COLOR],
+          ['other', OTHER_COLOR],
+        ]),
       };
     }
     case 'norm': {

@@ -55,40 +55,22 @@ async function canvasShot(page, name) {
 
 const state = (page) => page.evaluate(() => window.__attnviz.state());
 
+// `attnviz extract` of a bundled model over `input` into the run `out`; returns the seconds it took.
+const extract = (model, input, out) =>
+  attnviz(['extract', '--model', path.join(REPO, 'models', model), '--input', input, '--out', out], 300000);
+
 async function makeRuns() {
   fs.rmSync(WORK, { recursive: true, force: true });
   fs.mkdirSync(WORK, { recursive: true });
   const text = path.join(WORK, 'brown-gpt');
   writeBrownSentences(path.join(WORK, 'brown40.txt'), 40);
-  const t1 = attnviz(
-    [
-      'extract',
-      '--model',
-      path.join(REPO, 'models/brown-gpt'),
-      '--input',
-      path.join(WORK, 'brown40.txt'),
-      '--out',
-      text,
-    ],
-    300000,
-  );
+  const t1 = extract('brown-gpt', path.join(WORK, 'brown40.txt'), text);
   // PCA for every head (t-SNE / UMAP of all 48 heads take minutes on 2 busy cores; the single view gets
   // t-SNE of one head computed on demand by the server).
   const t2 = attnviz(['layout', text, '--methods', 'pca', '--dims', '2,3'], 300000);
   const image = path.join(WORK, 'mnist-vit');
   writeMnistDigits(path.join(WORK, 'digits'), 20);
-  const t3 = attnviz(
-    [
-      'extract',
-      '--model',
-      path.join(REPO, 'models/mnist-vit'),
-      '--input',
-      path.join(WORK, 'digits'),
-      '--out',
-      image,
-    ],
-    300000,
-  );
+  const t3 = extract('mnist-vit', path.join(WORK, 'digits'), image);
   const t4 = attnviz(['layout', image, '--methods', 'pca', '--dims', '2'], 300000);
   console.log(
     `runs ready: brown-gpt extract ${t1.toFixed(1)} s, layout ${t2.toFixed(1)} s; mnist-vit extract ${t3.toFixed(1)} s, layout ${t4.toFixed(1)} s`,
