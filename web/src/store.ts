@@ -13,8 +13,8 @@ export interface Part<S, K extends keyof S = keyof S> {
   update(state: Pick<S, K>, changed: ReadonlySet<K>): void;
 }
 
-// Whether any of `keys` is among the changed ones.
-export function anyChanged<K>(changed: ReadonlySet<K>, keys: readonly K[]): boolean {
+// Whether any of `keys` (which must be among the keys `changed` can hold) is among the changed ones.
+export function anyChanged<K>(changed: ReadonlySet<K>, keys: readonly NoInfer<K>[]): boolean {
   return keys.some((key) => changed.has(key));
 }
 

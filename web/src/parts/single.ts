@@ -33,6 +33,8 @@ const KEYS = [
   'thumbnails',
 ] as const satisfies Keys;
 type State = Reads<typeof KEYS>;
+// What restyles the points in place (a new head, method or dimension loads them again).
+const STYLE_KEYS = ['colorMode', 'searchIndices', 'theme', 'selected', 'sizeByNorm', 'thumbnails'] as const;
 
 export class SingleController implements AppPart<typeof KEYS> {
   readonly keys = KEYS;
@@ -66,10 +68,7 @@ export class SingleController implements AppPart<typeof KEYS> {
       // Only a change of dimension animates: from the coordinates on screen to the new ones.
       const from = !headChanged && changed.has('dim') && this.scene ? this.scene.positions : null;
       void this.load(from);
-    } else if (
-      anyChanged(changed, ['colorMode', 'searchIndices', 'theme', 'selected', 'sizeByNorm', 'thumbnails'])
-    )
-      void this.restyle();
+    } else if (anyChanged(changed, STYLE_KEYS)) void this.restyle();
   }
 
   // One head is quick to lay out on demand, so the single view shows the method asked for even while the

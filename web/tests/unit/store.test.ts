@@ -98,6 +98,10 @@ describe('store: parts declare the keys they read', () => {
 
   it('tells whether any of some keys changed', () => {
     expect(anyChanged(new Set(['a', 'b']), ['c', 'b'])).toBe(true);
-    expect(anyChanged(new Set(['a']), ['c'])).toBe(false);
+    expect(anyChanged(new Set(['a', 'c']), ['c'])).toBe(true);
+    const changed: ReadonlySet<'a' | 'b'> = new Set(['a'] as const);
+    expect(anyChanged(changed, ['b'])).toBe(false);
+    // @ts-expect-error `c` can never be among the changed keys
+    anyChanged(changed, ['c']);
   });
 });
