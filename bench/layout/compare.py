@@ -44,12 +44,7 @@ def main():
     import umap
     print(f"work folder {work}; load average {heads.load_average():.1f}", flush=True)
     table = []
-    for spec in args.heads.split(","):
-        model, layer, head = spec.split(":")
-        layer, head = int(layer), int(head)
-        run = heads.make_run(args.attnviz, model, work, args.threads)
-        x = heads.head_points(run, layer, head)
-        name = f"{model} l{layer}h{head}"
+    for name, run, layer, head, x in heads.benchmark_heads(args.attnviz, args.heads, work, args.threads):
         sample = np.random.default_rng(0).choice(len(x), 3000, replace=False)
         umap.UMAP(n_neighbors=10, min_dist=0.1, metric="cosine").fit_transform(x[:2000])  # JIT warm-up
         tools = {

@@ -79,6 +79,15 @@ def head_points(run, layer, head):
     return normalise(read_safetensors(qk, f"l{layer}.q")[head], read_safetensors(qk, f"l{layer}.k")[kv_head])
 
 
+def benchmark_heads(attnviz, specs, work, threads=2):
+    """Yields (name, run, layer, head, points) for each "model:layer:head" of the comma-separated specs."""
+    for spec in specs.split(","):
+        model, layer, head = spec.split(":")
+        layer, head = int(layer), int(head)
+        run = make_run(attnviz, model, work, threads)
+        yield f"{model} l{layer}h{head}", run, layer, head, head_points(run, layer, head)
+
+
 def attnviz_layout(attnviz, run, layer, head, method, dim, threads=2):
     """Runs the whole `attnviz layout` command for one head and layout; returns (seconds, layout)."""
     import time

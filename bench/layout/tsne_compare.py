@@ -68,13 +68,8 @@ def main():
         sys.exit(f"no FIt-SNE in {args.fitsne}: run ../shared/anchors/build-fitsne.sh {args.fitsne}")
     print(f"work folder {work}; load average {heads.load_average():.1f}", flush=True)
     table = []
-    for spec in args.heads.split(","):
-        model, layer, head = spec.split(":")
-        layer, head = int(layer), int(head)
-        run = heads.make_run(args.attnviz, model, work, args.threads)
-        x = heads.head_points(run, layer, head)
+    for name, run, layer, head, x in heads.benchmark_heads(args.attnviz, args.heads, work, args.threads):
         unit = (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float64)
-        name = f"{model} l{layer}h{head}"
         tools = {"attnviz": lambda: heads.attnviz_layout(args.attnviz, run, layer, head, "tsne", 2, args.threads)[1]}
         for tool, (iterations, exaggerated) in FITSNE_RUNS.items():
             tools[tool] = lambda i=iterations, e=exaggerated: fitsne_call(args.fitsne, unit, i, e, args.threads)

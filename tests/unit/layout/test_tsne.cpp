@@ -77,16 +77,24 @@ void expect_separated(const std::vector<float>& y, int dim) {
   EXPECT_GT(closest_other, 3 * nearest_own[kPoints / 2]);
 }
 
-class TsneConvergence : public ::testing::TestWithParam<int> {};
-
-TEST_P(TsneConvergence, StopsConvergedOnSeparatedClusters) {
-  const int dim = GetParam();
+// The clusters' affinities and PCA initialisation in GetParam() dimensions, with default options on 2
+// threads.
+class TsneConvergence : public ::testing::TestWithParam<int> {
+ protected:
+  void SetUp() override {
+    options.dim = GetParam();
+    options.threads = 2;
+    p = affinities_of(x, options);
+    init = tsne_pca_init(x.data(), kPoints, kDim, options.dim);
+  }
   const std::vector<float> x = separated_clusters();
   TsneOptions options;
-  options.dim = dim;
-  options.threads = 2;
-  const Affinities p = affinities_of(x, options);
-  const std::vector<float> init = tsne_pca_init(x.data(), kPoints, kDim, dim);
+  Affinities p;
+  std::vector<float> init;
+};
+
+TEST_P(TsneConvergence, StopsConvergedOnSeparatedClusters) {
+  const int dim = options.dim;
   const TsneResult result = tsne_optimise(p, init, options);
   ASSERT_EQ(result.embedding.size(), size_t(kPoints * dim));
   for (float v : result.embedding) ASSERT_TRUE(std::isfinite(v));
@@ -110,13 +118,6 @@ TEST_P(TsneConvergence, StopsConvergedOnSeparatedClusters) {
 }
 
 TEST_P(TsneConvergence, StoppingIsDeterministic) {
-  const int dim = GetParam();
-  const std::vector<float> x = separated_clusters();
-  TsneOptions options;
-  options.dim = dim;
-  options.threads = 2;
-  const Affinities p = affinities_of(x, options);
-  const std::vector<float> init = tsne_pca_init(x.data(), kPoints, kDim, dim);
   const TsneResult a = tsne_optimise(p, init, options), b = tsne_optimise(p, init, options);
   EXPECT_EQ(a.iterations, b.iterations);
   EXPECT_EQ(a.kl_divergence, b.kl_divergence);
