@@ -22,33 +22,28 @@ struct TsneOptions {
   int dim = 2;             // 2 or 3
   double perplexity = 20;  // effective number of neighbours; kNN uses k = 3 x perplexity (20 as bench/layout)
   // P x exaggeration for the first iterations, so clusters gather before they spread (12 as scikit-learn,
-  // openTSNE, FIt-SNE). -1: 100 in 2D (FIt-SNE: 250; after 100 the larger late steps catch up), 75 in 3D.
+  // openTSNE, FIt-SNE). -1: 100 in 2D, 75 in 3D (longer ones only delay the same KL).
   int exaggeration_iterations = -1;
   double exaggeration = 12;
-  // 0: N / 12 while exaggerated (Belkina et al. 2019), then N in 2D, the largest step the attraction bears
-  // (Linderman & Steinerberger 2019), and still N / 12 in 3D (its coarse grid's forces blew larger steps
-  // up); at least 200. > 0: this rate throughout.
+  // 0: N / 12 while exaggerated (Belkina et al. 2019), then N in 2D (the largest step the attraction bears,
+  // Linderman & Steinerberger 2019) and N / 12 in 3D (larger steps blow up on its coarse grid); at least 200.
+  // > 0: this rate throughout.
   double learning_rate = 0;
-  // After exaggeration 0.95 rather than scikit-learn's and FIt-SNE's 0.8: FIt-SNE-750's KL after ~100
-  // iterations instead of ~500.
+  // 0.95 after exaggeration (scikit-learn, FIt-SNE: 0.8): FIt-SNE-750's KL ~100 iterations later, not ~500.
   double momentum = 0.5, final_momentum = 0.95;
   // Stopping: after exaggeration the KL divergence is estimated every check_every iterations (one pass over
   // P; Z comes with the gradient). The run stops when it fell by less than tolerance (relative) since the
   // previous estimate, or at max_iterations. Where it rose (a grid too coarse for the layout's spread, or a
   // step too large), the layout of the previous estimate is returned.
   int check_every = 25;
-  double tolerance = 0.02;    // 2%: all benchmark heads within 1.00 x FIt-SNE-750's KL; 1% costs ~30% more
-  int max_iterations = 1000;  // exaggerated ones included
-  double min_gain = 0.01;
-  int interpolation_points = 3;  // Lagrange nodes per box and dimension
+  double tolerance = 0.02;       // every benchmark head at or below FIt-SNE-750's KL; 1% costs ~30% more time
+  int max_iterations = 1000;     // exaggerated ones included
+  double min_gain = 0.01;        // as scikit-learn: a shrinking gain never stalls a coordinate
+  int interpolation_points = 3;  // Lagrange nodes per box and dimension (FIt-SNE's)
   double box_width = 1;          // box side in embedding units (FIt-SNE: 1 / intervals_per_integer)
-  // Boxes per dimension; 0: 32 / 96 in 2D, 6 / 13 in 3D, then rounded up to what the next fast FFT size
-  // (2^k, 3 x 2^k or 5 x 2^k grid nodes, padded) holds: up to 96 in 2D, 8, 10 or 13 in 3D. Coarser than
-  // FIt-SNE (50 / unbounded, box side 1) to keep the FFTs cheap. Converged 2D layouts of ~20k points spread
-  // to ~200: with 64 boxes their forces are off by ~100% and the KL stalls 10% above FIt-SNE-750's; 96 reach
-  // it, 128 gain 3% more at 1.5x the time. 3D layouts of ~17k points spread to ~50-100: with 10 boxes one
-  // brown-gpt head fell to trustworthiness 0.83 (below PCA's 0.90), with 13 it reaches 0.96 (16: 0.965 at
-  // twice the time).
+  // Boxes per dimension (spread / box_width, clamped), rounded up to what the next fast FFT size (2^k, 3 x
+  // 2^k or 5 x 2^k grid nodes, padded) holds. 0: 32-96 in 2D (fewer than 96 leave converged 2D layouts'
+  // forces far off), 6-13 in 3D (the 3D FFT's cost grows with the cube).
   int min_boxes = 0, max_boxes = 0;
   int threads = 1;
 };

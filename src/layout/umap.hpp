@@ -20,9 +20,8 @@ struct UmapOptions {
   int dim = 2;
   int neighbors = 10;  // counts the point itself, as umap-learn's n_neighbors (10 as bench/layout)
   double min_dist = 0.1, spread = 1.0;
-  // 0: 250 above 10,000 points (umap-learn: 200; this optimiser moves each vertex once per edge and epoch,
-  // from the epoch's start, where umap-learn moves both ends in turn: at 200 epochs its trustworthiness
-  // trailed umap-learn's by 0.005 on the benchmark head, at 250 by 0.0015), else 500 (umap-learn).
+  // 0: 250 above 10,000 points (umap-learn: 200, but it moves both ends of an edge, this optimiser one per
+  // epoch), else 500 (umap-learn).
   int epochs = 0;
   int negative_samples = 5;
   double learning_rate = 1.0;  // decays linearly to 0
