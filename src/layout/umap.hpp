@@ -48,12 +48,12 @@ struct UmapResult {
   // The fuzzy-set cross-entropy UMAP minimises, over all ordered pairs i != j of the final layout:
   // sum w log(w / v) + (1 - w) log((1 - w) / (1 - v)) with v = 1 / (1 + a d^(2b)). The graph's edges are
   // summed exactly; the pairs outside the graph (w = 0, terms -log(1 - v)) are estimated from a seeded sample
-  // of kCrossEntropySamples pairs per point (a few tenths of a % of sampling error at 10k+ points).
+  // of kCrossEntropySamples pairs per point (within 2% of the exact sum on 600 points, unit-tested).
   double cross_entropy = 0;
   int epochs = 0;
 };
 
-constexpr int kCrossEntropySamples = 64;
+constexpr int kCrossEntropySamples = 256;
 
 // init: [n, dim].
 UmapResult umap_optimise(const Affinities& graph, std::vector<float> init, const UmapOptions& options);

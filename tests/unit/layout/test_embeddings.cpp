@@ -138,7 +138,7 @@ TEST(Umap, ReportsTheCrossEntropyOfItsLayout) {
   EXPECT_EQ(result.epochs, 100);
   const UmapCurve curve = fit_umap_curve(o.min_dist, o.spread);
   const double exact = brute_force_cross_entropy(graph, result.embedding, 2, curve);
-  EXPECT_NEAR(result.cross_entropy, exact, 0.01 * exact);
+  EXPECT_NEAR(result.cross_entropy, exact, 0.02 * exact);  // the sampled part's error
   EXPECT_LT(exact, 0.5 * brute_force_cross_entropy(graph, init, 2, curve));
 }
 
