@@ -19,7 +19,6 @@ import os
 import statistics
 import sys
 import tempfile
-import time
 
 import numpy as np
 
@@ -53,18 +52,10 @@ def main():
             "attnviz PCA": lambda: heads.attnviz_layout(args.attnviz, run, layer, head, "pca", 2, args.threads)[1],
             "scikit-learn PCA": lambda: PCA(n_components=2).fit_transform(x),
         }
-        seconds = {tool: [] for tool in tools}
-        trust = {tool: [] for tool in tools}
-        for repeat in range(args.repeats):
-            print(f"{name}: repeat {repeat + 1}, load average {heads.load_average():.1f}", flush=True)
-            for tool, call in tools.items():
-                start = time.perf_counter()
-                y = call()
-                seconds[tool].append(time.perf_counter() - start)
-                trust[tool].append(trustworthiness(x[sample], y[sample], n_neighbors=10, metric="cosine"))
-                print(f"  {tool}: {seconds[tool][-1]:.2f} s, trustworthiness {trust[tool][-1]:.4f}", flush=True)
+        seconds, layouts = heads.time_tools(name, tools, args.repeats)
         for tool in tools:
-            table.append([name, tool, seconds[tool], trust[tool]])
+            trust = [trustworthiness(x[sample], y[sample], n_neighbors=10, metric="cosine") for y in layouts[tool]]
+            table.append([name, tool, seconds[tool], trust])
     print("\n| head | tool | seconds (median) | runs | trustworthiness (median) | runs |")
     print("| --- | --- | ---: | --- | ---: | --- |")
     for name, tool, runs, tws in table:

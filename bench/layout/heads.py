@@ -88,6 +88,22 @@ def benchmark_heads(attnviz, specs, work, threads=2):
         yield f"{model} l{layer}h{head}", run, layer, head, head_points(run, layer, head)
 
 
+def time_tools(name, tools, repeats):
+    """Runs every tool ({name: call returning a layout}) once per repeat, one after the other; returns
+    ({tool: [seconds per repeat]}, {tool: [layout per repeat]})."""
+    import time
+    seconds = {tool: [] for tool in tools}
+    layouts = {tool: [] for tool in tools}
+    for repeat in range(repeats):
+        print(f"{name}: repeat {repeat + 1}, load average {load_average():.1f}", flush=True)
+        for tool, call in tools.items():
+            start = time.perf_counter()
+            layouts[tool].append(call())
+            seconds[tool].append(time.perf_counter() - start)
+            print(f"  {tool}: {seconds[tool][-1]:.2f} s", flush=True)
+    return seconds, layouts
+
+
 def attnviz_layout(attnviz, run, layer, head, method, dim, threads=2):
     """Runs the whole `attnviz layout` command for one head and layout; returns (seconds, layout)."""
     import time

@@ -19,10 +19,8 @@ Usage: /usr/bin/python3 bench/layout/tsne_compare.py [--attnviz build/attnviz] [
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
 
@@ -75,16 +73,8 @@ def main():
             tools[tool] = lambda i=iterations, e=exaggerated: fitsne_call(args.fitsne, unit, i, e, args.threads)
         if not args.skip_sklearn:
             tools["scikit-learn"] = lambda: sklearn_call(x, args.threads)
-        seconds = {tool: [] for tool in tools}
-        first = {}
-        for repeat in range(args.repeats):
-            print(f"{name}: repeat {repeat + 1}, load average {heads.load_average():.1f}", flush=True)
-            for tool, call in tools.items():
-                start = time.perf_counter()
-                y = call()
-                seconds[tool].append(time.perf_counter() - start)
-                first.setdefault(tool, y)
-                print(f"  {tool}: {seconds[tool][-1]:.2f} s", flush=True)
+        seconds, layouts = heads.time_tools(name, tools, args.repeats)
+        first = {tool: layouts[tool][0] for tool in tools}
         p = kl.affinities(x)
         sample = np.random.default_rng(0).choice(len(x), 3000, replace=False)
         from sklearn.manifold import trustworthiness
