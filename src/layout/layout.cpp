@@ -82,7 +82,7 @@ std::vector<float> layout_points(const float* points, int64_t n, int dim, Layout
     const int k = std::min(graph->k, static_cast<int>(std::ceil(3 * options.perplexity)));
     const Affinities p = tsne_affinities(truncate_neighbours(*graph, k), options.perplexity,
                                          metric == Metric::Euclidean, threads);
-    return tsne_optimise(p, tsne_pca_init(points, n, dim, out_dim), options);
+    return tsne_optimise(p, tsne_pca_init(points, n, dim, out_dim), options).embedding;
   }
   UmapOptions options;
   options.dim = out_dim;
@@ -90,7 +90,7 @@ std::vector<float> layout_points(const float* points, int64_t n, int dim, Layout
   options.seed = seed;
   const int k = std::min(graph->k, options.neighbors - 1);
   const Affinities g = umap_graph(truncate_neighbours(*graph, k), threads);
-  return umap_optimise(g, umap_init(points, n, dim, g, options), options);
+  return umap_optimise(g, umap_init(points, n, dim, g, options), options).embedding;
 }
 
 std::vector<float> compute_head_layout(const Run& run, const LayoutRequest& request) {
