@@ -1,6 +1,7 @@
 #include "server/stored_layouts.hpp"
 
 #include "core/error.hpp"
+#include "core/fs.hpp"
 
 namespace attnviz::server {
 
@@ -19,7 +20,8 @@ std::shared_ptr<const LayoutFile> StoredLayouts::load(const std::filesystem::pat
   const RunModel& model = run_->model();
   const int64_t points = 2 * run_->num_tokens();
   auto layout = std::make_shared<LayoutFile>();
-  layout->file = SafetensorsFile::open(path);
+  // Read, not mapped: a layout file truncated in place must give an error, not SIGBUS in a later request.
+  layout->file = SafetensorsFile::parse(read_file(path), path);
   layout->heads.resize(static_cast<size_t>(model.num_layers) * model.num_heads);
   for (int layer = 0; layer < model.num_layers; ++layer) {
     for (int head = 0; head < model.num_heads; ++head) {
