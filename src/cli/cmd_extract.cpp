@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 #include "core/error.hpp"
 #include "core/interrupt.hpp"
 #include "run/extract.hpp"
@@ -20,18 +21,22 @@ void add_extract_command(CLI::App& app) {
       ->required();
   cmd->add_option("--out", options->out, "Run directory to write")->required();
   cmd->add_option("--max-tokens", options->max_tokens,
-                  "Keep whole inputs while their total stays within N tokens");
+                  "Keep whole inputs while their total stays within N tokens")
+      ->check(positive_integer());
   cmd->add_option(
-      "--max-length", options->max_length,
-      "Cut longer text inputs to L tokens (default: longer than the model's positions is an error)");
+         "--max-length", options->max_length,
+         "Cut longer text inputs to L tokens (default: longer than the model's positions is an error)")
+      ->check(positive_integer());
   cmd->add_option("--dtype", *dtype, "Storage of q and k: f16 or f32")->capture_default_str();
-  cmd->add_option("--threads", options->threads, "Threads (default: every core)");
+  cmd->add_option("--threads", options->threads, "Threads (default: every core)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--batch", options->batch_tokens, "Tokens per forward pass (whole inputs, at least one)")
       ->capture_default_str();
   cmd->add_flag("--force", options->force, "Replace an existing run at --out once the new one is complete");
   cmd->callback([options, dtype] {
     if (*dtype != "f16" && *dtype != "f32") throw Error("--dtype must be f16 or f32, not \"" + *dtype + "\"");
     options->dtype = *dtype == "f32" ? DType::F32 : DType::F16;
+    options->threads = compute_threads(options->threads);
     install_interrupt_handler();
     const ExtractResult result = extract(*options);
     std::fprintf(stderr, "wrote %s: %lld sequences, %lld tokens in %.2f s (%.0f tokens/s)\n",

@@ -81,6 +81,10 @@ TEST(ExtractCli, BadInputFailsWithOneLineAndLeavesNothing) {
       {"unsupported architecture", "UNSUPPORTED", "a.jsonl", "{\"input_ids\": [1]}\n", "", "t5"},
       {"bad dtype", gpt2, "a.jsonl", "{\"input_ids\": [1]}\n", "--dtype f8",
        "--dtype must be f16 or f32, not \"f8\""},
+      {"zero max-length", gpt2, "a.jsonl", "{\"input_ids\": [1]}\n", "--max-length 0",
+       "--max-length: must be an integer >= 1, not 0"},
+      {"negative max-tokens", gpt2, "a.jsonl", "{\"input_ids\": [1]}\n", "--max-tokens -3",
+       "--max-tokens: must be an integer >= 1, not -3"},
   };
   for (const BadCase& c : cases) {
     SCOPED_TRACE(c.name);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <csignal>
 #include <cstring>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -13,6 +14,13 @@
 #include "test_run.hpp"
 
 namespace attnviz::testing {
+
+// httplib's client writes without MSG_NOSIGNAL: a server that closes a connection in the middle of a request
+// (as it should, for some requests) must not kill the test process.
+inline const bool kSigpipeIgnored = [] {
+  std::signal(SIGPIPE, SIG_IGN);
+  return true;
+}();
 
 class ServerTest : public ::testing::Test {
  protected:
