@@ -73,9 +73,12 @@ class Connections {
   Step drain(Connection& connection);
   void end(Connection& connection);
   void dispatch(Connection connection);
+  bool serve(Connection& connection);
+  bool next_head_arrives(Connection& connection);
   void finish(Connection connection, bool keep);
   void close(Connection& connection);
   void refuse(Connection& connection, int status, const std::string& message);
+  void refuse_too_large(Connection& connection);
   void wake();
   void stop_threads();
 
