@@ -86,7 +86,10 @@ void Connections::stop() {
 }
 
 void Connections::stop_threads() {
-  stopping_ = true;
+  {
+    std::lock_guard lock(work_mutex_);  // a worker between its check and its wait must not miss the news
+    stopping_ = true;
+  }
   wake();
   work_ready_.notify_all();
   if (poller_.joinable()) poller_.join();
