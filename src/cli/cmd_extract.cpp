@@ -1,26 +1,16 @@
 // attnviz extract: run a model over a dataset and write a run directory (docs/format.md).
 #include <cstdio>
 #include <filesystem>
-#include <limits>
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 #include "core/error.hpp"
 #include "core/interrupt.hpp"
 #include "model/hub.hpp"
 #include "run/extract.hpp"
 
 namespace attnviz::cli {
-
-namespace {
-
-// n and up, as a check of a flag (its message names the range).
-template <typename T>
-CLI::Range at_least(T n) {
-  return CLI::Range(n, std::numeric_limits<T>::max());
-}
-
-}  // namespace
 
 void add_extract_command(CLI::App& app) {
   auto* cmd =
@@ -36,11 +26,11 @@ void add_extract_command(CLI::App& app) {
   cmd->add_option("--out", options->out, "Run directory to write")->required();
   cmd->add_option("--max-tokens", options->max_tokens,
                   "Keep whole inputs while their total stays within N tokens")
-      ->check(at_least<int64_t>(0));
+      ->check(at_least<int64_t>(1));
   cmd->add_option(
          "--max-length", options->max_length,
          "Cut longer text inputs to L tokens (default: longer than the model's positions is an error)")
-      ->check(at_least(0));
+      ->check(at_least(1));
   cmd->add_option("--dtype", *dtype, "Storage of q and k: f16 or f32")->capture_default_str();
   cmd->add_option("--threads", options->threads, "Threads (default: every core)")->check(at_least(0));
   cmd->add_option("--batch", options->batch_tokens, "Tokens per forward pass (whole inputs, at least one)")
@@ -53,6 +43,7 @@ void add_extract_command(CLI::App& app) {
     if (!options->force && std::filesystem::exists(options->out))
       throw Error(options->out.string() +
                   " already exists (--force replaces it once the new run is complete)");
+    options->threads = compute_threads(options->threads);
     install_interrupt_handler();
     options->model_dir = resolve_model(*model);
     const ExtractResult result = extract(*options);

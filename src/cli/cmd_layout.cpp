@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 #include "core/error.hpp"
 #include "core/interrupt.hpp"
 #include "layout/layout_job.hpp"
@@ -87,7 +88,7 @@ void add_layout_command(CLI::App& app) {
   cmd->add_option("--dims", args->dims, "Comma-separated: 2, 3")->capture_default_str();
   cmd->add_option("--heads", args->heads, "all, or LAYER:HEAD,... (e.g. 0:1,2:3)")->capture_default_str();
   cmd->add_option("--seed", args->seed, "Seed of UMAP, HNSW and the metric samples")->capture_default_str();
-  cmd->add_option("--threads", args->threads, "Threads (default: every core)");
+  cmd->add_option("--threads", args->threads, "Threads (default: every core)")->check(CLI::NonNegativeNumber);
   cmd->add_option("--metric", args->metric, "Input distance of t-SNE and UMAP")
       ->check(CLI::IsMember({"cosine", "euclidean"}))
       ->capture_default_str();
@@ -101,7 +102,7 @@ void add_layout_command(CLI::App& app) {
     options.dims = parse_dims(args->dims);
     options.heads = parse_heads(args->heads);
     options.seed = args->seed;
-    options.threads = args->threads;
+    options.threads = compute_threads(args->threads);
     options.force = args->force;
     options.normalise = {!args->no_translate, !args->no_scale};
     options.metric = parse_metric(args->metric);

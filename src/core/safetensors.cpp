@@ -297,7 +297,8 @@ void SafetensorsFile::load(std::span<const std::byte> file) {
   tensors_.reserve(entries.size());  // in name order, as the header object iterates
   for (auto& entry : entries) {
     tensors_.push_back({std::move(entry.name), entry.dtype, std::move(entry.shape),
-                        data.subspan(entry.begin, entry.end - entry.begin), path_});
+                        data.subspan(entry.begin, entry.end - entry.begin), path_,
+                        8 + header_size + entry.begin});
   }
 }
 

@@ -24,6 +24,7 @@ struct TensorView {
   std::vector<int64_t> shape;
   std::span<const std::byte> bytes;  // points into the mapped file
   std::filesystem::path file;
+  uint64_t offset = 0;  // where `bytes` start in the file, for a reader that reads instead of mapping
 
   int64_t numel() const;
   // Converts any numeric dtype to float32 (F16/BF16 exactly, integers by value).

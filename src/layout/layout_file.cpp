@@ -1,6 +1,7 @@
 #include "layout/layout_file.hpp"
 
 #include "core/error.hpp"
+#include "core/fs.hpp"
 
 namespace fs = std::filesystem;
 
@@ -58,7 +59,8 @@ LayoutFile LayoutFile::read(const Run& run, const fs::path& path, int dim) {
   if (!fs::exists(path, ec)) return layout;
   layout.exists_ = true;
   try {
-    layout.file_ = SafetensorsFile::open(path);
+    // Read, not mapped: a file truncated in place must give an error, not SIGBUS in a later request.
+    layout.file_ = SafetensorsFile::parse(read_file(path), path);
   } catch (const Error& e) {
     layout.problem_ = e.what();
     return layout;

@@ -46,14 +46,14 @@ class LayoutFile {
   int heads_ready() const { return ready_; }
   bool has(int layer, int head) const { return !tensors_[index(layer, head)].empty(); }
   std::vector<HeadId> heads() const;  // the heads that fit, by layer then head
-  // Little-endian F32 [2N, dim] inside the mapped file; empty when the head is absent or does not fit.
+  // Little-endian F32 [2N, dim] inside the file read; empty when the head is absent or does not fit.
   std::span<const std::byte> points_bytes(int layer, int head) const;
   HeadLayout head(int layer, int head) const;  // a copy; Error when absent
 
  private:
   size_t index(int layer, int head) const;  // Error when out of the run's range
 
-  std::shared_ptr<const SafetensorsFile> file_;  // keeps the tensors mapped
+  std::shared_ptr<const SafetensorsFile> file_;  // owns the tensors' bytes
   int layers_ = 0, heads_per_layer_ = 0, ready_ = 0;
   bool exists_ = false;
   std::string problem_;

@@ -1,6 +1,7 @@
 #include "server/stored_layouts.hpp"
 
 #include "core/error.hpp"
+#include "core/fs.hpp"
 
 namespace attnviz::server {
 

@@ -30,14 +30,15 @@ struct ProcessOutput {
 inline std::string shell_quoted(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
 
 // Runs `attnviz ARGUMENTS` through the shell (arguments are shell words) with `input` on stdin, and collects
-// stdout and stderr apart.
-inline ProcessOutput run_attnviz(const std::string& arguments, const std::string& input = "") {
+// stdout and stderr apart. `prefix`: shell words before the binary (variables, a wrapper such as prlimit).
+inline ProcessOutput run_attnviz(const std::string& arguments, const std::string& input = "",
+                                 const std::string& prefix = "") {
   static int calls = 0;
   const auto dir = std::filesystem::temp_directory_path() /
                    ("attnviz-cli-" + std::to_string(::getpid()) + "-" + std::to_string(calls++));
   std::filesystem::create_directories(dir);
   write_text(dir / "stdin", input);
-  const std::string command = std::string(ATTNVIZ_BINARY) + " " + arguments + " <'" +
+  const std::string command = prefix + std::string(ATTNVIZ_BINARY) + " " + arguments + " <'" +
                               (dir / "stdin").string() + "' >'" + (dir / "stdout").string() + "' 2>'" +
                               (dir / "stderr").string() + "'";
   const int status = std::system(command.c_str());

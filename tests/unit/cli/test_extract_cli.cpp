@@ -83,10 +83,10 @@ TEST(ExtractCli, BadInputFailsWithOneLineAndLeavesNothing) {
        "--dtype must be f16 or f32, not \"f8\""},
       {"a batch of no tokens", gpt2, "a.jsonl", "{\"input_ids\": [1]}\n", "--batch 0", "--batch"},
       {"negative threads", gpt2, "a.jsonl", "{\"input_ids\": [1]}\n", "--threads=-2", "--threads"},
-      {"negative maximum length", gpt2, "a.jsonl", "{\"input_ids\": [1]}\n", "--max-length=-1",
-       "--max-length"},
       {"maximum length beyond the positions", brown, "a.txt", "hello\n", "--max-length 300",
        "a maximum length of 300 tokens is more than the model's 256 positions"},
+      {"zero max-length", gpt2, "a.jsonl", "{\"input_ids\": [1]}\n", "--max-length 0", "--max-length"},
+      {"negative max-tokens", gpt2, "a.jsonl", "{\"input_ids\": [1]}\n", "--max-tokens -3", "--max-tokens"},
   };
   for (const BadCase& c : cases) {
     SCOPED_TRACE(c.name);

@@ -90,4 +90,56 @@ TEST_F(ServeCli, ServesTheRunAndStopsOnSigint) {
       << first_line;
 }
 
+// The first line a background server prints, once it has printed one.
+std::string first_line(BackgroundProcess& server) {
+  if (!server.wait_for("\n", std::chrono::seconds(20))) return "";
+  const std::string log = server.log();
+  return log.substr(0, log.find('\n'));
+}
+
+TEST_F(ServeCli, BeyondLoopbackWarnsAndATokenIsPrintedInTheUrl) {
+  // Tests listen on 127.0.0.1 only: an address of no interface here (TEST-NET-1) shows the warning, then
+  // fails to bind.
+  const auto exposed = run_attnviz("serve " + (dir / "run").string() + " --host 192.0.2.1 --port " +
+                                   std::to_string(free_port()));
+  EXPECT_EQ(exposed.status, 1);
+  EXPECT_EQ(exposed.err.rfind("attnviz: warning: listening on 192.0.2.1, beyond this machine's loopback", 0),
+            0u)
+      << exposed.err;
+  EXPECT_NE(exposed.err.find("add --token auto"), std::string::npos) << exposed.err;
+  EXPECT_EQ(run_attnviz("serve " + (dir / "run").string() + " --host 192.0.2.1 --token auto --port " +
+                        std::to_string(free_port()))
+                .err.find("warning"),
+            std::string::npos);
+
+  const int second = free_port();
+  BackgroundProcess guarded(
+      {"serve", (dir / "run").string(), "--port", std::to_string(second), "--token", "auto"},
+      dir / "token.log");
+  const std::string line = first_line(guarded);
+  const std::string prefix = "http://127.0.0.1:" + std::to_string(second) + "/?token=";
+  const size_t at = line.find(prefix);
+  ASSERT_NE(at, std::string::npos) << line;
+  const std::string token = line.substr(at + prefix.size(), 64);
+  EXPECT_EQ(token.find_first_not_of("0123456789abcdef"), std::string::npos) << line;
+  EXPECT_EQ(line.find("warning"), std::string::npos) << line;
+  httplib::Client client("127.0.0.1", second);
+  EXPECT_EQ(client.Get("/api/run")->status, 401);
+  EXPECT_EQ(client.Get("/api/run", {{"Authorization", "Bearer " + token}})->status, 200);
+  EXPECT_EQ(guarded.interrupt(std::chrono::seconds(10)), 0);
+}
+
+TEST_F(ServeCli, TheTokenCanComeFromTheEnvironment) {
+  const int port = free_port();
+  ::setenv("ATTNVIZ_TOKEN", "from-the-environment-0123", 1);
+  BackgroundProcess server({"serve", (dir / "run").string(), "--port", std::to_string(port)},
+                           dir / "env.log");
+  ::unsetenv("ATTNVIZ_TOKEN");
+  EXPECT_NE(first_line(server).find("?token=from-the-environment-0123"), std::string::npos) << server.log();
+  httplib::Client client("127.0.0.1", port);
+  EXPECT_EQ(client.Get("/api/run?token=from-the-environment-0123")->status, 200);
+  EXPECT_EQ(client.Get("/api/run")->status, 401);
+  EXPECT_EQ(server.interrupt(std::chrono::seconds(10)), 0);
+}
+
 }  // namespace

@@ -41,13 +41,28 @@ TEST(Json, SyntaxErrorsGiveTheBytePosition) {
             std::string::npos);
 }
 
-TEST(Json, DeepNestingNeedsNoDeepStack) {
-  const int depth = 100000;
-  const auto nested = parse_json_strict(std::string(depth, '[') + std::string(depth, ']'), "t");
-  EXPECT_TRUE(nested.is_array());
-  EXPECT_NE(
-      error_of([&] { parse_json_strict(std::string(depth, '['), "t"); }).find("unexpected end of input"),
-      std::string::npos);
+TEST(Json, NestingIsBoundedWithAnErrorNamingTheSource) {
+  const auto at_limit = [](char open, char close) {
+    std::string text;
+    for (int i = 0; i < kMaxJsonDepth; ++i) text += open == '[' ? "[" : "{\"a\":";
+    return text + (open == '[' ? "" : "1") + std::string(kMaxJsonDepth, close);
+  };
+  EXPECT_TRUE(parse_json_strict(at_limit('[', ']'), "t").is_array());
+  EXPECT_TRUE(parse_json_strict(at_limit('{', '}'), "t").is_object());
+  const std::string expected =
+      "config.json: nested deeper than " + std::to_string(kMaxJsonDepth) + " arrays and objects";
+  // Issue 11: 200,000 brackets used to crash whatever walked the document recursively.
+  const int deep = 200000;
+  EXPECT_EQ(
+      error_of([&] { parse_json_strict(std::string(deep, '[') + std::string(deep, ']'), "config.json"); }),
+      expected);
+  std::string objects;
+  for (int i = 0; i < deep; ++i) objects += "{\"a\":";
+  EXPECT_EQ(error_of([&] { parse_json_strict(objects + "1" + std::string(deep, '}'), "config.json"); }),
+            expected);
+  EXPECT_EQ(error_of([&] { parse_json_strict("[" + at_limit('[', ']') + "]", "config.json"); }), expected);
+  // Unterminated but deep: the depth is what is reported, before the end of the input is reached.
+  EXPECT_EQ(error_of([&] { parse_json_strict(std::string(deep, '['), "config.json"); }), expected);
 }
 
 TEST(Json, ReadJsonFileNamesThePath) {

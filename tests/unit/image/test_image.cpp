@@ -47,6 +47,29 @@ TEST(Decode, UndecodableFileIsAnErrorNamingIt) {
             std::string::npos);
 }
 
+TEST(Decode, ACutFileSaysItIsTruncated) {
+  std::ifstream in(kSource / "tests/fixtures/hf/vit/image1.png", std::ios::binary);
+  const std::string png((std::istreambuf_iterator<char>(in)), {});
+  // Issue 11: cut inside the header, it used to say "1/2/4/8/16-bit only".
+  for (size_t size : {size_t{12}, size_t{20}, size_t{30}, png.size() / 2, png.size() - 20}) {
+    const std::string cut = png.substr(0, size);
+    const std::string message = error_of(
+        [&] { decode_image_memory(reinterpret_cast<const uint8_t*>(cut.data()), cut.size(), "cut.png"); });
+    EXPECT_EQ(message,
+              "cannot decode image cut.png: the file is truncated (" + std::to_string(size) + " bytes)")
+        << size;
+  }
+}
+
+TEST(Decode, OnlyWholeImagesAreServable) {
+  std::ifstream in(kSource / "tests/fixtures/hf/vit/image1.png", std::ios::binary);
+  const std::string png((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_STREQ(decodable_image_type(png), "image/png");
+  EXPECT_EQ(decodable_image_type(png.substr(0, png.size() / 2)), nullptr);
+  EXPECT_EQ(decodable_image_type("root:x:0:0:root:/root:/bin/bash\n"), nullptr);
+  EXPECT_EQ(decodable_image_type(""), nullptr);
+}
+
 TEST(Resample, DownscaleAveragesUnderAWiderTriangle) {
   // 4 → 2: scale 2, support 2. Output 0 centres at 1.0 and reads pixels 0..2 with weights 3/7, 3/7, 1/7;
   // output 1 centres at 3.0 and reads pixels 1..3 with weights 1/7, 3/7, 3/7.

@@ -62,6 +62,15 @@ TEST(Inputs, ImageFolderIsSortedByName) {
   EXPECT_EQ(set.items[2].image.filename(), "c.jpg");
 }
 
+TEST(Inputs, TheSourceIsRecordedAbsolute) {  // the server serves image inputs only from inside it
+  TempDir tmp;
+  std::filesystem::create_directories(tmp / "images");
+  write_text(tmp / "images" / "a.png", "x");
+  const auto relative = std::filesystem::relative(tmp / "images", std::filesystem::current_path());
+  EXPECT_EQ(read_inputs(relative.string() + "/").source, (tmp / "images").string());
+  EXPECT_EQ(read_inputs(tmp / "images" / ".." / "images").source, (tmp / "images").string());
+}
+
 TEST(Inputs, ErrorsNameTheFileAndLine) {
   TempDir tmp;
   const std::string jsonl = (tmp / "a.jsonl").string();

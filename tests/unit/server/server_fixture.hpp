@@ -4,12 +4,14 @@
 #include <httplib.h>
 
 #include <cmath>
+#include <csignal>
 #include <cstring>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "core/safetensors.hpp"
 #include "server/server.hpp"
 #include "support/temp_dir.hpp"
 #include "support/tiny_run.hpp"
@@ -37,6 +39,33 @@ struct TestRun {
   const float* query(int layer, int head, int64_t token) const { return tiny.query(layer, head, token); }
   const float* key(int layer, int kv_head, int64_t token) const { return tiny.key(layer, kv_head, token); }
 };
+
+// Writes layouts/{name}.safetensors with the given heads, each [2N, dim] filled from (base, layer, head, i).
+inline void write_layouts(const TestRun& run, const std::string& name, int dim,
+                          const std::vector<std::pair<int, int>>& heads, float base) {
+  std::vector<std::vector<float>> data;
+  std::vector<TensorToWrite> tensors;
+  for (auto [layer, head] : heads) {
+    data.emplace_back(static_cast<size_t>(2 * run.n * dim));
+    for (size_t i = 0; i < data.back().size(); ++i)
+      data.back()[i] = base + layer * 100 + head * 10 + 0.001f * i;
+  }
+  for (size_t t = 0; t < heads.size(); ++t) {
+    tensors.push_back({"l" + std::to_string(heads[t].first) + ".h" + std::to_string(heads[t].second),
+                       DType::F32,
+                       {2 * run.n, dim},
+                       std::as_bytes(std::span<const float>(data[t]))});
+  }
+  std::filesystem::create_directories(run.dir / "layouts");
+  write_safetensors(run.dir / "layouts" / (name + ".safetensors"), tensors);
+}
+
+// httplib's client writes without MSG_NOSIGNAL: a server that closes a connection in the middle of a request
+// (as it should, for some requests) must not kill the test process.
+inline const bool kSigpipeIgnored = [] {
+  std::signal(SIGPIPE, SIG_IGN);
+  return true;
+}();
 
 class ServerTest : public ::testing::Test {
  protected:

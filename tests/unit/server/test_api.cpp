@@ -17,26 +17,6 @@ namespace {
 
 using Api = ServerTest;
 
-// Writes layouts/{name}.safetensors with the given heads, each [2N, dim] filled from `value(layer, head, i)`.
-void write_layouts(const TestRun& run, const std::string& name, int dim,
-                   const std::vector<std::pair<int, int>>& heads, float base) {
-  std::vector<std::vector<float>> data;
-  std::vector<TensorToWrite> tensors;
-  for (auto [layer, head] : heads) {
-    data.emplace_back(static_cast<size_t>(2 * run.n * dim));
-    for (size_t i = 0; i < data.back().size(); ++i)
-      data.back()[i] = base + layer * 100 + head * 10 + 0.001f * i;
-  }
-  for (size_t t = 0; t < heads.size(); ++t) {
-    tensors.push_back({"l" + std::to_string(heads[t].first) + ".h" + std::to_string(heads[t].second),
-                       DType::F32,
-                       {2 * run.n, dim},
-                       std::as_bytes(std::span<const float>(data[t]))});
-  }
-  std::filesystem::create_directories(run.dir / "layouts");
-  write_safetensors(run.dir / "layouts" / (name + ".safetensors"), tensors);
-}
-
 std::vector<float> expected_layout(const TestRun& run, int layer, int head, float base, int dim) {
   std::vector<float> values(static_cast<size_t>(2 * run.n * dim));
   for (size_t i = 0; i < values.size(); ++i) values[i] = base + layer * 100 + head * 10 + 0.001f * i;

@@ -87,14 +87,23 @@ export function freePort() {
   });
 }
 
-// `attnviz serve RUN` on a free port; resolves once /api/run answers (bounded), with stop().
-export async function startServer(run, timeoutMs = 30000) {
+// `attnviz serve RUN` on a free port; resolves once /api/run answers (bounded), with stop(). With a token, the
+// server requires it and `url` is the link that hands it to a browser (/?token=...).
+export async function startServer(run, { token = '', timeoutMs = 30000 } = {}) {
   const port = await freePort();
-  const child = spawn(
-    ATTNVIZ,
-    ['serve', run, '--host', '127.0.0.1', '--port', String(port), '--web', path.join(REPO, 'web/dist')],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const args = [
+    'serve',
+    run,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--web',
+    path.join(REPO, 'web/dist'),
+  ];
+  const child = spawn(ATTNVIZ, token ? [...args, '--token', token] : args, {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   let spawnError = null;
@@ -104,14 +113,15 @@ export async function startServer(run, timeoutMs = 30000) {
   };
   process.on('exit', stop);
   const url = `http://127.0.0.1:${port}/`;
+  const headers = token ? { Authorization: `Bearer ${token}` } : {};
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (spawnError) throw new Error(`cannot start ${ATTNVIZ}: ${spawnError.message}`);
     if (child.exitCode !== null)
       throw new Error(`attnviz serve exited ${child.exitCode}: ${stderr.trim().split('\n').pop()}`);
     try {
-      const r = await fetch(`${url}api/run`, { signal: AbortSignal.timeout(2000) });
-      if (r.ok) return { url, port, stop, child };
+      const r = await fetch(`${url}api/run`, { headers, signal: AbortSignal.timeout(2000) });
+      if (r.ok) return { url: token ? `${url}?token=${token}` : url, origin: url, port, stop, child };
     } catch {
       // not listening yet
     }

@@ -417,8 +417,17 @@ async function textRunTests(browser, pixels, server) {
   await page.close();
 }
 
+// The image run is served with a token (issue 11): the page, its API calls and its images must all work
+// through the cookie that the link sets, and nothing without it.
 async function imageRunTests(browser, pixels, server) {
+  await check('with a token, requests without it are refused', async () => {
+    const r = await fetch(`${server.origin}api/run`, { signal: AbortSignal.timeout(5000) });
+    assert(r.status === 401, `status ${r.status}`);
+  });
   const page = await openPage(browser, server.url);
+  await check('the token link leaves the address bar', async () => {
+    assert(page.url() === server.origin, `address ${page.url()}`);
+  });
   await check('ViT run: matrix, image colour modes, and the image view of a clicked patch', async () => {
     await waitFor(page, () => window.__attnviz?.matrixDrawn, 'the ViT matrix', 30000);
     const modes = (await state(page)).colorModes;
@@ -494,11 +503,12 @@ async function main() {
   const runs = await makeRuns();
   const browser = await launchBrowser();
   const pixels = await Pixels.open(browser);
-  for (const [run, tests] of [
-    [runs.text, textRunTests],
-    [runs.image, imageRunTests],
+  const token = 'browser-test-token-0123456789';
+  for (const [run, tests, options] of [
+    [runs.text, textRunTests, {}],
+    [runs.image, imageRunTests, { token }],
   ]) {
-    const server = await startServer(run);
+    const server = await startServer(run, options);
     try {
       await tests(browser, pixels, server);
     } finally {
