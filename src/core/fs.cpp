@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "core/error.hpp"
+#include "core/process.hpp"
 
 namespace fs = std::filesystem;
 
@@ -27,6 +28,24 @@ fs::path temp_sibling(const fs::path& final_path) {
   fs::path temp = final_path;
   temp += ".tmp-" + std::to_string(::getpid());
   return temp;
+}
+
+std::vector<fs::path> remove_stale_temporaries(const fs::path& final_path) {
+  const fs::path folder = final_path.parent_path().empty() ? fs::path(".") : final_path.parent_path();
+  const std::string prefix = final_path.filename().string() + ".tmp-";
+  std::vector<fs::path> removed;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(folder, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string pid = name.substr(prefix.size());
+    if (pid.size() > 9 || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (process_alive(std::stol(pid))) continue;
+    std::error_code failed;
+    fs::remove_all(entry.path(), failed);
+    if (!failed) removed.push_back(entry.path());
+  }
+  return removed;
 }
 
 void write_file_atomic(const fs::path& path, std::string_view contents) {

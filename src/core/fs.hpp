@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace attnviz {
 
@@ -16,6 +17,11 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
 
 // The temporary sibling name used for an atomic write of final_path: "<final>.tmp-<pid>".
 std::filesystem::path temp_sibling(const std::filesystem::path& final_path);
+
+// Removes the temporary siblings of final_path ("<final>.tmp-<pid>", files or folders) that processes which
+// no longer run left behind (a kill -9, a power cut); those of running processes are left alone. Returns the
+// paths removed. Call it while holding the lock on final_path (process.hpp), so none is being written.
+std::vector<std::filesystem::path> remove_stale_temporaries(const std::filesystem::path& final_path);
 
 // A file written under its temporary sibling name and renamed onto final_path by commit(); removed when
 // destroyed uncommitted (an error, an interrupt, a failed download), so final_path is either the old or the

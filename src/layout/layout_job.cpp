@@ -3,21 +3,26 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include "core/error.hpp"
 #include "core/fs.hpp"
 #include "core/interrupt.hpp"
 #include "core/json.hpp"
 #include "core/parallel.hpp"
+#include "core/process.hpp"
 #include "core/progress.hpp"
 #include "layout/head_input.hpp"
 #include "layout/layout_file.hpp"
 #include "layout/metrics.hpp"
+#include "layout/progress_file.hpp"
 
 namespace fs = std::filesystem;
 
@@ -60,7 +65,9 @@ nlohmann::json attention_json(const AttentionStats& stats) {
           {"positional", stats.positional}};
 }
 
-// Shared state of one job: progress counters, the progress file and the metrics document.
+// Shared state of one job: progress counters, the progress file (rewritten on every finished head at most
+// once a second, and every kHeartbeatSeconds by a heartbeat thread while the job runs) and the metrics
+// document.
 class JobState {
  public:
   JobState(const LayoutJobOptions& options, fs::path dir, std::vector<FileJob>& files, int64_t units)
@@ -114,11 +121,27 @@ class JobState {
     last_progress_ = now;
     nlohmann::json doc = nlohmann::json::object();
     for (const FileJob& f : files_) doc[f.name] = {{"done", f.done}, {"total", f.total}};
-    write_file_atomic(dir_ / "progress.json", doc.dump() + "\n");
+    write_progress_file(dir_, std::move(doc));
   }
   void write_progress_now() {
     std::lock_guard lock(mutex_);
     write_progress(true);
+  }
+  // Starts the heartbeat; it stops when the state is destroyed. A failed write (a full disk) is skipped: the
+  // job's own writes report it.
+  void start_heartbeat() {
+    heartbeat_ = std::jthread([this](std::stop_token stop) {
+      std::mutex mutex;
+      std::condition_variable_any wake;
+      std::unique_lock lock(mutex);
+      const auto period = std::chrono::duration<double>(kHeartbeatSeconds);
+      while (!wake.wait_for(lock, stop, period, [&] { return stop.stop_requested(); })) {
+        try {
+          write_progress_now();
+        } catch (const std::exception&) {
+        }
+      }
+    });
   }
 
  private:
@@ -129,6 +152,7 @@ class JobState {
   nlohmann::json metrics_;
   std::mutex mutex_;
   std::chrono::steady_clock::time_point last_progress_{};
+  std::jthread heartbeat_;  // last: stopped and joined before the rest is destroyed
 };
 
 // Neighbour graphs kept from a head's first t-SNE / UMAP phase for its later ones, within a memory budget
@@ -253,6 +277,17 @@ std::vector<HeadPlan> plan_phase(const std::vector<Phase>& phases, size_t index,
   return plans;
 }
 
+// The temporary files of layout jobs that were killed while writing; said on stderr.
+void remove_stale_temporaries_of_layouts(const fs::path& dir) {
+  std::vector<fs::path> files = {dir / "metrics.json", dir / "progress.json"};
+  for (LayoutMethod method : {LayoutMethod::PCA, LayoutMethod::TSNE, LayoutMethod::UMAP})
+    for (int dim : {2, 3}) files.push_back(layout_file_path(dir.parent_path(), method, dim));
+  for (const fs::path& file : files)
+    for (const fs::path& path : remove_stale_temporaries(file))
+      std::fprintf(stderr, "attnviz: removed %s, left behind by a layout job that no longer runs\n",
+                   path.c_str());
+}
+
 }  // namespace
 
 LayoutJobResult run_layout_job(const LayoutJobOptions& options) {
@@ -263,6 +298,11 @@ LayoutJobResult run_layout_job(const LayoutJobOptions& options) {
   if (options.methods.empty() || options.dims.empty()) throw Error("no layout requested");
   if (run->num_tokens() < 8) throw Error(run->dir().string() + ": too few tokens to lay out");
   const fs::path dir = run->dir() / "layouts";
+  fs::create_directories(dir);
+  // Held for the whole job: a second job on this run would merge into the same files and metrics.json from
+  // what it read at its start, and the last to write would drop the other's heads.
+  const FileLock lock(dir / "job.lock", dir.string());
+  remove_stale_temporaries_of_layouts(dir);
 
   // Files in the order they are written.
   const std::vector<std::pair<LayoutMethod, int>> order = {{LayoutMethod::PCA, 2},  {LayoutMethod::PCA, 3},
@@ -290,10 +330,10 @@ LayoutJobResult run_layout_job(const LayoutJobOptions& options) {
     units += static_cast<int64_t>(f.todo.size());
     files.push_back(std::move(f));
   }
-  fs::create_directories(dir);
   const int threads = options.threads > 0 ? options.threads : default_threads();
   JobState state(options, dir, files, units);
   state.write_progress_now();
+  state.start_heartbeat();
   LayoutJob job(*run, options, state);
 
   // Phases, each file written when its phase completes: PCA (both dimensions, instant), then one per t-SNE

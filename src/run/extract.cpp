@@ -11,6 +11,7 @@
 #include "core/fs.hpp"
 #include "core/interrupt.hpp"
 #include "core/parallel.hpp"
+#include "core/process.hpp"
 #include "core/progress.hpp"
 #include "image/image.hpp"
 #include "run/encode.hpp"
@@ -49,6 +50,24 @@ void check_out(const fs::path& out, bool force) {
     throw Error(out.string() + " exists and is not an attnviz run; not replacing it");
 }
 
+// "runs/x.lock", beside the run: held by the extract writing runs/x (docs/format.md, "Locks and leftovers").
+// Creates the folder it goes in.
+fs::path run_lock_path(const fs::path& out) {
+  std::error_code ec;
+  if (out.has_parent_path()) fs::create_directories(out.parent_path(), ec);
+  if (ec) throw Error("cannot create " + out.parent_path().string() + ": " + ec.message());
+  fs::path path = out;
+  path += ".lock";
+  return path;
+}
+
+// The staging folders "runs/x.tmp-<pid>" of extracts that were killed; said on stderr.
+void remove_stale_staging(const fs::path& out) {
+  for (const fs::path& path : remove_stale_temporaries(out))
+    std::fprintf(stderr, "attnviz: removed %s, left behind by an extract that no longer runs\n",
+                 path.c_str());
+}
+
 std::optional<Tokenizer> load_tokenizer_if_any(const fs::path& model_dir) {
   for (const char* name : {"tokenizer.json", "vocab.json", "vocab.txt"})
     if (fs::exists(model_dir / name)) return Tokenizer::load(model_dir);
@@ -80,7 +99,11 @@ size_t batch_end(const std::vector<RunSequence>& sequences, size_t first, int ba
 ExtractResult extract(const ExtractOptions& o) {
   check_options(o);
   const fs::path out = output_path(o.out);
+  // Held until the run is in place, so that a second extract to the same folder fails instead of both
+  // "succeeding"; the folder is checked under it.
+  const FileLock lock(run_lock_path(out), out.string());
   check_out(out, o.force);
+  remove_stale_staging(out);
   const InputSet inputs = read_inputs(o.input);
   const fs::path& model_dir = o.model_dir;
   const std::unique_ptr<Model> model = load_model(model_dir);

@@ -135,6 +135,16 @@ class BackgroundProcess {
     return WIFEXITED(status_) ? WEXITSTATUS(status_) : -1;
   }
 
+  // Ends it with SIGKILL, as a crash or an out-of-memory kill would, and waits for it.
+  void kill_hard() {
+    if (!running()) return;
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, &status_, 0);
+    exited_ = true;
+  }
+
+  pid_t pid() const { return pid_; }
+
   bool running() {
     if (exited_) return false;
     if (::waitpid(pid_, &status_, WNOHANG) == pid_) exited_ = true;
