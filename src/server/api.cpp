@@ -6,6 +6,7 @@
 #include "core/fs.hpp"
 #include "core/json.hpp"
 #include "image/image.hpp"
+#include "layout/progress_file.hpp"
 #include "run/run_writer.hpp"
 #include "server/byte_range.hpp"
 #include "server/http_util.hpp"
@@ -99,21 +100,33 @@ void Api::run_info(const httplib::Request&, httplib::Response& res) {
   nlohmann::json layouts = nlohmann::json::array();
   for (LayoutMethod method : kMethods) {
     for (int dim : kDims) {
-      auto file = stored_.file(method, dim);
-      layouts.push_back({{"method", layout_method_name(method)},
-                         {"dim", dim},
-                         {"heads_ready", file ? file->heads_ready() : 0},
-                         {"heads_total", model.num_layers * model.num_heads}});
+      auto file = stored_.current(method, dim);
+      nlohmann::json entry = {{"method", layout_method_name(method)},
+                              {"dim", dim},
+                              {"heads_ready", file ? file->heads_ready() : 0},
+                              {"heads_total", model.num_layers * model.num_heads}};
+      if (file && !file->problem().empty()) entry["problem"] = file->problem();
+      layouts.push_back(std::move(entry));
     }
   }
-  auto optional_json = [this](const char* name) {
-    auto value = json_files_.get(run_->dir() / "layouts" / name);
-    return value ? *value : nlohmann::json(nullptr);
+  // A file that is absent, or broken (null, its one-line error in `problems`): the page loads without it.
+  nlohmann::json problems = nlohmann::json::array();
+  auto optional_json = [this, &problems](const char* name) {
+    try {
+      auto value = json_files_.get(run_->dir() / "layouts" / name);
+      return value ? *value : nlohmann::json(nullptr);
+    } catch (const Error& e) {
+      problems.push_back(e.what());
+      return nlohmann::json(nullptr);
+    }
   };
+  nlohmann::json metrics = optional_json("metrics.json"), progress = optional_json("progress.json");
+  if (progress.is_object()) progress["running"] = progress_writer_running(progress, unix_seconds_now());
   reply_json(res, {{"manifest", run_->manifest()},
                    {"layouts", std::move(layouts)},
-                   {"metrics", optional_json("metrics.json")},
-                   {"progress", optional_json("progress.json")}});
+                   {"metrics", std::move(metrics)},
+                   {"progress", std::move(progress)},
+                   {"problems", std::move(problems)}});
 }
 
 void Api::tokens(const httplib::Request&, httplib::Response& res) {

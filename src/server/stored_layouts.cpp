@@ -14,8 +14,12 @@ StoredLayouts::StoredLayouts(std::shared_ptr<const Run> run)
         return std::make_shared<const LayoutFile>(LayoutFile::read(*run_, path, 3));
       }) {}
 
+std::shared_ptr<const LayoutFile> StoredLayouts::current(LayoutMethod method, int dim) {
+  return (dim == 2 ? cache2d_ : cache3d_).get(layout_file_path(run_->dir(), method, dim));
+}
+
 std::shared_ptr<const LayoutFile> StoredLayouts::file(LayoutMethod method, int dim) {
-  auto file = (dim == 2 ? cache2d_ : cache3d_).get(layout_file_path(run_->dir(), method, dim));
+  auto file = current(method, dim);
   if (file && !file->problem().empty()) throw Error(file->problem());
   return file;
 }

@@ -1,6 +1,6 @@
 #pragma once
 // The layout files a run has on disk (layout/layout_file.hpp). `attnviz layout` (or the demo) rewrites them
-// as heads complete; every call sees the current file.
+// as heads complete; every call sees the current file. A broken file makes only its own routes fail.
 #include <memory>
 
 #include "layout/layout_file.hpp"
@@ -13,8 +13,10 @@ class StoredLayouts {
  public:
   explicit StoredLayouts(std::shared_ptr<const Run> run);
 
-  // The current file for one method and dimension; nullptr when it does not exist yet. Error (answered 500)
-  // when it does not fit the run (LayoutFile::problem).
+  // The current file for one method and dimension, as it is (its problem() may say it is broken); nullptr
+  // when it does not exist yet.
+  std::shared_ptr<const LayoutFile> current(LayoutMethod method, int dim);
+  // The same for the routes that serve its heads: Error (answered 500) naming the file when it has a problem.
   std::shared_ptr<const LayoutFile> file(LayoutMethod method, int dim);
 
  private:

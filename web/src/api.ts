@@ -27,6 +27,7 @@ export interface LayoutAvailability {
   dim: Dim;
   heads_ready: number;
   heads_total: number;
+  problem?: string; // the file is broken (one line naming it); its routes answer 500
 }
 
 export interface RunInfo {
@@ -34,6 +35,7 @@ export interface RunInfo {
   layouts: LayoutAvailability[];
   metrics: unknown;
   progress: unknown;
+  problems?: string[]; // metrics.json / progress.json that could not be read (then null above)
 }
 
 export class HttpError extends Error {

@@ -27,12 +27,15 @@ async function main(): Promise<void> {
   activity.mark('start');
   const data = await activity.track(RunData.load());
   activity.mark('runLoaded');
+  if (data.info.problems?.length) activity.note(data.info.problems.join(' · ')); // the page works without them
   const ctx: Context = { store, data, canvas: new CanvasView($('deck')), activity };
   const legend = new LegendPanel($('legend'));
   const matrix = new MatrixController(ctx, legend);
   const single = new SingleController(ctx, legend);
-  // The first method whose 2D layouts are all on disk (t-SNE, else UMAP, else PCA) opens the page.
-  const best = (['tsne', 'umap', 'pca'] as Method[]).find((m) => data.complete(m, 2)) ?? 'tsne';
+  // The first method whose 2D layouts are all on disk (t-SNE, else UMAP, else PCA) opens the page; else the
+  // first whose file is not broken.
+  const methods: Method[] = ['tsne', 'umap', 'pca'];
+  const best = methods.find((m) => data.complete(m, 2)) ?? methods.find((m) => !data.problem(m, 2)) ?? 'pca';
   const dark = window.matchMedia?.('(prefers-color-scheme: dark)').matches;
   store.set({ method: best, theme: dark ? 'dark' : 'light', layouts: data.info.layouts });
   store.add(new Toolbar(ctx));

@@ -52,6 +52,11 @@ export class RunData {
     return a.heads_total > 0 && a.heads_ready >= a.heads_total;
   }
 
+  // Why the method's file for `dim` is unusable (the server's one line), or undefined.
+  problem(method: Method, dim: Dim): string | undefined {
+    return this.availability(method, dim).problem;
+  }
+
   // The method the matrix draws for `method`: itself once every head's layout is on disk; until then PCA
   // (quick for the server to compute) stands in.
   shownFor(method: Method, dim: Dim): Method {

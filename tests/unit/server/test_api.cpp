@@ -9,6 +9,7 @@
 #include "core/parallel.hpp"
 #include "core/safetensors.hpp"
 #include "layout/layout.hpp"
+#include "layout/progress_file.hpp"
 #include "run/run.hpp"
 #include "server_fixture.hpp"
 
@@ -38,6 +39,7 @@ TEST_F(Api, RunDescribesManifestAndLayoutsAndPicksUpNewFiles) {
   }
   EXPECT_TRUE(body["metrics"].is_null());
   EXPECT_TRUE(body["progress"].is_null());
+  EXPECT_EQ(body["problems"], nlohmann::json::array());
 
   // Files written after the server started, as attnviz layout and the demo do.
   write_layouts(run, "tsne-3d", 3, {{0, 1}, {1, 2}}, 0.0f);
@@ -227,16 +229,42 @@ TEST_F(Api, LayoutsOnDiskAreServedAndPickedUpWhenTheyAppearOrChange) {
   EXPECT_EQ(floats(get("/api/layout/pca/2/0/1")), expected_layout(run, 0, 1, 2000.0f, 2));
 }
 
-TEST_F(Api, ALayoutFileThatDoesNotFitTheRunIsA500NamingIt) {
+TEST_F(Api, ALayoutFileThatDoesNotFitTheRunIsA500NamingItAndRunSaysWhy) {
   write_layouts(run, "pca-2d", 2, {{0, 0}}, 0.0f);
   std::vector<float> other(2 * 5 * 2);  // laid out for a run of 5 tokens
   write_safetensors(run.dir / "layouts" / "pca-2d.safetensors",
                     {{{"l0.h0", DType::F32, {10, 2}}, std::as_bytes(std::span<const float>(other))}});
-  for (const char* path : {"/api/run", "/api/layout/pca/2/1/1", "/api/layouts/pca/2"}) {
+  const std::string problem = "pca-2d.safetensors: tensor l0.h0 is F32 [10, 2]";
+  for (const char* path : {"/api/layout/pca/2/1/1", "/api/layouts/pca/2"}) {
     const std::string message = expect_error(path, 500);
-    EXPECT_NE(message.find("pca-2d.safetensors: tensor l0.h0 is F32 [10, 2]"), std::string::npos) << message;
+    EXPECT_NE(message.find(problem), std::string::npos) << message;
+  }
+  // /api/run still answers (the page loads), and says which layout is unavailable and why.
+  for (const auto& entry : get_json("/api/run")["layouts"]) {
+    const bool broken = entry["method"] == "pca" && entry["dim"] == 2;
+    EXPECT_EQ(entry.contains("problem"), broken) << entry;
+    if (broken) {
+      EXPECT_NE(entry["problem"].get<std::string>().find(problem), std::string::npos) << entry;
+      EXPECT_EQ(entry["heads_ready"], 0);
+    }
   }
   EXPECT_EQ(get("/api/layout/tsne/2/1/1")->status, 200) << "other files are not affected";
+  EXPECT_EQ(get("/api/layout/pca/3/1/1")->status, 200);
+}
+
+TEST_F(Api, ProgressSaysWhetherItsWriterStillRuns) {
+  EXPECT_TRUE(get_json("/api/run")["progress"].is_null()) << "no progress.json";
+  std::filesystem::create_directories(run.dir / "layouts");
+  write_progress_file(run.dir / "layouts", {{"tsne-2d", {{"done", 3}, {"total", 8}}}});  // this process
+  auto progress = get_json("/api/run")["progress"];
+  EXPECT_EQ(progress["tsne-2d"]["done"], 3);
+  EXPECT_EQ(progress["running"], true) << progress;
+  auto doc = read_json_file(run.dir / "layouts" / "progress.json");
+  doc["writer"]["heartbeat"] = doc["writer"]["heartbeat"].get<double>() - 2 * kHeartbeatTimeoutSeconds;
+  write_file_atomic(run.dir / "layouts" / "progress.json", doc.dump());
+  EXPECT_EQ(get_json("/api/run")["progress"]["running"], false) << "a silent writer counts as stopped";
+  write_file_atomic(run.dir / "layouts" / "progress.json", R"({"tsne-2d": {"done": 3, "total": 8}})");
+  EXPECT_EQ(get_json("/api/run")["progress"]["running"], false) << "written by an attnviz without heartbeats";
 }
 
 TEST_F(Api, BulkLayoutsNeedEveryHeadOnDisk) {

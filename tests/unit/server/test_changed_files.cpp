@@ -1,6 +1,6 @@
-// Run files that change or break under a running server (issue 11, items 2 and 4): a truncated
+// Run files that change or break under a running server (issue 11, items 2, 4 and 6): a truncated
 // qk.safetensors or layout file, a metrics.json nested 200,000 deep. Each request that needs the file answers
-// 500 naming it; the server lives on and answers the rest.
+// 500 naming it (/api/run reports it and still answers); the server lives on and answers the rest.
 #include <chrono>
 #include <fstream>
 #include <thread>
@@ -44,16 +44,25 @@ TEST_F(ChangedFiles, ALayoutFileTruncatedInPlaceIs500) {
   std::filesystem::resize_file(run.dir / "layouts" / "pca-2d.safetensors", 1000);
   EXPECT_NE(expect_error("/api/layouts/pca/2", 500).find("pca-2d.safetensors"), std::string::npos);
   EXPECT_NE(expect_error("/api/layout/pca/2/0/0", 500).find("pca-2d.safetensors"), std::string::npos);
+  EXPECT_NE(get_json("/api/run")["layouts"][0].value("problem", "").find("pca-2d.safetensors"),
+            std::string::npos)
+      << "the page still loads, and learns which layout is broken";
   EXPECT_EQ(get("/api/layout/pca/3/0/0")->status, 200) << "other layouts are still computed on demand";
 }
 
-TEST_F(ChangedFiles, DeeplyNestedJsonIs500NamingTheFile) {
+TEST_F(ChangedFiles, DeeplyNestedOrBrokenJsonIsAProblemNamingTheFileNotA500) {
   std::filesystem::create_directories(run.dir / "layouts");
   std::ofstream(run.dir / "layouts" / "metrics.json") << std::string(200000, '[') << std::string(200000, ']');
-  const std::string message = expect_error("/api/run", 500);
-  EXPECT_NE(message.find("metrics.json: nested deeper than " + std::to_string(kMaxJsonDepth)),
+  std::ofstream(run.dir / "layouts" / "progress.json") << R"({"tsne-2d": {"done": 1,)";
+  auto body = get_json("/api/run");  // the page still loads
+  EXPECT_TRUE(body["metrics"].is_null());
+  EXPECT_TRUE(body["progress"].is_null());
+  ASSERT_EQ(body["problems"].size(), 2u) << body["problems"];
+  const std::string metrics = body["problems"][0], progress = body["problems"][1];
+  EXPECT_NE(metrics.find("metrics.json: nested deeper than " + std::to_string(kMaxJsonDepth)),
             std::string::npos)
-      << message;
+      << metrics;
+  EXPECT_NE(progress.find("progress.json"), std::string::npos) << progress;
   EXPECT_EQ(get("/api/tokens")->status, 200) << "the server is alive";
 }
 

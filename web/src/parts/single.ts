@@ -72,12 +72,12 @@ export class SingleController implements AppPart<typeof KEYS> {
   }
 
   // One head is quick to lay out on demand, so the single view shows the method asked for even while the
-  // matrix still waits for it.
+  // matrix still waits for it; PCA stands in for a method whose file is broken (the progress line says why).
   private async load(animateFrom: Float32Array | null): Promise<void> {
     const { store, data, activity } = this.ctx;
     this.stopAnimation();
     const s: State = store.get();
-    const shown = s.method;
+    const shown = data.problem(s.method, s.dim) ? 'pca' : s.method;
     if (s.shown !== shown) store.set({ shown });
     const key = `${shown}/${s.dim}/${s.layer}/${s.head}`;
     this.loading = key;

@@ -1,15 +1,17 @@
 // The toolbar: its controls set the state, and show it (so any change of the state, not only a click, is
-// reflected): layout method and dimension, colour mode, size by norm, cell metric and sorting, token search,
-// theme.
+// reflected): layout method (marked unavailable where its file is broken) and dimension, colour mode, size by
+// norm, cell metric and sorting, token search, theme.
 import { api, type Dim, type Method } from '../api';
 import { colorModeLabels, colorModesFor, type ColorMode } from '../data/colors';
 import type { Context } from '../context';
 import { $ } from '../dom';
+import { methodNames } from '../data/names';
 import type { AppPart, Keys, Reads } from '../state';
 
 const KEYS = [
   'method',
   'dim',
+  'layouts',
   'colorMode',
   'sizeByNorm',
   'cellMetric',
@@ -55,6 +57,13 @@ export class Toolbar implements AppPart<typeof KEYS> {
 
   update(s: Reads<typeof KEYS>): void {
     this.method.value = s.method;
+    // A method whose file for this dimension is broken says so, with the server's reason as its tooltip.
+    for (const option of Array.from(this.method.options)) {
+      const method = option.value as Method;
+      const problem = s.layouts.find((l) => l.method === method && l.dim === s.dim)?.problem;
+      option.textContent = methodNames[method] + (problem ? ' (unavailable)' : '');
+      option.title = problem ?? '';
+    }
     $('dim-2').classList.toggle('active', s.dim === 2);
     $('dim-3').classList.toggle('active', s.dim === 3);
     this.color.value = s.colorMode;

@@ -5,6 +5,7 @@
 // Prints "N passed, N failed" and exits non-zero when anything failed. Every wait is bounded.
 import fs from 'node:fs';
 import path from 'node:path';
+import { brokenLayoutTests, makeBrokenRun } from './broken-layout.mjs';
 import { launchBrowser, openPage, settled, waitFor } from './browser.mjs';
 import { REPO, attnviz, getJson, startServer, writeBrownSentences, writeMnistDigits } from './fixtures.mjs';
 import { Pixels } from './pixels.mjs';
@@ -75,7 +76,8 @@ async function makeRuns() {
   console.log(
     `runs ready: brown-gpt extract ${t1.toFixed(1)} s, layout ${t2.toFixed(1)} s; mnist-vit extract ${t3.toFixed(1)} s, layout ${t4.toFixed(1)} s`,
   );
-  return { text, image };
+  const broken = makeBrokenRun(text, path.join(WORK, 'brown-gpt-broken'));
+  return { text, image, broken };
 }
 
 async function textRunTests(browser, pixels, server) {
@@ -507,6 +509,7 @@ async function main() {
   for (const [run, tests, options] of [
     [runs.text, textRunTests, {}],
     [runs.image, imageRunTests, { token }],
+    [runs.broken, (browser, _, server) => brokenLayoutTests(browser, server, { check, assert, shot }), {}],
   ]) {
     const server = await startServer(run, options);
     try {
