@@ -26,6 +26,14 @@ struct ProcessOutput {
   std::string text;  // stdout then stderr
 };
 
+// The pid of a process that has ended (a child forked and reaped), for what a killed process left behind.
+inline long ended_pid() {
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ::waitpid(child, nullptr, 0);
+  return child;
+}
+
 // A path as one shell word.
 inline std::string shell_quoted(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
 

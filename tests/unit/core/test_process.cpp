@@ -1,13 +1,13 @@
 // process.hpp and remove_stale_temporaries: the exclusive lock a job holds on its output, and the leftovers
 // of processes that were killed.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/error.hpp"
 #include "core/fs.hpp"
 #include "core/process.hpp"
 #include "support/error_of.hpp"
+#include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
@@ -15,17 +15,10 @@ namespace fs = std::filesystem;
 namespace attnviz {
 namespace {
 
-long dead_pid() {
-  const pid_t child = ::fork();
-  if (child == 0) ::_exit(0);
-  ::waitpid(child, nullptr, 0);
-  return child;
-}
-
 TEST(Process, AliveIsTrueForThisProcessAndFalseForAnEndedOne) {
   EXPECT_TRUE(process_alive(::getpid()));
   EXPECT_TRUE(process_alive(1)) << "another user's process (EPERM) still counts";
-  EXPECT_FALSE(process_alive(dead_pid()));
+  EXPECT_FALSE(process_alive(test::ended_pid()));
   EXPECT_FALSE(process_alive(0));
   EXPECT_FALSE(process_alive(-1)) << "kill(-1, 0) would ask about every process";
   EXPECT_FALSE(process_alive(1L << 40));
@@ -59,10 +52,10 @@ TEST(FileLock, ASecondHolderFailsNamingTheFirstAndTakesOverOnceReleased) {
 TEST(StaleTemporaries, OnlyThoseOfEndedProcessesAreRemoved) {
   test::TempDir dir;
   const fs::path run = dir.path() / "run";
-  const fs::path dead = dir.path() / ("run.tmp-" + std::to_string(dead_pid()));
+  const fs::path dead = dir.path() / ("run.tmp-" + std::to_string(test::ended_pid()));
   const fs::path alive = dir.path() / ("run.tmp-" + std::to_string(::getpid()));
-  const fs::path file = dir.path() / ("run.tmp-" + std::to_string(dead_pid()) + "x");  // not a pid
-  const fs::path other = dir.path() / ("runs.tmp-" + std::to_string(dead_pid()));      // another name
+  const fs::path file = dir.path() / ("run.tmp-" + std::to_string(test::ended_pid()) + "x");  // not a pid
+  const fs::path other = dir.path() / ("runs.tmp-" + std::to_string(test::ended_pid()));      // another name
   fs::create_directories(dead / "inner");
   test::write_text(dead / "inner" / "qk.safetensors", "partial");
   fs::create_directories(alive);

@@ -1,23 +1,15 @@
 // layouts/progress.json (progress_file.hpp): a reader counts its writer as running only while the heartbeat
 // is recent and, on this machine, the pid alive.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/process.hpp"
 #include "layout/progress_file.hpp"
+#include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
 namespace attnviz {
 namespace {
-
-// The pid of a process that has ended.
-long dead_pid() {
-  const pid_t child = ::fork();
-  if (child == 0) ::_exit(0);
-  ::waitpid(child, nullptr, 0);
-  return child;
-}
 
 nlohmann::json progress(long pid, double heartbeat, const std::string& host) {
   return {{"pca-2d", {{"done", 1}, {"total", 2}}},
@@ -39,12 +31,13 @@ TEST(ProgressFile, ADeadOrSilentWriterIsStopped) {
   const double now = unix_seconds_now();
   const long self = ::getpid();
   EXPECT_TRUE(progress_writer_running(progress(self, now - 1, host_name()), now));
-  EXPECT_FALSE(progress_writer_running(progress(dead_pid(), now - 1, host_name()), now)) << "killed";
+  EXPECT_FALSE(progress_writer_running(progress(test::ended_pid(), now - 1, host_name()), now)) << "killed";
   EXPECT_FALSE(progress_writer_running(progress(self, now - kHeartbeatTimeoutSeconds - 1, host_name()), now))
       << "alive but silent (hung, or the pid was reused)";
   EXPECT_FALSE(progress_writer_running(progress(self, now + 3600, host_name()), now)) << "a clock set wrong";
   // Another machine's pid says nothing here: its heartbeat decides.
-  EXPECT_TRUE(progress_writer_running(progress(dead_pid(), now - 1, "another-host." + host_name()), now));
+  EXPECT_TRUE(
+      progress_writer_running(progress(test::ended_pid(), now - 1, "another-host." + host_name()), now));
   EXPECT_FALSE(progress_writer_running(progress(self, now - 60, "another-host." + host_name()), now));
 }
 

@@ -3,7 +3,7 @@
 // without a request to the broken file's routes (which would log a console error).
 import fs from 'node:fs';
 import path from 'node:path';
-import { openPage, settled, waitFor } from './browser.mjs';
+import { openCell, openPage, settled, waitFor } from './browser.mjs';
 
 // A copy of `run` whose layouts/tsne-2d.safetensors is garbage.
 export function makeBrokenRun(run, out) {
@@ -39,14 +39,7 @@ export async function brokenLayoutTests(browser, server, { check, assert, shot }
     await shot(page, 'broken-layout-matrix');
   });
   await check('a broken layout file: the single view shows PCA in its place', async () => {
-    const r = await page.evaluate(() => window.__attnviz.cellScreen(1, 2));
-    await page.mouse.click(r.x + r.width / 2, r.y + r.height / 2);
-    await waitFor(
-      page,
-      () => window.__attnviz.state().view === 'single' && window.__attnviz.singleDrawn,
-      'the single view',
-    );
-    await settled(page);
+    await openCell(page, 1, 2);
     const s = await page.evaluate(() => window.__attnviz.state());
     assert(s.method === 'tsne' && s.shown === 'pca', `method ${s.method}, shown ${s.shown}`);
   });

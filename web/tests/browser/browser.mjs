@@ -49,3 +49,11 @@ export async function waitFor(page, predicate, what, timeout = 20000, arg = unde
 
 export const settled = (page, what = 'the page to settle', timeout = 30000) =>
   waitFor(page, () => window.__attnviz && window.__attnviz.settled(), what, timeout);
+
+// Clicks the matrix cell of (layer, head) and waits until its single view is drawn and the page has settled.
+export async function openCell(page, layer, head, what = 'the single view') {
+  const r = await page.evaluate(([l, h]) => window.__attnviz.cellScreen(l, h), [layer, head]);
+  await page.mouse.click(r.x + r.width / 2, r.y + r.height / 2);
+  await waitFor(page, () => window.__attnviz.state().view === 'single' && window.__attnviz.singleDrawn, what);
+  await settled(page);
+}

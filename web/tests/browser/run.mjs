@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { brokenLayoutTests, makeBrokenRun } from './broken-layout.mjs';
-import { launchBrowser, openPage, settled, waitFor } from './browser.mjs';
+import { launchBrowser, openCell, openPage, settled, waitFor } from './browser.mjs';
 import { REPO, attnviz, getJson, startServer, writeBrownSentences, writeMnistDigits } from './fixtures.mjs';
 import { Pixels } from './pixels.mjs';
 
@@ -215,16 +215,9 @@ async function textRunTests(browser, pixels, server) {
 
   await check('clicking a cell opens its single view', async () => {
     await settled(page);
-    const r = await page.evaluate(() => window.__attnviz.cellScreen(1, 2));
-    await page.mouse.click(r.x + r.width / 2, r.y + r.height / 2);
-    await waitFor(
-      page,
-      () => window.__attnviz.state().view === 'single' && window.__attnviz.singleDrawn,
-      'the single view',
-    );
+    await openCell(page, 1, 2);
     const s = await state(page);
     assert(s.layer === 1 && s.head === 2, `opened L${s.layer} H${s.head}`);
-    await settled(page);
     await shot(page, 'single');
   });
 
@@ -440,14 +433,7 @@ async function imageRunTests(browser, pixels, server) {
     assert((await pixels.diffFraction(base, rows)) > 0.002, 'patch-row colouring changed nothing');
     await page.selectOption('[data-testid=color-mode]', 'patch-col');
     await canvasShot(page, 'vit-matrix-patch-col');
-    const r = await page.evaluate(() => window.__attnviz.cellScreen(2, 1));
-    await page.mouse.click(r.x + r.width / 2, r.y + r.height / 2);
-    await waitFor(
-      page,
-      () => window.__attnviz.state().view === 'single' && window.__attnviz.singleDrawn,
-      'the ViT single view',
-    );
-    await settled(page);
+    await openCell(page, 2, 1, 'the ViT single view');
     const n = (await state(page)).points / 2;
     let clicked = false;
     for (let i = 5; i < 2 * n && !clicked; i += 17) {
