@@ -1,7 +1,7 @@
 #pragma once
 // Other attnviz processes working on the same files: whether a process still runs, which machine this is,
 // and an exclusive lock that a job holds on its output for as long as it writes it (docs/format.md,
-// "Locks and leftovers").
+// "Writing safely").
 #include <filesystem>
 #include <string>
 

@@ -50,7 +50,7 @@ void check_out(const fs::path& out, bool force) {
     throw Error(out.string() + " exists and is not an attnviz run; not replacing it");
 }
 
-// "runs/x.lock", beside the run: held by the extract writing runs/x (docs/format.md, "Locks and leftovers").
+// "runs/x.lock", beside the run: held by the extract writing runs/x (docs/format.md, "Writing safely").
 // Creates the folder it goes in.
 fs::path run_lock_path(const fs::path& out) {
   std::error_code ec;
