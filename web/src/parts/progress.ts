@@ -1,6 +1,6 @@
 // The progress bar of a layout method still being computed (by `attnviz layout` / `demo`, or the server on
 // demand), and the polling that refreshes what the server has ready until the method is complete.
-import { layoutLabel, methodNames } from '../data/names';
+import { layoutFile, layoutLabel, methodNames } from '../data/names';
 import type { Context } from '../context';
 import { $ } from '../dom';
 import type { AppPart, Keys, Reads } from '../state';
@@ -23,7 +23,7 @@ export class Progress implements AppPart<typeof KEYS> {
     if (incomplete) {
       // Layout files appear whole; progress.json (written while `attnviz layout` / `demo` runs) counts heads.
       const progress = data.info.progress as Record<string, { done?: number; total?: number }> | null;
-      const live = progress?.[`${s.method}-${s.dim}d`];
+      const live = progress?.[layoutFile(s.method, s.dim)];
       const [done, total] = live?.total ? [live.done ?? 0, live.total] : [a.heads_ready, a.heads_total];
       $('progress-fill').style.width = `${(100 * done) / total}%`;
       const standIn = data.shownFor(s.method, s.dim);
