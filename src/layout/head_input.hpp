@@ -1,6 +1,7 @@
 #pragma once
 // One head's points as the layouts see them: queries then keys, [2N, head_dim], normalised.
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "layout/layout.hpp"
@@ -22,10 +23,28 @@ void check_head(const Run& run, int layer, int head);
 // Reads one head (under GQA with its key head) and normalises it.
 HeadInput load_head(const Run& run, int layer, int head, const NormaliseOptions& options);
 
+// A layout and how far its optimiser got (metrics.json reports it): t-SNE's final KL divergence, its
+// iterations and whether it stopped by the tolerance (TsneResult); UMAP's final cross-entropy and its epochs
+// (UmapResult). PCA has none of them.
+struct PointLayout {
+  std::vector<float> points;  // [n, out_dim]
+  struct Tsne {
+    double kl_divergence;
+    int iterations;
+    bool converged;
+  };
+  struct Umap {
+    double cross_entropy;
+    int epochs;
+  };
+  std::optional<Tsne> tsne;
+  std::optional<Umap> umap;
+};
+
 // The layout of points [n, dim] by method in out_dim dimensions. graph: neighbours in the same metric
 // (k at least the method needs), or nullptr to compute them.
-std::vector<float> layout_points(const float* points, int64_t n, int dim, LayoutMethod method, int out_dim,
-                                 Metric metric, unsigned seed, int threads, const KnnGraph* graph = nullptr);
+PointLayout layout_points(const float* points, int64_t n, int dim, LayoutMethod method, int out_dim,
+                          Metric metric, unsigned seed, int threads, const KnnGraph* graph = nullptr);
 
 // The neighbours UMAP needs with default options, or t-SNE and UMAP when tsne (one graph serves both).
 int layout_neighbours_needed(int64_t n, bool tsne);

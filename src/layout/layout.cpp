@@ -58,11 +58,11 @@ int layout_neighbours_needed(int64_t n, bool tsne) {
   return static_cast<int>(std::min<int64_t>(wanted, n - 1));
 }
 
-std::vector<float> layout_points(const float* points, int64_t n, int dim, LayoutMethod method, int out_dim,
-                                 Metric metric, unsigned seed, int threads, const KnnGraph* graph) {
+PointLayout layout_points(const float* points, int64_t n, int dim, LayoutMethod method, int out_dim,
+                          Metric metric, unsigned seed, int threads, const KnnGraph* graph) {
   if (out_dim != 2 && out_dim != 3)
     throw Error("layout dimension must be 2 or 3, got " + std::to_string(out_dim));
-  if (method == LayoutMethod::PCA) return pca(points, n, dim, out_dim).projection;
+  if (method == LayoutMethod::PCA) return {pca(points, n, dim, out_dim).projection, {}, {}};
   KnnGraph own;
   if (!graph) {
     KnnOptions knn;
@@ -82,7 +82,8 @@ std::vector<float> layout_points(const float* points, int64_t n, int dim, Layout
     const int k = std::min(graph->k, static_cast<int>(std::ceil(3 * options.perplexity)));
     const Affinities p = tsne_affinities(truncate_neighbours(*graph, k), options.perplexity,
                                          metric == Metric::Euclidean, threads);
-    return tsne_optimise(p, tsne_pca_init(points, n, dim, out_dim), options).embedding;
+    TsneResult r = tsne_optimise(p, tsne_pca_init(points, n, dim, out_dim), options);
+    return {std::move(r.embedding), PointLayout::Tsne{r.kl_divergence, r.iterations, r.converged}, {}};
   }
   UmapOptions options;
   options.dim = out_dim;
@@ -90,13 +91,15 @@ std::vector<float> layout_points(const float* points, int64_t n, int dim, Layout
   options.seed = seed;
   const int k = std::min(graph->k, options.neighbors - 1);
   const Affinities g = umap_graph(truncate_neighbours(*graph, k), threads);
-  return umap_optimise(g, umap_init(points, n, dim, g, options), options).embedding;
+  UmapResult r = umap_optimise(g, umap_init(points, n, dim, g, options), options);
+  return {std::move(r.embedding), {}, PointLayout::Umap{r.cross_entropy, r.epochs}};
 }
 
 std::vector<float> compute_head_layout(const Run& run, const LayoutRequest& request) {
   const HeadInput in = load_head(run, request.layer, request.head, {request.translate, request.scale});
   return layout_points(in.points.data(), 2 * in.tokens, in.dim, request.method, request.dim, request.metric,
-                       request.seed, std::max(1, request.threads));
+                       request.seed, std::max(1, request.threads))
+      .points;
 }
 
 }  // namespace attnviz

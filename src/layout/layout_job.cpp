@@ -94,9 +94,10 @@ class JobState {
     std::lock_guard lock(mutex_);
     metrics_["heads"][head_tensor_name(h.first, h.second)][key] = std::move(value);
   }
-  void set_layout_metrics(const HeadId& h, const std::string& group, const std::string& file, double value) {
+  void set_layout_metrics(const HeadId& h, const std::string& group, const std::string& file,
+                          nlohmann::json value) {
     std::lock_guard lock(mutex_);
-    metrics_["heads"][head_tensor_name(h.first, h.second)][group][file] = value;
+    metrics_["heads"][head_tensor_name(h.first, h.second)][group][file] = std::move(value);
   }
 
   void finished(FileJob& file, const HeadId& h, std::vector<float> layout) {
@@ -221,21 +222,34 @@ class LayoutJob {
         knn.seed = options_.seed;
         graph = nearest_neighbours(in.points.data(), n, in.dim, knn);
       }
-      std::vector<float> y =
-          layout_points(in.points.data(), n, in.dim, file->method, file->dim, options_.metric, options_.seed,
-                        threads, graph ? &*graph : nullptr);
+      PointLayout y = layout_points(in.points.data(), n, in.dim, file->method, file->dim, options_.metric,
+                                    options_.seed, threads, graph ? &*graph : nullptr);
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (const auto trust = sample.trustworthiness(y.data(), file->dim))
+      if (const auto trust = sample.trustworthiness(y.points.data(), file->dim))
         state_.set_layout_metrics(h, "trustworthiness", file->name, *trust);
       state_.set_layout_metrics(h, "distance_dot_correlation", file->name,
-                                sample.correlation(y.data(), file->dim));
+                                sample.correlation(y.points.data(), file->dim));
       state_.set_layout_metrics(h, "seconds", file->name, seconds);
-      state_.finished(*file, h, std::move(y));
+      set_optimiser_metrics(h, file->name, y);
+      state_.finished(*file, h, std::move(y.points));
     }
     if (plan.keep_neighbours && graph) neighbours_.put(h, std::move(*graph));
   }
 
  private:
+  // Where the optimiser of a layout stopped: t-SNE's kl, iterations, converged; UMAP's cross_entropy, epochs.
+  void set_optimiser_metrics(const HeadId& h, const std::string& file, const PointLayout& y) {
+    if (y.tsne) {
+      state_.set_layout_metrics(h, "kl", file, y.tsne->kl_divergence);
+      state_.set_layout_metrics(h, "iterations", file, y.tsne->iterations);
+      state_.set_layout_metrics(h, "converged", file, y.tsne->converged);
+    }
+    if (y.umap) {
+      state_.set_layout_metrics(h, "cross_entropy", file, y.umap->cross_entropy);
+      state_.set_layout_metrics(h, "epochs", file, y.umap->epochs);
+    }
+  }
+
   const Run& run_;
   const LayoutJobOptions& options_;
   JobState& state_;

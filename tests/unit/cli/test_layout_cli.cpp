@@ -2,6 +2,7 @@
 // (non-zero exit, one line of error, nothing written).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -47,6 +48,35 @@ class LayoutCli : public ::testing::Test {
   static inline fs::path root_;
 };
 
+// Where each optimiser stopped, as metrics.json reports it for a head laid out with t-SNE, UMAP and PCA in
+// 2D (points: 2N).
+void expect_optimiser_metrics(const nlohmann::json& head, int64_t points) {
+  // t-SNE: a KL divergence well below a layout's that ignores P: against a uniform Q it is log(n (n - 1)) -
+  // H(P) ≈ log(points / perplexity) (each of P's rows spreads over ~perplexity neighbours), 3.7 here, while
+  // converged layouts of these heads reach ~1.3. Iterations within the cap.
+  const double kl = head["kl"]["tsne-2d"].get<double>();
+  EXPECT_GT(kl, 0.0);
+  EXPECT_LT(kl, std::log(double(points) / 20) - 1);
+  const int iterations = head["iterations"]["tsne-2d"].get<int>();
+  EXPECT_GT(iterations, 100);  // past early exaggeration
+  EXPECT_LE(iterations, 1000);
+  EXPECT_EQ(head["converged"]["tsne-2d"].get<bool>(), iterations < 1000);
+  // UMAP: a positive, finite cross-entropy and the epochs of its schedule (500 below 10,000 points).
+  const double cross_entropy = head["cross_entropy"]["umap-2d"].get<double>();
+  EXPECT_GT(cross_entropy, 0.0);
+  EXPECT_TRUE(std::isfinite(cross_entropy));
+  EXPECT_EQ(head["epochs"]["umap-2d"].get<int>(), 500);
+  // Each figure only where its method has it.
+  for (const char* key : {"kl", "iterations", "converged"}) {
+    EXPECT_FALSE(head[key].contains("umap-2d")) << key;
+    EXPECT_FALSE(head[key].contains("pca-2d")) << key;
+  }
+  for (const char* key : {"cross_entropy", "epochs"}) {
+    EXPECT_FALSE(head[key].contains("tsne-2d")) << key;
+    EXPECT_FALSE(head[key].contains("pca-2d")) << key;
+  }
+}
+
 TEST_F(LayoutCli, WritesRequestedLayoutsAndSkipsThemOnRerun) {
   const fs::path run = copy_run("good");
   const std::string args =
@@ -64,6 +94,7 @@ TEST_F(LayoutCli, WritesRequestedLayoutsAndSkipsThemOnRerun) {
   EXPECT_FALSE(fs::exists(run / "layouts" / "pca-3d.safetensors"));
   const auto metrics = read_json_file(run / "layouts" / "metrics.json");
   EXPECT_TRUE(metrics["heads"]["l0.h0"]["trustworthiness"].contains("umap-2d"));
+  expect_optimiser_metrics(metrics["heads"]["l5.h7"], 2 * tokens);
   const auto again = run_attnviz(args);
   ASSERT_EQ(again.status, 0) << again.text;
   EXPECT_NE(again.text.find("laid out 0 heads (6 already present)"), std::string::npos) << again.text;

@@ -1,7 +1,7 @@
 // Per-head metrics from metrics.json, flattened to named columns over the L*H heads (layer-major).
 // Accepted shapes: an array of head records, {"heads": [...]}, or an object keyed "l{L}.h{H}" / "L:H"
 // (at the top or under "heads", as attnviz layout writes it);
-// a record's numeric fields (nested objects flattened with dots) become columns.
+// a record's numeric fields (nested objects flattened with dots) become columns, booleans as 1 and 0.
 
 export interface HeadMetrics {
   names: string[];
@@ -12,6 +12,7 @@ type Json = unknown;
 
 function flatten(record: Json, prefix: string, into: Map<string, number>): void {
   if (typeof record === 'number' && Number.isFinite(record)) into.set(prefix, record);
+  else if (typeof record === 'boolean') into.set(prefix, record ? 1 : 0);
   else if (record && typeof record === 'object' && !Array.isArray(record)) {
     for (const [k, v] of Object.entries(record)) {
       if (prefix === '' && (k === 'layer' || k === 'head')) continue;

@@ -13,3 +13,8 @@ export function headLabel({ layer, head }: HeadId): string {
 export function layoutLabel(method: Method, dim: Dim): string {
   return `${methodNames[method]} ${dim}D`;
 }
+
+// "tsne-2d": a layout file's name, as metrics.json and progress.json key its figures
+export function layoutFile(method: Method, dim: Dim): string {
+  return `${method}-${dim}d`;
+}

@@ -2,7 +2,7 @@
 // demand), or why it is unavailable (a broken file), and the polling that refreshes what the server has ready
 // until the method is complete (data/layout-status.ts).
 import { layoutStatus, type ProgressInfo } from '../data/layout-status';
-import { layoutLabel, methodNames } from '../data/names';
+import { layoutFile, layoutLabel, methodNames } from '../data/names';
 import type { Context } from '../context';
 import { $ } from '../dom';
 import type { AppPart, Keys, Reads } from '../state';
@@ -22,7 +22,7 @@ export class Progress implements AppPart<typeof KEYS> {
     const status = layoutStatus(
       data.availability(s.method, s.dim),
       data.info.progress as ProgressInfo | null,
-      `${s.method}-${s.dim}d`,
+      layoutFile(s.method, s.dim),
       layoutLabel(s.method, s.dim),
       standIn !== s.method && s.view === 'matrix' ? methodNames[standIn] : null,
     );

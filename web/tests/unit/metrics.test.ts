@@ -37,6 +37,16 @@ describe('per-head metrics', () => {
     expect(m.names).toEqual(['entropy', 'trustworthiness.tsne-2d']);
     expect(Array.from(m.values.get('entropy')!)).toEqual([NaN, 1.5, 0.5, NaN]);
   });
+  it('reads booleans (t-SNE converged) as 1 and 0, so cells can be coloured by them', () => {
+    const m = parseMetrics(
+      {
+        heads: { 'l0.h0': { converged: { 'tsne-2d': true } }, 'l0.h1': { converged: { 'tsne-2d': false } } },
+      },
+      1,
+      2,
+    );
+    expect(Array.from(m.values.get('converged.tsne-2d')!)).toEqual([1, 0]);
+  });
   it('sorts heads descending, missing last', () => {
     expect(sortHeads(Float32Array.from([0.2, NaN, 0.9, 0.2]))).toEqual([2, 0, 3, 1]);
   });
