@@ -2,7 +2,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all setup build native web demo test test-native test-web test-sanitize test-fuzz clean
+.PHONY: all setup build configure native binary web demo test clean
 
 all: build
 
@@ -11,14 +11,21 @@ setup:
 
 build: native web
 
-native:
+configure:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+
+# Everything native: the attnviz binary and the test executables.
+native: configure
 	cmake --build $(BUILD) -j $(JOBS)
+
+# The attnviz binary alone, what the demo runs.
+binary: configure
+	cmake --build $(BUILD) -j $(JOBS) --target attnviz
 
 web:
 	@if [ -f web/package.json ]; then cd web && npm run build; fi
 
-demo: setup build
+demo: setup binary web
 	$(BUILD)/attnviz demo
 
 test: setup build

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every test of attnviz, after `make build`: C++ unit and conformance tests (ctest), the front end's unit tests,
-# the browser tests against a real server, a bounded fuzzing run and the unit tests under ASan+UBSan.
+# Every test of attnviz, after `make build`: C++ unit and conformance tests (ctest), the front end's formatting
+# check and unit tests, the browser tests against a real server, a bounded fuzzing run and the unit tests under
+# ASan+UBSan.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -10,13 +11,13 @@ export ATTNVIZ_BIN
 echo "== C++ tests (ctest)"
 ctest --test-dir "$BUILD" --output-on-failure -j "$(nproc)"
 
-echo "== web UI: unit tests (Vitest), then browser tests (chromium against attnviz serve)"
-(cd web && npm test && npm run test:browser)
+echo "== web UI: formatting (prettier), unit tests (Vitest), then browser tests (chromium against attnviz serve)"
+(cd web && npm run format:check && npm test && npm run test:browser)
 
 echo "== the demo from a cold cache (attnviz demo, checked in chromium)"
 (cd web && node tests/browser/demo.mjs)
 
-echo "== fuzzing: safetensors header parser and tokenizer.json loader (libFuzzer, ${FUZZ_SECONDS:-30}s each)"
+echo "== fuzzing: safetensors, tokenizer.json, JSON and Range header parsers (libFuzzer, ${FUZZ_SECONDS:-30}s each)"
 scripts/fuzz.sh
 
 echo "== every unit test under ASan+UBSan"

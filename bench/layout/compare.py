@@ -1,115 +1,66 @@
 #!/usr/bin/python3
-"""attnviz layout vs scikit-learn t-SNE / PCA and umap-learn, side by side on the same matrix.
+"""attnviz UMAP and PCA vs umap-learn and scikit-learn PCA, side by side on benchmark heads (t-SNE:
+bench/layout/tsne_compare.py).
 
-One head (layer 2, head 1) of models/mnist-vit over the first 200 held-out digits of data/mnist_test.bin:
-200 x 50 tokens -> 10,000 queries + 10,000 keys = 20,000 points of dimension 32, normalised as attnviz does
-(keys s.k + c, queries q / s: centroids meet and mean norms match; src/layout/normalise.hpp).
-attnviz is timed as the whole `attnviz layout` command (process start, reading the run, normalisation, kNN,
-layout and its metrics); the references as their fit calls. Trustworthiness: k = 10 on the same 3,000-point
-sample for everyone, cosine distance in input space (sklearn.manifold.trustworthiness).
+For every head (bench/layout/heads.py makes the runs): the whole `attnviz layout RUN --heads L:H --methods M
+--dims 2 --threads T --force` command (process start, reading, normalisation, kNN, layout, metrics) against
+the reference's fit call on the same normalised points, at equal parameters: umap-learn 0.5 with n_neighbors
+10, min_dist 0.1, cosine (its JIT warmed on 2,000 points first; umap-learn is not seeded, so it runs in
+parallel), scikit-learn's PCA.
+- seconds: median of --repeats runs, one tool after the other within each repeat (load average printed);
+- trustworthiness: k = 10, cosine, on the same 3,000-point sample for every layout, median over the repeats
+  (umap-learn's layouts differ from run to run).
 
-Usage: /usr/bin/python3 bench/layout/compare.py [--attnviz build/attnviz] [--threads 2] [--skip-references]
+Usage: /usr/bin/python3 bench/layout/compare.py [--attnviz build/attnviz] [--heads mnist-vit:2:1,...]
+         [--repeats 3] [--threads 2] [--work DIR]
 """
 import argparse
-import json
 import os
-import struct
-import subprocess
+import statistics
 import sys
 import tempfile
-import time
 
 import numpy as np
-from PIL import Image
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-LAYER, HEAD, DIGITS = 2, 1, 200
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import heads  # noqa: E402
 
-
-def read_safetensors(path, name):
-    with open(path, "rb") as f:
-        size = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(size))
-        info = header[name]
-        begin, end = info["data_offsets"]
-        f.seek(8 + size + begin)
-        data = f.read(end - begin)
-    dtype = {"F32": np.float32, "F16": np.float16}[info["dtype"]]
-    return np.frombuffer(data, dtype=dtype).astype(np.float32).reshape(info["shape"])
-
-
-def normalise(q, k):
-    """Keys s.k + c, queries q / s with c = mean(q) / s - s mean(k) and s solving mean|q| = s^2 mean|k'|."""
-    mq, mk = q.mean(0), k.mean(0)
-    qn = np.linalg.norm(q, axis=1).mean()
-    g = lambda s: qn - np.linalg.norm(s * s * (k - mk) + mq, axis=1).mean()
-    lo, hi = 1e-6, 1e6
-    for _ in range(100):
-        mid = np.sqrt(lo * hi)
-        lo, hi = (mid, hi) if g(mid) > 0 else (lo, mid)
-    s = np.sqrt(lo * hi)
-    return np.concatenate([q / s, s * k + (mq / s - s * mk)]).astype(np.float32)
+DEFAULT_HEADS = "mnist-vit:2:1,brown-gpt:2:3,brown-gpt:0:3,brown-gpt:5:6"
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--attnviz", default=os.path.join(ROOT, "build", "attnviz"))
+    parser.add_argument("--attnviz", default=os.path.join(heads.ROOT, "build", "attnviz"))
+    parser.add_argument("--heads", default=DEFAULT_HEADS, help="model:layer:head,...")
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--skip-references", action="store_true")
+    parser.add_argument("--work", default=None, help="folder for the runs (kept; default: a new temporary one)")
     args = parser.parse_args()
-    work = tempfile.mkdtemp(prefix="attnviz-bench-layout-")
-    with open(os.path.join(ROOT, "data", "mnist_test.bin"), "rb") as f:
-        n = struct.unpack("<I", f.read(4))[0]
-        pixels = np.frombuffer(f.read(n * 784), dtype=np.uint8).reshape(n, 28, 28)
-    os.makedirs(os.path.join(work, "digits"))
-    for i in range(DIGITS):
-        Image.fromarray(pixels[i]).save(os.path.join(work, "digits", f"digit{i:03d}.png"))
-    run = os.path.join(work, "run")
-    subprocess.run([args.attnviz, "extract", "--model", os.path.join(ROOT, "models", "mnist-vit"), "--input",
-                    os.path.join(work, "digits"), "--out", run, "--dtype", "f32", "--threads", str(args.threads)],
-                   check=True)
-    qk = os.path.join(run, "qk.safetensors")
-    x = normalise(read_safetensors(qk, f"l{LAYER}.q")[HEAD], read_safetensors(qk, f"l{LAYER}.k")[HEAD])
-    np.save(os.path.join(work, "points.npy"), x)
-    sample = np.random.default_rng(0).choice(len(x), 3000, replace=False)
-    print(f"points: {x.shape[0]} x {x.shape[1]} (saved to {work}/points.npy)", flush=True)
-
+    work = args.work or tempfile.mkdtemp(prefix="attnviz-bench-layout-")
+    os.makedirs(work, exist_ok=True)
+    from sklearn.decomposition import PCA
     from sklearn.manifold import trustworthiness
-    rows = []
-
-    def report(name, seconds, y):
-        t = trustworthiness(x[sample], y[sample], n_neighbors=10, metric="cosine")
-        rows.append((name, seconds, t))
-        print(f"{name:28s} {seconds:8.2f} s   trustworthiness {t:.3f}", flush=True)
-
-    for method in ["pca", "tsne", "umap"]:
-        start = time.perf_counter()
-        subprocess.run([args.attnviz, "layout", run, "--heads", f"{LAYER}:{HEAD}", "--methods", method, "--dims", "2",
-                        "--threads", str(args.threads), "--force"], check=True, stderr=subprocess.DEVNULL)
-        seconds = time.perf_counter() - start
-        with open(os.path.join(run, "layouts", "metrics.json")) as f:
-            inner = json.load(f)["heads"][f"l{LAYER}.h{HEAD}"]["seconds"][f"{method}-2d"]
-        print(f"attnviz {method}: {inner:.3f} s in the layout itself (kNN included), {seconds:.2f} s the command")
-        report(f"attnviz {method}", seconds,
-               read_safetensors(os.path.join(run, "layouts", f"{method}-2d.safetensors"), f"l{LAYER}.h{HEAD}"))
-    if not args.skip_references:
-        from sklearn.decomposition import PCA
-        from sklearn.manifold import TSNE
-        import umap
-        start = time.perf_counter()
-        y = PCA(n_components=2).fit_transform(x)
-        report("scikit-learn PCA", time.perf_counter() - start, y)
+    import umap
+    print(f"work folder {work}; load average {heads.load_average():.1f}", flush=True)
+    table = []
+    for name, run, layer, head, x in heads.benchmark_heads(args.attnviz, args.heads, work, args.threads):
+        sample = np.random.default_rng(0).choice(len(x), 3000, replace=False)
         umap.UMAP(n_neighbors=10, min_dist=0.1, metric="cosine").fit_transform(x[:2000])  # JIT warm-up
-        start = time.perf_counter()
-        y = umap.UMAP(n_neighbors=10, min_dist=0.1, metric="cosine").fit_transform(x)
-        report("umap-learn", time.perf_counter() - start, y)
-        start = time.perf_counter()
-        y = TSNE(n_components=2, perplexity=20, n_iter=1000, metric="cosine", init="pca", learning_rate="auto",
-                 n_jobs=2, random_state=0).fit_transform(x)
-        report("scikit-learn t-SNE", time.perf_counter() - start, y)
-    print("\n| method | seconds | trustworthiness |\n|---|---:|---:|")
-    for name, seconds, t in rows:
-        print(f"| {name} | {seconds:.2f} | {t:.3f} |")
+        tools = {
+            "attnviz UMAP": lambda: heads.attnviz_layout(args.attnviz, run, layer, head, "umap", 2, args.threads)[1],
+            "umap-learn": lambda: umap.UMAP(n_neighbors=10, min_dist=0.1, metric="cosine").fit_transform(x),
+            "attnviz PCA": lambda: heads.attnviz_layout(args.attnviz, run, layer, head, "pca", 2, args.threads)[1],
+            "scikit-learn PCA": lambda: PCA(n_components=2).fit_transform(x),
+        }
+        seconds, layouts = heads.time_tools(name, tools, args.repeats)
+        for tool in tools:
+            trust = [trustworthiness(x[sample], y[sample], n_neighbors=10, metric="cosine") for y in layouts[tool]]
+            table.append([name, tool, seconds[tool], trust])
+    print("\n| head | tool | seconds (median) | runs | trustworthiness (median) | runs |")
+    print("| --- | --- | ---: | --- | ---: | --- |")
+    for name, tool, runs, tws in table:
+        print(f"| {name} | {tool} | {statistics.median(runs):.2f} | {', '.join(f'{s:.1f}' for s in runs)} | "
+              f"{statistics.median(tws):.4f} | {', '.join(f'{t:.4f}' for t in tws)} |")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Writes a synthetic attnviz run directory (format version 1, DESIGN.md) for the web UI's scale benchmark:
+// Writes a synthetic attnviz run directory (format version 1, docs/format.md) for the web UI's scale benchmark:
 // manifest.json, tokens.json, qk.safetensors (F16) and layouts/{method}-{dim}d.safetensors, without running
 // a model. Default: 12 layers x 12 heads x 10,000 tokens = 144 heads x 20,000 points (2.9M points).
 // Usage: node bench/web/make_synthetic_run.mjs OUT [--layers 12] [--heads 12] [--tokens 10000]

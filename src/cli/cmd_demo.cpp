@@ -11,6 +11,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/demo_data.hpp"
+#include "cli/options.hpp"
 #include "core/error.hpp"
 #include "core/fs.hpp"
 #include "core/interrupt.hpp"
@@ -27,8 +28,7 @@ namespace {
 
 struct DemoOptions {
   std::string model = "brown-gpt";
-  std::string host = "127.0.0.1";
-  int port = 8000;
+  ServerOptions server;  // all but run_dir
   fs::path cache;
   bool fresh = false;
   int threads = 0;
@@ -76,7 +76,7 @@ fs::path prepare_run(const DemoSpec& spec, const fs::path& bundle, const fs::pat
   fs::remove_all(dir);
   ensure_writable(dir);
   ExtractOptions extract_options;
-  extract_options.model = model_dir.string();
+  extract_options.model_dir = model_dir;
   extract_options.input = write_demo_input(spec, bundle, dir / "input");
   extract_options.out = run;
   extract_options.threads = threads;
@@ -98,10 +98,8 @@ void run_demo(const DemoOptions& options) {
   const fs::path run = prepare_run(spec, bundle, cache, options.fresh, options.threads);
 
   // The server lays out on demand (PCA in a blink) whatever the job below has not written yet.
-  ServerOptions server_options;
+  ServerOptions server_options = options.server;
   server_options.run_dir = run;
-  server_options.host = options.host;
-  server_options.port = options.port;
   Server server(server_options);
   server.start();
   std::printf("attnviz demo: %s ready at %s (%.1f s)\n", spec.model.c_str(), server.url().c_str(), elapsed());
@@ -128,13 +126,18 @@ void add_demo_command(CLI::App& app) {
   auto options = std::make_shared<DemoOptions>();
   auto* cmd = app.add_subcommand("demo", "Extract, lay out and serve a bundled model over a bundled dataset");
   cmd->add_option("--model", options->model, "brown-gpt, brown-bert or mnist-vit")->capture_default_str();
-  cmd->add_option("--host", options->host, "Address to listen on")->capture_default_str();
-  cmd->add_option("--port", options->port, "Port to listen on (0: any free port)")->capture_default_str();
+  add_server_options(cmd, options->server);
   cmd->add_option("--cache", options->cache,
                   "Cache folder (default: $XDG_CACHE_HOME/attnviz or ~/.cache/attnviz)");
   cmd->add_flag("--fresh", options->fresh, "Ignore the cache and compute everything again");
-  cmd->add_option("--threads", options->threads, "Threads (0: every core)")->capture_default_str();
-  cmd->callback([options] { run_demo(*options); });
+  cmd->add_option("--threads", options->threads, "Threads (0: every core)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->callback([options] {
+    options->threads = compute_threads(options->threads);
+    finish_server_options(options->server);
+    run_demo(*options);
+  });
 }
 
 }  // namespace attnviz::cli

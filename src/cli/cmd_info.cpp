@@ -6,8 +6,8 @@
 
 #include "cli/commands.hpp"
 #include "core/error.hpp"
-#include "core/safetensors.hpp"
 #include "image/image.hpp"
+#include "model/checkpoint.hpp"
 #include "model/hub.hpp"
 #include "model/model.hpp"
 #include "tokenizer/tokenizer.hpp"
@@ -18,7 +18,8 @@ namespace {
 // Parameters are what the checkpoint stores, less the buffers transformers keeps beside them.
 bool is_buffer(const std::string& name) {
   const auto ends_with = [&](const std::string& suffix) {
-    return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    return name.size() >= suffix.size() &&
+           name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
   };
   return ends_with(".attn.bias") || ends_with(".attn.masked_bias") || ends_with("position_ids");
 }

@@ -1,8 +1,12 @@
 // attnviz layout: joint query-key layouts (t-SNE, UMAP, PCA in 2D/3D) and per-head metrics of a run.
+#include <algorithm>
 #include <cstdio>
 #include <memory>
+#include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
+#include "core/error.hpp"
 #include "core/interrupt.hpp"
 #include "layout/layout_job.hpp"
 
@@ -17,6 +21,62 @@ struct LayoutArgs {
   bool force = false, no_translate = false, no_scale = false;
 };
 
+std::vector<std::string> split(const std::string& text, char sep) {
+  std::vector<std::string> parts;
+  std::stringstream in(text);
+  for (std::string part; std::getline(in, part, sep);) parts.push_back(part);
+  return parts;
+}
+
+int parse_int(const std::string& text, const std::string& what) {
+  size_t used = 0;
+  int value = 0;
+  try {
+    value = std::stoi(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (text.empty() || used != text.size()) throw Error("invalid " + what + " '" + text + "'");
+  return value;
+}
+
+// --heads: "all" (or empty) is every head; else "L:H,L:H,..." (the job checks them against the run).
+std::vector<HeadId> parse_heads(const std::string& spec) {
+  std::vector<HeadId> heads;
+  if (spec == "all" || spec.empty()) return heads;
+  for (const std::string& item : split(spec, ',')) {
+    const auto colon = item.find(':');
+    if (colon == std::string::npos)
+      throw Error("invalid head '" + item + "' (expected LAYER:HEAD, e.g. 2:1)");
+    heads.emplace_back(parse_int(item.substr(0, colon), "layer in head '" + item + "'"),
+                       parse_int(item.substr(colon + 1), "head in head '" + item + "'"));
+  }
+  return heads;
+}
+
+// --methods: "tsne,umap,pca", each once.
+std::vector<LayoutMethod> parse_methods(const std::string& spec) {
+  std::vector<LayoutMethod> methods;
+  for (const std::string& name : split(spec, ',')) {
+    const LayoutMethod m = parse_layout_method(name);
+    if (std::find(methods.begin(), methods.end(), m) == methods.end()) methods.push_back(m);
+  }
+  if (methods.empty()) throw Error("no layout method given (expected tsne, umap or pca)");
+  return methods;
+}
+
+// --dims: "2", "3" or "2,3".
+std::vector<int> parse_dims(const std::string& spec) {
+  std::vector<int> dims;
+  for (const std::string& item : split(spec, ',')) {
+    const int d = parse_int(item, "dimension");
+    if (d != 2 && d != 3) throw Error("invalid dimension " + item + " (expected 2 or 3)");
+    if (std::find(dims.begin(), dims.end(), d) == dims.end()) dims.push_back(d);
+  }
+  if (dims.empty()) throw Error("no dimension given (expected 2, 3 or 2,3)");
+  return dims;
+}
+
 }  // namespace
 
 void add_layout_command(CLI::App& app) {
@@ -28,7 +88,7 @@ void add_layout_command(CLI::App& app) {
   cmd->add_option("--dims", args->dims, "Comma-separated: 2, 3")->capture_default_str();
   cmd->add_option("--heads", args->heads, "all, or LAYER:HEAD,... (e.g. 0:1,2:3)")->capture_default_str();
   cmd->add_option("--seed", args->seed, "Seed of UMAP, HNSW and the metric samples")->capture_default_str();
-  cmd->add_option("--threads", args->threads, "Threads (default: every core)");
+  cmd->add_option("--threads", args->threads, "Threads (default: every core)")->check(CLI::NonNegativeNumber);
   cmd->add_option("--metric", args->metric, "Input distance of t-SNE and UMAP")
       ->check(CLI::IsMember({"cosine", "euclidean"}))
       ->capture_default_str();
@@ -38,11 +98,11 @@ void add_layout_command(CLI::App& app) {
   cmd->callback([args] {
     LayoutJobOptions options;
     options.run_dir = args->run;
-    options.methods = parse_method_list(args->methods);
-    options.dims = parse_dim_list(args->dims);
-    options.heads = parse_head_list(args->heads, *Run::open(args->run));
+    options.methods = parse_methods(args->methods);
+    options.dims = parse_dims(args->dims);
+    options.heads = parse_heads(args->heads);
     options.seed = args->seed;
-    options.threads = args->threads;
+    options.threads = compute_threads(args->threads);
     options.force = args->force;
     options.normalise = {!args->no_translate, !args->no_scale};
     options.metric = parse_metric(args->metric);

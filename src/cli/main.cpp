@@ -1,4 +1,4 @@
-// attnviz: one binary, one subcommand per stage of the pipeline (DESIGN.md).
+// attnviz: one binary, one subcommand per stage of the pipeline (docs/architecture.md).
 #include <cstdio>
 #include <exception>
 

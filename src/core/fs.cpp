@@ -30,24 +30,42 @@ fs::path temp_sibling(const fs::path& final_path) {
 }
 
 void write_file_atomic(const fs::path& path, std::string_view contents) {
-  const fs::path temp = temp_sibling(path);
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error("cannot write " + temp.string() + ": " + std::strerror(errno));
-    out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
-    out.close();
-    if (!out) {
-      std::error_code ignored;
-      fs::remove(temp, ignored);
-      throw Error("cannot write " + temp.string() + ": " + std::strerror(errno));
-    }
-  }
-  std::error_code ec;
-  fs::rename(temp, path, ec);
-  if (ec) {
-    fs::remove(temp, ec);
-    throw Error("cannot rename " + temp.string() + " to " + path.string() + ": " + ec.message());
-  }
+  AtomicFile file(path);
+  file.write(contents.data(), contents.size());
+  file.commit();
+}
+
+AtomicFile::AtomicFile(fs::path final_path)
+    : final_path_(std::move(final_path)), temp_path_(temp_sibling(final_path_)) {
+  file_ = std::fopen(temp_path_.c_str(), "wb");
+  if (!file_) throw Error("cannot write " + temp_path_.string() + ": " + std::strerror(errno));
+}
+
+AtomicFile::~AtomicFile() {
+  if (!file_) return;  // committed
+  std::fclose(file_);
+  std::error_code ignored;
+  fs::remove(temp_path_, ignored);
+}
+
+bool AtomicFile::write(const void* data, size_t size) {
+  if (!failure_.empty()) return false;
+  if (size > 0 && std::fwrite(data, 1, size, file_) != size) failure_ = std::strerror(errno);
+  return failure_.empty();
+}
+
+void AtomicFile::commit() {
+  std::FILE* file = file_;
+  file_ = nullptr;
+  if (std::fclose(file) != 0 && failure_.empty()) failure_ = std::strerror(errno);
+  std::error_code renamed;
+  if (failure_.empty()) fs::rename(temp_path_, final_path_, renamed);
+  if (failure_.empty() && !renamed) return;
+  std::error_code ignored;
+  fs::remove(temp_path_, ignored);
+  if (!failure_.empty()) throw Error("cannot write " + temp_path_.string() + ": " + failure_);
+  throw Error("cannot rename " + temp_path_.string() + " to " + final_path_.string() + ": " +
+              renamed.message());
 }
 
 StagingDir::StagingDir(fs::path final_path)

@@ -66,6 +66,8 @@ class StrictDomBuilder : public nlohmann::json_sax<json> {
     return true;
   }
   bool open(json container) {
+    if (open_.size() >= static_cast<size_t>(kMaxJsonDepth))
+      throw Error(what_ + ": nested deeper than " + std::to_string(kMaxJsonDepth) + " arrays and objects");
     open_.push_back(place(std::move(container)));
     return true;
   }

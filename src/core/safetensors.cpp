@@ -16,6 +16,7 @@
 
 #include "core/error.hpp"
 #include "core/fs.hpp"
+#include "core/half.hpp"
 #include "core/json.hpp"
 
 static_assert(std::endian::native == std::endian::little, "safetensors data is little-endian");
@@ -196,10 +197,10 @@ void TensorView::to_f32(std::span<float> out) const {
       convert_each<double>(source, out, cast);
       break;
     case DType::F16:
-      convert_each<uint16_t>(source, out, f16_to_f32);
+      f16_to_f32_row(source, out.data(), n);
       break;
     case DType::BF16:
-      convert_each<uint16_t>(source, out, bf16_to_f32);
+      bf16_to_f32_row(source, out.data(), n);
       break;
     case DType::I64:
       convert_each<int64_t>(source, out, cast);
@@ -296,7 +297,8 @@ void SafetensorsFile::load(std::span<const std::byte> file) {
   tensors_.reserve(entries.size());  // in name order, as the header object iterates
   for (auto& entry : entries) {
     tensors_.push_back({std::move(entry.name), entry.dtype, std::move(entry.shape),
-                        data.subspan(entry.begin, entry.end - entry.begin), path_});
+                        data.subspan(entry.begin, entry.end - entry.begin), path_,
+                        8 + header_size + entry.begin});
   }
 }
 
@@ -312,173 +314,55 @@ const TensorView& SafetensorsFile::at(const std::string& name) const {
   fail(path_, "no " + quoted(name));
 }
 
-Checkpoint Checkpoint::open(const fs::path& dir_or_file) {
-  std::error_code ec;
-  if (fs::is_directory(dir_or_file, ec)) {
-    // The same preference as transformers: a single file first, then a sharded index.
-    if (fs::exists(dir_or_file / "model.safetensors", ec)) return open(dir_or_file / "model.safetensors");
-    if (fs::exists(dir_or_file / "model.safetensors.index.json", ec))
-      return open_index(dir_or_file / "model.safetensors.index.json");
-    fail(dir_or_file, "no model.safetensors or model.safetensors.index.json in this folder");
+SafetensorsLayout safetensors_layout(const std::vector<TensorSpec>& tensors,
+                                     const std::map<std::string, std::string>& metadata,
+                                     const fs::path& file) {
+  // The header object keeps __metadata__ first and the tensors in data order; each tensor's fields sorted.
+  nlohmann::ordered_json header = nlohmann::ordered_json::object();
+  if (!metadata.empty()) header["__metadata__"] = metadata;
+  SafetensorsLayout layout;
+  for (const TensorSpec& tensor : tensors) {
+    const std::string where = "cannot write " + quoted(tensor.name);
+    if (tensor.name == "__metadata__" || header.contains(tensor.name))
+      fail(file, where + ": duplicate or reserved name");
+    if (std::any_of(tensor.shape.begin(), tensor.shape.end(), [](int64_t dim) { return dim < 0; }))
+      fail(file, where + ": negative dimension in shape " + json(tensor.shape).dump());
+    const uint64_t size = byte_size(file, where, tensor.shape, dtype_size(tensor.dtype));
+    header[tensor.name] = json{{"dtype", dtype_name(tensor.dtype)},
+                               {"shape", tensor.shape},
+                               {"data_offsets", {layout.data_size, layout.data_size + size}}};
+    layout.offsets.push_back(layout.data_size);
+    layout.data_size += size;
   }
-  if (!fs::exists(dir_or_file, ec)) fail(dir_or_file, "no such file or folder");
-  if (dir_or_file.string().ends_with(".index.json")) return open_index(dir_or_file);
-  Checkpoint checkpoint;
-  checkpoint.path_ = dir_or_file;
-  checkpoint.add(SafetensorsFile::open(dir_or_file));
-  return checkpoint;
-}
-
-void Checkpoint::add(std::shared_ptr<const SafetensorsFile> file) {
-  for (const auto& tensor : file->tensors()) index_[tensor.name] = &tensor;
-  files_.push_back(std::move(file));
-}
-
-// model.safetensors.index.json: {"metadata": {...}, "weight_map": {tensor: shard file name}}. The index and
-// the shards must agree exactly: every listed tensor is in its shard, and every shard tensor is listed.
-Checkpoint Checkpoint::open_index(const fs::path& index_path) {
-  const json index = read_json_file(index_path);
-  if (!index.is_object() || !index.contains("weight_map") || !index["weight_map"].is_object())
-    fail(index_path, "expected an object with a \"weight_map\" object");
-  const json& weight_map = index["weight_map"];
-  if (weight_map.empty()) fail(index_path, "\"weight_map\" is empty");
-
-  std::map<std::string, std::vector<std::string>> tensors_by_shard;
-  for (const auto& [tensor, shard] : weight_map.items()) {
-    const std::string shard_name = shard.is_string() ? shard.get<std::string>() : "";
-    if (shard_name.empty() || shard_name == "." || shard_name == ".." ||
-        fs::path(shard_name).has_parent_path())
-      fail(index_path,
-           quoted(tensor) + " maps to " + shard.dump() + ", not a file name in the checkpoint folder");
-    tensors_by_shard[shard_name].push_back(tensor);
+  std::string text;
+  try {
+    text = header.dump();
+  } catch (const json::exception& e) {  // a name or metadata value that is not valid UTF-8
+    fail(file, std::string("cannot write header: ") + e.what());
   }
-
-  Checkpoint checkpoint;
-  checkpoint.path_ = index_path;
-  for (const auto& [shard_name, names] : tensors_by_shard) {
-    const fs::path shard_path = index_path.parent_path() / shard_name;
-    std::error_code ec;
-    if (!fs::is_regular_file(shard_path, ec))
-      fail(index_path, quoted(names.front()) + " maps to " + shard_name + ", which does not exist");
-    auto file = SafetensorsFile::open(shard_path);
-    for (const auto& name : names) {
-      if (!file->find(name)) fail(index_path, quoted(name) + " is not in its shard " + shard_path.string());
-    }
-    for (const auto& tensor : file->tensors()) {
-      if (!std::binary_search(names.begin(), names.end(), tensor.name))
-        fail(index_path, "shard " + shard_path.string() + " holds " + quoted(tensor.name) +
-                             ", which the index does not map to it");
-    }
-    checkpoint.add(std::move(file));
-  }
-  return checkpoint;
-}
-
-const TensorView* Checkpoint::find(const std::string& name) const {
-  auto it = index_.find(name);
-  return it == index_.end() ? nullptr : it->second;
-}
-
-const TensorView& Checkpoint::at(const std::string& name) const {
-  if (const TensorView* tensor = find(name)) return *tensor;
-  fail(path_, quoted(name) + " not found in the checkpoint");
-}
-
-std::vector<std::string> Checkpoint::names() const {
-  std::vector<std::string> names;
-  names.reserve(index_.size());
-  for (const auto& [name, tensor] : index_) names.push_back(name);
-  return names;
+  text.append((8 - text.size() % 8) % 8, ' ');  // keeps the data section 8-byte aligned
+  const uint64_t text_size = text.size();       // little-endian on every platform attnviz builds for
+  layout.header.assign(reinterpret_cast<const char*>(&text_size), sizeof(text_size));
+  layout.header += text;
+  return layout;
 }
 
 void write_safetensors(const fs::path& path, const std::vector<TensorToWrite>& tensors,
                        const std::map<std::string, std::string>& metadata) {
-  json header = json::object();
-  if (!metadata.empty()) header["__metadata__"] = metadata;
-  uint64_t offset = 0;
-  for (const auto& tensor : tensors) {
-    const std::string where = "cannot write " + quoted(tensor.name);
-    if (tensor.name == "__metadata__" || header.contains(tensor.name))
-      fail(path, where + ": duplicate or reserved name");
-    if (std::any_of(tensor.shape.begin(), tensor.shape.end(), [](int64_t dim) { return dim < 0; }))
-      fail(path, where + ": negative dimension in shape " + json(tensor.shape).dump());
-    const uint64_t size = byte_size(path, where, tensor.shape, dtype_size(tensor.dtype));
-    if (tensor.bytes.size() != size)
-      fail(path, where + ": shape " + json(tensor.shape).dump() + " of " + dtype_name(tensor.dtype) +
-                     " needs " + std::to_string(size) + " bytes, got " + std::to_string(tensor.bytes.size()));
-    header[tensor.name] = {{"dtype", dtype_name(tensor.dtype)},
-                           {"shape", tensor.shape},
-                           {"data_offsets", {offset, offset + size}}};
-    offset += size;
+  const SafetensorsLayout layout =
+      safetensors_layout(std::vector<TensorSpec>(tensors.begin(), tensors.end()), metadata, path);
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const uint64_t size =
+        (i + 1 < tensors.size() ? layout.offsets[i + 1] : layout.data_size) - layout.offsets[i];
+    if (tensors[i].bytes.size() != size)
+      fail(path, "cannot write " + quoted(tensors[i].name) + ": shape " + json(tensors[i].shape).dump() +
+                     " of " + dtype_name(tensors[i].dtype) + " needs " + std::to_string(size) +
+                     " bytes, got " + std::to_string(tensors[i].bytes.size()));
   }
-  std::string header_text;
-  try {
-    header_text = header.dump();
-  } catch (const json::exception& e) {  // a name or metadata value that is not valid UTF-8
-    fail(path, std::string("cannot write header: ") + e.what());
-  }
-  header_text.append((8 - header_text.size() % 8) % 8, ' ');  // keeps the data section 8-byte aligned
-
-  const fs::path temp = temp_sibling(path);
-  std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-  if (!out) throw Error("cannot write " + temp.string() + ": " + std::strerror(errno));
-  const uint64_t header_size = header_text.size();
-  out.write(reinterpret_cast<const char*>(&header_size), sizeof(header_size));
-  out.write(header_text.data(), static_cast<std::streamsize>(header_text.size()));
-  for (const auto& tensor : tensors)
-    out.write(reinterpret_cast<const char*>(tensor.bytes.data()),
-              static_cast<std::streamsize>(tensor.bytes.size()));
-  out.close();
-  std::error_code ec;
-  if (!out) {
-    fs::remove(temp, ec);
-    throw Error("cannot write " + temp.string() + ": " + std::strerror(errno));
-  }
-  fs::rename(temp, path, ec);
-  if (ec) {
-    fs::remove(temp, ec);
-    throw Error("cannot rename " + temp.string() + " to " + path.string() + ": " + ec.message());
-  }
-}
-
-float f16_to_f32(uint16_t h) {
-  const uint32_t sign = uint32_t(h & 0x8000) << 16;
-  const uint32_t exponent = (h >> 10) & 0x1f;
-  const uint32_t mantissa = h & 0x3ff;
-  if (exponent == 0x1f) return std::bit_cast<float>(sign | 0x7f800000u | (mantissa << 13));  // inf, NaN
-  if (exponent != 0) return std::bit_cast<float>(sign | ((exponent + 127 - 15) << 23) | (mantissa << 13));
-  const float subnormal = std::ldexp(static_cast<float>(mantissa), -24);  // exact: at most 10 bits
-  return sign ? -subnormal : subnormal;
-}
-
-uint16_t f32_to_f16(float f) {
-  const uint32_t bits = std::bit_cast<uint32_t>(f);
-  const auto sign = static_cast<uint16_t>((bits >> 16) & 0x8000);
-  const uint32_t exponent = (bits >> 23) & 0xff;
-  const uint32_t mantissa = bits & 0x7fffff;
-  if (exponent == 0xff) return sign | 0x7c00 | (mantissa ? 0x200 | (mantissa >> 13) : 0);  // NaN stays NaN
-  const int half_exponent = int(exponent) - 127 + 15;
-  if (half_exponent >= 0x1f) return sign | 0x7c00;  // too large: infinity
-  // Round to nearest even: `kept` is the result's significand, `dropped` the `shift` bits cut off.
-  auto round = [](uint32_t value, int shift) {
-    const uint32_t kept = value >> shift, dropped = value & ((1u << shift) - 1), half = 1u << (shift - 1);
-    return kept + (dropped > half || (dropped == half && (kept & 1)));
-  };
-  if (half_exponent <= 0) {
-    if (half_exponent < -10) return sign;  // below half the smallest subnormal: zero
-    // A subnormal half counts units of 2^-24; a carry into 0x400 correctly gives the smallest normal.
-    return sign | static_cast<uint16_t>(round(mantissa | 0x800000, 14 - half_exponent));
-  }
-  // A carry out of the significand correctly increments the exponent (up to infinity).
-  return sign | static_cast<uint16_t>(round((uint32_t(half_exponent) << 23) | mantissa, 13));
-}
-
-float bf16_to_f32(uint16_t h) { return std::bit_cast<float>(uint32_t(h) << 16); }
-
-uint16_t f32_to_bf16(float f) {
-  const uint32_t bits = std::bit_cast<uint32_t>(f);
-  if (std::isnan(f)) return static_cast<uint16_t>((bits >> 16) | 0x40);
-  return static_cast<uint16_t>((bits + 0x7fff + ((bits >> 16) & 1)) >> 16);
+  AtomicFile file(path);
+  file.write(layout.header.data(), layout.header.size());
+  for (const TensorToWrite& tensor : tensors) file.write(tensor.bytes.data(), tensor.bytes.size());
+  file.commit();
 }
 
 }  // namespace attnviz

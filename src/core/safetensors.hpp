@@ -1,5 +1,5 @@
 #pragma once
-// Safetensors reading (memory-mapped, strictly validated) and writing (atomic).
+// Safetensors reading (memory-mapped, strictly validated) and writing (atomic); the dtype table.
 // Format: u64 little-endian header length, a JSON header {name: {dtype, shape, data_offsets}, __metadata__},
 // then the data section. Every violation is an attnviz::Error naming the file (and tensor).
 #include <cstddef>
@@ -24,6 +24,7 @@ struct TensorView {
   std::vector<int64_t> shape;
   std::span<const std::byte> bytes;  // points into the mapped file
   std::filesystem::path file;
+  uint64_t offset = 0;  // where `bytes` start in the file, for a reader that reads instead of mapping
 
   int64_t numel() const;
   // Converts any numeric dtype to float32 (F16/BF16 exactly, integers by value).
@@ -58,41 +59,34 @@ class SafetensorsFile {
   std::map<std::string, std::string> metadata_;
 };
 
-// A checkpoint: a single model.safetensors, a sharded one (model.safetensors.index.json), or one file.
-class Checkpoint {
- public:
-  // dir_or_file: a folder holding model.safetensors or model.safetensors.index.json, or a .safetensors file.
-  static Checkpoint open(const std::filesystem::path& dir_or_file);
-
-  const TensorView* find(const std::string& name) const;
-  const TensorView& at(const std::string& name) const;
-  std::vector<std::string> names() const;  // sorted
-  const std::vector<std::shared_ptr<const SafetensorsFile>>& files() const { return files_; }
-  const std::filesystem::path& path() const { return path_; }  // what was opened
-
- private:
-  static Checkpoint open_index(const std::filesystem::path& index_path);
-  void add(std::shared_ptr<const SafetensorsFile> file);
-  std::filesystem::path path_;
-  std::vector<std::shared_ptr<const SafetensorsFile>> files_;
-  std::map<std::string, const TensorView*> index_;
-};
-
-struct TensorToWrite {
+// A tensor as a header describes it.
+struct TensorSpec {
   std::string name;
   DType dtype;
   std::vector<int64_t> shape;
+};
+
+struct TensorToWrite : TensorSpec {
   std::span<const std::byte> bytes;
 };
 
-// Writes a complete file under a temporary name and renames it into place.
+// Where everything goes in a file of these tensors stored back to back in the given order: `header` is what
+// precedes the data section (the u64 length, then the JSON with __metadata__ first and the tensors in data
+// order, padded with spaces so that the data section starts 8-byte aligned); `offsets` are where each tensor
+// begins in the data section. Error naming `file` for a duplicate or reserved name, a negative or overflowing
+// shape, or a name or metadata value that is not UTF-8. Every writer of safetensors files builds its header
+// here.
+struct SafetensorsLayout {
+  std::string header;
+  std::vector<uint64_t> offsets;
+  uint64_t data_size = 0;
+};
+SafetensorsLayout safetensors_layout(const std::vector<TensorSpec>& tensors,
+                                     const std::map<std::string, std::string>& metadata,
+                                     const std::filesystem::path& file);
+
+// Writes a complete file under a temporary name and renames it into place (AtomicFile).
 void write_safetensors(const std::filesystem::path& path, const std::vector<TensorToWrite>& tensors,
                        const std::map<std::string, std::string>& metadata = {});
-
-// IEEE half and bfloat16 conversions, shared by readers and writers.
-float f16_to_f32(uint16_t h);
-uint16_t f32_to_f16(float f);
-float bf16_to_f32(uint16_t h);
-uint16_t f32_to_bf16(float f);  // round to nearest even; NaN stays NaN
 
 }  // namespace attnviz

@@ -4,8 +4,11 @@
 
 #include <stb_image.h>
 
+#include <algorithm>
+#include <cstring>
 #include <limits>
 #include <memory>
+#include <utility>
 
 #include "core/error.hpp"
 #include "core/fs.hpp"
@@ -57,6 +60,47 @@ std::vector<float> float_list(const nlohmann::json& value, const std::filesystem
   return out;
 }
 
+// Reads an encoded image for stb_image and remembers whether stb asked for bytes past its end.
+struct TruncationProbe {
+  const uint8_t* data;
+  size_t size, at = 0;
+  bool ran_out = false;
+
+  static int read(void* user, char* out, int count) {
+    auto& probe = *static_cast<TruncationProbe*>(user);
+    const size_t taken = std::min(probe.size - probe.at, size_t(count));
+    if (taken == 0 && count > 0) probe.ran_out = true;
+    std::memcpy(out, probe.data + probe.at, taken);
+    probe.at += taken;
+    return int(taken);
+  }
+  static void skip(void* user, int count) {
+    auto& probe = *static_cast<TruncationProbe*>(user);
+    if (count > 0 && size_t(count) > probe.size - probe.at) probe.ran_out = true;
+    probe.at = count < 0 ? probe.at - std::min(probe.at, size_t(-count))
+                         : std::min(probe.size, probe.at + size_t(count));
+  }
+  static int eof(void* user) {
+    auto& probe = *static_cast<TruncationProbe*>(user);
+    return probe.at >= probe.size;
+  }
+};
+
+// Why stb_image could not decode these bytes. stb reads zeros past the end of a buffer, so for a file cut in
+// its header it reports whatever those zeros break ("1/2/4/8/16-bit only" for a PNG): decoding again through
+// callbacks tells whether it asked for bytes past the end.
+std::string decode_failure(const uint8_t* data, size_t size) {
+  const std::string reason = stbi_failure_reason() ? stbi_failure_reason() : "unknown format";
+  TruncationProbe probe{data, size};
+  const stbi_io_callbacks callbacks{TruncationProbe::read, TruncationProbe::skip, TruncationProbe::eof};
+  int width = 0, height = 0, channels = 0;
+  stbi_uc* pixels = stbi_load_from_callbacks(&callbacks, &probe, &width, &height, &channels, 0);
+  stbi_image_free(pixels);
+  if ((!pixels && probe.ran_out) || reason == "outofdata")  // stb's own word for data that ends too soon
+    return "the file is truncated (" + std::to_string(size) + " bytes)";
+  return reason;
+}
+
 }  // namespace
 
 Image decode_image_memory(const uint8_t* data, size_t size, const std::string& name) {
@@ -65,7 +109,7 @@ Image decode_image_memory(const uint8_t* data, size_t size, const std::string& n
   int width = 0, height = 0, channels = 0;
   std::unique_ptr<uint8_t, decltype(&stbi_image_free)> pixels(
       stbi_load_from_memory(data, int(size), &width, &height, &channels, 0), stbi_image_free);
-  if (!pixels) throw Error("cannot decode image " + name + ": " + stbi_failure_reason());
+  if (!pixels) throw Error("cannot decode image " + name + ": " + decode_failure(data, size));
   Image image{width, height, channels == 2 ? 1 : channels, {}};
   const size_t n = size_t(width) * height;
   if (channels == 2) {  // gray + alpha: keep the gray
@@ -75,6 +119,32 @@ Image decode_image_memory(const uint8_t* data, size_t size, const std::string& n
     image.pixels.assign(pixels.get(), pixels.get() + n * channels);
   }
   return image;
+}
+
+const char* decodable_image_type(std::string_view bytes) {
+  static constexpr std::pair<std::string_view, const char*> kSignatures[] = {
+      {"\x89PNG\r\n\x1a\n", "image/png"},
+      {"\xff\xd8\xff", "image/jpeg"},
+      {"GIF87a", "image/gif"},
+      {"GIF89a", "image/gif"},
+      {"BM", "image/bmp"}};
+  constexpr int64_t kMaxPixels = int64_t{1} << 27;  // a decompression bomb is refused before it is decoded
+  const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
+  if (bytes.size() > size_t(std::numeric_limits<int>::max())) return nullptr;
+  int width = 0, height = 0, channels = 0;
+  if (!stbi_info_from_memory(data, int(bytes.size()), &width, &height, &channels) ||
+      int64_t(width) * height > kMaxPixels)
+    return nullptr;
+  for (const auto& [signature, type] : kSignatures) {
+    if (!bytes.starts_with(signature)) continue;
+    try {
+      decode_image_memory(data, bytes.size(), "");
+      return type;
+    } catch (const Error&) {
+      return nullptr;
+    }
+  }
+  return nullptr;
 }
 
 Image decode_image(const std::filesystem::path& path) {

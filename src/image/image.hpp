@@ -2,6 +2,8 @@
 // Image decoding and the preprocessing of Hugging Face's ViTImageProcessor.
 #include <cstdint>
 #include <filesystem>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace attnviz {
@@ -13,6 +15,10 @@ struct Image {
 
 Image decode_image(const std::filesystem::path& path);  // PNG, JPEG, BMP, GIF (first frame)
 Image decode_image_memory(const uint8_t* data, size_t size, const std::string& name);
+
+// The MIME type of `bytes` when they are a whole image that decodes (PNG, JPEG, BMP or GIF by its signature,
+// at most 2^27 pixels), else nullptr: what may be served as an image.
+const char* decodable_image_type(std::string_view bytes);
 
 struct PreprocessConfig {
   bool do_resize = true, do_rescale = true, do_normalize = true;

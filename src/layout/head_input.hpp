@@ -22,9 +22,6 @@ void check_head(const Run& run, int layer, int head);
 // Reads one head (under GQA with its key head) and normalises it.
 HeadInput load_head(const Run& run, int layer, int head, const NormaliseOptions& options);
 
-// The tensor name of a head in layout files: "l{L}.h{H}".
-std::string head_tensor_name(int layer, int head);
-
 // The layout of points [n, dim] by method in out_dim dimensions. graph: neighbours in the same metric
 // (k at least the method needs), or nullptr to compute them.
 std::vector<float> layout_points(const float* points, int64_t n, int dim, LayoutMethod method, int out_dim,

@@ -36,10 +36,6 @@ void check_head(const Run& run, int layer, int head) {
                 " layers x " + std::to_string(m.num_heads) + " heads");
 }
 
-std::string head_tensor_name(int layer, int head) {
-  return "l" + std::to_string(layer) + ".h" + std::to_string(head);
-}
-
 HeadInput load_head(const Run& run, int layer, int head, const NormaliseOptions& options) {
   check_head(run, layer, head);
   HeadInput in;
@@ -86,7 +82,7 @@ std::vector<float> layout_points(const float* points, int64_t n, int dim, Layout
     const int k = std::min(graph->k, static_cast<int>(std::ceil(3 * options.perplexity)));
     const Affinities p = tsne_affinities(truncate_neighbours(*graph, k), options.perplexity,
                                          metric == Metric::Euclidean, threads);
-    return tsne_optimise(p, tsne_pca_init(points, n, dim, out_dim), options);
+    return tsne_optimise(p, tsne_pca_init(points, n, dim, out_dim), options).embedding;
   }
   UmapOptions options;
   options.dim = out_dim;
@@ -94,29 +90,13 @@ std::vector<float> layout_points(const float* points, int64_t n, int dim, Layout
   options.seed = seed;
   const int k = std::min(graph->k, options.neighbors - 1);
   const Affinities g = umap_graph(truncate_neighbours(*graph, k), threads);
-  return umap_optimise(g, umap_init(points, n, dim, g, options), options);
+  return umap_optimise(g, umap_init(points, n, dim, g, options), options).embedding;
 }
 
 std::vector<float> compute_head_layout(const Run& run, const LayoutRequest& request) {
   const HeadInput in = load_head(run, request.layer, request.head, {request.translate, request.scale});
   return layout_points(in.points.data(), 2 * in.tokens, in.dim, request.method, request.dim, request.metric,
                        request.seed, std::max(1, request.threads));
-}
-
-std::optional<std::vector<float>> read_stored_layout(const Run& run, LayoutMethod method, int dim, int layer,
-                                                     int head) {
-  check_head(run, layer, head);
-  const auto path = run.dir() / "layouts" /
-                    (std::string(layout_method_name(method)) + "-" + std::to_string(dim) + "d.safetensors");
-  if (!std::filesystem::exists(path)) return std::nullopt;
-  const auto file = SafetensorsFile::open(path);
-  const TensorView* t = file->find(head_tensor_name(layer, head));
-  if (!t) return std::nullopt;
-  if (t->dtype != DType::F32 || t->shape != std::vector<int64_t>{2 * run.num_tokens(), dim})
-    throw Error(path.string() + ": tensor " + t->name + " must be F32 [" +
-                std::to_string(2 * run.num_tokens()) + ", " + std::to_string(dim) + "] (the run has " +
-                std::to_string(run.num_tokens()) + " tokens)");
-  return t->to_f32();
 }
 
 }  // namespace attnviz

@@ -1,8 +1,7 @@
 #pragma once
 // Joint query-key layouts of one attention head: normalise, then PCA / t-SNE / UMAP in 2D or 3D.
-#include <filesystem>
-#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "layout/knn.hpp"
@@ -11,6 +10,8 @@
 namespace attnviz {
 
 enum class LayoutMethod { PCA, TSNE, UMAP };
+
+using HeadId = std::pair<int, int>;  // (layer, query head)
 
 const char* layout_method_name(LayoutMethod method);        // "pca", "tsne", "umap"
 LayoutMethod parse_layout_method(const std::string& name);  // Error on unknown names
@@ -27,10 +28,5 @@ struct LayoutRequest {
 
 // Computes one head's layout: [2N, dim] float32, queries then keys, in token order.
 std::vector<float> compute_head_layout(const Run& run, const LayoutRequest& request);
-
-// Reads layouts/{method}-{dim}d.safetensors tensor l{L}.h{H} if present (nullopt when the file or the
-// tensor is absent); Error when it is present with the wrong dtype or shape.
-std::optional<std::vector<float>> read_stored_layout(const Run& run, LayoutMethod method, int dim, int layer,
-                                                     int head);
 
 }  // namespace attnviz

@@ -3,13 +3,11 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
-#include <sstream>
 
 #include "core/error.hpp"
 #include "core/fs.hpp"
@@ -18,6 +16,7 @@
 #include "core/parallel.hpp"
 #include "core/progress.hpp"
 #include "layout/head_input.hpp"
+#include "layout/layout_file.hpp"
 #include "layout/metrics.hpp"
 
 namespace fs = std::filesystem;
@@ -26,113 +25,30 @@ namespace attnviz {
 
 namespace {
 
-constexpr int kTrustworthinessK = 10;
-constexpr int64_t kTrustworthinessSample = 3000;
-constexpr int64_t kCorrelationQueries = 2000;
 constexpr size_t kNeighbourCacheBytes = size_t(512) << 20;
-
-using Head = std::pair<int, int>;
-
-std::vector<std::string> split(const std::string& text, char sep) {
-  std::vector<std::string> parts;
-  std::stringstream in(text);
-  for (std::string part; std::getline(in, part, sep);) parts.push_back(part);
-  return parts;
-}
-
-int parse_int(const std::string& text, const std::string& what) {
-  size_t used = 0;
-  int value = 0;
-  try {
-    value = std::stoi(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (text.empty() || used != text.size()) throw Error("invalid " + what + " '" + text + "'");
-  return value;
-}
 
 // One output file and the heads it still needs.
 struct FileJob {
   LayoutMethod method;
   int dim;
-  fs::path path;
   std::string name;  // "tsne-2d"
-  std::set<Head> todo;
+  std::set<HeadId> todo;
   int total = 0, done = 0;  // requested heads; of them finished or already present
-  std::map<Head, std::vector<float>> computed;
+  std::map<HeadId, HeadLayout> computed;
 };
 
-std::optional<Head> parse_tensor_name(const std::string& name) {
-  int layer = -1, head = -1;
-  char tail = 0;
-  if (std::sscanf(name.c_str(), "l%d.h%d%c", &layer, &head, &tail) != 2) return std::nullopt;
-  return Head{layer, head};
-}
+// The files laid out together: PCA's two, or one t-SNE or UMAP file.
+using Phase = std::vector<FileJob*>;
 
-// Heads of a layout file that are complete for this run ([2N, dim] F32); a damaged file counts as empty.
-std::set<Head> stored_heads(const fs::path& path, int64_t tokens, int dim) {
-  std::set<Head> heads;
-  if (!fs::exists(path)) return heads;
-  try {
-    const auto file = SafetensorsFile::open(path);
-    for (const TensorView& t : file->tensors()) {
-      const auto head = parse_tensor_name(t.name);
-      if (head && t.dtype == DType::F32 && t.shape == std::vector<int64_t>{2 * tokens, dim})
-        heads.insert(*head);
-    }
-  } catch (const Error&) {
-    heads.clear();
-  }
-  return heads;
-}
+// What one head does in one phase.
+struct HeadPlan {
+  HeadId head;
+  bool input_metrics;    // its first phase in this job: the figures of its input go into metrics.json
+  bool keep_neighbours;  // a later phase lays it out with t-SNE or UMAP: keep its neighbour graph for it
+  bool tsne;             // t-SNE lays it out in this job: find as many neighbours as t-SNE needs
+};
 
-// Writes a layout file: the freshly computed heads plus the valid ones already stored, ordered by head.
-void write_layout_file(const FileJob& job, int64_t tokens) {
-  std::map<Head, std::vector<float>> all;
-  for (const Head& h : stored_heads(job.path, tokens, job.dim)) {
-    if (job.computed.count(h)) continue;
-    all[h] = SafetensorsFile::open(job.path)->at(head_tensor_name(h.first, h.second)).to_f32();
-  }
-  for (const auto& [h, v] : job.computed) all[h] = v;
-  std::vector<TensorToWrite> tensors;
-  for (const auto& [h, v] : all)
-    tensors.push_back({head_tensor_name(h.first, h.second),
-                       DType::F32,
-                       {2 * tokens, job.dim},
-                       std::as_bytes(std::span<const float>(v))});
-  write_safetensors(job.path, tensors,
-                    {{"format", "attnviz-layout"},
-                     {"method", layout_method_name(job.method)},
-                     {"dim", std::to_string(job.dim)},
-                     {"tokens", std::to_string(tokens)}});
-}
-
-// For up to kCorrelationQueries queries drawn with the seed, every key of the same input it may attend to
-// (at or before it when causal), grouped by query.
-std::vector<QkPair> sample_pairs(const Run& run, unsigned seed) {
-  std::vector<QkPair> pairs;
-  const auto& seq = run.tokens().sequence;
-  for (int64_t q : sample_indices(run.num_tokens(), kCorrelationQueries, seed)) {
-    const RunSequence& s = run.sequences()[seq[q]];
-    const int64_t end = run.model().causal ? q + 1 : s.first_token + s.token_count;
-    for (int64_t k = s.first_token; k < end; ++k) pairs.push_back({q, k});
-  }
-  return pairs;
-}
-
-nlohmann::json attention_json(const Run& run, int layer, int head) {
-  AttentionStats stats;
-  const auto& special = run.tokens().special;
-  for (size_t s = 0; s < run.sequences().size(); ++s) {
-    const RunSequence& seq = run.sequences()[s];
-    const std::vector<float> a = run.attention(layer, head, static_cast<int>(s));
-    std::vector<uint8_t> flags(static_cast<size_t>(seq.token_count), 0);
-    if (special.size() == static_cast<size_t>(run.num_tokens()))
-      std::copy_n(special.begin() + seq.first_token, seq.token_count, flags.begin());
-    stats.add_sequence(a.data(), seq.token_count, flags.data());
-  }
-  stats.finish();
+nlohmann::json attention_json(const AttentionStats& stats) {
   return {{"entropy", stats.entropy},
           {"entropy_normalised", stats.entropy_normalised},
           {"max_weight", stats.max_weight},
@@ -167,20 +83,20 @@ class JobState {
                                  {"scale", options.normalise.scale}};
   }
 
-  void set_head_metrics(const Head& h, const std::string& key, nlohmann::json value) {
+  void set_head_metrics(const HeadId& h, const std::string& key, nlohmann::json value) {
     std::lock_guard lock(mutex_);
     metrics_["heads"][head_tensor_name(h.first, h.second)][key] = std::move(value);
   }
-  void set_layout_metrics(const Head& h, const std::string& group, const std::string& file, double value) {
+  void set_layout_metrics(const HeadId& h, const std::string& group, const std::string& file, double value) {
     std::lock_guard lock(mutex_);
     metrics_["heads"][head_tensor_name(h.first, h.second)][group][file] = value;
   }
 
-  void finished(FileJob& file, const Head& h, std::vector<float> layout) {
+  void finished(FileJob& file, const HeadId& h, std::vector<float> layout) {
     int done = 0;
     {
       std::lock_guard lock(mutex_);
-      file.computed[h] = std::move(layout);
+      file.computed[h].points = std::move(layout);
       done = ++file.done;
       write_progress(false);
     }
@@ -219,13 +135,13 @@ class JobState {
 // (beyond it, later phases compute them again).
 class NeighbourCache {
  public:
-  void put(const Head& h, KnnGraph graph) {
+  void put(const HeadId& h, KnnGraph graph) {
     std::lock_guard lock(mutex_);
     if (used_ + bytes(graph) > kNeighbourCacheBytes) return;
     used_ += bytes(graph);
     graphs_[h] = std::move(graph);
   }
-  std::optional<KnnGraph> take(const Head& h) {
+  std::optional<KnnGraph> take(const HeadId& h) {
     std::lock_guard lock(mutex_);
     const auto it = graphs_.find(h);
     if (it == graphs_.end()) return std::nullopt;
@@ -239,127 +155,114 @@ class NeighbourCache {
   static size_t bytes(const KnnGraph& g) {
     return g.index.size() * sizeof(int32_t) + g.distance.size() * sizeof(float);
   }
-  std::map<Head, KnnGraph> graphs_;
+  std::map<HeadId, KnnGraph> graphs_;
   size_t used_ = 0;
   std::mutex mutex_;
 };
 
-// Everything for one head in one phase: its input, the shared neighbours (as many as t-SNE needs when tsne;
-// kept for a later phase when keep_neighbours), each file's layout and metrics.
-void process_head(const Run& run, const Head& h, std::vector<FileJob*>& phase,
-                  const LayoutJobOptions& options, int threads, bool base_metrics, NeighbourCache& neighbours,
-                  bool keep_neighbours, bool tsne, JobState& state) {
-  throw_if_interrupted();
-  const HeadInput in = load_head(run, h.first, h.second, options.normalise);
-  const int64_t n = 2 * in.tokens;
-  const std::vector<QkPair> pairs = sample_pairs(run, options.seed);
-  std::vector<double> dots(pairs.size());
-  for (size_t p = 0; p < pairs.size(); ++p) {
-    const float* q = &in.raw[pairs[p].query * in.dim];
-    const float* k = &in.raw[(in.tokens + pairs[p].key) * in.dim];
-    double s = 0;
-    for (int c = 0; c < in.dim; ++c) s += double(q[c]) * k[c];
-    dots[p] = s;
-  }
-  if (base_metrics) {
-    state.set_head_metrics(h, "tokens", in.tokens);
-    state.set_head_metrics(h, "normalisation_scale", in.normalisation.scale);
-    state.set_layout_metrics(h, "distance_dot_correlation", "raw",
-                             distance_dot_correlation(in.raw.data(), in.tokens, in.dim, pairs, dots));
-    state.set_layout_metrics(h, "distance_dot_correlation", "normalised",
-                             distance_dot_correlation(in.points.data(), in.tokens, in.dim, pairs, dots));
-    state.set_head_metrics(h, "attention", attention_json(run, h.first, h.second));
-  }
-  const std::vector<int64_t> sample = sample_indices(n, kTrustworthinessSample, options.seed);
-  std::vector<float> sample_in;
-  for (int64_t i : sample)
-    sample_in.insert(sample_in.end(), &in.points[i * in.dim], &in.points[(i + 1) * in.dim]);
+// What the heads of one job share: the run, the options, the state and the kept neighbour graphs.
+class LayoutJob {
+ public:
+  LayoutJob(const Run& run, const LayoutJobOptions& options, JobState& state)
+      : run_(run), options_(options), state_(state) {}
 
-  std::optional<Trustworthiness> trust;
-  if (static_cast<int64_t>(sample.size()) >= 3 * kTrustworthinessK + 2)
-    trust.emplace(sample_in.data(), in.dim, static_cast<int64_t>(sample.size()), kTrustworthinessK,
-                  options.metric);
-  std::optional<KnnGraph> graph = neighbours.take(h);
-  for (FileJob* file : phase) {
-    if (!file->todo.count(h)) continue;
+  // Everything for one head in one phase: its input, its samples, the shared neighbours, and each file's
+  // layout and figures. `threads` is what one head may use.
+  void lay_out(const HeadPlan& plan, const Phase& phase, int threads) {
     throw_if_interrupted();
-    const auto start = std::chrono::steady_clock::now();  // includes the neighbours when this file makes them
-    if (file->method != LayoutMethod::PCA && !graph) {
-      KnnOptions knn;
-      knn.k = layout_neighbours_needed(n, tsne);
-      knn.metric = options.metric;
-      knn.threads = threads;
-      knn.seed = options.seed;
-      graph = nearest_neighbours(in.points.data(), n, in.dim, knn);
+    const HeadId& h = plan.head;
+    const HeadInput in = load_head(run_, h.first, h.second, options_.normalise);
+    const int64_t n = 2 * in.tokens;
+    const HeadSample sample(run_, in, options_.metric, options_.seed);
+    if (plan.input_metrics) {
+      state_.set_head_metrics(h, "tokens", in.tokens);
+      state_.set_head_metrics(h, "normalisation_scale", in.normalisation.scale);
+      state_.set_layout_metrics(h, "distance_dot_correlation", "raw",
+                                sample.correlation(in.raw.data(), in.dim));
+      state_.set_layout_metrics(h, "distance_dot_correlation", "normalised",
+                                sample.correlation(in.points.data(), in.dim));
+      state_.set_head_metrics(h, "attention", attention_json(attention_stats(run_, h.first, h.second)));
     }
-    std::vector<float> y = layout_points(in.points.data(), n, in.dim, file->method, file->dim, options.metric,
-                                         options.seed, threads, graph ? &*graph : nullptr);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::vector<float> sample_out;
-    for (int64_t i : sample) sample_out.insert(sample_out.end(), &y[i * file->dim], &y[(i + 1) * file->dim]);
-    if (trust)
-      state.set_layout_metrics(h, "trustworthiness", file->name, trust->of(sample_out.data(), file->dim));
-    state.set_layout_metrics(h, "distance_dot_correlation", file->name,
-                             distance_dot_correlation(y.data(), in.tokens, file->dim, pairs, dots));
-    state.set_layout_metrics(h, "seconds", file->name, seconds);
-    state.finished(*file, h, std::move(y));
+    std::optional<KnnGraph> graph = neighbours_.take(h);
+    for (FileJob* file : phase) {
+      if (!file->todo.count(h)) continue;
+      throw_if_interrupted();
+      const auto start =
+          std::chrono::steady_clock::now();  // includes the neighbours when this file makes them
+      if (file->method != LayoutMethod::PCA && !graph) {
+        KnnOptions knn;
+        knn.k = layout_neighbours_needed(n, plan.tsne);
+        knn.metric = options_.metric;
+        knn.threads = threads;
+        knn.seed = options_.seed;
+        graph = nearest_neighbours(in.points.data(), n, in.dim, knn);
+      }
+      std::vector<float> y =
+          layout_points(in.points.data(), n, in.dim, file->method, file->dim, options_.metric, options_.seed,
+                        threads, graph ? &*graph : nullptr);
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (const auto trust = sample.trustworthiness(y.data(), file->dim))
+        state_.set_layout_metrics(h, "trustworthiness", file->name, *trust);
+      state_.set_layout_metrics(h, "distance_dot_correlation", file->name,
+                                sample.correlation(y.data(), file->dim));
+      state_.set_layout_metrics(h, "seconds", file->name, seconds);
+      state_.finished(*file, h, std::move(y));
+    }
+    if (plan.keep_neighbours && graph) neighbours_.put(h, std::move(*graph));
   }
-  if (keep_neighbours && graph) neighbours.put(h, std::move(*graph));
+
+ private:
+  const Run& run_;
+  const LayoutJobOptions& options_;
+  JobState& state_;
+  NeighbourCache neighbours_;
+};
+
+// The requested heads, each once, checked against the run; every head when none is requested.
+std::vector<HeadId> requested_heads(const Run& run, const std::vector<HeadId>& requested) {
+  std::vector<HeadId> heads;
+  for (const HeadId& h : requested) {
+    check_head(run, h.first, h.second);
+    if (std::find(heads.begin(), heads.end(), h) == heads.end()) heads.push_back(h);
+  }
+  if (requested.empty())
+    for (int l = 0; l < run.model().num_layers; ++l)
+      for (int h = 0; h < run.model().num_heads; ++h) heads.emplace_back(l, h);
+  return heads;
+}
+
+// The plans of the heads that have work in phases[index]. A head computes its input figures in its first
+// phase of the job (`seen` records those), and keeps its neighbour graph when a later phase (each one t-SNE
+// or UMAP file) lays it out too.
+std::vector<HeadPlan> plan_phase(const std::vector<Phase>& phases, size_t index,
+                                 const std::vector<HeadId>& heads, const std::vector<FileJob>& files,
+                                 std::set<HeadId>& seen) {
+  const auto needs = [](const Phase& phase, const HeadId& h) {
+    return std::any_of(phase.begin(), phase.end(), [&](const FileJob* f) { return f->todo.count(h) > 0; });
+  };
+  std::vector<HeadPlan> plans;
+  for (const HeadId& h : heads) {
+    if (!needs(phases[index], h)) continue;
+    const bool later = std::any_of(phases.begin() + static_cast<int64_t>(index) + 1, phases.end(),
+                                   [&](const Phase& phase) { return needs(phase, h); });
+    const bool tsne = std::any_of(files.begin(), files.end(), [&](const FileJob& f) {
+      return f.method == LayoutMethod::TSNE && f.todo.count(h) > 0;
+    });
+    plans.push_back({h, seen.insert(h).second, later, tsne});
+  }
+  return plans;
 }
 
 }  // namespace
 
-std::vector<std::pair<int, int>> parse_head_list(const std::string& spec, const Run& run) {
-  std::vector<Head> heads;
-  if (spec == "all" || spec.empty()) {
-    for (int l = 0; l < run.model().num_layers; ++l)
-      for (int h = 0; h < run.model().num_heads; ++h) heads.emplace_back(l, h);
-    return heads;
-  }
-  for (const std::string& item : split(spec, ',')) {
-    const auto colon = item.find(':');
-    if (colon == std::string::npos)
-      throw Error("invalid head '" + item + "' (expected LAYER:HEAD, e.g. 2:1)");
-    const Head h{parse_int(item.substr(0, colon), "layer in head '" + item + "'"),
-                 parse_int(item.substr(colon + 1), "head in head '" + item + "'")};
-    check_head(run, h.first, h.second);
-    if (std::find(heads.begin(), heads.end(), h) == heads.end()) heads.push_back(h);
-  }
-  return heads;
-}
-
-std::vector<LayoutMethod> parse_method_list(const std::string& spec) {
-  std::vector<LayoutMethod> methods;
-  for (const std::string& name : split(spec, ',')) {
-    const LayoutMethod m = parse_layout_method(name);
-    if (std::find(methods.begin(), methods.end(), m) == methods.end()) methods.push_back(m);
-  }
-  if (methods.empty()) throw Error("no layout method given (expected tsne, umap or pca)");
-  return methods;
-}
-
-std::vector<int> parse_dim_list(const std::string& spec) {
-  std::vector<int> dims;
-  for (const std::string& item : split(spec, ',')) {
-    const int d = parse_int(item, "dimension");
-    if (d != 2 && d != 3) throw Error("invalid dimension " + item + " (expected 2 or 3)");
-    if (std::find(dims.begin(), dims.end(), d) == dims.end()) dims.push_back(d);
-  }
-  if (dims.empty()) throw Error("no dimension given (expected 2, 3 or 2,3)");
-  return dims;
-}
-
 LayoutJobResult run_layout_job(const LayoutJobOptions& options) {
   const auto run = Run::open(options.run_dir);
-  std::vector<Head> heads = options.heads;
-  if (heads.empty()) heads = parse_head_list("all", *run);
-  for (const Head& h : heads) check_head(*run, h.first, h.second);
+  const std::vector<HeadId> heads = requested_heads(*run, options.heads);
   for (int d : options.dims)
     if (d != 2 && d != 3) throw Error("invalid dimension " + std::to_string(d) + " (expected 2 or 3)");
   if (options.methods.empty() || options.dims.empty()) throw Error("no layout requested");
   if (run->num_tokens() < 8) throw Error(run->dir().string() + ": too few tokens to lay out");
   const fs::path dir = run->dir() / "layouts";
-  const int64_t tokens = run->num_tokens();
 
   // Files in the order they are written.
   const std::vector<std::pair<LayoutMethod, int>> order = {{LayoutMethod::PCA, 2},  {LayoutMethod::PCA, 3},
@@ -372,19 +275,18 @@ LayoutJobResult run_layout_job(const LayoutJobOptions& options) {
     if (std::find(options.methods.begin(), options.methods.end(), method) == options.methods.end() ||
         std::find(options.dims.begin(), options.dims.end(), dim) == options.dims.end())
       continue;
-    FileJob f{method, dim, {}, std::string(layout_method_name(method)) + "-" + std::to_string(dim) + "d",
-              {},     0,   0,  {}};
-    f.path = dir / (f.name + ".safetensors");
-    const std::set<Head> stored = options.force ? std::set<Head>{} : stored_heads(f.path, tokens, dim);
-    for (const Head& h : heads) {
-      if (stored.count(h)) {
+    FileJob f{method, dim, layout_file_name(method, dim), {}, static_cast<int>(heads.size()), 0, {}};
+    const std::vector<HeadId> stored =
+        options.force ? std::vector<HeadId>{}
+                      : LayoutFile::read(*run, layout_file_path(run->dir(), method, dim), dim).heads();
+    for (const HeadId& h : heads) {
+      if (std::find(stored.begin(), stored.end(), h) != stored.end()) {
         ++f.done;
         ++result.heads_skipped;
       } else {
         f.todo.insert(h);
       }
     }
-    f.total = static_cast<int>(heads.size());
     units += static_cast<int64_t>(f.todo.size());
     files.push_back(std::move(f));
   }
@@ -392,55 +294,40 @@ LayoutJobResult run_layout_job(const LayoutJobOptions& options) {
   const int threads = options.threads > 0 ? options.threads : default_threads();
   JobState state(options, dir, files, units);
   state.write_progress_now();
+  LayoutJob job(*run, options, state);
 
-  std::set<Head> seen;  // heads whose input metrics were computed in this job
-  NeighbourCache neighbours;
   // Phases, each file written when its phase completes: PCA (both dimensions, instant), then one per t-SNE
   // or UMAP file in the order above, so the page's default (t-SNE 2D) is complete first. A head's neighbour
   // graph is kept for its later phases.
-  std::vector<std::vector<FileJob*>> phases(1);
+  std::vector<Phase> phases(1);
   for (FileJob& f : files) {
     if (f.method == LayoutMethod::PCA)
       phases[0].push_back(&f);
     else
       phases.push_back({&f});
   }
+  std::set<HeadId> seen;  // heads whose input figures were computed in this job
   for (size_t phase_index = 0; phase_index < phases.size(); ++phase_index) {
-    std::vector<FileJob*>& phase = phases[phase_index];
-    std::vector<Head> work;
-    for (const Head& h : heads)
-      if (std::any_of(phase.begin(), phase.end(), [&](FileJob* f) { return f->todo.count(h) > 0; }))
-        work.push_back(h);
-    if (work.empty()) continue;
-    const int outer = std::min<int>(threads, static_cast<int>(work.size()));
+    const Phase& phase = phases[phase_index];
+    const std::vector<HeadPlan> plans = plan_phase(phases, phase_index, heads, files, seen);
+    if (plans.empty()) continue;
+    const int outer = std::min<int>(threads, static_cast<int>(plans.size()));
     const int inner = std::max(1, threads / outer);
-    std::vector<uint8_t> base(work.size()), keep(work.size()), tsne(work.size());
-    for (size_t i = 0; i < work.size(); ++i) {
-      const Head& h = work[i];
-      base[i] = seen.insert(h).second ? 1 : 0;
-      // Every later phase is one t-SNE or UMAP file.
-      keep[i] = std::any_of(phases.begin() + static_cast<int64_t>(phase_index) + 1, phases.end(),
-                            [&](const std::vector<FileJob*>& later) { return later[0]->todo.count(h) > 0; });
-      tsne[i] = std::any_of(files.begin(), files.end(), [&](const FileJob& f) {
-        return f.method == LayoutMethod::TSNE && f.todo.count(h) > 0;
-      });
-    }
     // Heads go to whichever thread is free next (their costs differ); each head's result depends only on it.
     std::atomic<size_t> next{0};
     parallel_for(outer, outer, [&](int64_t) {
-      for (size_t i = next++; i < work.size(); i = next++) {
+      for (size_t i = next++; i < plans.size(); i = next++) {
         try {
-          process_head(*run, work[i], phase, options, inner, base[i] != 0, neighbours, keep[i] != 0,
-                       tsne[i] != 0, state);
+          job.lay_out(plans[i], phase, inner);
         } catch (...) {
-          next = work.size();  // the other threads stop after their current head
+          next = plans.size();  // the other threads stop after their current head
           throw;
         }
       }
     });
     for (FileJob* f : phase) {
       if (f->todo.empty()) continue;
-      write_layout_file(*f, tokens);
+      write_layout_file(*run, f->method, f->dim, f->computed);
       f->computed.clear();
       result.written.push_back(f->name);
     }

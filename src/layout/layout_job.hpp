@@ -1,17 +1,15 @@
 #pragma once
 // `attnviz layout`: every requested layout of every requested head of a run, written into RUN/layouts/.
 //
-// Output (DESIGN.md): layouts/{method}-{dim}d.safetensors, tensor l{L}.h{H} F32 [2N, dim] (queries, then
-// keys), layouts/metrics.json (per-head figures, see metrics.hpp) and layouts/progress.json
-// ({"tsne-2d": {"done": n, "total": m}, ...}, rewritten at most once a second) so a running server can show
-// partial results. Files are written whole (temporary name, then rename), in this order: PCA 2D and 3D
-// (fast), then t-SNE 2D and UMAP 2D, then t-SNE 3D and UMAP 3D; each phase processes heads in parallel,
-// one head per thread, so memory holds only the heads being laid out plus finished layouts.
-// Heads already present in a file are skipped unless force; new heads are merged into existing files.
+// Output: the layout files (layout_file.hpp), layouts/metrics.json (per-head figures, see metrics.hpp) and
+// layouts/progress.json ({"tsne-2d": {"done": n, "total": m}, ...}, rewritten at most once a second) so a
+// running server can show partial results. Files are written whole (temporary name, then rename), in this
+// order: PCA 2D and 3D (fast), then t-SNE 2D and UMAP 2D, then t-SNE 3D and UMAP 3D; each phase processes
+// heads in parallel, one head per thread, so memory holds only the heads being laid out plus finished
+// layouts. Heads already in a file are skipped unless force; new heads are merged into existing files.
 #include <filesystem>
 #include <functional>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "layout/layout.hpp"
@@ -23,7 +21,7 @@ struct LayoutJobOptions {
   std::filesystem::path run_dir;
   std::vector<LayoutMethod> methods = {LayoutMethod::TSNE, LayoutMethod::UMAP, LayoutMethod::PCA};
   std::vector<int> dims = {2, 3};
-  std::vector<std::pair<int, int>> heads;  // (layer, head); empty: all heads
+  std::vector<HeadId> heads;  // empty: all heads; a head given twice is laid out once
   unsigned seed = 42;
   int threads = 0;  // 0: all hardware threads
   bool force = false;
@@ -41,12 +39,5 @@ struct LayoutJobResult {
 
 // Validates everything (run, methods, dims, heads) before writing anything.
 LayoutJobResult run_layout_job(const LayoutJobOptions& options);
-
-// "all" or "L:H,L:H,...", checked against the run's model.
-std::vector<std::pair<int, int>> parse_head_list(const std::string& spec, const Run& run);
-
-// "tsne,umap,pca" and "2,3".
-std::vector<LayoutMethod> parse_method_list(const std::string& spec);
-std::vector<int> parse_dim_list(const std::string& spec);
 
 }  // namespace attnviz

@@ -15,6 +15,31 @@ namespace attnviz {
 
 namespace {
 
+constexpr int kTrustworthinessK = 10;
+constexpr int64_t kTrustworthinessSample = 3000;
+constexpr int64_t kCorrelationQueries = 2000;
+
+// For up to kCorrelationQueries queries drawn with the seed, every key of the same input it may attend to
+// (at or before it when causal), grouped by query.
+std::vector<QkPair> sample_pairs(const Run& run, unsigned seed) {
+  std::vector<QkPair> pairs;
+  const auto& seq = run.tokens().sequence;
+  for (int64_t q : sample_indices(run.num_tokens(), kCorrelationQueries, seed)) {
+    const RunSequence& s = run.sequences()[seq[q]];
+    const int64_t end = run.model().causal ? q + 1 : s.first_token + s.token_count;
+    for (int64_t k = s.first_token; k < end; ++k) pairs.push_back({q, k});
+  }
+  return pairs;
+}
+
+// Rows `indices` of points [n, dim], one after another.
+std::vector<float> rows(const float* points, int dim, const std::vector<int64_t>& indices) {
+  std::vector<float> out;
+  out.reserve(indices.size() * static_cast<size_t>(dim));
+  for (int64_t i : indices) out.insert(out.end(), points + i * dim, points + (i + 1) * dim);
+  return out;
+}
+
 std::vector<double> ranks(std::span<const double> v) {
   std::vector<size_t> order(v.size());
   std::iota(order.begin(), order.end(), 0);
@@ -197,6 +222,45 @@ void AttentionStats::finish() {
   next /= r;
   entropy_normalised /= multi_key_rows > 0 ? double(multi_key_rows) : 1.0;
   positional = std::max({previous, same, next});
+}
+
+AttentionStats attention_stats(const Run& run, int layer, int head) {
+  AttentionStats stats;
+  const auto& special = run.tokens().special;
+  for (size_t s = 0; s < run.sequences().size(); ++s) {
+    const RunSequence& seq = run.sequences()[s];
+    const std::vector<float> a = run.attention(layer, head, static_cast<int>(s));
+    std::vector<uint8_t> flags(static_cast<size_t>(seq.token_count), 0);
+    if (special.size() == static_cast<size_t>(run.num_tokens()))
+      std::copy_n(special.begin() + seq.first_token, seq.token_count, flags.begin());
+    stats.add_sequence(a.data(), seq.token_count, flags.data());
+  }
+  stats.finish();
+  return stats;
+}
+
+HeadSample::HeadSample(const Run& run, const HeadInput& input, Metric metric, unsigned seed)
+    : tokens_(input.tokens), pairs_(sample_pairs(run, seed)), dots_(pairs_.size()) {
+  for (size_t p = 0; p < pairs_.size(); ++p) {
+    const float* q = &input.raw[pairs_[p].query * input.dim];
+    const float* k = &input.raw[(input.tokens + pairs_[p].key) * input.dim];
+    double s = 0;
+    for (int c = 0; c < input.dim; ++c) s += double(q[c]) * k[c];
+    dots_[p] = s;
+  }
+  points_ = sample_indices(2 * input.tokens, kTrustworthinessSample, seed);
+  if (static_cast<int64_t>(points_.size()) >= 3 * kTrustworthinessK + 2)
+    trust_.emplace(rows(input.points.data(), input.dim, points_).data(), input.dim,
+                   static_cast<int64_t>(points_.size()), kTrustworthinessK, metric);
+}
+
+double HeadSample::correlation(const float* points, int dim) const {
+  return distance_dot_correlation(points, tokens_, dim, pairs_, dots_);
+}
+
+std::optional<double> HeadSample::trustworthiness(const float* layout, int dim) const {
+  if (!trust_) return std::nullopt;
+  return trust_->of(rows(layout, dim, points_).data(), dim);
 }
 
 }  // namespace attnviz

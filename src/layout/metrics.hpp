@@ -1,10 +1,14 @@
 #pragma once
-// Per-head figures that say how far to trust a layout and what a head does.
+// Per-head figures that say how far to trust a layout and what a head does, and the samples of a head they
+// are computed on.
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
+#include "layout/head_input.hpp"
 #include "layout/knn.hpp"
+#include "run/run.hpp"
 
 namespace attnviz {
 
@@ -64,6 +68,30 @@ struct AttentionStats {
   // attention: [T, T] rows of one input (zeros where masked); special: [T] flags.
   void add_sequence(const float* attention, int64_t tokens, const uint8_t* special);
   void finish();  // turns the sums into means
+};
+
+// AttentionStats of one head over every input of the run (attention recomputed from q and k).
+AttentionStats attention_stats(const Run& run, int layer, int head);
+
+// The samples of one head that its figures are computed on, drawn with the seed: up to 2000 queries, each
+// with every key of the same input it may attend to (at or before it when causal) and the logit q.k of the
+// raw vectors; and up to 3000 of the 2N points, whose input neighbours (in `metric`) are found once.
+class HeadSample {
+ public:
+  HeadSample(const Run& run, const HeadInput& input, Metric metric, unsigned seed);
+
+  // distance_dot_correlation of points [2N, dim] (the input's, raw or normalised, or a layout) over the
+  // pairs.
+  double correlation(const float* points, int dim) const;
+  // Trustworthiness of a layout [2N, dim] over the sampled points; nullopt when there are too few of them.
+  std::optional<double> trustworthiness(const float* layout, int dim) const;
+
+ private:
+  int64_t tokens_;
+  std::vector<QkPair> pairs_;
+  std::vector<double> dots_;
+  std::vector<int64_t> points_;
+  std::optional<Trustworthiness> trust_;
 };
 
 }  // namespace attnviz

@@ -95,6 +95,36 @@ std::vector<int64_t> balanced_rows(const Affinities& p, const std::vector<int64_
   return bound;
 }
 
+// sum_ij p_ij log p_ij over P's entries: the constant part of KL(P || Q).
+double p_log_p(const Affinities& p) {
+  double total = 0;
+  for (const float v : p.value)
+    if (v > 0) total += double(v) * std::log(double(v));
+  return total;
+}
+
+// sum_ij p_ij log(1 + |y_i - y_j|^2) = -sum p_ij log w_ij over P's entries (each pair of the upper triangle
+// counted twice), per thread's rows and summed in a fixed order: deterministic for a thread count.
+double attraction_log_sum(const Affinities& p, const std::vector<int64_t>& upper_start, const float* y,
+                          int dim, const std::vector<int64_t>& rows, int threads) {
+  std::vector<double> part(static_cast<size_t>(threads), 0.0);
+  parallel_for(threads, threads, [&](int64_t thread) {
+    double sum = 0;
+    for (int64_t i = rows[thread]; i < rows[thread + 1]; ++i)
+      for (int64_t e = upper_start[i]; e < p.row_start[i + 1]; ++e) {
+        const float* yi = &y[i * dim];
+        const float* yj = &y[int64_t(p.column[e]) * dim];
+        double d2 = 0;
+        for (int c = 0; c < dim; ++c) d2 += double(yi[c] - yj[c]) * (yi[c] - yj[c]);
+        sum += double(p.value[e]) * std::log1p(d2);
+      }
+    part[thread] = 2 * sum;
+  });
+  double total = 0;
+  for (const double v : part) total += v;
+  return total;
+}
+
 }  // namespace
 
 Affinities tsne_affinities(const KnnGraph& graph, double perplexity, bool squared_distances, int threads) {
@@ -165,7 +195,7 @@ std::vector<float> tsne_pca_init(const float* points, int64_t n, int dim, int ou
   return y;
 }
 
-std::vector<float> tsne_optimise(const Affinities& p, std::vector<float> y, const TsneOptions& options) {
+TsneResult tsne_optimise(const Affinities& p, std::vector<float> y, const TsneOptions& options) {
   const int dim = options.dim;
   const int64_t n = p.n;
   if (dim != 2 && dim != 3) throw Error("t-SNE: dim must be 2 or 3");
@@ -174,30 +204,50 @@ std::vector<float> tsne_optimise(const Affinities& p, std::vector<float> y, cons
   repulsion.interpolation_points = options.interpolation_points;
   repulsion.box_width = options.box_width;
   repulsion.min_boxes = options.min_boxes > 0 ? options.min_boxes : (dim == 2 ? 32 : 6);
-  repulsion.max_boxes = options.max_boxes > 0 ? options.max_boxes : (dim == 2 ? 64 : 13);
+  repulsion.max_boxes = options.max_boxes > 0 ? options.max_boxes : (dim == 2 ? 96 : 13);
   // Threads are started per parallel loop; below a few thousand points that costs more than it saves.
   const int threads = n >= kMinParallelPoints ? options.threads : 1;
   repulsion.threads = threads;
   FftRepulsion fft(dim, repulsion);
 
-  const int iterations = options.iterations > 0 ? options.iterations : (dim == 2 ? 250 : 150);
   const int exaggeration_iterations =
       options.exaggeration_iterations >= 0 ? options.exaggeration_iterations : (dim == 2 ? 100 : 75);
-  const double learning_rate =
-      options.learning_rate > 0 ? options.learning_rate : std::max(200.0, double(n) / 12.0);
+  const auto rate = [&](double divisor) {
+    return static_cast<float>(options.learning_rate > 0 ? options.learning_rate
+                                                        : std::max(200.0, double(n) / divisor));
+  };
+  const float early_rate = rate(options.exaggeration), late_rate = rate(dim == 2 ? 1.0 : 12.0);
+  const int check_every = std::max(1, options.check_every);
   const std::vector<int64_t> upper_start = upper_triangle_starts(p);
   const std::vector<int64_t> rows = balanced_rows(p, upper_start, threads);
+  const double entropy = p_log_p(p);
   // One attraction buffer per thread (a pair's force lands on both of its rows), summed in a fixed order.
   std::vector<std::vector<float>> attract(static_cast<size_t>(threads), std::vector<float>(y.size()));
   std::vector<float> rep(y.size()), update(y.size(), 0.0f), gains(y.size(), 1.0f);
-  const float rate = static_cast<float>(learning_rate), min_gain = static_cast<float>(options.min_gain);
-  for (int iter = 0; iter < iterations; ++iter) {
+  const float min_gain = static_cast<float>(options.min_gain);
+  TsneResult checked{{}, INFINITY, 0, false};  // the layout at the previous KL estimate
+  for (int iter = 0;; ++iter) {
     if (iter % 50 == 0) throw_if_interrupted();
     const bool early = iter < exaggeration_iterations;
-    const float exaggeration = early ? static_cast<float>(options.exaggeration) : 1.0f;
-    const float momentum = static_cast<float>(early ? options.momentum : options.final_momentum);
+    // 1. The repulsion and Z at the current layout.
     const double z = n < kExactRepulsionPoints ? exact_repulsion(y.data(), n, dim, rep.data())
                                                : fft.compute(y.data(), n, rep.data());
+    // 2. At a check, the current layout's KL decides whether to stop there.
+    if (iter >= options.max_iterations || (!early && (iter - exaggeration_iterations) % check_every == 0)) {
+      const double kl =
+          entropy + attraction_log_sum(p, upper_start, y.data(), dim, rows, threads) + std::log(z);
+      if (kl > checked.kl_divergence) {
+        checked.converged = true;
+        return checked;
+      }
+      const bool converged = checked.kl_divergence - kl < options.tolerance * kl;
+      if (converged || iter >= options.max_iterations) return {std::move(y), kl, iter, converged};
+      checked = {y, kl, iter, false};
+    }
+    // 3. The attraction, the gradient and the step.
+    const float exaggeration = early ? static_cast<float>(options.exaggeration) : 1.0f;
+    const float momentum = static_cast<float>(early ? options.momentum : options.final_momentum);
+    const float step = early ? early_rate : late_rate;
     const float inv_z = static_cast<float>(1.0 / z);
     parallel_for(threads, threads, [&](int64_t thread) {
       std::vector<float>& mine = attract[thread];
@@ -214,15 +264,14 @@ std::vector<float> tsne_optimise(const Affinities& p, std::vector<float> y, cons
         const float grad = exaggeration * attraction - rep[at] * inv_z;
         // Gains (Jacobs 1988), as scikit-learn: grow where the step keeps direction, shrink where it flips.
         gains[at] = (update[at] * grad < 0) ? gains[at] + 0.2f : std::max(gains[at] * 0.8f, min_gain);
-        update[at] = momentum * update[at] - rate * gains[at] * grad;
+        update[at] = momentum * update[at] - step * gains[at] * grad;
       }
     });
     for (size_t i = 0; i < y.size(); ++i) y[i] += update[i];
   }
-  return y;
 }
 
-std::vector<float> tsne(const float* points, int64_t n, int dim, Metric metric, const TsneOptions& options) {
+TsneResult tsne(const float* points, int64_t n, int dim, Metric metric, const TsneOptions& options) {
   KnnOptions knn;
   knn.k = std::min<int64_t>(static_cast<int>(std::ceil(3 * options.perplexity)), n - 1);
   knn.metric = metric;

@@ -158,6 +158,37 @@ template <int Dim>
   }
 }
 
+// UmapResult::cross_entropy. The low-dimensional similarity v and 1 - v are kept above 1e-12 so that
+// coincident points and far-apart edges give large finite terms.
+double cross_entropy(const Affinities& graph, const std::vector<float>& y, int dim, UmapCurve curve,
+                     unsigned seed) {
+  const int64_t n = graph.n;
+  auto similarity = [&](int64_t i, int64_t j) {
+    double d2 = 0;
+    for (int c = 0; c < dim; ++c)
+      d2 += double(y[i * dim + c] - y[j * dim + c]) * (y[i * dim + c] - y[j * dim + c]);
+    return std::clamp(1 / (1 + curve.a * std::pow(d2, curve.b)), 1e-12, 1 - 1e-12);
+  };
+  double edges = 0;  // the graph's terms, less the -log(1 - v) the sample counts for every pair
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t e = graph.row_start[i]; e < graph.row_start[i + 1]; ++e) {
+      const double w = graph.value[e], v = similarity(i, graph.column[e]);
+      edges += (w > 0 ? w * std::log(w / v) : 0.0) + (w < 1 ? (1 - w) * std::log((1 - w) / (1 - v)) : 0.0) +
+               std::log(1 - v);
+    }
+  if (n < 2) return edges;
+  double sampled = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    Rng rng = vertex_rng(seed, i, 2);
+    for (int s = 0; s < kCrossEntropySamples; ++s) {
+      int64_t j = rng.below(n - 1);
+      j += j >= i;  // any other point
+      sampled -= std::log(1 - similarity(i, j));
+    }
+  }
+  return edges + sampled * double(n - 1) / kCrossEntropySamples;
+}
+
 }  // namespace
 
 UmapCurve fit_umap_curve(double min_dist, double spread) {
@@ -337,12 +368,12 @@ std::vector<float> umap_init(const float* points, int64_t n, int dim, const Affi
   return y;
 }
 
-std::vector<float> umap_optimise(const Affinities& graph, std::vector<float> y, const UmapOptions& options) {
+UmapResult umap_optimise(const Affinities& graph, std::vector<float> y, const UmapOptions& options) {
   const int64_t n = graph.n;
   const int dim = options.dim;
   if (dim != 2 && dim != 3) throw Error("UMAP: dim must be 2 or 3");
   if (static_cast<int64_t>(y.size()) != n * dim) throw Error("UMAP: initial layout has the wrong size");
-  const int epochs = options.epochs > 0 ? options.epochs : (n > 10000 ? 200 : 500);
+  const int epochs = options.epochs > 0 ? options.epochs : (n > 10000 ? 250 : 500);
   const UmapCurve curve = fit_umap_curve(options.min_dist, options.spread);
   const float a = static_cast<float>(curve.a), b = static_cast<float>(curve.b);
   const float gamma = static_cast<float>(options.repulsion_strength);
@@ -378,10 +409,14 @@ std::vector<float> umap_optimise(const Affinities& graph, std::vector<float> y, 
       move_vertices(dim, first, last, row_start, edges, y, step, rng, samples[t]);
     });
   }
-  return y;
+  UmapResult result;
+  result.cross_entropy = cross_entropy(graph, y, dim, curve, options.seed);
+  result.epochs = epochs;
+  result.embedding = std::move(y);
+  return result;
 }
 
-std::vector<float> umap(const float* points, int64_t n, int dim, Metric metric, const UmapOptions& options) {
+UmapResult umap(const float* points, int64_t n, int dim, Metric metric, const UmapOptions& options) {
   KnnOptions knn;
   knn.k = static_cast<int>(std::min<int64_t>(options.neighbors - 1, n - 1));
   knn.metric = metric;

@@ -81,7 +81,7 @@ void read_gpt2(const ConfigReader& r, ModelConfig& c) {
   c.causal = true;
   c.tie_word_embeddings = true;
   check_heads(r, c);
-  // Per-layer scales cannot be described by the one attention scale of a run (DESIGN.md manifest).
+  // Per-layer scales cannot be described by the one attention scale of a run (docs/format.md, manifest.json).
   if (r.boolean("scale_attn_by_inverse_layer_idx", false))
     r.fail(
         "scale_attn_by_inverse_layer_idx = true is unsupported (the attention scale would differ per layer)");

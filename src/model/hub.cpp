@@ -1,21 +1,15 @@
 #include "model/hub.hpp"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
 #include <cstdlib>
-#include <functional>
-#include <memory>
-#include <mutex>
-#include <set>
 
 #include "core/error.hpp"
 #include "core/fs.hpp"
 #include "core/interrupt.hpp"
 #include "core/json.hpp"
-#include "core/progress.hpp"
+#include "model/checkpoint.hpp"
+#include "net/http.hpp"
 
 namespace fs = std::filesystem;
 
@@ -48,105 +42,11 @@ bool is_commit_hash(const std::string& s) {
          std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(c) && !std::isupper(c); });
 }
 
-// A file name from the hub that is safe to join onto a local folder.
-bool safe_file_name(const std::string& name) {
-  return valid_name(name) || (!name.empty() && std::all_of(name.begin(), name.end(), is_name_char) &&
-                              name.find("..") == std::string::npos && name[0] != '.');
+// A commit read from the cache's refs/ that is safe to join onto a local folder.
+bool safe_commit(const std::string& commit) {
+  return !commit.empty() && std::all_of(commit.begin(), commit.end(), is_name_char) &&
+         commit.find("..") == std::string::npos && commit[0] != '.';
 }
-
-// ---- HTTP over libcurl ----
-
-struct Response {
-  long status = 0;
-  std::string commit;  // the X-Repo-Commit header, when the hub sends it
-};
-
-using Sink = std::function<bool(const char* data, size_t size)>;
-
-struct Transfer {
-  Sink sink;
-  Response response;
-  std::string label;  // non-empty: show a progress bar
-  std::unique_ptr<Progress> progress;
-  curl_off_t shown = 0;
-};
-
-size_t on_body(char* data, size_t, size_t size, void* user) {
-  auto* t = static_cast<Transfer*>(user);
-  return t->sink(data, size) ? size : 0;
-}
-
-size_t on_header(char* data, size_t, size_t size, void* user) {
-  auto* t = static_cast<Transfer*>(user);
-  std::string line(data, size);
-  const std::string key = "x-repo-commit:";
-  std::string lower = line.substr(0, key.size());
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (lower == key) {
-    std::string value = line.substr(key.size());
-    value.erase(std::remove_if(value.begin(), value.end(), [](unsigned char c) { return std::isspace(c); }),
-                value.end());
-    t->response.commit = value;
-  }
-  return size;
-}
-
-int on_progress(void* user, curl_off_t total, curl_off_t now, curl_off_t, curl_off_t) {
-  if (interrupted()) return 1;  // aborts the transfer
-  auto* t = static_cast<Transfer*>(user);
-  if (t->label.empty() || total <= 0) return 0;
-  if (!t->progress) t->progress = std::make_unique<Progress>(t->label, total, "B");
-  t->progress->advance(now - t->shown);
-  t->shown = now;
-  return 0;
-}
-
-void init_curl() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-// GETs url into sink, following redirects; a transport failure is an Error, an HTTP status is returned.
-Response http_get(const std::string& url, Sink sink, const std::string& progress_label) {
-  init_curl();
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
-  if (!curl) throw Error("cannot start a download (curl_easy_init failed)");
-  Transfer transfer;
-  transfer.sink = std::move(sink);
-  transfer.label = progress_label;
-  struct curl_slist* headers = nullptr;
-  const std::string token = env("HF_TOKEN");
-  if (!token.empty()) headers = curl_slist_append(headers, ("Authorization: Bearer " + token).c_str());
-  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> header_list(headers, curl_slist_free_all);
-  char error[CURL_ERROR_SIZE] = "";
-  CURL* c = curl.get();
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);   // the hub redirects large files to its CDN
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);  // curl drops Authorization on redirects to other hosts
-  curl_easy_setopt(c, CURLOPT_USERAGENT, "attnviz");
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);  // give up after a minute without a byte
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &transfer);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &transfer);
-  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-  curl_easy_setopt(c, CURLOPT_XFERINFODATA, &transfer);
-  const CURLcode code = curl_easy_perform(c);
-  if (transfer.progress) transfer.progress->finish();
-  throw_if_interrupted();
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &transfer.response.status);
-  if (code == CURLE_WRITE_ERROR && transfer.response.status == 200)
-    throw Error("cannot download " + url + ": writing the file failed");
-  if (code != CURLE_OK)
-    throw Error("cannot download " + url + ": " + (error[0] ? error : curl_easy_strerror(code)));
-  return transfer.response;
-}
-
-// ---- the hub ----
 
 class Hub {
  public:
@@ -159,7 +59,7 @@ class Hub {
   // Downloads what the snapshot lacks; returns the snapshot folder.
   fs::path download() {
     std::string config;
-    const Response r = get(
+    const HttpResponse r = get(
         "config.json",
         [&](const char* d, size_t n) {
           config.append(d, n);
@@ -171,7 +71,9 @@ class Hub {
            "\"");
     check_status(r, "config.json");
     parse_json_strict(config, id_.repo + "/config.json");
-    const std::string commit = is_commit_hash(r.commit) ? r.commit : id_.revision;
+    const auto sent = r.headers.find("x-repo-commit");
+    const std::string commit =
+        sent != r.headers.end() && is_commit_hash(sent->second) ? sent->second : id_.revision;
     const fs::path snapshot = repo_dir_ / "snapshots" / commit;
     fs::create_directories(snapshot);
 
@@ -185,7 +87,8 @@ class Hub {
           "the hub has neither model.safetensors nor model.safetensors.index.json (attnviz reads safetensors "
           "checkpoints only)");
     if (fs::exists(snapshot / "model.safetensors.index.json"))
-      for (const std::string& shard : shard_names(snapshot / "model.safetensors.index.json"))
+      for (const auto& [shard, tensors] :
+           read_shard_index(snapshot / "model.safetensors.index.json").tensors_by_shard)
         if (!fs::exists(snapshot / shard) && !fetch_file(snapshot, shard, true))
           fail("the hub has no " + shard + " (HTTP 404), which model.safetensors.index.json lists");
     write_file_atomic(snapshot / "config.json", config);  // last: its presence marks a complete snapshot
@@ -194,19 +97,6 @@ class Hub {
       write_file_atomic(repo_dir_ / "refs" / id_.revision, commit);
     }
     return snapshot;
-  }
-
-  static std::set<std::string> shard_names(const fs::path& index_path) {
-    const nlohmann::json index = read_json_file(index_path);
-    if (!index.is_object() || !index.contains("weight_map") || !index["weight_map"].is_object())
-      throw Error(index_path.string() + ": no \"weight_map\" object");
-    std::set<std::string> names;
-    for (const auto& [tensor, file] : index["weight_map"].items()) {
-      if (!file.is_string() || !safe_file_name(file.get<std::string>()))
-        throw Error(index_path.string() + ": tensor " + tensor + " names an invalid file " + file.dump());
-      names.insert(file.get<std::string>());
-    }
-    return names;
   }
 
  private:
@@ -221,16 +111,19 @@ class Hub {
     return endpoint_ + "/" + id_.repo + "/resolve/" + revision + "/" + file;
   }
 
-  Response get(const std::string& file, Sink sink, bool progress) const {
+  HttpResponse get(const std::string& file, const HttpSink& sink, bool progress) const {
+    HttpRequest request{url(file), {}, progress ? id_.repo + " " + file : ""};
+    if (const std::string token = env("HF_TOKEN"); !token.empty())
+      request.headers.push_back("Authorization: Bearer " + token);
     try {
-      return http_get(url(file), std::move(sink), progress ? id_.repo + " " + file : "");
+      return http_get(request, sink);
     } catch (const Error& e) {
       if (interrupted()) throw;
       fail(e.what());
     }
   }
 
-  void check_status(const Response& r, const std::string& file) const {
+  void check_status(const HttpResponse& r, const std::string& file) const {
     if (r.status == 401 || r.status == 403)
       fail("HTTP " + std::to_string(r.status) + " for " + file +
            " (a private or gated model needs HF_TOKEN set to a token with access)");
@@ -239,23 +132,12 @@ class Hub {
 
   // Downloads one file into the snapshot under a temporary name; false when the hub does not have it.
   bool fetch_file(const fs::path& snapshot, const std::string& name, bool progress) const {
-    const fs::path path = snapshot / name;
-    const fs::path temp = temp_sibling(path);
-    std::unique_ptr<FILE, decltype(&std::fclose)> out(std::fopen(temp.c_str(), "wb"), std::fclose);
-    if (!out) throw Error("cannot write " + temp.string());
-    struct Cleanup {
-      const fs::path& temp;
-      ~Cleanup() {
-        std::error_code ignored;
-        fs::remove(temp, ignored);
-      }
-    } cleanup{temp};
-    const Response r = get(
-        name, [&](const char* d, size_t n) { return std::fwrite(d, 1, n, out.get()) == n; }, progress);
+    AtomicFile file(snapshot / name);
+    const HttpResponse r = get(
+        name, [&](const char* d, size_t n) { return file.write(d, n); }, progress);
     if (r.status == 404) return false;
     check_status(r, name);
-    if (std::fclose(out.release()) != 0) throw Error("cannot write " + temp.string());
-    fs::rename(temp, path);
+    file.commit();
     return true;
   }
 
@@ -270,7 +152,7 @@ bool complete_snapshot(const fs::path& snapshot) {
   if (fs::is_regular_file(snapshot / "model.safetensors")) return true;
   const fs::path index = snapshot / "model.safetensors.index.json";
   if (!fs::is_regular_file(index)) return false;
-  for (const std::string& shard : Hub::shard_names(index))
+  for (const auto& [shard, tensors] : read_shard_index(index).tensors_by_shard)
     if (!fs::exists(snapshot / shard)) return false;
   return true;
 }
@@ -327,7 +209,7 @@ fs::path resolve_model(const std::string& id_or_path) {
     const fs::path ref = repo_dir / "refs" / id->revision;
     commit = fs::is_regular_file(ref) ? trimmed(read_file(ref)) : "";
   }
-  if (!commit.empty() && safe_file_name(commit) && complete_snapshot(repo_dir / "snapshots" / commit))
+  if (safe_commit(commit) && complete_snapshot(repo_dir / "snapshots" / commit))
     return repo_dir / "snapshots" / commit;
   if (env("HF_HUB_OFFLINE") == "1")
     throw Error("model " + id_or_path + " is not a local folder nor in the cache " + hf_hub_cache().string() +

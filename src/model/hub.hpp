@@ -19,10 +19,11 @@ std::optional<HubId> parse_hub_id(const std::string& text);
 // else ~/.cache/huggingface/hub.
 std::filesystem::path hf_hub_cache();
 
-// A local model folder for the --model argument: an existing path is returned as it is; otherwise the hub id
-// is looked up in the cache (models--org--name/refs/<revision> -> snapshots/<commit>/) and, when absent or
-// incomplete, its config, tokenizer, preprocessor and safetensors files are downloaded from $HF_ENDPOINT
-// (default https://huggingface.co) with $HF_TOKEN as bearer token when set, unless $HF_HUB_OFFLINE=1.
+// The local folder of a model named by a path or a hub id: an existing path is returned as it is; otherwise
+// the hub id is looked up in the cache (models--org--name/refs/<revision> -> snapshots/<commit>/) and, when
+// absent or incomplete, its config, tokenizer, preprocessor and safetensors files are downloaded from
+// $HF_ENDPOINT (default https://huggingface.co, over net/http) with $HF_TOKEN as bearer token when set,
+// unless $HF_HUB_OFFLINE=1.
 std::filesystem::path resolve_model(const std::string& id_or_path);
 
 }  // namespace attnviz

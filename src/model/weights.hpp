@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "core/safetensors.hpp"
+#include "model/checkpoint.hpp"
 #include "model/ops.hpp"
 
 namespace attnviz {

@@ -167,12 +167,12 @@ EncodedDataset encode_inputs(const InputSet& inputs, const ModelConfig& config, 
                              const EncodeLimits& limits) {
   const int positions = config.max_positions - config.position_offset;
   const bool image_model = config.modality == Modality::Image;
-  if (limits.max_length < 0) throw Error("--max-length must be positive");
+  if (limits.max_length < 0) throw Error("the maximum length must be 0 (none) or more");
   if (limits.max_length > 0 && image_model)
-    throw Error("--max-length applies to text models; an image always has its patches and class token");
+    throw Error("a maximum length applies to text models; an image always has its patches and class token");
   if (limits.max_length > positions)
-    throw Error("--max-length " + std::to_string(limits.max_length) + " is more than the model's " +
-                std::to_string(positions) + " positions");
+    throw Error("a maximum length of " + std::to_string(limits.max_length) +
+                " tokens is more than the model's " + std::to_string(positions) + " positions");
   EncodedDataset data;
   int64_t total = 0;
   for (const InputItem& item : inputs.items) {
@@ -186,7 +186,7 @@ EncodedDataset encode_inputs(const InputSet& inputs, const ModelConfig& config, 
       if (e.size() > limit) {
         if (limits.max_length == 0)
           throw Error(item.origin + ": " + std::to_string(e.size()) + " tokens, more than the model's " +
-                      std::to_string(positions) + " positions (--max-length cuts longer inputs)");
+                      std::to_string(positions) + " positions (a maximum length cuts longer inputs)");
         e.truncate(limit);
         cut = true;
       }
@@ -195,7 +195,7 @@ EncodedDataset encode_inputs(const InputSet& inputs, const ModelConfig& config, 
         image_model ? 1 + image_grid(config) * image_grid(config) : static_cast<int64_t>(e.size());
     if (limits.max_tokens > 0 && total + count > limits.max_tokens) {
       if (data.sequences.empty())
-        throw Error("--max-tokens " + std::to_string(limits.max_tokens) + " is less than the " +
+        throw Error("a budget of " + std::to_string(limits.max_tokens) + " tokens is less than the " +
                     std::to_string(count) + " tokens of the first input, " + item.origin);
       break;
     }

@@ -13,7 +13,6 @@
 #include "core/parallel.hpp"
 #include "core/progress.hpp"
 #include "image/image.hpp"
-#include "model/hub.hpp"
 #include "run/encode.hpp"
 #include "run/run_writer.hpp"
 
@@ -24,10 +23,11 @@ namespace attnviz {
 namespace {
 
 void check_options(const ExtractOptions& o) {
-  if (o.dtype != DType::F16 && o.dtype != DType::F32) throw Error("--dtype must be f16 or f32");
-  if (o.threads < 0) throw Error("--threads must be positive");
-  if (o.batch_tokens < 1) throw Error("--batch must be positive");
-  if (o.max_tokens < 0) throw Error("--max-tokens must be positive");
+  if (o.dtype != DType::F16 && o.dtype != DType::F32)
+    throw Error(std::string("q and k are stored as F16 or F32, not ") + dtype_name(o.dtype));
+  if (o.threads < 0) throw Error("the thread count must be 0 (every core) or more");
+  if (o.batch_tokens < 1) throw Error("a batch must hold at least one token");
+  if (o.max_tokens < 0) throw Error("the token budget must be 0 (none) or more");
 }
 
 // "runs/x/" and "runs/x" name the same folder; "." and ".." name none that could be replaced.
@@ -35,16 +35,16 @@ fs::path output_path(const fs::path& out) {
   fs::path path = out.lexically_normal();
   if (!path.has_filename()) path = path.parent_path();
   if (path.empty() || path.filename() == "." || path.filename() == "..")
-    throw Error("--out " + out.string() + " does not name a new folder");
+    throw Error(out.string() + " does not name a folder that a run could be written to");
   return path;
 }
 
-// An existing run is replaced only with --force, and only if it is a run (or empty), never another folder.
+// An existing run is replaced only when asked (force), and only if it is a run (or empty), never another
+// folder.
 void check_out(const fs::path& out, bool force) {
   std::error_code ec;
   if (!fs::exists(out, ec)) return;
-  if (!force)
-    throw Error(out.string() + " already exists (--force replaces it once the new run is complete)");
+  if (!force) throw Error(out.string() + " already exists");
   if (!fs::is_directory(out) || !(fs::exists(out / "manifest.json") || fs::is_empty(out)))
     throw Error(out.string() + " exists and is not an attnviz run; not replacing it");
 }
@@ -62,7 +62,7 @@ void warn_truncated(const EncodedDataset& data, int max_length) {
   for (size_t i = 0; i < shown; ++i) names += (i ? ", " : "") + data.truncated_origins[i];
   if (shown < data.truncated_origins.size())
     names += " and " + std::to_string(data.truncated_origins.size() - shown) + " more";
-  std::fprintf(stderr, "attnviz: warning: %zu input(s) cut to --max-length %d tokens: %s\n",
+  std::fprintf(stderr, "attnviz: warning: %zu input(s) cut to the maximum length of %d tokens: %s\n",
                data.truncated.size(), max_length, names.c_str());
 }
 
@@ -82,7 +82,7 @@ ExtractResult extract(const ExtractOptions& o) {
   const fs::path out = output_path(o.out);
   check_out(out, o.force);
   const InputSet inputs = read_inputs(o.input);
-  const fs::path model_dir = resolve_model(o.model);
+  const fs::path& model_dir = o.model_dir;
   const std::unique_ptr<Model> model = load_model(model_dir);
   const ModelConfig& config = model->config();
   const std::optional<Tokenizer> tokenizer = load_tokenizer_if_any(model_dir);

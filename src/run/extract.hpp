@@ -10,17 +10,17 @@
 namespace attnviz {
 
 struct ExtractOptions {
-  std::string model;            // a local model folder or a hub id (resolve_model)
-  std::filesystem::path input;  // .txt, .jsonl or a folder of images (read_inputs)
-  std::filesystem::path out;    // the run directory to create
-  int64_t max_tokens = 0;       // > 0: keep whole inputs, in order, while their total stays within this
-  int max_length = 0;           // > 0: cut longer text inputs to this many tokens (with a warning);
-                                // 0: an input longer than the model's positions is an error
-  DType dtype = DType::F16;     // storage of q and k: F16 or F32
-  int threads = 0;              // 0: every core
-  int batch_tokens = 2048;      // tokens per forward pass (whole sequences, at least one)
-  bool force = false;           // replace an existing run at `out` (only once the new one is complete)
-  bool progress = true;         // progress bar on stderr
+  std::filesystem::path model_dir;  // a local model folder (a hub id is resolved first: model/hub.hpp)
+  std::filesystem::path input;      // .txt, .jsonl or a folder of images (read_inputs)
+  std::filesystem::path out;        // the run directory to create
+  int64_t max_tokens = 0;           // > 0: keep whole inputs, in order, while their total stays within this
+  int max_length = 0;               // > 0: cut longer text inputs to this many tokens (with a warning);
+                                    // 0: an input longer than the model's positions is an error
+  DType dtype = DType::F16;         // storage of q and k: F16 or F32
+  int threads = 0;                  // 0: every core
+  int batch_tokens = 2048;          // tokens per forward pass (whole sequences, at least one)
+  bool force = false;               // replace an existing run at `out` (only once the new one is complete)
+  bool progress = true;             // progress bar on stderr
 };
 
 struct ExtractResult {

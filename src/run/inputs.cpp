@@ -127,8 +127,10 @@ std::vector<InputItem> read_image_folder(const fs::path& dir) {
 
 InputSet read_inputs(const fs::path& path) {
   InputSet set;
-  set.source = path.string();
   std::error_code ec;
+  fs::path source = fs::absolute(path, ec).lexically_normal();  // the server finds image inputs from it
+  if (!source.has_filename()) source = source.parent_path();    // "digits/" is the folder digits
+  set.source = source.string();
   const auto status = fs::status(path, ec);
   if (!fs::exists(status)) throw Error("input " + path.string() + " does not exist");
   if (fs::is_directory(status)) {

@@ -19,7 +19,7 @@ struct InputItem {
 };
 
 struct InputSet {
-  std::string source;  // the path as given
+  std::string source;  // the absolute path of the input file or folder
   std::string kind;    // "txt", "jsonl" or "images"
   std::vector<InputItem> items;
 };

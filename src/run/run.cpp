@@ -202,7 +202,7 @@ std::shared_ptr<const Run> Run::open(const fs::path& dir) {
   if (header_size + 8 <= file_size && file_size - 8 - header_size < static_cast<uint64_t>(data_bytes))
     throw Error(qk_path.string() + " is truncated: " + std::to_string(file_size - 8 - header_size) +
                 " bytes of vectors, the manifest needs " + std::to_string(data_bytes));
-  run->qk_ = SafetensorsFile::open(qk_path);
+  run->qk_ = std::make_shared<const QkFile>(qk_path);
   for (int layer = 0; layer < m.num_layers; ++layer)
     for (const auto& [which, heads] : {std::pair{'q', m.num_heads}, std::pair{'k', m.num_kv_heads}}) {
       const std::string name = qk_tensor_name(layer, which);
@@ -218,8 +218,8 @@ std::shared_ptr<const Run> Run::open(const fs::path& dir) {
 
 namespace {
 
-std::vector<float> head_rows(const SafetensorsFile& qk, const std::string& name, int head, int heads,
-                             int64_t n, int head_dim, int64_t first, int64_t count) {
+std::vector<float> head_rows(const QkFile& qk, const std::string& name, int head, int heads, int64_t n,
+                             int head_dim, int64_t first, int64_t count) {
   if (head < 0 || head >= heads)
     throw Error(name + ": head " + std::to_string(head) + " out of range [0, " + std::to_string(heads) + ")");
   if (first < 0 || count < 0 || first + count > n)
@@ -227,10 +227,11 @@ std::vector<float> head_rows(const SafetensorsFile& qk, const std::string& name,
                 ") out of range [0, " + std::to_string(n) + ")");
   const TensorView& t = qk.at(name);
   const size_t esize = dtype_size(t.dtype);
+  std::vector<std::byte> bytes(static_cast<size_t>(count * head_dim) * esize);
+  qk.read(t.offset + static_cast<uint64_t>((head * n + first) * head_dim) * esize, bytes);
   TensorView rows = t;
   rows.shape = {count, head_dim};
-  rows.bytes = t.bytes.subspan(static_cast<size_t>((head * n + first) * head_dim) * esize,
-                               static_cast<size_t>(count * head_dim) * esize);
+  rows.bytes = bytes;
   return rows.to_f32();
 }
 

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/safetensors.hpp"
+#include "run/qk_file.hpp"
 
 namespace attnviz {
 
@@ -67,7 +68,7 @@ class Run {
   RunModel model_;
   std::vector<RunSequence> sequences_;
   TokenTable tokens_;
-  std::shared_ptr<const SafetensorsFile> qk_;
+  std::shared_ptr<const QkFile> qk_;
 };
 
 }  // namespace attnviz

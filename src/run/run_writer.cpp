@@ -2,15 +2,13 @@
 
 #include <fcntl.h>
 #include <unistd.h>
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
 
 #include <cerrno>
 #include <cstring>
 
 #include "core/error.hpp"
 #include "core/fs.hpp"
+#include "core/half.hpp"
 
 namespace fs = std::filesystem;
 
@@ -44,26 +42,6 @@ void pwrite_all(int fd, const void* data, size_t size, int64_t offset, const fs:
     size -= static_cast<size_t>(n);
     offset += n;
   }
-}
-
-// Float32 to IEEE half, rounding to nearest even like f32_to_f16, eight at a time with F16C where the CPU
-// has it (every x86-64 since 2012): the conversion is a noticeable share of extraction time otherwise.
-#if defined(__x86_64__)
-__attribute__((target("avx,f16c"))) void to_f16_f16c(const float* src, uint16_t* dst, size_t n) {
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i),
-                     _mm256_cvtps_ph(_mm256_loadu_ps(src + i), _MM_FROUND_TO_NEAREST_INT));
-  for (; i < n; ++i) dst[i] = f32_to_f16(src[i]);
-}
-#endif
-
-void to_f16(const float* src, uint16_t* dst, size_t n) {
-#if defined(__x86_64__)
-  static const bool f16c = __builtin_cpu_supports("f16c");
-  if (f16c) return to_f16_f16c(src, dst, n);
-#endif
-  for (size_t i = 0; i < n; ++i) dst[i] = f32_to_f16(src[i]);
 }
 
 }  // namespace
@@ -127,36 +105,27 @@ RunWriter::RunWriter(fs::path dir, RunContents contents)
   check_contents(contents_);
   const RunModel& m = contents_.model;
   const int64_t n = static_cast<int64_t>(contents_.tokens.size());
-  const int64_t row_bytes = m.head_dim * static_cast<int64_t>(dtype_size(contents_.dtype));
 
-  // Header: tensors in the order l0.q, l0.k, l1.q, ... laid out back to back.
-  nlohmann::ordered_json header;
-  header["__metadata__"] = {{"format", "attnviz-run"}, {"version", std::to_string(kRunFormatVersion)}};
-  int64_t offset = 0;
-  auto add = [&](const std::string& name, int heads) {
-    const int64_t size = heads * n * row_bytes;
-    header[name] = {{"dtype", dtype_name(contents_.dtype)},
-                    {"shape", {heads, n, m.head_dim}},
-                    {"data_offsets", {offset, offset + size}}};
-    offset += size;
-    return offset - size;
-  };
+  // Tensors in the order l0.q, l0.k, l1.q, ... laid out back to back.
+  const fs::path path = dir_ / "qk.safetensors";
+  std::vector<TensorSpec> tensors;
   for (int layer = 0; layer < m.num_layers; ++layer) {
-    q_offset_.push_back(add(qk_tensor_name(layer, 'q'), m.num_heads));
-    k_offset_.push_back(add(qk_tensor_name(layer, 'k'), m.num_kv_heads));
+    tensors.push_back({qk_tensor_name(layer, 'q'), contents_.dtype, {m.num_heads, n, m.head_dim}});
+    tensors.push_back({qk_tensor_name(layer, 'k'), contents_.dtype, {m.num_kv_heads, n, m.head_dim}});
   }
-  std::string text = header.dump();
-  text.append((8 - text.size() % 8) % 8, ' ');  // the data section starts 8-byte aligned
-  data_start_ = 8 + static_cast<int64_t>(text.size());
+  const SafetensorsLayout layout = safetensors_layout(
+      tensors, {{"format", "attnviz-run"}, {"version", std::to_string(kRunFormatVersion)}}, path);
+  for (int layer = 0; layer < m.num_layers; ++layer) {
+    q_offset_.push_back(static_cast<int64_t>(layout.offsets[2 * layer]));
+    k_offset_.push_back(static_cast<int64_t>(layout.offsets[2 * layer + 1]));
+  }
+  data_start_ = static_cast<int64_t>(layout.header.size());
   written_.assign(contents_.sequences.size() * m.num_layers, 0);
 
-  const fs::path path = dir_ / "qk.safetensors";
   fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd_ < 0) throw Error("cannot create " + path.string() + ": " + std::strerror(errno));
-  uint64_t header_size = text.size();  // little-endian on every platform attnviz builds for
-  pwrite_all(fd_, &header_size, 8, 0, path);
-  pwrite_all(fd_, text.data(), text.size(), 8, path);
-  if (::ftruncate(fd_, data_start_ + offset) != 0)
+  pwrite_all(fd_, layout.header.data(), layout.header.size(), 0, path);
+  if (::ftruncate(fd_, data_start_ + static_cast<int64_t>(layout.data_size)) != 0)
     throw Error("cannot size " + path.string() + ": " + std::strerror(errno));
 }
 
@@ -178,7 +147,7 @@ void RunWriter::write_heads(int64_t tensor_offset, int heads, int64_t first, int
     if (contents_.dtype == DType::F32) {
       pwrite_all(fd_, src, per_head * sizeof(float), at, path);
     } else {
-      to_f16(src, half.data(), per_head);
+      f32_to_f16_row(src, half.data(), per_head);
       pwrite_all(fd_, half.data(), per_head * sizeof(uint16_t), at, path);
     }
   }

@@ -5,7 +5,9 @@
 #include "core/error.hpp"
 #include "core/fs.hpp"
 #include "core/json.hpp"
+#include "image/image.hpp"
 #include "run/run_writer.hpp"
+#include "server/byte_range.hpp"
 #include "server/http_util.hpp"
 #include "server/static_files.hpp"
 
@@ -17,6 +19,22 @@ namespace {
 
 constexpr LayoutMethod kMethods[] = {LayoutMethod::PCA, LayoutMethod::TSNE, LayoutMethod::UMAP};
 constexpr int kDims[] = {2, 3};
+
+// The folder the run's images were read from (docs/format.md, dataset.source: the folder, or the .jsonl
+// file's folder); empty when the manifest does not say. A relative source (runs extracted before attnviz
+// recorded it absolute) is taken from the current folder.
+fs::path image_folder(const nlohmann::json& manifest) {
+  const auto dataset = manifest.find("dataset");
+  if (dataset == manifest.end() || !dataset->is_object() || !dataset->contains("source") ||
+      !(*dataset)["source"].is_string())
+    return {};
+  const std::string source = (*dataset)["source"].get<std::string>();
+  if (source.empty()) return {};
+  std::error_code error;
+  fs::path path = fs::absolute(source, error).lexically_normal();
+  if (path.filename().empty()) path = path.parent_path();  // "digits/": the folder itself
+  return dataset->value("kind", "") == "images" ? path : path.parent_path();
+}
 
 LayoutMethod parse_method(const std::string& text) {
   try {
@@ -55,6 +73,7 @@ Api::Api(std::shared_ptr<const Run> run)
       }) {
   tokens_json_ = tokens_json(run_->tokens(), run_->model().modality)
                      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (run_->model().modality == "image") image_root_ = image_folder(run_->manifest());
   const auto& tokens = run_->tokens().token;
   for (size_t i = 0; i < tokens.size(); ++i)
     search_index_[search_key(tokens[i])].push_back(static_cast<int64_t>(i));
@@ -83,7 +102,7 @@ void Api::run_info(const httplib::Request&, httplib::Response& res) {
       auto file = stored_.file(method, dim);
       layouts.push_back({{"method", layout_method_name(method)},
                          {"dim", dim},
-                         {"heads_ready", file ? file->ready : 0},
+                         {"heads_ready", file ? file->heads_ready() : 0},
                          {"heads_total", model.num_layers * model.num_heads}});
     }
   }
@@ -112,7 +131,7 @@ void Api::layout(const httplib::Request& req, httplib::Response& res) {
   request.head = parse_index(params[3], model.num_heads, "head");
   const std::string shape = std::to_string(2 * run_->num_tokens()) + "," + std::to_string(request.dim);
   if (auto file = stored_.file(request.method, request.dim)) {
-    auto bytes = file->heads[static_cast<size_t>(request.layer) * model.num_heads + request.head];
+    auto bytes = file->points_bytes(request.layer, request.head);
     if (!bytes.empty()) return reply_float_bytes(res, bytes, shape);
   }
   reply_floats(res, *computed_.get(request), shape);
@@ -125,24 +144,27 @@ void Api::all_layouts(const httplib::Request& req, httplib::Response& res) {
   const RunModel& model = run_->model();
   const int total = model.num_layers * model.num_heads;
   auto file = stored_.file(method, dim);
-  const int ready = file ? file->ready : 0;
+  const int ready = file ? file->heads_ready() : 0;
   if (ready < total) {
     throw HttpError(404, "not ready: " + std::to_string(ready) + " of " + std::to_string(total) +
                              " heads of " + params[0] + " " + params[1] +
                              "d are on disk; use /api/layout/ per head");
   }
-  // Streamed head by head from the mapped file, which `file` keeps alive even if a newer one replaces it.
-  const size_t head_bytes = file->heads[0].size();
+  // Streamed head by head from the loaded file, which `file` keeps alive even if a newer one replaces it.
+  // reply_ranged only asks for bytes inside the total, so every offset falls in one of the heads.
+  const uint64_t head_bytes = file->points_bytes(0, 0).size();
+  const int heads = model.num_heads;
   res.set_header("Cache-Control", "no-cache");
   res.set_header("X-Attnviz-Shape", std::to_string(total) + "," + std::to_string(2 * run_->num_tokens()) +
                                         "," + std::to_string(dim));
-  res.set_content_provider(total * head_bytes, "application/octet-stream",
-                           [file, head_bytes](size_t offset, size_t length, httplib::DataSink& sink) {
-                             const auto& head = file->heads[offset / head_bytes];
-                             const size_t within = offset % head_bytes;
-                             const size_t count = std::min(length, head_bytes - within);
-                             return sink.write(reinterpret_cast<const char*>(head.data()) + within, count);
-                           });
+  reply_ranged(req, res, total * head_bytes, "application/octet-stream",
+               [file, head_bytes, heads](uint64_t offset, uint64_t length, httplib::DataSink& sink) {
+                 const int index = static_cast<int>(offset / head_bytes);
+                 const auto head = file->points_bytes(index / heads, index % heads);
+                 const uint64_t within = offset % head_bytes;
+                 const uint64_t count = std::min(length, head_bytes - within);
+                 return sink.write(reinterpret_cast<const char*>(head.data()) + within, count);
+               });
 }
 
 void Api::attention(const httplib::Request& req, httplib::Response& res) {
@@ -192,13 +214,25 @@ void Api::image(const httplib::Request& req, httplib::Response& res) {
   auto params = path_params(req.path, "/api/image/", 1, "/api/image/{sequence}");
   if (run_->model().modality != "image") throw HttpError(404, "this run has no images (its inputs are text)");
   const int sequence = parse_index(params[0], static_cast<int64_t>(run_->sequences().size()), "sequence");
-  const fs::path image = run_->sequences()[sequence].image;
-  const fs::path file = image.is_absolute() ? image : run_->dir() / image;
+  if (image_root_.empty())
+    throw HttpError(403, "the manifest records no dataset folder to serve images from");
+  const fs::path file = (image_root_ / run_->sequences()[sequence].image).lexically_normal();
+  if (!is_inside(image_root_, file))
+    throw HttpError(403, "the image of sequence " + params[0] + " is outside the dataset folder " +
+                             printable(image_root_.string()) + "; not served");
   std::error_code error;
-  if (!fs::is_regular_file(file, error))
-    throw HttpError(404, "image of sequence " + params[0] + " not found: " + file.string());
+  const auto size = fs::file_size(file, error);
+  if (error)
+    throw HttpError(404, "image of sequence " + params[0] + " not found: " + printable(file.string()));
+  if (size > kMaxImageBytes)
+    throw HttpError(403, "the image of sequence " + params[0] + " is larger than " +
+                             std::to_string(kMaxImageBytes >> 20) + " MiB; not served");
+  std::string bytes = read_file(file);
+  const char* type = decodable_image_type(bytes);
+  if (!type)
+    throw HttpError(403, "the file of sequence " + params[0] + " does not decode as an image; not served");
   res.set_header("Cache-Control", "no-cache");
-  res.set_content(read_file(file), content_type_for(file));
+  res.set_content(std::move(bytes), type);
 }
 
 }  // namespace attnviz::server

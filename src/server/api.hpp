@@ -1,5 +1,7 @@
 #pragma once
 // The JSON/binary API over one run (docs/api.md): every route under /api/.
+#include <cstdint>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -18,6 +20,9 @@
 
 namespace attnviz::server {
 
+// The largest image file /api/image serves.
+constexpr uintmax_t kMaxImageBytes = uintmax_t{64} << 20;
+
 class Api {
  public:
   explicit Api(std::shared_ptr<const Run> run);
@@ -35,6 +40,7 @@ class Api {
   void image(const httplib::Request& req, httplib::Response& res);
 
   std::shared_ptr<const Run> run_;
+  std::filesystem::path image_root_;                          // image runs: only files inside it are served
   std::string tokens_json_;                                   // the token table, serialised once
   std::map<std::string, std::vector<int64_t>> search_index_;  // search_key → token indices
   StoredLayouts stored_;

@@ -7,6 +7,21 @@ namespace attnviz::server {
 
 static_assert(std::endian::native == std::endian::little, "binary replies are little-endian float32");
 
+std::string printable(std::string_view text) {
+  constexpr size_t kMaxBytes = 200;
+  std::string out = "'";
+  for (size_t i = 0; i < text.size() && i < kMaxBytes; ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte >= 0x20 && byte != 0x7f) {
+      out += static_cast<char>(byte);
+    } else {
+      static const char kHex[] = "0123456789abcdef";
+      out += {'\\', 'x', kHex[byte >> 4], kHex[byte & 15]};
+    }
+  }
+  return out + (text.size() > kMaxBytes ? "...'" : "'");
+}
+
 std::vector<std::string> path_params(const std::string& path, const std::string& prefix, size_t count,
                                      const char* usage) {
   std::vector<std::string> params;
@@ -19,7 +34,8 @@ std::vector<std::string> path_params(const std::string& path, const std::string&
       start = slash + 1;
     }
   }
-  if (params.size() != count) throw HttpError(400, "malformed path " + path + ": expected " + usage);
+  if (params.size() != count)
+    throw HttpError(400, "malformed path " + printable(path) + ": expected " + usage);
   return params;
 }
 
@@ -29,12 +45,12 @@ int parse_index(const std::string& text, int64_t count, const char* what) {
   auto [ptr, ec] = std::from_chars(text.data(), end, value);
   bool digits_only = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
   if (!digits_only || ec != std::errc() || ptr != end) {
-    throw HttpError(400,
-                    std::string("malformed ") + what + " '" + text + "': expected a non-negative integer");
+    throw HttpError(
+        400, std::string("malformed ") + what + " " + printable(text) + ": expected a non-negative integer");
   }
   if (value >= count) {
     std::string valid = count == 0 ? "the run has none" : "valid: 0 to " + std::to_string(count - 1);
-    throw HttpError(404, "no " + std::string(what) + " " + text + " (" + valid + ")");
+    throw HttpError(404, "no " + std::string(what) + " " + text + " (" + valid + ")");  // text: digits only
   }
   return static_cast<int>(value);
 }

@@ -4,6 +4,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <httplib.h>
@@ -16,6 +17,10 @@ struct HttpError : std::runtime_error {
   HttpError(int status, const std::string& message) : std::runtime_error(message), status(status) {}
   int status;
 };
+
+// Text from a request, fit to quote inside a one-line message: control bytes (NUL, newlines...) and DEL
+// written as \xNN, at most 200 bytes kept (then "..."), in single quotes.
+std::string printable(std::string_view text);
 
 // The segments of `path` after `prefix`, which must number exactly `count`; 400 showing `usage` otherwise.
 std::vector<std::string> path_params(const std::string& path, const std::string& prefix, size_t count,

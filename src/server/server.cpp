@@ -1,3 +1,5 @@
+// The HTTP server: cpp-httplib binds, accepts and parses requests and routes them; server/connections.cpp
+// decides which connection gets a thread and when; server/access.cpp who may talk to it at all.
 #include "server/server.hpp"
 
 #include <netdb.h>
@@ -8,7 +10,6 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
-#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
@@ -20,7 +21,9 @@
 #include "core/interrupt.hpp"
 #include "core/parallel.hpp"
 #include "run/run.hpp"
+#include "server/access.hpp"
 #include "server/api.hpp"
+#include "server/connections.hpp"
 #include "server/http_util.hpp"
 #include "server/static_files.hpp"
 
@@ -65,7 +68,71 @@ std::string bind_failure(const std::string& host, int port) {
   }
   int next = port + 1;
   while (next < port + 100 && next < 65536 && try_bind(host, next) != 0) ++next;
-  return "port " + std::to_string(port) + " on " + host + " is in use; try --port " + std::to_string(next);
+  return "port " + std::to_string(port) + " on " + host + " is in use; port " + std::to_string(next) +
+         " is free";
+}
+
+// httplib::Server, with each accepted socket handed to `on_accept` instead of a thread of its own, and its
+// request parser and router open to server::Connections.
+class HttpServer final : public httplib::Server {
+ public:
+  std::function<void(int)> on_accept;
+
+  // Reads, routes and answers one request; `prepare` sees it after it is parsed and before its route.
+  bool answer(httplib::Stream& stream, bool last, bool& closed,
+              const std::function<void(httplib::Request&)>& prepare) {
+    return process_request(stream, last, closed, prepare);
+  }
+
+ private:
+  bool process_and_close_socket(int socket) override {
+    on_accept(socket);
+    return true;
+  }
+};
+
+// httplib runs each accepted socket as a task; handing one to server::Connections takes no time, so the
+// accepting thread does it.
+class InlineTaskQueue final : public httplib::TaskQueue {
+ public:
+  void enqueue(std::function<void()> task) override { task(); }
+  void shutdown() override {}
+};
+
+// Before its route sees a parsed request: byte ranges are answered by the routes that support them
+// (server/byte_range.hpp), never by httplib, which does not bound them; a request with a body closes its
+// connection after the answer, so that a body no route read is never taken for the next request.
+void prepare_request(httplib::Request& req, bool& close) {
+  req.ranges.clear();
+  const std::string length = req.get_header_value("Content-Length");
+  if (req.has_header("Transfer-Encoding") || (!length.empty() && length != "0")) {
+    close = true;
+    req.headers.erase("Connection");
+    req.headers.emplace("Connection", "close");
+  }
+}
+
+// The one-line message for a request that httplib refused before any route saw it.
+std::string refusal_message(const httplib::Request& req, int status) {
+  std::string what;
+  switch (status) {
+    case 400:
+      what = "malformed HTTP request";
+      break;
+    case 413:
+      what = "request body larger than " + std::to_string(kMaxRequestBodyBytes) + " bytes";
+      break;
+    case 414:
+      what = "request line longer than 8192 bytes";
+      break;
+    case 416:
+      what = "malformed Range header";
+      break;
+    default:
+      what = "HTTP status " + std::to_string(status);
+  }
+  if (req.method.empty() || req.path.empty()) return what;  // the request line did not parse
+  return req.method + " " + server::printable(req.path) + ": " + what;
 }
 
 }  // namespace
@@ -77,7 +144,10 @@ struct Server::Impl {
   fs::path web_dir;
   std::shared_ptr<const Run> run;
   std::unique_ptr<server::Api> api;
-  httplib::Server http;
+  std::unique_ptr<server::Access> access;
+  server::ConnectionLimits limits;
+  std::unique_ptr<server::Connections> connections;  // while started
+  HttpServer http;
   int port = 0;
   std::thread listener;
   std::mutex mutex;  // guards listener, listening
@@ -86,42 +156,65 @@ struct Server::Impl {
   int listen_socket = -1;  // the socket httplib last configured: after a successful bind, the bound one
 
   void configure();
+  bool answer(server::SocketStream& stream, bool last);
 };
 
 Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
   impl_->web_dir = impl_->options.web_dir.empty() ? default_web_dir() : impl_->options.web_dir;
   if (!impl_->options.web_dir.empty() && !fs::is_directory(impl_->web_dir)) {
-    throw Error("--web " + impl_->web_dir.string() + " is not a folder");
+    throw Error("the web UI folder " + impl_->web_dir.string() + " is not a folder");
   }
   impl_->run = Run::open(impl_->options.run_dir);
   impl_->api = std::make_unique<server::Api>(impl_->run);
+  impl_->access = std::make_unique<server::Access>(
+      server::AccessOptions{impl_->options.token, impl_->options.allowed_hosts});
   impl_->configure();
 }
 
 Server::~Server() { stop(); }
 
 void Server::Impl::configure() {
-  const int threads = options.threads > 0 ? options.threads : std::max(16, 4 * default_threads());
-  http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  limits.workers = options.threads > 0 ? options.threads : std::max(16, 4 * default_threads());
+  http.new_task_queue = [] { return new InlineTaskQueue; };
+  http.on_accept = [this](int socket) { connections->add(socket); };
   http.set_socket_options([this](int socket) {
     reuse_address_only(socket);
     listen_socket = socket;
   });
   http.set_tcp_nodelay(true);  // headers and body go out as separate writes; don't let Nagle hold the second
-  http.set_keep_alive_max_count(1000);
-  http.set_keep_alive_timeout(2);  // an idle browser connection delays shutdown by at most this
+  // What the Keep-Alive header announces; server::Connections enforces it.
+  http.set_keep_alive_max_count(static_cast<size_t>(limits.max_requests));
+  http.set_keep_alive_timeout(std::chrono::duration_cast<std::chrono::seconds>(limits.idle_timeout).count());
+  http.set_payload_max_length(kMaxRequestBodyBytes);
+  http.set_default_headers({{"X-Content-Type-Options", "nosniff"}});
+  http.set_pre_routing_handler(
+      [this](const httplib::Request& req, httplib::Response& res) { return access->check(req, res); });
   api->add_routes(http);
   http.Get(".*", [this](const httplib::Request& req, httplib::Response& res) {
-    server::serve_static(web_dir, req.path, res);
+    server::serve_static(web_dir, req, res);
   });
-  // Errors httplib answers itself (unknown method, unparsable request) get the same JSON shape.
+  // Every other method, on every path: 405, without reading a body (a content-reader handler is called
+  // before httplib reads one).
+  const auto not_allowed = [](const httplib::Request& req, httplib::Response& res) {
+    res.set_header("Allow", "GET, HEAD");
+    server::reply_error(res, 405,
+                        req.method + " " + server::printable(req.path) + ": method not allowed (GET, HEAD)");
+  };
+  const auto not_allowed_with_body = [not_allowed](const httplib::Request& req, httplib::Response& res,
+                                                   const httplib::ContentReader&) { not_allowed(req, res); };
+  http.Post(".*", not_allowed_with_body);
+  http.Put(".*", not_allowed_with_body);
+  http.Patch(".*", not_allowed_with_body);
+  http.Delete(".*", not_allowed_with_body);
+  http.Options(".*", not_allowed);
+  // Errors httplib answers itself (an unparsable request, a body over the limit) get the same JSON shape;
+  // except a Range header it could not parse, whose body it would then cut to the ranges it did parse.
   using Outcome = httplib::Server::HandlerResponse;
   http.set_error_handler(
       httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
-        if (!res.body.empty()) return Outcome::Unhandled;
-        server::reply_error(res, res.status,
-                            req.method + " " + req.path + ": HTTP status " + std::to_string(res.status));
+        if (!res.body.empty() || !req.ranges.empty()) return Outcome::Unhandled;
+        server::reply_error(res, res.status, refusal_message(req, res.status));
         return Outcome::Handled;
       }));
   http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr error) {
@@ -135,14 +228,23 @@ void Server::Impl::configure() {
   });
 }
 
+bool Server::Impl::answer(server::SocketStream& stream, bool last) {
+  bool close = last, closed = false, parsed = false;
+  const bool answered = http.answer(stream, last, closed, [&](httplib::Request& req) {
+    parsed = true;
+    prepare_request(req, close);
+  });
+  // After a request that did not parse, where the next one would start is anyone's guess.
+  return answered && parsed && !closed && !close;
+}
+
 int Server::start() {
   Impl& s = *impl_;
-  // cpp-httplib 0.11 sends without MSG_NOSIGNAL: a browser closing a connection mid-response must not kill
-  // us.
-  std::signal(SIGPIPE, SIG_IGN);
   {
     std::lock_guard lock(s.mutex);
     if (s.listening) throw Error("the server is already running on port " + std::to_string(s.port));
+    s.connections = std::make_unique<server::Connections>(
+        s.limits, [&s](server::SocketStream& stream, bool last) { return s.answer(stream, last); });
     const std::string& host = s.options.host;
     if (s.options.port == 0) {
       s.port = s.http.bind_to_any_port(host);
@@ -154,13 +256,13 @@ int Server::start() {
     // httplib 0.11 listens with a backlog of 5: a browser or 16 load-test connections opening at once would
     // overflow it and wait a second for the SYN to be retried. listen() again raises it.
     ::listen(s.listen_socket, SOMAXCONN);
-    s.listening = true;
-    s.listener = std::thread([&s] {
+    s.listener = start_thread([&s] {  // waits for `lock` before it can report that it stopped
       s.http.listen_after_bind();
       std::lock_guard done(s.mutex);
       s.listening = false;
       s.stopped.notify_all();
     });
+    s.listening = true;
   }
   // httplib's stop() only acts once the accept loop runs: wait for it, so that a stop() right away is not
   // lost.
@@ -180,6 +282,7 @@ void Server::stop() {
   std::unique_lock lock(s.mutex);
   s.stopped.wait(lock, [&s] { return !s.listening; });
   if (s.listener.joinable()) s.listener.join();
+  if (s.connections) s.connections->stop();
 }
 
 void Server::wait() {
@@ -190,7 +293,9 @@ void Server::wait() {
 std::string Server::url() const {
   const std::string& host = impl_->options.host;
   const bool ipv6 = host.find(':') != std::string::npos;
-  return "http://" + (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(impl_->port) + "/";
+  const std::string& token = impl_->options.token;
+  return "http://" + (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(impl_->port) + "/" +
+         (token.empty() ? "" : "?token=" + token);
 }
 
 void serve(const ServerOptions& options) {

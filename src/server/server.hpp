@@ -1,19 +1,26 @@
 #pragma once
 // The HTTP server of attnviz serve: the web UI's static files and the JSON/binary API (docs/api.md).
+#include <cstddef>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace attnviz {
+
+// The largest request body a route may take (413 above it); no route takes one yet.
+constexpr size_t kMaxRequestBodyBytes = size_t{1} << 20;
 
 struct ServerOptions {
   std::filesystem::path run_dir;
   std::filesystem::path web_dir;  // built front end (web/dist); empty: the default location
   std::string host = "127.0.0.1";
   int port = 8000;  // 0: any free port
-  // Connection threads; 0: max(16, 4 × cores). cpp-httplib keeps one thread per open keep-alive connection,
-  // so a pool of only `cores` threads would stall a browser's parallel requests behind idle connections.
+  // Requests answered at once; 0: max(16, 4 × cores). More than the cores: a request may wait on an
+  // on-demand layout that another one computes, and idle connections hold no thread (server/connections.hpp).
   int threads = 0;
+  std::string token;                       // when not empty, every request must carry it (server/access.hpp)
+  std::vector<std::string> allowed_hosts;  // Host names accepted besides the built-in ones; "*": any
 };
 
 // The folder served when ServerOptions::web_dir is empty: web/dist of the source tree.
@@ -29,11 +36,11 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds and starts serving; returns the port. Error "port P on HOST is in use; try --port Q" when taken.
+  // Binds and starts serving; returns the port. Error "port P on HOST is in use; port Q is free" when taken.
   int start();
   void stop();              // thread-safe; returns once the listener has stopped
   void wait();              // blocks until stopped
-  std::string url() const;  // http://HOST:PORT/ once started
+  std::string url() const;  // http://HOST:PORT/ once started, with ?token=TOKEN when there is one
 
  private:
   struct Impl;

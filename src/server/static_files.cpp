@@ -5,17 +5,14 @@
 #include <memory>
 
 #include "core/fs.hpp"
+#include "server/byte_range.hpp"
+#include "server/http_util.hpp"
 
 namespace attnviz::server {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-bool is_inside(const fs::path& root, const fs::path& path) {
-  auto [root_end, unused] = std::mismatch(root.begin(), root.end(), path.begin(), path.end());
-  return root_end == root.end();
-}
 
 void reply_text(httplib::Response& res, int status, const std::string& text) {
   res.status = status;
@@ -24,6 +21,11 @@ void reply_text(httplib::Response& res, int status, const std::string& text) {
 }
 
 }  // namespace
+
+bool is_inside(const fs::path& root, const fs::path& path) {
+  auto [root_end, unused] = std::mismatch(root.begin(), root.end(), path.begin(), path.end());
+  return root_end == root.end();
+}
 
 std::optional<fs::path> resolve_static(const fs::path& root, const std::string& url_path) {
   if (url_path.empty() || url_path.front() != '/') return std::nullopt;
@@ -73,7 +75,8 @@ std::string content_type_for(const fs::path& file) {
   return found == types.end() ? "application/octet-stream" : found->second;
 }
 
-void serve_static(const fs::path& root, const std::string& url_path, httplib::Response& res) {
+void serve_static(const fs::path& root, const httplib::Request& req, httplib::Response& res) {
+  const std::string& url_path = req.path;
   std::error_code error;
   if (!fs::is_regular_file(root / "index.html", error)) {
     reply_text(res, 503,
@@ -83,20 +86,19 @@ void serve_static(const fs::path& root, const std::string& url_path, httplib::Re
   }
   auto file = resolve_static(root, url_path);
   if (!file) {
-    reply_text(res, 404, "not found: " + url_path);
+    reply_text(res, 404, "not found: " + printable(url_path));
     return;
   }
   // Vite names everything under assets/ by content hash, so those never change; the rest may.
   const bool hashed = url_path.rfind("/assets/", 0) == 0;
   res.set_header("Cache-Control", hashed ? "public, max-age=31536000, immutable" : "no-cache");
-  res.set_header("X-Content-Type-Options", "nosniff");
   // Through a content provider, which cpp-httplib sends as is: it would otherwise Brotli-compress the script
   // bundle on every request (about 4 s for 1 MB), far slower than sending it over loopback.
   auto body = std::make_shared<std::string>(read_file(*file));
-  res.set_content_provider(body->size(), content_type_for(*file),
-                           [body](size_t offset, size_t length, httplib::DataSink& sink) {
-                             return sink.write(body->data() + offset, length);
-                           });
+  reply_ranged(req, res, body->size(), content_type_for(*file),
+               [body](uint64_t offset, uint64_t length, httplib::DataSink& sink) {
+                 return sink.write(body->data() + offset, length);
+               });
 }
 
 }  // namespace attnviz::server

@@ -34,7 +34,7 @@ std::string byte_token(unsigned char b) {
 
 BpeModel::BpeModel(Vocab vocab, const std::vector<std::pair<std::string, std::string>>& merges,
                    BpeOptions options)
-    : Model(std::move(vocab)), options_(std::move(options)) {
+    : SubwordModel(std::move(vocab)), options_(std::move(options)) {
   merges_.reserve(merges.size());
   for (size_t rank = 0; rank < merges.size(); ++rank) {
     const auto& [left, right] = merges[rank];
@@ -53,11 +53,11 @@ const BpeModel::Merge* BpeModel::find_merge(int32_t left, int32_t right) const {
   return it == merges_.end() ? nullptr : &it->second;
 }
 
-std::vector<ModelToken> BpeModel::tokenize(std::u32string_view word) const {
+std::vector<SubwordToken> BpeModel::tokenize(std::u32string_view word) const {
   if (word.empty()) return {};
   if (options_.ignore_merges) {
     if (const auto id = vocab_.find(unicode::encode_utf8(word))) {
-      return {ModelToken{*id, 0, static_cast<uint32_t>(word.size())}};
+      return {SubwordToken{*id, 0, static_cast<uint32_t>(word.size())}};
     }
   }
   const bool cacheable = word.size() < kMaxCachedWord;
@@ -67,7 +67,7 @@ std::vector<ModelToken> BpeModel::tokenize(std::u32string_view word) const {
     std::lock_guard lock(cache_mutex_);
     if (const auto it = cache_.find(key); it != cache_.end()) return it->second;
   }
-  std::vector<ModelToken> tokens = merge_word(word);
+  std::vector<SubwordToken> tokens = merge_word(word);
   if (cacheable) {
     std::lock_guard lock(cache_mutex_);
     if (cache_.size() < kCacheCapacity) cache_.emplace(std::move(key), tokens);
@@ -76,8 +76,8 @@ std::vector<ModelToken> BpeModel::tokenize(std::u32string_view word) const {
 }
 
 // One symbol per character of the word (with prefix/suffix), or byte tokens / unk for unknown ones.
-void BpeModel::add_symbols(std::u32string_view word, std::vector<ModelToken>& symbols) const {
-  std::optional<ModelToken> pending_unk;
+void BpeModel::add_symbols(std::u32string_view word, std::vector<SubwordToken>& symbols) const {
+  std::optional<SubwordToken> pending_unk;
   std::string piece;
   for (uint32_t i = 0; i < word.size(); ++i) {
     piece.clear();
@@ -107,14 +107,14 @@ void BpeModel::add_symbols(std::u32string_view word, std::vector<ModelToken>& sy
       pending_unk->end = i + 1;
     } else {
       if (pending_unk) symbols.push_back(*pending_unk);
-      pending_unk = ModelToken{*unk_id_, i, i + 1};
+      pending_unk = SubwordToken{*unk_id_, i, i + 1};
     }
   }
   if (pending_unk) symbols.push_back(*pending_unk);
 }
 
-std::vector<ModelToken> BpeModel::merge_word(std::u32string_view word) const {
-  std::vector<ModelToken> symbols;
+std::vector<SubwordToken> BpeModel::merge_word(std::u32string_view word) const {
+  std::vector<SubwordToken> symbols;
   symbols.reserve(word.size());
   add_symbols(word, symbols);
   const size_t n = symbols.size();
@@ -156,7 +156,7 @@ std::vector<ModelToken> BpeModel::merge_word(std::u32string_view word) const {
       }
     }
   }
-  std::vector<ModelToken> tokens;
+  std::vector<SubwordToken> tokens;
   tokens.reserve(n);
   for (size_t i = 0; i < n; ++i) {
     if (alive[i]) tokens.push_back(symbols[i]);

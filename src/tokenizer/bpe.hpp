@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "tokenizer/model.hpp"
+#include "tokenizer/subword_model.hpp"
 
 namespace attnviz {
 
@@ -21,11 +21,11 @@ struct BpeOptions {
   bool ignore_merges = false;             // a word that is in the vocabulary is taken whole
 };
 
-class BpeModel : public Model {
+class BpeModel : public SubwordModel {
  public:
   // merges in rank order; Error naming the merge when one of its parts or its result is not in vocab.
   BpeModel(Vocab vocab, const std::vector<std::pair<std::string, std::string>>& merges, BpeOptions options);
-  std::vector<ModelToken> tokenize(std::u32string_view word) const override;
+  std::vector<SubwordToken> tokenize(std::u32string_view word) const override;
   std::string kind() const override { return "bpe"; }
 
  private:
@@ -33,8 +33,8 @@ class BpeModel : public Model {
     int32_t rank;
     int32_t new_id;
   };
-  std::vector<ModelToken> merge_word(std::u32string_view word) const;
-  void add_symbols(std::u32string_view word, std::vector<ModelToken>& symbols) const;
+  std::vector<SubwordToken> merge_word(std::u32string_view word) const;
+  void add_symbols(std::u32string_view word, std::vector<SubwordToken>& symbols) const;
   const Merge* find_merge(int32_t left, int32_t right) const;
 
   std::unordered_map<uint64_t, Merge> merges_;
@@ -44,7 +44,7 @@ class BpeModel : public Model {
   static constexpr size_t kCacheCapacity = 10000;  // words, as in HF
   static constexpr size_t kMaxCachedWord = 256;    // characters
   mutable std::mutex cache_mutex_;
-  mutable std::unordered_map<std::u32string, std::vector<ModelToken>> cache_;
+  mutable std::unordered_map<std::u32string, std::vector<SubwordToken>> cache_;
 };
 
 }  // namespace attnviz

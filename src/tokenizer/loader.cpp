@@ -50,7 +50,7 @@ Merges parse_merges(const nlohmann::json& merges, const std::string& where) {
   return out;
 }
 
-std::unique_ptr<Model> make_model(const nlohmann::json& spec) {
+std::unique_ptr<SubwordModel> make_subword_model(const nlohmann::json& spec) {
   const std::string where = "model";
   if (!spec.is_object()) throw Error("tokenizer.json: \"model\" must be an object");
   std::string type = json_optional_string(spec, "type", where);
@@ -165,7 +165,7 @@ std::unique_ptr<Tokenizer::Impl> load_tokenizer_json(const nlohmann::json& spec)
   if (!spec.is_object()) throw Error("tokenizer.json must hold a JSON object");
   if (!spec.contains("model")) throw Error("tokenizer.json has no \"model\"");
   auto impl = std::make_unique<Tokenizer::Impl>();
-  impl->model = make_model(spec["model"]);
+  impl->model = make_subword_model(spec["model"]);
   impl->normalizer = make_normalizer(member_or_null(spec, "normalizer"));
   impl->pre_tokenizer = make_pre_tokenizer(member_or_null(spec, "pre_tokenizer"));
   impl->post_processor = PostProcessor::from_json(member_or_null(spec, "post_processor"));

@@ -58,7 +58,7 @@ Encoding Tokenizer::Impl::encode_sequence(std::string_view text, int32_t type_id
     words.push_back(std::move(segment.text));
     if (pre_tokenizer) pre_tokenizer(words);
     for (const NormalizedText& word : words) {
-      for (const ModelToken& t : model->tokenize(word.text)) {
+      for (const SubwordToken& t : model->tokenize(word.text)) {
         const std::string* token = model->vocab().token(t.id);
         push_token(e, t.id, token ? *token : std::string(), word.original_span(t.begin, t.end), type_id,
                    false);

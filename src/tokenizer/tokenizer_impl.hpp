@@ -7,16 +7,16 @@
 #include <nlohmann/json.hpp>
 
 #include "tokenizer/added_tokens.hpp"
-#include "tokenizer/model.hpp"
 #include "tokenizer/normalizers.hpp"
 #include "tokenizer/post_processor.hpp"
 #include "tokenizer/pre_tokenizers.hpp"
+#include "tokenizer/subword_model.hpp"
 #include "tokenizer/tokenizer.hpp"
 
 namespace attnviz {
 
 struct Tokenizer::Impl {
-  std::unique_ptr<Model> model;
+  std::unique_ptr<SubwordModel> model;
   Normalizer normalizer;
   PreTokenizer pre_tokenizer;
   AddedTokens added;

@@ -3,7 +3,7 @@
 // and a word with an unmatched part (or longer than max_input_chars_per_word) becomes the unk token.
 #include <string>
 
-#include "tokenizer/model.hpp"
+#include "tokenizer/subword_model.hpp"
 
 namespace attnviz {
 
@@ -13,14 +13,14 @@ struct WordPieceOptions {
   size_t max_input_chars_per_word = 100;
 };
 
-class WordPieceModel : public Model {
+class WordPieceModel : public SubwordModel {
  public:
   WordPieceModel(Vocab vocab, WordPieceOptions options);
-  std::vector<ModelToken> tokenize(std::u32string_view word) const override;
+  std::vector<SubwordToken> tokenize(std::u32string_view word) const override;
   std::string kind() const override { return "wordpiece"; }
 
  private:
-  std::vector<ModelToken> unknown(std::u32string_view word) const;
+  std::vector<SubwordToken> unknown(std::u32string_view word) const;
   WordPieceOptions options_;
 };
 

@@ -87,12 +87,17 @@ export const api = {
       throw e;
     }
   },
-  norms: async (layer: number, head: number, points: number) => (await float32(`api/norms/${layer}/${head}`, [points])).data,
+  norms: async (layer: number, head: number, points: number) =>
+    (await float32(`api/norms/${layer}/${head}`, [points])).data,
   attention: async (layer: number, head: number, sequence: number) => {
     const { data, shape } = await float32(`api/attention/${layer}/${head}/${sequence}`);
     return { att: data, T: shape[0] };
   },
-  search: (token: string) => json<{ token: string; indices: number[]; count: number }>(`api/search?token=${encodeURIComponent(token)}`),
-  aggregate: (layer: number, head: number) => json<{ offsets: number[]; mean: number[] }>(`api/aggregate/${layer}/${head}`),
+  search: (token: string) =>
+    json<{ token: string; indices: number[]; count: number }>(
+      `api/search?token=${encodeURIComponent(token)}`,
+    ),
+  aggregate: (layer: number, head: number) =>
+    json<{ offsets: number[]; mean: number[] }>(`api/aggregate/${layer}/${head}`),
   imageUrl: (sequence: number) => `api/image/${sequence}`,
 };

@@ -1,7 +1,8 @@
 // What the page knows about the run: manifest, token table, metrics, and caches of layouts and norms.
 import { api, type Dim, type LayoutAvailability, type Method, type RunInfo } from './api';
+import { headId, headIndex, type HeadId } from './data/heads';
 import { parseMetrics, type HeadMetrics } from './data/metrics';
-import { makeTokens, type Tokens } from './data/tokens';
+import { makeTokens, pointToken, type Tokens } from './data/tokens';
 
 export class RunData {
   readonly layers: number;
@@ -36,7 +37,14 @@ export class RunData {
   }
 
   availability(method: Method, dim: Dim): LayoutAvailability {
-    return this.info.layouts.find((l) => l.method === method && l.dim === dim) ?? { method, dim, heads_ready: 0, heads_total: this.layers * this.heads };
+    return (
+      this.info.layouts.find((l) => l.method === method && l.dim === dim) ?? {
+        method,
+        dim,
+        heads_ready: 0,
+        heads_total: this.layers * this.heads,
+      }
+    );
   }
 
   complete(method: Method, dim: Dim): boolean {
@@ -44,9 +52,19 @@ export class RunData {
     return a.heads_total > 0 && a.heads_ready >= a.heads_total;
   }
 
+  // The method the matrix draws for `method`: itself once every head's layout is on disk; until then PCA
+  // (quick for the server to compute) stands in.
+  shownFor(method: Method, dim: Dim): Method {
+    return method === 'pca' || this.complete(method, dim) ? method : 'pca';
+  }
+
   // Every head's layout: the bulk route when all heads are on disk, else head by head (computed on demand by
   // the server). `onHead` sees each head as it arrives.
-  async loadAll(method: Method, dim: Dim, onHead: (head: number, coords: Float32Array) => void): Promise<void> {
+  async loadAll(
+    method: Method,
+    dim: Dim,
+    onHead: (head: number, coords: Float32Array) => void,
+  ): Promise<void> {
     const points = 2 * this.n;
     const count = this.layers * this.heads;
     const bulk = this.complete(method, dim) ? await api.layouts(method, dim, count, points) : null;
@@ -62,14 +80,15 @@ export class RunData {
     const worker = async () => {
       while (next < count) {
         const k = next++;
-        onHead(k, await this.layout(method, dim, Math.floor(k / this.heads), k % this.heads));
+        onHead(k, await this.layout(method, dim, headId(k, this.heads)));
       }
     };
     await Promise.all(Array.from({ length: 4 }, worker));
   }
 
-  async layout(method: Method, dim: Dim, layer: number, head: number): Promise<Float32Array> {
-    const key = `${method}/${dim}/${layer * this.heads + head}`;
+  // [2N x dim] of one head.
+  async layout(method: Method, dim: Dim, { layer, head }: HeadId): Promise<Float32Array> {
+    const key = `${method}/${dim}/${headIndex({ layer, head }, this.heads)}`;
     let coords = this.layoutCache.get(key);
     if (!coords) {
       coords = await api.layout(method, dim, layer, head, 2 * this.n);
@@ -78,7 +97,8 @@ export class RunData {
     return coords;
   }
 
-  norms(layer: number, head: number): Promise<Float32Array> {
+  // |q| then |k| of one head (2N values).
+  norms({ layer, head }: HeadId): Promise<Float32Array> {
     const key = `${layer}/${head}`;
     let norms = this.normCache.get(key);
     if (!norms) {
@@ -89,8 +109,20 @@ export class RunData {
     return norms;
   }
 
+  // 0/1 over the tokens: those of the input that point `point` (0..2N-1) belongs to.
+  inputMask(point: number): Uint8Array {
+    const { first, count } = this.sequenceTokens(this.tokens.sequence[pointToken(point, this.n).token]);
+    const mask = new Uint8Array(this.n);
+    mask.fill(1, first, first + count);
+    return mask;
+  }
+
   sequenceTokens(sequence: number): { first: number; count: number; texts: string[] } {
     const s = this.info.manifest.sequences[sequence];
-    return { first: s.first_token, count: s.token_count, texts: this.tokens.text.slice(s.first_token, s.first_token + s.token_count) };
+    return {
+      first: s.first_token,
+      count: s.token_count,
+      texts: this.tokens.text.slice(s.first_token, s.first_token + s.token_count),
+    };
   }
 }

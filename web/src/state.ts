@@ -1,7 +1,8 @@
-// The page's one state object. Views read it; controls and interactions change it through the store.
-import type { Dim, Method } from './api';
+// The page's one state object. Parts of the page read it (each declares the keys it reads, see store.ts);
+// controls and interactions change it through the store.
+import type { Dim, LayoutAvailability, Method } from './api';
 import type { ColorMode } from './data/colors';
-import { Store } from './store';
+import { Store, type Part } from './store';
 
 export interface AppState {
   view: 'matrix' | 'single';
@@ -22,7 +23,15 @@ export interface AppState {
   sortCells: boolean;
   arrows: boolean;
   thumbnails: boolean;
+  layouts: LayoutAvailability[]; // what the server has ready; refreshed while layouts are being computed
 }
+
+// A part declares what it reads as `const KEYS = [...] as const satisfies Keys` and implements
+// `AppPart<typeof KEYS>`; its update sees `Reads<typeof KEYS>`, so reading an undeclared key fails to compile.
+export type Keys = readonly (keyof AppState)[];
+export type Reads<K extends Keys> = Pick<AppState, K[number]>;
+export type Changed<K extends Keys> = ReadonlySet<K[number]>;
+export type AppPart<K extends Keys> = Part<AppState, K[number]>;
 
 export const store = new Store<AppState>({
   view: 'matrix',
@@ -43,4 +52,5 @@ export const store = new Store<AppState>({
   sortCells: false,
   arrows: false,
   thumbnails: false,
+  layouts: [],
 });

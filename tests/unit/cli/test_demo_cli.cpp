@@ -7,26 +7,26 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "process.hpp"
+#include "support/process.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
-using attnviz::testing::BackgroundProcess;
-using attnviz::testing::run_attnviz;
+using attnviz::test::BackgroundProcess;
+using attnviz::test::run_attnviz;
 using std::chrono::seconds;
 
 class DemoCli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    cache = fs::temp_directory_path() / ("attnviz-demo-cli-" + std::to_string(::getpid()));
-    fs::remove_all(cache);
+    temp = std::make_unique<attnviz::test::TempDir>();
+    cache = temp->path() / "cache";
   }
-  static void TearDownTestSuite() { fs::remove_all(cache); }
+  static void TearDownTestSuite() { temp.reset(); }
 
   // Starts the demo on a free port and waits until it says it is ready; returns its log.
   static std::string start_and_stop(const std::string& model = "brown-gpt") {
-    const int port = attnviz::testing::free_port();
+    const int port = attnviz::test::free_port();
     BackgroundProcess demo({"demo", "--model", model, "--cache", cache.string(), "--port",
                             std::to_string(port), "--threads", "1"},
                            cache.parent_path() / (cache.filename().string() + ".log"));
@@ -51,6 +51,7 @@ class DemoCli : public ::testing::Test {
     return demo.log();
   }
 
+  static inline std::unique_ptr<attnviz::test::TempDir> temp;
   static inline fs::path cache;
 };
 
@@ -72,10 +73,10 @@ TEST_F(DemoCli, ACorruptedCacheIsRebuilt) {
 }
 
 TEST_F(DemoCli, APortInUseSuggestsAnother) {
-  attnviz::testing::Listener taken;
+  attnviz::test::Listener taken;
   const auto out = run_attnviz("demo --cache " + cache.string() + " --port " + std::to_string(taken.port));
   EXPECT_EQ(out.status, 1) << out.err;
-  EXPECT_NE(out.err.find("in use; try --port"), std::string::npos) << out.err;
+  EXPECT_NE(out.err.find("is in use; port "), std::string::npos) << out.err;
 }
 
 TEST_F(DemoCli, BadSituationsAreOneLineErrors) {

@@ -5,50 +5,50 @@
 #include <gtest/gtest.h>
 
 #include "../run/conformance.hpp"
-#include "process.hpp"
+#include "support/process.hpp"
 
 namespace attnviz {
 namespace {
 
-using testing::Fixture;
-using testing::TempDir;
-using testing::write_text;
+using test::Fixture;
+using test::TempDir;
+using test::write_text;
 
-using Output = testing::ProcessOutput;
+using Output = test::ProcessOutput;
 
-Output run_extract(const std::string& arguments) { return testing::run_attnviz("extract " + arguments); }
+Output run_extract(const std::string& arguments) { return test::run_attnviz("extract " + arguments); }
 
 std::string shell_quoted(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
 
 TEST(ExtractCli, MatchesEveryReferenceInF32) {
-  for (const Fixture& f : testing::all_fixtures()) {
+  for (const Fixture& f : test::all_fixtures()) {
     SCOPED_TRACE(f.name);
-    TempDir tmp("extract-cli");
-    const auto input = testing::write_reference_jsonl(f, tmp.path());
+    TempDir tmp;
+    const auto input = test::write_reference_jsonl(f, tmp.path());
     const Output out = run_extract("--model " + shell_quoted(f.model) + " --input " + shell_quoted(input) +
                                    " --out " + shell_quoted(tmp / "run") + " --dtype f32 --threads 2");
     ASSERT_EQ(out.status, 0) << out.err;
-    testing::expect_run_matches(*Run::open(tmp / "run"), f, {});
+    test::expect_run_matches(*Run::open(tmp / "run"), f, {});
   }
 }
 
 TEST(ExtractCli, DefaultF16MatchesWithinHalfPrecision) {
-  for (const Fixture& f : testing::all_fixtures()) {
+  for (const Fixture& f : test::all_fixtures()) {
     SCOPED_TRACE(f.name);
-    TempDir tmp("extract-cli");
-    const auto input = testing::write_reference_jsonl(f, tmp.path());
+    TempDir tmp;
+    const auto input = test::write_reference_jsonl(f, tmp.path());
     const Output out = run_extract("--model " + shell_quoted(f.model) + " --input " + shell_quoted(input) +
                                    " --out " + shell_quoted(tmp / "run"));
     ASSERT_EQ(out.status, 0) << out.err;
     EXPECT_NE(out.err.find("tokens/s"), std::string::npos) << out.err;
-    testing::expect_run_matches(*Run::open(tmp / "run"), f, {1e-4f, 1e-3f, 5e-3f});
+    test::expect_run_matches(*Run::open(tmp / "run"), f, {1e-4f, 1e-3f, 5e-3f});
   }
 }
 
 TEST(ExtractCli, ExistingOutputNeedsForce) {
-  TempDir tmp("extract-cli");
+  TempDir tmp;
   write_text(tmp / "a.jsonl", "{\"input_ids\": [1, 2]}\n");
-  const std::string args = "--model " + shell_quoted(testing::source_dir() / "tests/fixtures/hf/gpt2/model") +
+  const std::string args = "--model " + shell_quoted(test::source_dir() / "tests/fixtures/hf/gpt2/model") +
                            " --input " + shell_quoted(tmp / "a.jsonl") + " --out " +
                            shell_quoted(tmp / "run");
   ASSERT_EQ(run_extract(args).status, 0);
@@ -63,9 +63,9 @@ struct BadCase {
 };
 
 TEST(ExtractCli, BadInputFailsWithOneLineAndLeavesNothing) {
-  const std::string gpt2 = (testing::source_dir() / "tests/fixtures/hf/gpt2/model").string();
-  const std::string vit = (testing::source_dir() / "tests/fixtures/hf/vit/model").string();
-  const std::string brown = (testing::source_dir() / "models/brown-gpt").string();
+  const std::string gpt2 = (test::source_dir() / "tests/fixtures/hf/gpt2/model").string();
+  const std::string vit = (test::source_dir() / "tests/fixtures/hf/vit/model").string();
+  const std::string brown = (test::source_dir() / "models/brown-gpt").string();
   const std::vector<BadCase> cases = {
       {"missing input", gpt2, "other.txt", "x\n", "", "does not exist"},
       {"malformed jsonl line", gpt2, "a.jsonl", "{\"input_ids\": [1]}\n\n{\"input_ids\": [1,]}\n", "",
@@ -81,10 +81,16 @@ TEST(ExtractCli, BadInputFailsWithOneLineAndLeavesNothing) {
       {"unsupported architecture", "UNSUPPORTED", "a.jsonl", "{\"input_ids\": [1]}\n", "", "t5"},
       {"bad dtype", gpt2, "a.jsonl", "{\"input_ids\": [1]}\n", "--dtype f8",
        "--dtype must be f16 or f32, not \"f8\""},
+      {"a batch of no tokens", gpt2, "a.jsonl", "{\"input_ids\": [1]}\n", "--batch 0", "--batch"},
+      {"negative threads", gpt2, "a.jsonl", "{\"input_ids\": [1]}\n", "--threads=-2", "--threads"},
+      {"maximum length beyond the positions", brown, "a.txt", "hello\n", "--max-length 300",
+       "a maximum length of 300 tokens is more than the model's 256 positions"},
+      {"zero max-length", gpt2, "a.jsonl", "{\"input_ids\": [1]}\n", "--max-length 0", "--max-length"},
+      {"negative max-tokens", gpt2, "a.jsonl", "{\"input_ids\": [1]}\n", "--max-tokens -3", "--max-tokens"},
   };
   for (const BadCase& c : cases) {
     SCOPED_TRACE(c.name);
-    TempDir tmp("extract-cli-bad");
+    TempDir tmp;
     write_text(tmp / c.input_name, c.input);
     std::string model = c.model;
     if (model == "UNSUPPORTED") {
@@ -110,7 +116,7 @@ TEST(ExtractCli, BadInputFailsWithOneLineAndLeavesNothing) {
 }
 
 TEST(ExtractCli, InterruptLeavesNothingBehind) {
-  TempDir tmp("extract-cli");
+  TempDir tmp;
   // Enough work (70k tokens) that the signal arrives while it runs. SIGTERM takes the same path as Ctrl-C's
   // SIGINT, which a shell's background job would ignore.
   std::string lines;
@@ -120,7 +126,7 @@ TEST(ExtractCli, InterruptLeavesNothingBehind) {
         "Committee, which had over-all charge of the election, deserves praise.\n";
   write_text(tmp / "a.txt", lines);
   const std::string command = std::string(ATTNVIZ_BINARY) + " extract --model " +
-                              shell_quoted(testing::source_dir() / "models/brown-gpt") + " --input " +
+                              shell_quoted(test::source_dir() / "models/brown-gpt") + " --input " +
                               shell_quoted(tmp / "a.txt") + " --out " + shell_quoted(tmp / "run") +
                               " --threads 1 2>/dev/null & pid=$!; sleep 1; kill -TERM $pid; wait $pid";
   const int status = std::system(command.c_str());

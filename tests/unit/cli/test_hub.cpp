@@ -28,7 +28,7 @@ namespace attnviz {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::TempDir;
+using test::TempDir;
 
 const std::string kCommit = "0123456789abcdef0123456789abcdef01234567";
 
@@ -125,12 +125,12 @@ class FakeHub {
   std::set<std::string> authorizations_;
 };
 
-const fs::path kGpt2 = testing::source_dir() / "tests/fixtures/hf/gpt2/model";
-const fs::path kLlama = testing::source_dir() / "tests/fixtures/hf/llama/model";
+const fs::path kGpt2 = test::source_dir() / "tests/fixtures/hf/gpt2/model";
+const fs::path kLlama = test::source_dir() / "tests/fixtures/hf/llama/model";
 
 class Hub : public ::testing::Test {
  protected:
-  Hub() : tmp_("hub") {
+  Hub() {
     hub_.add("attnviz-test/tiny-gpt2", kGpt2);
     hub_.add("tiny-llama", kLlama);
     hub_.add("gated/tiny-gpt2", kGpt2);
@@ -270,7 +270,7 @@ TEST_F(Hub, NotAnIdNorAFolder) {
 }
 
 TEST_F(Hub, ExtractTakesAHubIdThroughTheBinary) {
-  testing::write_text(tmp_ / "ids.jsonl", "{\"input_ids\": [1, 2, 3, 4]}\n");
+  test::write_text(tmp_ / "ids.jsonl", "{\"input_ids\": [1, 2, 3, 4]}\n");
   const std::string command = "HF_ENDPOINT=" + hub_.endpoint() + " HF_HOME=" + tmp_.path().string() + " " +
                               ATTNVIZ_BINARY + " extract --model attnviz-test/tiny-gpt2 --input " +
                               (tmp_ / "ids.jsonl").string() + " --out " + (tmp_ / "run").string() + " 2>&1";

@@ -7,16 +7,16 @@
 
 #include <nlohmann/json.hpp>
 
-#include "process.hpp"
+#include "support/process.hpp"
 
 namespace {
 
 const std::filesystem::path kSource = ATTNVIZ_SOURCE_DIR;
 
-using InfoResult = attnviz::testing::ProcessOutput;
+using InfoResult = attnviz::test::ProcessOutput;
 
 InfoResult run_info(const std::filesystem::path& model) {
-  return attnviz::testing::run_attnviz("info --model '" + model.string() + "'");
+  return attnviz::test::run_attnviz("info --model '" + model.string() + "'");
 }
 
 nlohmann::json info_of(const std::filesystem::path& model) {

@@ -7,33 +7,26 @@
 
 #include "core/json.hpp"
 #include "core/safetensors.hpp"
-#include "process.hpp"
+#include "support/process.hpp"
 
 namespace fs = std::filesystem;
 
 namespace attnviz {
 namespace {
 
-using testing::run_attnviz;
+using test::run_attnviz;
 
 std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
 
 class LayoutCli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    root_ = fs::path(::testing::TempDir()) / ("layout-cli-" + std::to_string(::getpid()));
-    fs::create_directories(root_);
-    std::ifstream in(fs::path(ATTNVIZ_SOURCE_DIR) / "data" / "brown_eval.txt");
-    std::ofstream out(root_ / "inputs.txt");
-    std::string line;
-    for (int i = 0; i < 12 && std::getline(in, line); ++i) out << line << "\n";
-    out.close();
-    const auto r = run_attnviz(
-        "extract --model " + quoted(fs::path(ATTNVIZ_SOURCE_DIR) / "models" / "brown-gpt") + " --input " +
-        quoted(root_ / "inputs.txt") + " --out " + quoted(root_ / "run") + " --max-tokens 400 --threads 2");
+    temp_ = std::make_unique<test::TempDir>();
+    root_ = temp_->path();
+    const auto r = test::extract_brown_gpt(root_, 12, "--max-tokens 400 --threads 2");
     ASSERT_EQ(r.status, 0) << r.text;
   }
-  static void TearDownTestSuite() { fs::remove_all(root_); }
+  static void TearDownTestSuite() { temp_.reset(); }
 
   // A fresh copy of the extracted run.
   fs::path copy_run(const std::string& name) const {
@@ -43,17 +36,16 @@ class LayoutCli : public ::testing::Test {
     return dir;
   }
 
-  static void expect_one_line_error(const testing::ProcessOutput& r, const std::string& needle) {
+  static void expect_one_line_error(const test::ProcessOutput& r, const std::string& needle) {
     EXPECT_NE(r.status, 0);
     EXPECT_EQ(r.text.rfind("attnviz: error: ", 0), 0u) << r.text;
     EXPECT_EQ(std::count(r.text.begin(), r.text.end(), '\n'), 1) << r.text;
     EXPECT_NE(r.text.find(needle), std::string::npos) << r.text;
   }
 
-  static fs::path root_;
+  static inline std::unique_ptr<test::TempDir> temp_;
+  static inline fs::path root_;
 };
-
-fs::path LayoutCli::root_;
 
 TEST_F(LayoutCli, WritesRequestedLayoutsAndSkipsThemOnRerun) {
   const fs::path run = copy_run("good");
@@ -81,6 +73,23 @@ TEST_F(LayoutCli, UnknownMethod) {
   const fs::path run = copy_run("method");
   expect_one_line_error(run_attnviz("layout " + quoted(run) + " --methods tsne,mds"),
                         "unknown layout method 'mds'");
+  EXPECT_FALSE(fs::exists(run / "layouts"));
+}
+
+TEST_F(LayoutCli, BadListsAreOneLineErrors) {
+  const fs::path run = copy_run("lists");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"--dims 2,4", "invalid dimension 4 (expected 2 or 3)"},
+      {"--dims 2,x", "invalid dimension 'x'"},
+      {"--dims ''", "no dimension given"},
+      {"--methods ''", "no layout method given"},
+      {"--heads 1-2", "invalid head '1-2' (expected LAYER:HEAD, e.g. 2:1)"},
+      {"--heads 1:x", "invalid head in head '1:x' 'x'"},
+  };
+  for (const auto& [flags, needle] : cases) {
+    SCOPED_TRACE(flags);
+    expect_one_line_error(run_attnviz("layout " + quoted(run) + " " + flags), needle);
+  }
   EXPECT_FALSE(fs::exists(run / "layouts"));
 }
 

@@ -9,37 +9,30 @@
 #include <string>
 #include <thread>
 
-#include "process.hpp"
+#include "support/process.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-using attnviz::testing::BackgroundProcess;
-using attnviz::testing::free_port;
-using attnviz::testing::Listener;
-using attnviz::testing::ProcessOutput;
-using attnviz::testing::run_attnviz;
+using attnviz::test::BackgroundProcess;
+using attnviz::test::free_port;
+using attnviz::test::Listener;
+using attnviz::test::ProcessOutput;
+using attnviz::test::run_attnviz;
 
 // One small brown-gpt run, extracted once for every test of this file.
 class ServeCli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir = fs::temp_directory_path() / ("attnviz-serve-cli-" + std::to_string(::getpid()));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    std::ifstream source(fs::path(ATTNVIZ_SOURCE_DIR) / "data" / "brown_eval.txt");
-    std::ofstream input(dir / "input.txt");
-    std::string line;
-    for (int i = 0; i < 4 && std::getline(source, line); ++i) input << line << "\n";
-    input.close();
-    extracted =
-        run_attnviz("extract --model " + std::string(ATTNVIZ_SOURCE_DIR) + "/models/brown-gpt --input " +
-                    (dir / "input.txt").string() + " --out " + (dir / "run").string());
+    temp = std::make_unique<attnviz::test::TempDir>();
+    dir = temp->path();
+    extracted = attnviz::test::extract_brown_gpt(dir, 4);
   }
-  static void TearDownTestSuite() { fs::remove_all(dir); }
+  static void TearDownTestSuite() { temp.reset(); }
   void SetUp() override { ASSERT_EQ(extracted.status, 0) << extracted.err; }
 
+  static inline std::unique_ptr<attnviz::test::TempDir> temp;
   static inline fs::path dir;
   static inline ProcessOutput extracted;
 };
@@ -53,12 +46,20 @@ TEST_F(ServeCli, ABadRunDirectoryIsAOneLineError) {
   EXPECT_NE(out.err.find("no-such-run"), std::string::npos) << out.err;
 }
 
+TEST_F(ServeCli, AMissingWebFolderIsAOneLineErrorNamingTheFlag) {
+  auto out = run_attnviz("serve " + (dir / "run").string() + " --web " + (dir / "no-such-web").string());
+  EXPECT_NE(out.status, 0);
+  EXPECT_EQ(out.err.rfind("attnviz: error: --web", 0), 0u) << out.err;
+  EXPECT_EQ(out.err.find('\n'), out.err.size() - 1) << "one line: " << out.err;
+  EXPECT_NE(out.err.find("no-such-web"), std::string::npos) << out.err;
+}
+
 TEST_F(ServeCli, APortInUseSuggestsAnotherPort) {
   Listener taken;
   auto out = run_attnviz("serve " + (dir / "run").string() + " --port " + std::to_string(taken.port));
   EXPECT_EQ(out.status, 1);
   const std::string expected =
-      "attnviz: error: port " + std::to_string(taken.port) + " on 127.0.0.1 is in use; try --port ";
+      "attnviz: error: port " + std::to_string(taken.port) + " on 127.0.0.1 is in use; port ";
   EXPECT_EQ(out.err.rfind(expected, 0), 0u) << out.err;
   EXPECT_EQ(out.err.find('\n'), out.err.size() - 1) << "one line: " << out.err;
 }
@@ -87,6 +88,58 @@ TEST_F(ServeCli, ServesTheRunAndStopsOnSigint) {
   const std::string first_line = log.substr(0, log.find('\n'));
   EXPECT_NE(first_line.find("http://127.0.0.1:" + std::to_string(port) + "/"), std::string::npos)
       << first_line;
+}
+
+// The first line a background server prints, once it has printed one.
+std::string first_line(BackgroundProcess& server) {
+  if (!server.wait_for("\n", std::chrono::seconds(20))) return "";
+  const std::string log = server.log();
+  return log.substr(0, log.find('\n'));
+}
+
+TEST_F(ServeCli, BeyondLoopbackWarnsAndATokenIsPrintedInTheUrl) {
+  // Tests listen on 127.0.0.1 only: an address of no interface here (TEST-NET-1) shows the warning, then
+  // fails to bind.
+  const auto exposed = run_attnviz("serve " + (dir / "run").string() + " --host 192.0.2.1 --port " +
+                                   std::to_string(free_port()));
+  EXPECT_EQ(exposed.status, 1);
+  EXPECT_EQ(exposed.err.rfind("attnviz: warning: listening on 192.0.2.1, beyond this machine's loopback", 0),
+            0u)
+      << exposed.err;
+  EXPECT_NE(exposed.err.find("add --token auto"), std::string::npos) << exposed.err;
+  EXPECT_EQ(run_attnviz("serve " + (dir / "run").string() + " --host 192.0.2.1 --token auto --port " +
+                        std::to_string(free_port()))
+                .err.find("warning"),
+            std::string::npos);
+
+  const int second = free_port();
+  BackgroundProcess guarded(
+      {"serve", (dir / "run").string(), "--port", std::to_string(second), "--token", "auto"},
+      dir / "token.log");
+  const std::string line = first_line(guarded);
+  const std::string prefix = "http://127.0.0.1:" + std::to_string(second) + "/?token=";
+  const size_t at = line.find(prefix);
+  ASSERT_NE(at, std::string::npos) << line;
+  const std::string token = line.substr(at + prefix.size(), 64);
+  EXPECT_EQ(token.find_first_not_of("0123456789abcdef"), std::string::npos) << line;
+  EXPECT_EQ(line.find("warning"), std::string::npos) << line;
+  httplib::Client client("127.0.0.1", second);
+  EXPECT_EQ(client.Get("/api/run")->status, 401);
+  EXPECT_EQ(client.Get("/api/run", {{"Authorization", "Bearer " + token}})->status, 200);
+  EXPECT_EQ(guarded.interrupt(std::chrono::seconds(10)), 0);
+}
+
+TEST_F(ServeCli, TheTokenCanComeFromTheEnvironment) {
+  const int port = free_port();
+  ::setenv("ATTNVIZ_TOKEN", "from-the-environment-0123", 1);
+  BackgroundProcess server({"serve", (dir / "run").string(), "--port", std::to_string(port)},
+                           dir / "env.log");
+  ::unsetenv("ATTNVIZ_TOKEN");
+  EXPECT_NE(first_line(server).find("?token=from-the-environment-0123"), std::string::npos) << server.log();
+  httplib::Client client("127.0.0.1", port);
+  EXPECT_EQ(client.Get("/api/run?token=from-the-environment-0123")->status, 200);
+  EXPECT_EQ(client.Get("/api/run")->status, 401);
+  EXPECT_EQ(server.interrupt(std::chrono::seconds(10)), 0);
 }
 
 }  // namespace

@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json.hpp"
-#include "process.hpp"
+#include "support/process.hpp"
 #include "tokenizer/tokenizer.hpp"
 
 namespace attnviz {
@@ -22,13 +22,13 @@ const std::string kRoot = ATTNVIZ_SOURCE_DIR;
 const std::string kGpt2 = kRoot + "/tests/fixtures/tokenizers/gpt2/tokenizer.json";
 const std::string kBert = kRoot + "/tests/fixtures/tokenizers/bert-base-uncased";
 
-using Output = testing::ProcessOutput;
+using Output = test::ProcessOutput;
 
 std::string quoted(const std::string& s) { return "'" + s + "'"; }
 
 // Runs `attnviz tokenize <arguments>` with `input` on stdin.
 Output run_tokenize(const std::string& arguments, const std::string& input = "") {
-  return testing::run_attnviz("tokenize " + arguments, input);
+  return test::run_attnviz("tokenize " + arguments, input);
 }
 
 std::vector<nlohmann::json> lines_of(const std::string& out) {

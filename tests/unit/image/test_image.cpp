@@ -6,29 +6,17 @@
 #include "core/error.hpp"
 #include "image/image.hpp"
 #include "image/resample.hpp"
+#include "support/error_of.hpp"
+#include "support/temp_dir.hpp"
 
 namespace attnviz {
 namespace {
 
+using test::error_of;
+
 const std::filesystem::path kSource = ATTNVIZ_SOURCE_DIR;
 
-std::filesystem::path temp_dir(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("attnviz-image-test-" + name);
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
-
 void write(const std::filesystem::path& path, const std::string& text) { std::ofstream(path) << text; }
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 TEST(Decode, ReadsPngFixtures) {
   const Image rgb = decode_image(kSource / "tests/fixtures/hf/vit/image1.png");
@@ -42,7 +30,7 @@ TEST(Decode, ReadsPngFixtures) {
 }
 
 TEST(Decode, UndecodableFileIsAnErrorNamingIt) {
-  const auto dir = temp_dir("decode");
+  const auto dir = test::fresh_dir("decode");
   write(dir / "not-an-image.png", "this is text, not a PNG");
   EXPECT_NE(error_of([&] { decode_image(dir / "not-an-image.png"); }).find("not-an-image.png"),
             std::string::npos);
@@ -57,6 +45,29 @@ TEST(Decode, UndecodableFileIsAnErrorNamingIt) {
               decode_image_memory(reinterpret_cast<const uint8_t*>(half.data()), half.size(), "cut.png");
             }).find("cut.png"),
             std::string::npos);
+}
+
+TEST(Decode, ACutFileSaysItIsTruncated) {
+  std::ifstream in(kSource / "tests/fixtures/hf/vit/image1.png", std::ios::binary);
+  const std::string png((std::istreambuf_iterator<char>(in)), {});
+  // Issue 11: cut inside the header, it used to say "1/2/4/8/16-bit only".
+  for (size_t size : {size_t{12}, size_t{20}, size_t{30}, png.size() / 2, png.size() - 20}) {
+    const std::string cut = png.substr(0, size);
+    const std::string message = error_of(
+        [&] { decode_image_memory(reinterpret_cast<const uint8_t*>(cut.data()), cut.size(), "cut.png"); });
+    EXPECT_EQ(message,
+              "cannot decode image cut.png: the file is truncated (" + std::to_string(size) + " bytes)")
+        << size;
+  }
+}
+
+TEST(Decode, OnlyWholeImagesAreServable) {
+  std::ifstream in(kSource / "tests/fixtures/hf/vit/image1.png", std::ios::binary);
+  const std::string png((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_STREQ(decodable_image_type(png), "image/png");
+  EXPECT_EQ(decodable_image_type(png.substr(0, png.size() / 2)), nullptr);
+  EXPECT_EQ(decodable_image_type("root:x:0:0:root:/root:/bin/bash\n"), nullptr);
+  EXPECT_EQ(decodable_image_type(""), nullptr);
 }
 
 TEST(Resample, DownscaleAveragesUnderAWiderTriangle) {
@@ -110,7 +121,7 @@ TEST(Preprocess, RescalesAndNormalisesPerChannel) {
 }
 
 TEST(PreprocessConfig, ReadsTheProcessorFile) {
-  const auto dir = temp_dir("config");
+  const auto dir = test::fresh_dir("config");
   EXPECT_EQ(load_preprocess_config(dir).height, 224);  // no file: ViTImageProcessor's defaults
   write(
       dir / "preprocessor_config.json",

@@ -51,15 +51,15 @@ class EmbeddingTest : public ::testing::TestWithParam<Params> {
       TsneOptions o;
       o.dim = GetParam().dim;
       o.threads = threads;
-      o.iterations = 500;
+      o.max_iterations = 500;
       o.exaggeration_iterations = 100;
-      return tsne(x.data(), n, kDim, Metric::Euclidean, o);
+      return tsne(x.data(), n, kDim, Metric::Euclidean, o).embedding;
     }
     UmapOptions o;
     o.dim = GetParam().dim;
     o.threads = threads;
     o.epochs = 200;
-    return umap(x.data(), n, kDim, Metric::Euclidean, o);
+    return umap(x.data(), n, kDim, Metric::Euclidean, o).embedding;
   }
 };
 
@@ -100,9 +100,46 @@ TEST(Umap, ThreadCountDoesNotChangeTheResult) {
   UmapOptions o;
   o.epochs = 50;
   o.threads = 1;
-  const auto one = umap(x.data(), kClusters * kPerCluster, kDim, Metric::Cosine, o);
+  const auto one = umap(x.data(), kClusters * kPerCluster, kDim, Metric::Cosine, o).embedding;
   o.threads = 3;
-  EXPECT_EQ(one, umap(x.data(), kClusters * kPerCluster, kDim, Metric::Cosine, o));
+  EXPECT_EQ(one, umap(x.data(), kClusters * kPerCluster, kDim, Metric::Cosine, o).embedding);
+}
+
+// The fuzzy-set cross-entropy over all ordered pairs, by brute force (0 log 0 = 0).
+double brute_force_cross_entropy(const Affinities& graph, const std::vector<float>& y, int dim, UmapCurve c) {
+  const int64_t n = graph.n;
+  std::vector<double> w(static_cast<size_t>(n * n), 0.0);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t e = graph.row_start[i]; e < graph.row_start[i + 1]; ++e)
+      w[i * n + graph.column[e]] = graph.value[e];
+  double total = 0;
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      if (i == j) continue;
+      double d2 = 0;
+      for (int k = 0; k < dim; ++k) d2 += std::pow(y[i * dim + k] - y[j * dim + k], 2);
+      const double v = 1 / (1 + c.a * std::pow(d2, c.b)), p = w[i * n + j];
+      total += (p > 0 ? p * std::log(p / v) : 0.0) + (p < 1 ? (1 - p) * std::log((1 - p) / (1 - v)) : 0.0);
+    }
+  return total;
+}
+
+TEST(Umap, ReportsTheCrossEntropyOfItsLayout) {
+  const std::vector<float> x = clusters();
+  const int64_t n = kClusters * kPerCluster;
+  KnnOptions knn;
+  knn.k = UmapOptions{}.neighbors - 1;
+  knn.metric = Metric::Euclidean;
+  const Affinities graph = umap_graph(nearest_neighbours(x.data(), n, kDim, knn), 1);
+  UmapOptions o;
+  o.epochs = 100;
+  const std::vector<float> init = umap_init(x.data(), n, kDim, graph, o);
+  const UmapResult result = umap_optimise(graph, init, o);
+  EXPECT_EQ(result.epochs, 100);
+  const UmapCurve curve = fit_umap_curve(o.min_dist, o.spread);
+  const double exact = brute_force_cross_entropy(graph, result.embedding, 2, curve);
+  EXPECT_NEAR(result.cross_entropy, exact, 0.02 * exact);  // the sampled part's error
+  EXPECT_LT(exact, 0.5 * brute_force_cross_entropy(graph, init, 2, curve));
 }
 
 TEST(Tsne, FftRepulsionMatchesExactSums) {

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <optional>
 #include <random>
 
 #include "core/error.hpp"
@@ -9,8 +10,10 @@
 #include "core/json.hpp"
 #include "core/safetensors.hpp"
 #include "layout/head_input.hpp"
+#include "layout/layout_file.hpp"
 #include "layout/layout_job.hpp"
-#include "run/run_writer.hpp"
+#include "support/temp_dir.hpp"
+#include "support/tiny_run.hpp"
 
 namespace fs = std::filesystem;
 
@@ -21,48 +24,38 @@ constexpr int kLayers = 2, kHeads = 4, kKvHeads = 2, kHeadDim = 8, kSequences = 
 
 // 12 sequences of 10 tokens; q and k of each head cluster by token position, so layouts have structure.
 void write_run(const fs::path& dir) {
-  fs::create_directories(dir);
-  RunContents c;
-  c.model = {"llama", "text", kLayers, kHeads, kKvHeads, kHeadDim, true, 1.0f / std::sqrt(float(kHeadDim))};
-  c.dataset = {"data.txt", "txt", kSequences, {}};
-  for (int s = 0; s < kSequences; ++s) {
-    c.sequences.push_back({"sequence " + std::to_string(s), "", s * kTokens, kTokens, 0, 0});
-    for (int t = 0; t < kTokens; ++t) {
-      c.tokens.token.push_back("t" + std::to_string(t));
-      c.tokens.token_id.push_back(t);
-      c.tokens.sequence.push_back(s);
-      c.tokens.position.push_back(t);
-      c.tokens.char_start.push_back(t);
-      c.tokens.char_end.push_back(t + 1);
-      c.tokens.special.push_back(t == 0);
-    }
-  }
-  c.dtype = DType::F32;
-  RunWriter writer(dir, c);
+  const std::vector<std::vector<std::string>> sequences(
+      kSequences, {"t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7", "t8", "t9"});
+  test::TinyRun run = test::TinyRun::text(
+      {"llama", "text", kLayers, kHeads, kKvHeads, kHeadDim, true, 1.0f / std::sqrt(float(kHeadDim))},
+      sequences);
+  for (int s = 0; s < kSequences; ++s) run.contents.tokens.special[s * kTokens] = 1;
   std::mt19937 rng(5);
   std::normal_distribution<float> g;
-  std::vector<float> centres(kTokens * kHeadDim * 2);
+  std::vector<float> centres(kTokens * kHeadDim * 2);  // per position: the queries' centre, then the keys'
   for (float& v : centres) v = 3 * g(rng);
-  for (int s = 0; s < kSequences; ++s)
-    for (int layer = 0; layer < kLayers; ++layer) {
-      std::vector<float> q(kHeads * kTokens * kHeadDim), k(kKvHeads * kTokens * kHeadDim);
-      for (size_t i = 0; i < q.size(); ++i) q[i] = centres[i % (kTokens * kHeadDim)] + 0.3f * g(rng);
-      for (size_t i = 0; i < k.size(); ++i)
-        k[i] = centres[kTokens * kHeadDim + i % (kTokens * kHeadDim)] + 0.3f * g(rng) + 2;
-      writer.write(s, layer, q, k);
+  for (int layer = 0; layer < kLayers; ++layer)
+    for (int64_t t = 0; t < run.tokens(); ++t) {
+      const float* centre = &centres[(t % kTokens) * kHeadDim];
+      for (int h = 0; h < kHeads; ++h)
+        for (int c = 0; c < kHeadDim; ++c) run.q[layer][run.offset(h, t) + c] = centre[c] + 0.3f * g(rng);
+      for (int h = 0; h < kKvHeads; ++h)
+        for (int c = 0; c < kHeadDim; ++c)
+          run.k[layer][run.offset(h, t) + c] = centre[kTokens * kHeadDim + c] + 0.3f * g(rng) + 2;
     }
-  writer.finish();
+  run.write(dir);
+}
+
+// A head of a stored layout file, nullopt when it is not there.
+std::optional<std::vector<float>> stored(const Run& run, LayoutMethod method, int dim, int layer, int head) {
+  const LayoutFile file = LayoutFile::read(run, layout_file_path(run.dir(), method, dim), dim);
+  if (!file.has(layer, head)) return std::nullopt;
+  return file.head(layer, head).points;
 }
 
 class LayoutJobTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) / ("layout-job-" + std::to_string(::getpid()) + "-" +
-                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    write_run(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  void SetUp() override { write_run(dir_); }
 
   LayoutJobOptions options() const {
     LayoutJobOptions o;
@@ -73,7 +66,8 @@ class LayoutJobTest : public ::testing::Test {
   }
   fs::path layout_file(const std::string& name) const { return dir_ / "layouts" / (name + ".safetensors"); }
 
-  fs::path dir_;
+  test::TempDir temp_;
+  fs::path dir_ = temp_ / "run";
 };
 
 TEST_F(LayoutJobTest, WritesEveryLayoutMetricsAndProgress) {
@@ -132,17 +126,17 @@ TEST_F(LayoutJobTest, SkipsPresentHeadsMergesNewOnesAndForceRecomputes) {
   const LayoutJobResult merged = run_layout_job(o);
   EXPECT_EQ(merged.heads_computed, 1);
   const auto run = Run::open(dir_);
-  EXPECT_TRUE(read_stored_layout(*run, LayoutMethod::UMAP, 2, 0, 1).has_value());
-  EXPECT_TRUE(read_stored_layout(*run, LayoutMethod::UMAP, 2, 1, 2).has_value());
-  EXPECT_FALSE(read_stored_layout(*run, LayoutMethod::UMAP, 2, 1, 3).has_value());
-  EXPECT_FALSE(read_stored_layout(*run, LayoutMethod::TSNE, 2, 0, 1).has_value());
-  EXPECT_THROW(read_stored_layout(*run, LayoutMethod::UMAP, 2, 2, 0), Error);
+  EXPECT_TRUE(stored(*run, LayoutMethod::UMAP, 2, 0, 1).has_value());
+  EXPECT_TRUE(stored(*run, LayoutMethod::UMAP, 2, 1, 2).has_value());
+  EXPECT_FALSE(stored(*run, LayoutMethod::UMAP, 2, 1, 3).has_value());
+  EXPECT_FALSE(stored(*run, LayoutMethod::TSNE, 2, 0, 1).has_value());
+  EXPECT_THROW(stored(*run, LayoutMethod::UMAP, 2, 2, 0), Error);
 
   o.force = true;
   o.heads = {{0, 1}};
   EXPECT_EQ(run_layout_job(o).heads_computed, 1);  // same seed: the same layout again
-  EXPECT_EQ(*read_stored_layout(*Run::open(dir_), LayoutMethod::UMAP, 2, 0, 1),
-            *read_stored_layout(*run, LayoutMethod::UMAP, 2, 0, 1));
+  EXPECT_EQ(*stored(*Run::open(dir_), LayoutMethod::UMAP, 2, 0, 1),
+            *stored(*run, LayoutMethod::UMAP, 2, 0, 1));
 }
 
 TEST_F(LayoutJobTest, OnDemandLayoutEqualsTheStoredOne) {
@@ -158,8 +152,7 @@ TEST_F(LayoutJobTest, OnDemandLayoutEqualsTheStoredOne) {
     request.layer = 1;
     request.head = 3;
     request.threads = 1;  // the job ran two heads on two threads; results do not depend on threads
-    EXPECT_EQ(compute_head_layout(*run, request), *read_stored_layout(*run, m, 2, 1, 3))
-        << layout_method_name(m);
+    EXPECT_EQ(compute_head_layout(*run, request), *stored(*run, m, 2, 1, 3)) << layout_method_name(m);
   }
 }
 
@@ -171,16 +164,21 @@ TEST_F(LayoutJobTest, QueryHeadPairsWithItsKeyHead) {
   EXPECT_EQ(in.points, in.raw);
 }
 
+TEST_F(LayoutJobTest, AHeadGivenTwiceIsLaidOutOnce) {
+  LayoutJobOptions o = options();
+  o.methods = {LayoutMethod::PCA};
+  o.dims = {2};
+  o.heads = {{1, 2}, {0, 0}, {1, 2}};
+  const LayoutJobResult r = run_layout_job(o);
+  EXPECT_EQ(r.heads_computed, 2);
+  EXPECT_EQ(read_json_file(dir_ / "layouts" / "progress.json")["pca-2d"]["total"], 2);
+}
+
 TEST_F(LayoutJobTest, BadRequestsWriteNothing) {
-  EXPECT_THROW(parse_method_list("tsne,mds"), Error);
-  EXPECT_THROW(parse_dim_list("2,4"), Error);
-  const auto run = Run::open(dir_);
-  EXPECT_THROW(parse_head_list("1:4", *run), Error);
-  EXPECT_THROW(parse_head_list("2:0", *run), Error);
-  EXPECT_THROW(parse_head_list("1-2", *run), Error);
-  EXPECT_EQ(parse_head_list("1:2,0:0,1:2", *run).size(), 2u);
   LayoutJobOptions o = options();
   o.heads = {{0, 4}};
+  EXPECT_THROW(run_layout_job(o), Error);
+  o.heads = {{2, 0}};
   EXPECT_THROW(run_layout_job(o), Error);
   o.heads = {};
   o.dims = {4};

@@ -13,7 +13,7 @@
 #include "core/safetensors.hpp"
 #include "model/model.hpp"
 
-namespace attnviz::testing {
+namespace attnviz::test {
 
 inline std::filesystem::path source_dir() { return ATTNVIZ_SOURCE_DIR; }
 
@@ -73,4 +73,4 @@ inline float max_abs_diff(const std::vector<float>& a, const std::vector<float>&
   return worst;
 }
 
-}  // namespace attnviz::testing
+}  // namespace attnviz::test

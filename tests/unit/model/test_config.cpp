@@ -6,39 +6,28 @@
 
 #include "core/error.hpp"
 #include "core/safetensors.hpp"
+#include "model/checkpoint.hpp"
 #include "model/config.hpp"
 #include "model/model.hpp"
 #include "reference.hpp"
+#include "support/error_of.hpp"
+#include "support/temp_dir.hpp"
 
 namespace attnviz {
 namespace {
 
-using testing::source_dir;
+using test::error_of;
+
+using test::source_dir;
 
 std::filesystem::path fixture_model(const std::string& name) {
   return source_dir() / "tests/fixtures/hf" / name / "model";
 }
 
-std::filesystem::path temp_dir(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("attnviz-model-test-" + name);
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
-
 std::filesystem::path config_dir(const std::string& name, const nlohmann::json& config) {
-  const auto dir = temp_dir(name);
+  const auto dir = test::fresh_dir(name);
   std::ofstream(dir / "config.json") << config.dump();
   return dir;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 nlohmann::json llama_config() {
@@ -87,7 +76,7 @@ TEST(Config, UnknownModelTypeListsTheSupportedOnes) {
   EXPECT_NE(e.find("'t5'"), std::string::npos) << e;
   for (const char* type : {"gpt2", "bert", "roberta", "vit", "llama", "mistral", "qwen2"})
     EXPECT_NE(e.find(type), std::string::npos) << e;
-  EXPECT_NE(error_of([] { load_config(temp_dir("empty")); }).find("config.json"), std::string::npos);
+  EXPECT_NE(error_of([] { load_config(test::fresh_dir("empty")); }).find("config.json"), std::string::npos);
 }
 
 TEST(Config, LlamaFamilyDetails) {
@@ -149,7 +138,7 @@ TEST(Config, Gpt2AndRobertaDetails) {
 std::filesystem::path edited_checkpoint(const std::string& fixture, const std::string& name,
                                         const std::function<void(std::map<std::string, TensorToWrite>&,
                                                                  std::vector<std::vector<float>>&)>& edit) {
-  const auto dir = temp_dir(name);
+  const auto dir = test::fresh_dir(name);
   std::filesystem::copy_file(fixture_model(fixture) / "config.json", dir / "config.json");
   const auto file = SafetensorsFile::open(fixture_model(fixture) / "model.safetensors");
   std::vector<std::vector<float>> data;
@@ -200,14 +189,14 @@ TEST(Weights, BaseModelNamesAndLegacyBuffersLoadAlike) {
         "h.0.attn.masked_bias", DType::F32, {}, std::as_bytes(std::span(data.back()))};
     tensors = renamed;
   });
-  const testing::Reference ref("hf/gpt2");
+  const test::Reference ref("hf/gpt2");
   const Capture capture = load_model(dir)->forward(ref.input(1), {.hidden = true});
-  EXPECT_LE(testing::max_abs_diff(capture.hidden, ref.floats("s1.hidden")), 1e-4f);
-  EXPECT_LE(testing::max_abs_diff(capture.layers[1].q, ref.floats("s1.l1.q")), 1e-4f);
+  EXPECT_LE(test::max_abs_diff(capture.hidden, ref.floats("s1.hidden")), 1e-4f);
+  EXPECT_LE(test::max_abs_diff(capture.layers[1].q, ref.floats("s1.l1.q")), 1e-4f);
 }
 
 TEST(Weights, CheckpointOfAnotherFamilyIsRefused) {
-  const auto dir = temp_dir("mismatch");
+  const auto dir = test::fresh_dir("mismatch");
   std::filesystem::copy_file(fixture_model("gpt2") / "config.json", dir / "config.json");
   std::filesystem::copy_file(fixture_model("bert") / "model.safetensors", dir / "model.safetensors");
   EXPECT_NE(error_of([&] { load_model(dir); }).find("not a checkpoint of this model type"),
@@ -234,7 +223,7 @@ TEST(Weights, LlamaVariantsLoadTheSameBlock) {
     }
   std::ifstream in(fixture_model("llama") / "config.json");
   const nlohmann::json llama = nlohmann::json::parse(in);
-  const testing::Reference ref("hf/llama");
+  const test::Reference ref("hf/llama");
   for (const char* type : {"qwen2", "mistral", "llama"}) {
     nlohmann::json config = llama;
     config["model_type"] = type;
@@ -242,9 +231,9 @@ TEST(Weights, LlamaVariantsLoadTheSameBlock) {
     const auto dir = config_dir(std::string("variant-") + type, config);
     write_safetensors(dir / "model.safetensors", tensors);
     const Capture capture = load_model(dir)->forward(ref.input(1), {.attention = true, .hidden = true});
-    EXPECT_LE(testing::max_abs_diff(capture.layers[1].k, ref.floats("s1.l1.k")), 1e-4f) << type;
-    EXPECT_LE(testing::max_abs_diff(capture.layers[1].attn, ref.floats("s1.l1.attn")), 1e-4f) << type;
-    EXPECT_LE(testing::max_abs_diff(capture.hidden, ref.floats("s1.hidden")), 1e-4f) << type;
+    EXPECT_LE(test::max_abs_diff(capture.layers[1].k, ref.floats("s1.l1.k")), 1e-4f) << type;
+    EXPECT_LE(test::max_abs_diff(capture.layers[1].attn, ref.floats("s1.l1.attn")), 1e-4f) << type;
+    EXPECT_LE(test::max_abs_diff(capture.hidden, ref.floats("s1.hidden")), 1e-4f) << type;
   }
 }
 

@@ -9,9 +9,9 @@
 namespace attnviz {
 namespace {
 
-using testing::Fixture;
-using testing::max_abs_diff;
-using testing::Reference;
+using test::Fixture;
+using test::max_abs_diff;
+using test::Reference;
 
 constexpr float kTolerance = 1e-4f;
 
@@ -88,7 +88,7 @@ TEST_P(Conformance, AttentionFromCapturedQueriesAndKeys) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Fixtures, Conformance, ::testing::ValuesIn(testing::all_fixtures()),
+INSTANTIATE_TEST_SUITE_P(Fixtures, Conformance, ::testing::ValuesIn(test::all_fixtures()),
                          [](const ::testing::TestParamInfo<Fixture>& info) {
                            std::string name = info.param.name;
                            for (char& ch : name)

@@ -16,42 +16,13 @@
 #include "core/json.hpp"
 #include "core/safetensors.hpp"
 #include "run/run.hpp"
+#include "support/temp_dir.hpp"
 
-namespace attnviz::testing {
+namespace attnviz::test {
 
 namespace fs = std::filesystem;
 
 inline fs::path source_dir() { return ATTNVIZ_SOURCE_DIR; }
-
-// A fresh folder, removed with everything in it when the test ends.
-class TempDir {
- public:
-  explicit TempDir(const std::string& name) {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::temp_directory_path() / ("attnviz-" + name + "-" + std::to_string(::getpid()) + "-" +
-                                         (info ? std::string(info->name()) : std::string("x")));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-  // Names in the folder, sorted: to check that nothing (no staging folder either) was left behind.
-  std::vector<std::string> entries() const {
-    std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(path_)) names.push_back(e.path().filename().string());
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-
- private:
-  fs::path path_;
-};
-
-inline void write_text(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-}
 
 struct Fixture {
   std::string name;    // "hf/gpt2", "demo/brown-gpt"
@@ -159,4 +130,4 @@ inline void expect_run_matches(const Run& run, const Fixture& f, const Tolerance
   }
 }
 
-}  // namespace attnviz::testing
+}  // namespace attnviz::test

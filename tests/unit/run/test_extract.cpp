@@ -9,14 +9,14 @@
 namespace attnviz {
 namespace {
 
-using testing::Fixture;
-using testing::TempDir;
-using testing::write_text;
+using test::Fixture;
+using test::TempDir;
+using test::write_text;
 
 ExtractOptions options_for(const std::string& model, const std::filesystem::path& input,
                            const std::filesystem::path& out) {
   ExtractOptions o;
-  o.model = model;
+  o.model_dir = model;
   o.input = input;
   o.out = out;
   o.threads = 1;
@@ -25,38 +25,37 @@ ExtractOptions options_for(const std::string& model, const std::filesystem::path
 }
 
 TEST(Extract, MatchesEveryReferenceInF32) {
-  for (const Fixture& f : testing::all_fixtures()) {
+  for (const Fixture& f : test::all_fixtures()) {
     SCOPED_TRACE(f.name);
-    TempDir tmp("extract");
-    ExtractOptions o =
-        options_for(f.model.string(), testing::write_reference_jsonl(f, tmp.path()), tmp / "run");
+    TempDir tmp;
+    ExtractOptions o = options_for(f.model.string(), test::write_reference_jsonl(f, tmp.path()), tmp / "run");
     o.dtype = DType::F32;
     o.batch_tokens = 1;  // one sequence per pass here; the binary test runs them batched
     const ExtractResult result = extract(o);
     EXPECT_EQ(result.sequences, f.sequences);
     const auto run = Run::open(tmp / "run");
     EXPECT_EQ(run->num_tokens(), result.tokens);
-    testing::expect_run_matches(*run, f, {});
+    test::expect_run_matches(*run, f, {});
   }
 }
 
 TEST(Extract, MatchesEveryReferenceInF16Batched) {
-  for (const Fixture& f : testing::all_fixtures()) {
+  for (const Fixture& f : test::all_fixtures()) {
     SCOPED_TRACE(f.name);
-    TempDir tmp("extract");
+    TempDir tmp;
     const ExtractOptions o =
-        options_for(f.model.string(), testing::write_reference_jsonl(f, tmp.path()), tmp / "run");
+        options_for(f.model.string(), test::write_reference_jsonl(f, tmp.path()), tmp / "run");
     extract(o);
     const auto run = Run::open(tmp / "run");
     EXPECT_EQ(run->manifest()["qk"]["dtype"], "F16");
-    testing::expect_run_matches(*run, f, {1e-4f, 1e-3f, 5e-3f});
+    test::expect_run_matches(*run, f, {1e-4f, 1e-3f, 5e-3f});
   }
 }
 
 TEST(Extract, TextInputsRecordDisplayTokensAndOffsets) {
-  TempDir tmp("extract");
+  TempDir tmp;
   write_text(tmp / "a.txt", "The jury said\n\nIt was é\n");
-  extract(options_for((testing::source_dir() / "models/brown-gpt").string(), tmp / "a.txt", tmp / "run"));
+  extract(options_for((test::source_dir() / "models/brown-gpt").string(), tmp / "a.txt", tmp / "run"));
   const auto run = Run::open(tmp / "run");
   ASSERT_EQ(run->sequences().size(), 2u);
   EXPECT_EQ(run->sequences()[1].text, "It was é");
@@ -73,9 +72,9 @@ TEST(Extract, TextInputsRecordDisplayTokensAndOffsets) {
 }
 
 TEST(Extract, BertPairsShiftTheSecondSegment) {
-  TempDir tmp("extract");
+  TempDir tmp;
   write_text(tmp / "a.jsonl", "{\"text\": \"the bride\", \"text_pair\": \"her brother\"}\n");
-  extract(options_for((testing::source_dir() / "models/brown-bert").string(), tmp / "a.jsonl", tmp / "run"));
+  extract(options_for((test::source_dir() / "models/brown-bert").string(), tmp / "a.jsonl", tmp / "run"));
   const auto run = Run::open(tmp / "run");
   const std::string text = run->sequences()[0].text;
   EXPECT_EQ(text, "the bride\nher brother");
@@ -90,9 +89,9 @@ TEST(Extract, BertPairsShiftTheSecondSegment) {
 }
 
 TEST(Extract, MaxTokensKeepsWholeInputs) {
-  TempDir tmp("extract");
+  TempDir tmp;
   write_text(tmp / "a.jsonl", "{\"input_ids\": [1, 2, 3]}\n{\"input_ids\": [4, 5]}\n{\"input_ids\": [6]}\n");
-  ExtractOptions o = options_for((testing::source_dir() / "tests/fixtures/hf/gpt2/model").string(),
+  ExtractOptions o = options_for((test::source_dir() / "tests/fixtures/hf/gpt2/model").string(),
                                  tmp / "a.jsonl", tmp / "run");
   o.max_tokens = 4;
   EXPECT_EQ(extract(o).tokens, 3);
@@ -103,11 +102,11 @@ TEST(Extract, MaxTokensKeepsWholeInputs) {
 }
 
 TEST(Extract, MaxLengthCutsLongInputs) {
-  TempDir tmp("extract");
+  TempDir tmp;
   std::string ids = "[";
   for (int i = 0; i < 70; ++i) ids += (i ? "," : "") + std::to_string(i);
   write_text(tmp / "a.jsonl", "{\"input_ids\": [1, 2]}\n{\"input_ids\": " + ids + "]}\n");
-  ExtractOptions o = options_for((testing::source_dir() / "tests/fixtures/hf/gpt2/model").string(),
+  ExtractOptions o = options_for((test::source_dir() / "tests/fixtures/hf/gpt2/model").string(),
                                  tmp / "a.jsonl", tmp / "run");
   try {  // the model has 64 positions
     extract(o);
@@ -115,7 +114,7 @@ TEST(Extract, MaxLengthCutsLongInputs) {
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(),
                  ((tmp / "a.jsonl").string() +
-                  ":2: 70 tokens, more than the model's 64 positions (--max-length cuts longer inputs)")
+                  ":2: 70 tokens, more than the model's 64 positions (a maximum length cuts longer inputs)")
                      .c_str());
   }
   EXPECT_EQ(tmp.entries(), std::vector<std::string>{"a.jsonl"});
@@ -127,9 +126,9 @@ TEST(Extract, MaxLengthCutsLongInputs) {
 }
 
 TEST(Extract, ExistingRunNeedsForce) {
-  TempDir tmp("extract");
+  TempDir tmp;
   write_text(tmp / "a.jsonl", "{\"input_ids\": [1, 2, 3]}\n");
-  ExtractOptions o = options_for((testing::source_dir() / "tests/fixtures/hf/gpt2/model").string(),
+  ExtractOptions o = options_for((test::source_dir() / "tests/fixtures/hf/gpt2/model").string(),
                                  tmp / "a.jsonl", tmp / "run");
   extract(o);
   EXPECT_THROW(extract(o), Error);
@@ -147,9 +146,9 @@ TEST(Extract, ExistingRunNeedsForce) {
 }
 
 TEST(Extract, OutputPathWithTrailingSlash) {
-  TempDir tmp("extract");
+  TempDir tmp;
   write_text(tmp / "a.jsonl", "{\"input_ids\": [1, 2, 3]}\n");
-  const std::string gpt2 = (testing::source_dir() / "tests/fixtures/hf/gpt2/model").string();
+  const std::string gpt2 = (test::source_dir() / "tests/fixtures/hf/gpt2/model").string();
   extract(options_for(gpt2, tmp / "a.jsonl", (tmp / "run").string() + "/"));
   EXPECT_EQ(Run::open(tmp / "run")->num_tokens(), 3);
   EXPECT_EQ(tmp.entries(), (std::vector<std::string>{"a.jsonl", "run"}));
@@ -159,10 +158,10 @@ TEST(Extract, OutputPathWithTrailingSlash) {
 }
 
 TEST(Extract, ImageFolderInput) {
-  TempDir tmp("extract");
+  TempDir tmp;
   const auto run_dir = tmp / "run";
-  extract(options_for((testing::source_dir() / "models/mnist-vit").string(),
-                      testing::source_dir() / "models/mnist-vit", run_dir));
+  extract(options_for((test::source_dir() / "models/mnist-vit").string(),
+                      test::source_dir() / "models/mnist-vit", run_dir));
   const auto run = Run::open(run_dir);
   ASSERT_EQ(run->sequences().size(), 3u);
   EXPECT_EQ(run->sequences()[0].grid_rows, 7);
@@ -178,9 +177,9 @@ struct BadCase {
 };
 
 TEST(Extract, BadInputsAreErrorsAndLeaveNothingBehind) {
-  const std::string gpt2 = (testing::source_dir() / "tests/fixtures/hf/gpt2/model").string();
-  const std::string vit = (testing::source_dir() / "tests/fixtures/hf/vit/model").string();
-  const std::string brown = (testing::source_dir() / "models/brown-gpt").string();
+  const std::string gpt2 = (test::source_dir() / "tests/fixtures/hf/gpt2/model").string();
+  const std::string vit = (test::source_dir() / "tests/fixtures/hf/vit/model").string();
+  const std::string brown = (test::source_dir() / "models/brown-gpt").string();
   const std::vector<BadCase> cases = {
       {"malformed jsonl line", gpt2, "a.jsonl", "{\"input_ids\": [1]}\n{oops\n", "a.jsonl:2: "},
       {"empty input", gpt2, "a.txt", "\n\n", "holds no inputs"},
@@ -198,7 +197,7 @@ TEST(Extract, BadInputsAreErrorsAndLeaveNothingBehind) {
   };
   for (const BadCase& c : cases) {
     SCOPED_TRACE(c.name);
-    TempDir tmp("bad");
+    TempDir tmp;
     write_text(tmp / c.input_name, c.input);
     try {
       extract(options_for(c.model, tmp / c.input_name, tmp / "run"));
@@ -212,7 +211,7 @@ TEST(Extract, BadInputsAreErrorsAndLeaveNothingBehind) {
 }
 
 TEST(Extract, UnsupportedArchitectureIsAnError) {
-  TempDir tmp("bad");
+  TempDir tmp;
   std::filesystem::create_directories(tmp / "model");
   write_text(tmp / "model" / "config.json", "{\"model_type\": \"t5\", \"architectures\": [\"T5Model\"]}");
   write_text(tmp / "a.jsonl", "{\"input_ids\": [1]}\n");

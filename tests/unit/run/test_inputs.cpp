@@ -8,8 +8,8 @@
 namespace attnviz {
 namespace {
 
-using testing::TempDir;
-using testing::write_text;
+using test::TempDir;
+using test::write_text;
 
 std::string error_of(const std::filesystem::path& path) {
   try {
@@ -21,7 +21,7 @@ std::string error_of(const std::filesystem::path& path) {
 }
 
 TEST(Inputs, TxtIsOneInputPerNonBlankLine) {
-  TempDir tmp("inputs");
+  TempDir tmp;
   write_text(tmp / "a.txt", "first line\r\n\n   \nsecond line\nthird");
   const InputSet set = read_inputs(tmp / "a.txt");
   EXPECT_EQ(set.kind, "txt");
@@ -33,7 +33,7 @@ TEST(Inputs, TxtIsOneInputPerNonBlankLine) {
 }
 
 TEST(Inputs, JsonlTextIdsAndImages) {
-  TempDir tmp("inputs");
+  TempDir tmp;
   write_text(tmp / "a.jsonl",
              "{\"text\": \"hi\", \"text_pair\": \"there\", \"label\": 3}\n"
              "\n"
@@ -52,7 +52,7 @@ TEST(Inputs, JsonlTextIdsAndImages) {
 }
 
 TEST(Inputs, ImageFolderIsSortedByName) {
-  TempDir tmp("inputs");
+  TempDir tmp;
   std::filesystem::create_directories(tmp / "images");
   for (const char* name : {"b.png", "a.PNG", "c.jpg", "notes.txt"}) write_text(tmp / "images" / name, "x");
   const InputSet set = read_inputs(tmp / "images");
@@ -62,8 +62,17 @@ TEST(Inputs, ImageFolderIsSortedByName) {
   EXPECT_EQ(set.items[2].image.filename(), "c.jpg");
 }
 
+TEST(Inputs, TheSourceIsRecordedAbsolute) {  // the server serves image inputs only from inside it
+  TempDir tmp;
+  std::filesystem::create_directories(tmp / "images");
+  write_text(tmp / "images" / "a.png", "x");
+  const auto relative = std::filesystem::relative(tmp / "images", std::filesystem::current_path());
+  EXPECT_EQ(read_inputs(relative.string() + "/").source, (tmp / "images").string());
+  EXPECT_EQ(read_inputs(tmp / "images" / ".." / "images").source, (tmp / "images").string());
+}
+
 TEST(Inputs, ErrorsNameTheFileAndLine) {
-  TempDir tmp("inputs");
+  TempDir tmp;
   const std::string jsonl = (tmp / "a.jsonl").string();
   write_text(tmp / "a.jsonl", "{\"text\": \"ok\"}\n{\"text\": \"unterminated}\n");
   EXPECT_EQ(error_of(jsonl).rfind(jsonl + ":2: ", 0), 0u) << error_of(jsonl);
@@ -82,7 +91,7 @@ TEST(Inputs, ErrorsNameTheFileAndLine) {
 }
 
 TEST(Inputs, EmptyMissingAndUnsupportedInputs) {
-  TempDir tmp("inputs");
+  TempDir tmp;
   write_text(tmp / "empty.txt", "\n  \n");
   EXPECT_EQ(error_of(tmp / "empty.txt"), "input " + (tmp / "empty.txt").string() + " holds no inputs");
   EXPECT_EQ(error_of(tmp / "missing.txt"), "input " + (tmp / "missing.txt").string() + " does not exist");
@@ -95,7 +104,7 @@ TEST(Inputs, EmptyMissingAndUnsupportedInputs) {
 
 TEST(Inputs, FileWithoutPermissionIsAnError) {
   if (::geteuid() == 0) GTEST_SKIP() << "root reads every file";
-  TempDir tmp("inputs");
+  TempDir tmp;
   write_text(tmp / "secret.txt", "text\n");
   std::filesystem::permissions(tmp / "secret.txt", std::filesystem::perms::none);
   EXPECT_NE(error_of(tmp / "secret.txt").find("cannot read"), std::string::npos);

@@ -9,27 +9,23 @@
 #include "conformance.hpp"
 #include "core/error.hpp"
 #include "core/fs.hpp"
+#include "core/half.hpp"
 #include "core/json.hpp"
 #include "run/run_writer.hpp"
+#include "support/tiny_run.hpp"
 
 namespace attnviz {
 namespace {
 
-using testing::TempDir;
+using test::TempDir;
 
 // Two text sequences of 3 and 2 tokens, 2 layers, 4 query heads sharing 2 key heads, head_dim 3.
 RunContents small_contents(DType dtype) {
-  RunContents c;
-  c.model = {"llama", "text", 2, 4, 2, 3, true, 0.5f};
-  c.dataset = {"data.txt", "txt", 2, {1}};
-  c.sequences = {{"a b c", "", 0, 3, 0, 0}, {"d e", "", 3, 2, 0, 0}};
-  c.tokens.token = {"a", " b", " c", "d", " é"};
-  c.tokens.token_id = {5, 6, 7, 8, 9};
-  c.tokens.sequence = {0, 0, 0, 1, 1};
-  c.tokens.position = {0, 1, 2, 0, 1};
-  c.tokens.char_start = {0, 1, 3, 0, 1};
-  c.tokens.char_end = {1, 3, 5, 1, 3};
-  c.tokens.special = {1, 0, 0, 0, 0};
+  RunContents c =
+      test::TinyRun::text({"llama", "text", 2, 4, 2, 3, true, 0.5f}, {{"a", " b", " c"}, {"d", " é"}})
+          .contents;
+  c.dataset.truncated = {1};
+  c.tokens.special[0] = 1;
   c.dtype = dtype;
   return c;
 }
@@ -55,7 +51,7 @@ void write_small_run(const std::filesystem::path& dir, DType dtype) {
 }
 
 TEST(RunFormat, RoundTripF32) {
-  TempDir tmp("run");
+  TempDir tmp;
   write_small_run(tmp / "run", DType::F32);
   const auto run = Run::open(tmp / "run");
   EXPECT_EQ(run->model().model_type, "llama");
@@ -68,7 +64,7 @@ TEST(RunFormat, RoundTripF32) {
   EXPECT_EQ(run->tokens().char_end[4], 3);
   EXPECT_EQ(run->tokens().special[0], 1);
   ASSERT_EQ(run->sequences().size(), 2u);
-  EXPECT_EQ(run->sequences()[1].text, "d e");
+  EXPECT_EQ(run->sequences()[1].text, "d é");
   EXPECT_EQ(run->sequences()[1].first_token, 3);
   EXPECT_EQ(run->manifest()["dataset"]["truncated"], nlohmann::json::array({1}));
   EXPECT_EQ(run->manifest()["dataset"]["count"], 2);
@@ -91,7 +87,7 @@ TEST(RunFormat, RoundTripF32) {
 }
 
 TEST(RunFormat, RoundTripF16WithinHalfPrecision) {
-  TempDir tmp("run");
+  TempDir tmp;
   write_small_run(tmp / "run", DType::F16);
   const auto run = Run::open(tmp / "run");
   EXPECT_EQ(run->manifest()["qk"]["dtype"], "F16");
@@ -111,7 +107,7 @@ TEST(RunFormat, F16ConversionMatchesTheReference) {
   std::vector<float> values(2 * 4 * 3 * 5);  // l0.q and l1.q of sequence 0 hold the specials, then random
   for (size_t i = 0; i < values.size(); ++i)
     values[i] = i < specials.size() ? specials[i] : (i % 2 ? -1.0f : 1.0f) * std::exp2(exponent(rng));
-  TempDir tmp("run");
+  TempDir tmp;
   RunContents c = small_contents(DType::F16);
   c.model.head_dim = 5;
   std::filesystem::create_directories(tmp / "run");
@@ -137,7 +133,7 @@ TEST(RunFormat, F16ConversionMatchesTheReference) {
 }
 
 TEST(RunFormat, AttentionIsTheCausalSoftmaxOfScaledDots) {
-  TempDir tmp("run");
+  TempDir tmp;
   write_small_run(tmp / "run", DType::F32);
   const auto run = Run::open(tmp / "run");
   const int layer = 1, head = 3, s = 0, t = 3, d = 3;
@@ -174,21 +170,21 @@ void edit_manifest(const std::filesystem::path& dir, const std::function<void(nl
 }
 
 TEST(RunFormat, OpenRejectsAnotherVersion) {
-  TempDir tmp("run");
+  TempDir tmp;
   write_small_run(tmp / "run", DType::F32);
   edit_manifest(tmp / "run", [](nlohmann::json& m) { m["version"] = 2; });
   expect_open_error(tmp / "run", (tmp / "run").string() + ": format version 2, this attnviz reads version 1");
 }
 
 TEST(RunFormat, OpenRejectsAnotherFormat) {
-  TempDir tmp("run");
+  TempDir tmp;
   write_small_run(tmp / "run", DType::F32);
   edit_manifest(tmp / "run", [](nlohmann::json& m) { m["format"] = "something"; });
   expect_open_error(tmp / "run", "\"format\" is not \"attnviz-run\"");
 }
 
 TEST(RunFormat, OpenNamesTheTruncatedQkFile) {
-  TempDir tmp("run");
+  TempDir tmp;
   write_small_run(tmp / "run", DType::F16);
   const auto qk = tmp / "run" / "qk.safetensors";
   std::filesystem::resize_file(qk, std::filesystem::file_size(qk) - 10);
@@ -196,7 +192,7 @@ TEST(RunFormat, OpenNamesTheTruncatedQkFile) {
 }
 
 TEST(RunFormat, OpenReportsMissingFiles) {
-  TempDir tmp("run");
+  TempDir tmp;
   write_small_run(tmp / "run", DType::F32);
   std::filesystem::remove(tmp / "run" / "tokens.json");
   expect_open_error(tmp / "run", "tokens.json");
@@ -206,14 +202,14 @@ TEST(RunFormat, OpenReportsMissingFiles) {
 }
 
 TEST(RunFormat, OpenReportsMissingQkFile) {
-  TempDir tmp("run");
+  TempDir tmp;
   write_small_run(tmp / "run", DType::F32);
   std::filesystem::remove(tmp / "run" / "qk.safetensors");
   expect_open_error(tmp / "run", "qk.safetensors");
 }
 
 TEST(RunFormat, OpenChecksSizesAgainstTheManifest) {
-  TempDir tmp("run");
+  TempDir tmp;
   write_small_run(tmp / "run", DType::F32);
   edit_manifest(tmp / "run", [](nlohmann::json& m) { m["model"]["head_dim"] = 2; });
   expect_open_error(tmp / "run", "tensor l0.q is F32 [4,5,3], the manifest says F32 [4,5,2]");
@@ -235,7 +231,7 @@ TEST(RunFormat, OpenChecksSizesAgainstTheManifest) {
 }
 
 TEST(RunFormat, OpenChecksTheTokenTable) {
-  TempDir tmp("run");
+  TempDir tmp;
   write_small_run(tmp / "run", DType::F32);
   nlohmann::json tokens = read_json_file(tmp / "run" / "tokens.json");
   tokens["position"][4] = 0;
@@ -248,7 +244,7 @@ TEST(RunFormat, OpenChecksTheTokenTable) {
 }
 
 TEST(RunFormat, ReadsOutOfRangeAreErrors) {
-  TempDir tmp("run");
+  TempDir tmp;
   write_small_run(tmp / "run", DType::F32);
   const auto run = Run::open(tmp / "run");
   EXPECT_THROW(run->queries(2, 0), Error);
@@ -259,7 +255,7 @@ TEST(RunFormat, ReadsOutOfRangeAreErrors) {
 }
 
 TEST(RunFormat, WriterRequiresEverySequenceAndLayer) {
-  TempDir tmp("run");
+  TempDir tmp;
   RunWriter writer(tmp.path(), small_contents(DType::F32));
   writer.write(0, 0, vectors(0, 0, 'q', 4, 3), vectors(0, 0, 'k', 2, 3));
   EXPECT_THROW(writer.write(0, 1, vectors(0, 0, 'q', 4, 2), vectors(0, 0, 'k', 2, 2)), Error);

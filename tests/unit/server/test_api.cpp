@@ -12,30 +12,10 @@
 #include "run/run.hpp"
 #include "server_fixture.hpp"
 
-namespace attnviz::testing {
+namespace attnviz::test {
 namespace {
 
 using Api = ServerTest;
-
-// Writes layouts/{name}.safetensors with the given heads, each [2N, dim] filled from `value(layer, head, i)`.
-void write_layouts(const TestRun& run, const std::string& name, int dim,
-                   const std::vector<std::pair<int, int>>& heads, float base) {
-  std::vector<std::vector<float>> data;
-  std::vector<TensorToWrite> tensors;
-  for (auto [layer, head] : heads) {
-    data.emplace_back(static_cast<size_t>(2 * run.n * dim));
-    for (size_t i = 0; i < data.back().size(); ++i)
-      data.back()[i] = base + layer * 100 + head * 10 + 0.001f * i;
-  }
-  for (size_t t = 0; t < heads.size(); ++t) {
-    tensors.push_back({"l" + std::to_string(heads[t].first) + ".h" + std::to_string(heads[t].second),
-                       DType::F32,
-                       {2 * run.n, dim},
-                       std::as_bytes(std::span<const float>(data[t]))});
-  }
-  std::filesystem::create_directories(run.dir / "layouts");
-  write_safetensors(run.dir / "layouts" / (name + ".safetensors"), tensors);
-}
 
 std::vector<float> expected_layout(const TestRun& run, int layer, int head, float base, int dim) {
   std::vector<float> values(static_cast<size_t>(2 * run.n * dim));
@@ -247,6 +227,18 @@ TEST_F(Api, LayoutsOnDiskAreServedAndPickedUpWhenTheyAppearOrChange) {
   EXPECT_EQ(floats(get("/api/layout/pca/2/0/1")), expected_layout(run, 0, 1, 2000.0f, 2));
 }
 
+TEST_F(Api, ALayoutFileThatDoesNotFitTheRunIsA500NamingIt) {
+  write_layouts(run, "pca-2d", 2, {{0, 0}}, 0.0f);
+  std::vector<float> other(2 * 5 * 2);  // laid out for a run of 5 tokens
+  write_safetensors(run.dir / "layouts" / "pca-2d.safetensors",
+                    {{{"l0.h0", DType::F32, {10, 2}}, std::as_bytes(std::span<const float>(other))}});
+  for (const char* path : {"/api/run", "/api/layout/pca/2/1/1", "/api/layouts/pca/2"}) {
+    const std::string message = expect_error(path, 500);
+    EXPECT_NE(message.find("pca-2d.safetensors: tensor l0.h0 is F32 [10, 2]"), std::string::npos) << message;
+  }
+  EXPECT_EQ(get("/api/layout/tsne/2/1/1")->status, 200) << "other files are not affected";
+}
+
 TEST_F(Api, BulkLayoutsNeedEveryHeadOnDisk) {
   EXPECT_NE(expect_error("/api/layouts/pca/3", 404).find("not ready"), std::string::npos);
   std::vector<std::pair<int, int>> heads;
@@ -287,4 +279,4 @@ TEST_F(Api, MalformedPathsAre400AndUnknownThingsAre404) {
 }
 
 }  // namespace
-}  // namespace attnviz::testing
+}  // namespace attnviz::test

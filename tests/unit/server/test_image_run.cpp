@@ -1,55 +1,42 @@
 // An image run: the token table has patch rows and columns, and /api/image serves each input's image file.
+#include <fstream>
+
 #include "core/fs.hpp"
 #include "server_fixture.hpp"
+#include "support/tiny_run.hpp"
 
-namespace attnviz::testing {
+namespace attnviz::test {
 namespace {
 
-// Two bundled MNIST digits as a ViT-style run: a class token and a 2 × 2 patch grid each, one layer, one
-// head.
-std::filesystem::path write_image_run(const std::filesystem::path& dir,
+// Images as a ViT-style run: a class token and a 2 x 2 patch grid each, one layer, one head; `dataset` is the
+// folder recorded at extraction.
+std::filesystem::path write_image_run(const std::filesystem::path& dir, const std::filesystem::path& dataset,
                                       const std::vector<std::filesystem::path>& images) {
-  std::filesystem::create_directories(dir);
-  RunContents contents;
-  contents.model = {"vit", "image", 1, 1, 1, 4, false, 0.5f};
-  contents.dataset = {"digits", "images", static_cast<int64_t>(images.size()), {}};
-  contents.dtype = DType::F32;
-  for (size_t s = 0; s < images.size(); ++s) {
-    RunSequence sequence;
-    sequence.image = images[s].string();
-    sequence.first_token = static_cast<int64_t>(contents.tokens.size());
-    sequence.token_count = 5;
-    sequence.grid_rows = sequence.grid_cols = 2;
-    contents.sequences.push_back(sequence);
-    for (int p = 0; p < 5; ++p) {
-      contents.tokens.token.push_back(p == 0 ? "[CLS]" : "patch " + std::to_string(p - 1));
-      contents.tokens.token_id.push_back(-1);
-      contents.tokens.sequence.push_back(static_cast<int32_t>(s));
-      contents.tokens.position.push_back(p);
-      contents.tokens.patch_row.push_back(p == 0 ? -1 : (p - 1) / 2);
-      contents.tokens.patch_col.push_back(p == 0 ? -1 : (p - 1) % 2);
-      contents.tokens.special.push_back(p == 0 ? 1 : 0);
-    }
-  }
-  RunWriter writer(dir, contents);
-  std::vector<float> vectors(5 * 4);
-  for (size_t i = 0; i < vectors.size(); ++i) vectors[i] = 0.1f * static_cast<float>(i % 7);
-  for (size_t s = 0; s < images.size(); ++s) writer.write(static_cast<int>(s), 0, vectors, vectors);
-  writer.finish();
+  TinyRun run = TinyRun::images({"vit", "image", 1, 1, 1, 4, false, 0.5f}, images, 2);
+  run.contents.dataset.source = dataset.string();
+  for (size_t i = 0; i < run.q[0].size(); ++i)
+    run.q[0][i] = run.k[0][i] = 0.1f * static_cast<float>(i % 20 % 7);
+  run.write(dir);
   return dir;
 }
 
 TEST(ImageRun, ImagesAndPatchTokensAreServed) {
   TempDir temp;
   const auto models = std::filesystem::path(ATTNVIZ_SOURCE_DIR) / "models" / "mnist-vit";
-  std::filesystem::copy_file(models / "digit1_label1.png", temp.path() / "one.png");
-  const auto gone = temp.path() / "gone.png";
-  std::filesystem::copy_file(models / "digit0_label0.png", gone);
+  const auto digits = temp.path() / "digits";
+  std::filesystem::create_directories(digits);
+  std::filesystem::copy_file(models / "digit1_label1.png", digits / "one.png");
+  std::filesystem::copy_file(models / "digit2_label4.png", digits / "four.png");
+  std::filesystem::copy_file(models / "digit0_label0.png", digits / "gone.png");
+  std::ofstream(digits / "fake.png") << "root:x:0:0:root:/root:/bin/bash\n";
+  std::ofstream(temp.path() / "secret.png") << "not in the dataset folder";
   ServerOptions options;
   options.run_dir =
-      write_image_run(temp.path() / "run", {models / "digit2_label4.png", temp.path() / "one.png", gone});
+      write_image_run(temp.path() / "run", digits,
+                      {digits / "four.png", digits / "one.png", digits / "gone.png", digits / "fake.png",
+                       models / "digit0_label0.png", digits / ".." / "secret.png", "/etc/passwd"});
   options.port = 0;
-  std::filesystem::remove(gone);
+  std::filesystem::remove(digits / "gone.png");
   Server server(options);
   httplib::Client client("127.0.0.1", server.start());
 
@@ -57,10 +44,19 @@ TEST(ImageRun, ImagesAndPatchTokensAreServed) {
   ASSERT_TRUE(image);
   EXPECT_EQ(image->status, 200);
   EXPECT_EQ(image->get_header_value("Content-Type"), "image/png");
-  EXPECT_EQ(image->body, read_file(temp.path() / "one.png"));
-  EXPECT_EQ(client.Get("/api/image/0")->body, read_file(models / "digit2_label4.png"));
+  EXPECT_EQ(image->body, read_file(digits / "one.png"));
+  EXPECT_EQ(client.Get("/api/image/0")->body, read_file(digits / "four.png"));
   EXPECT_EQ(client.Get("/api/image/2")->status, 404) << "the file is gone";
-  EXPECT_EQ(client.Get("/api/image/3")->status, 404);
+  // Issue 11: a crafted manifest could name any file, and it was served.
+  auto fake = client.Get("/api/image/3");
+  EXPECT_EQ(fake->status, 403) << "a file that does not decode as an image is not served";
+  EXPECT_EQ(fake->body.find("root:x"), std::string::npos);
+  for (const char* outside : {"/api/image/4", "/api/image/5", "/api/image/6"}) {
+    auto refused = client.Get(outside);
+    EXPECT_EQ(refused->status, 403) << outside;
+    EXPECT_NE(refused->body.find("outside the dataset folder"), std::string::npos) << refused->body;
+  }
+  EXPECT_EQ(client.Get("/api/image/7")->status, 404);
   EXPECT_EQ(client.Get("/api/image/one")->status, 400);
 
   auto tokens = nlohmann::json::parse(client.Get("/api/tokens")->body);
@@ -74,4 +70,4 @@ TEST(ImageRun, ImagesAndPatchTokensAreServed) {
 }
 
 }  // namespace
-}  // namespace attnviz::testing
+}  // namespace attnviz::test

@@ -8,7 +8,7 @@
 #include "server/computed_layouts.hpp"
 #include "server_fixture.hpp"
 
-namespace attnviz::testing {
+namespace attnviz::test {
 namespace {
 
 TEST_F(ServerTest, StartsOnAFreePortAndStops) {
@@ -35,7 +35,7 @@ TEST_F(ServerTest, APortInUseSuggestsAnother) {
     std::smatch match;
     ASSERT_TRUE(std::regex_match(
         message, match,
-        std::regex("port " + std::to_string(port) + " on 127\\.0\\.0\\.1 is in use; try --port (\\d+)")))
+        std::regex("port " + std::to_string(port) + " on 127\\.0\\.0\\.1 is in use; port (\\d+) is free")))
         << message;
     EXPECT_NE(std::stoi(match[1]), port);
   }
@@ -52,7 +52,7 @@ TEST(ServerOpen, BadRunOrWebFolderIsAnError) {
   options.web_dir = empty.path() / "no-such-folder";
   try {
     Server server(options);
-    FAIL() << "a missing --web folder was accepted";
+    FAIL() << "a missing web UI folder was accepted";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("no-such-folder"), std::string::npos) << e.what();
   }
@@ -124,4 +124,4 @@ TEST(Norms, RowNorms) {
 }
 
 }  // namespace
-}  // namespace attnviz::testing
+}  // namespace attnviz::test

@@ -4,22 +4,18 @@
 #include "server/static_files.hpp"
 #include "server_fixture.hpp"
 
-namespace attnviz::testing {
+namespace attnviz::test {
 namespace {
-
-void write(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary) << text;
-}
 
 class Static : public ServerTest {
  protected:
   void SetUp() override {
     ServerTest::SetUp();
-    write(web.path() / "index.html", "<!doctype html><title>attnviz</title>");
-    write(web.path() / "assets" / "index-abc123.js", "console.log('hi')");
-    write(web.path() / "assets" / "style.css", "body{}");
-    write(web.path() / "favicon.svg", "<svg/>");
-    write(outside.path() / "secret.txt", "SECRET");
+    write_text(web.path() / "index.html", "<!doctype html><title>attnviz</title>");
+    write_text(web.path() / "assets" / "index-abc123.js", "console.log('hi')");
+    write_text(web.path() / "assets" / "style.css", "body{}");
+    write_text(web.path() / "favicon.svg", "<svg/>");
+    write_text(outside.path() / "secret.txt", "SECRET");
     std::filesystem::create_symlink(outside.path() / "secret.txt", web.path() / "link.txt");
     std::filesystem::create_directory_symlink(outside.path(), web.path() / "linkdir");
   }
@@ -70,9 +66,9 @@ TEST_F(Static, NothingOutsideTheFolderCanBeReached) {
 TEST(StaticFiles, ResolveStaysInsideTheRoot) {
   TempDir root, outside;
   std::filesystem::create_directories(root.path() / "a");
-  write(root.path() / "a" / "index.html", "x");
-  write(root.path() / "b.js", "y");
-  write(outside.path() / "s", "z");
+  write_text(root.path() / "a" / "index.html", "x");
+  write_text(root.path() / "b.js", "y");
+  write_text(outside.path() / "s", "z");
   std::filesystem::create_symlink(outside.path() / "s", root.path() / "s");
   const auto real = std::filesystem::canonical(root.path());
   EXPECT_EQ(server::resolve_static(root.path(), "/b.js"), real / "b.js");
@@ -95,4 +91,4 @@ TEST_F(ServerTest, WithoutABuiltUiTheRootSaysToRunMakeWeb) {
 }
 
 }  // namespace
-}  // namespace attnviz::testing
+}  // namespace attnviz::test

@@ -1,7 +1,7 @@
 // Added tokens with HF's flags (lstrip, rstrip, single_word, normalized) in a small tokenizer.json.
 #include <gtest/gtest.h>
 
-#include "tokenizer_test_util.hpp"
+#include "tokenizer_fixtures.hpp"
 
 namespace attnviz {
 namespace {

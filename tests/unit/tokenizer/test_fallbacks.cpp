@@ -4,7 +4,7 @@
 
 #include "core/error.hpp"
 #include "core/json.hpp"
-#include "tokenizer_test_util.hpp"
+#include "tokenizer_fixtures.hpp"
 
 namespace attnviz {
 namespace {

@@ -2,7 +2,7 @@
 // GPT-2 split pattern, BertNormalizer and the alignment rules of NormalizedString).
 #include <gtest/gtest.h>
 
-#include "tokenizer_test_util.hpp"
+#include "tokenizer_fixtures.hpp"
 
 namespace attnviz {
 namespace {

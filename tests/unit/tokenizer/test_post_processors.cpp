@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/json.hpp"
-#include "tokenizer_test_util.hpp"
+#include "tokenizer_fixtures.hpp"
 
 namespace attnviz {
 namespace {

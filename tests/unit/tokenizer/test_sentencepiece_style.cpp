@@ -2,7 +2,7 @@
 // Both layouts of such files must agree: Prepend + Replace normalizers, or the Metaspace pre-tokenizer.
 #include <gtest/gtest.h>
 
-#include "tokenizer_test_util.hpp"
+#include "tokenizer_fixtures.hpp"
 
 namespace attnviz {
 namespace {

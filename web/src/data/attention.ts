@@ -24,6 +24,37 @@ export function topKeyLines(att: Float32Array, T: number, k = 2, minWeight = 0.0
   return { query: Int32Array.from(query), key: Int32Array.from(key), weight: Float32Array.from(weight) };
 }
 
+// Line segments of key lines in a head's layout (x,y,z a point, queries 0..N-1 then keys) for one input
+// whose first token is `first`: from each line's query point to its key point, coloured `rgb` with the
+// line's weight as opacity.
+export interface Segments {
+  source: Float32Array;
+  target: Float32Array;
+  colors: Uint8Array;
+  count: number;
+}
+
+export function keyLineSegments(
+  lines: KeyLines,
+  first: number,
+  n: number,
+  positions: Float32Array,
+  rgb: [number, number, number],
+): Segments {
+  const count = lines.query.length;
+  const source = new Float32Array(count * 3);
+  const target = new Float32Array(count * 3);
+  const colors = new Uint8Array(count * 4);
+  for (let k = 0; k < count; k++) {
+    const q = first + lines.query[k];
+    const key = n + first + lines.key[k];
+    source.set(positions.subarray(q * 3, q * 3 + 3), k * 3);
+    target.set(positions.subarray(key * 3, key * 3 + 3), k * 3);
+    colors.set([rgb[0], rgb[1], rgb[2], Math.round(255 * lines.weight[k])], k * 4);
+  }
+  return { source, target, colors, count };
+}
+
 // Drops hidden tokens (hidden[t] = 1) as keys and renormalises each remaining row to sum 1; rows of hidden
 // queries, and rows whose every visible key had zero weight, become all zero.
 export function hideAndRenormalize(att: Float32Array, T: number, hidden: Uint8Array): Float32Array {
@@ -49,7 +80,10 @@ export function hiddenTokens(special: ArrayLike<number>, T: number, causal: bool
 
 // Mean weight by relative position d = key - query over all query-key pairs of the given matrices,
 // for d in [-maxOffset, maxOffset] (offsets no pair has get 0).
-export function aggregateByOffset(mats: { att: Float32Array; T: number }[], maxOffset: number): { offsets: number[]; mean: number[] } {
+export function aggregateByOffset(
+  mats: { att: Float32Array; T: number }[],
+  maxOffset: number,
+): { offsets: number[]; mean: number[] } {
   const sum = new Float64Array(2 * maxOffset + 1);
   const count = new Float64Array(2 * maxOffset + 1);
   for (const { att, T } of mats) {

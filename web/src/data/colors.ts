@@ -8,6 +8,7 @@ import {
   interpolateCool,
   schemeTableau10,
 } from 'd3-scale-chromatic';
+import { extent, unitScale } from './extent';
 import { isPunctuation, type Tokens } from './tokens';
 
 export type ColorMode =
@@ -38,7 +39,16 @@ export const colorModeLabels: Record<ColorMode, string> = {
 export function colorModesFor(modality: string): ColorMode[] {
   return modality === 'image'
     ? ['qk', 'patch-row', 'patch-col', 'position', 'norm']
-    : ['qk', 'position', 'position-mod-5', 'punctuation', 'norm', 'token-length', 'input-length', 'frequency'];
+    : [
+        'qk',
+        'position',
+        'position-mod-5',
+        'punctuation',
+        'norm',
+        'token-length',
+        'input-length',
+        'frequency',
+      ];
 }
 
 export type Legend =
@@ -52,6 +62,12 @@ const PUNCT_COLOR: [number, number, number] = [70, 120, 220];
 const OTHER_COLOR: [number, number, number] = [170, 170, 170];
 
 type Rgb = [number, number, number];
+export type Rgba = [number, number, number, number];
+
+// The colour of text drawn on the canvas (the page's --fg of each theme).
+export function textColor(theme: 'light' | 'dark'): Rgba {
+  return theme === 'dark' ? [230, 232, 235, 255] : [29, 31, 36, 255];
+}
 
 export function parseCssColor(css: string): Rgb {
   const hex = css.match(/^#([0-9a-f]{6})$/i);
@@ -92,63 +108,87 @@ function continuous(
   out: Uint8Array,
 ): void {
   const table = ramp(interpolate);
-  const range = hi - lo || 1;
+  const range: [number, number] = [lo, hi];
   for (let p = 0; p < values.length; p++) {
-    const t = Math.min(1, Math.max(0, (values[p] - lo) / range));
+    const t = Math.min(1, Math.max(0, unitScale(values[p], range)));
     put(out, p, table[Math.round(t * 255)]);
   }
   if (values.length === n) out.copyWithin(n * 4, 0, n * 4);
 }
 
-function minMax(values: Float32Array): [number, number] {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of values) {
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  return values.length ? [lo, hi] : [0, 1];
-}
+const categorical = (title: string, items: [string, Rgb][]): Legend => ({
+  kind: 'categorical',
+  title,
+  items: items.map(([label, c]) => ({ label, color: toCss(c) })),
+});
 
-const fmt = (v: number) => (Math.abs(v) >= 100 || Number.isInteger(v) ? String(Math.round(v)) : v.toPrecision(3));
+const fmt = (v: number) =>
+  Math.abs(v) >= 100 || Number.isInteger(v) ? String(Math.round(v)) : v.toPrecision(3);
 
 // `norms` (|q| then |k|, 2N values) is needed for mode 'norm' only.
-export function computeColors(mode: ColorMode, tokens: Tokens, norms: Float32Array | null): { colors: Uint8Array; legend: Legend } {
+export function computeColors(
+  mode: ColorMode,
+  tokens: Tokens,
+  norms: Float32Array | null,
+): { colors: Uint8Array; legend: Legend } {
   const n = tokens.n;
   const out = new Uint8Array(2 * n * 4);
   const perToken = new Float32Array(n);
-  const scaled = (title: string, values: Float32Array, interp: (t: number) => string, lo?: number, hi?: number): Legend => {
-    const [a, b] = lo !== undefined && hi !== undefined ? [lo, hi] : minMax(values);
+  const scaled = (
+    title: string,
+    values: Float32Array,
+    interp: (t: number) => string,
+    lo?: number,
+    hi?: number,
+  ): Legend => {
+    const [a, b] = lo !== undefined && hi !== undefined ? [lo, hi] : (extent(values) ?? [0, 1]);
     continuous(values, a, b, interp, n, out);
     return { kind: 'continuous', title, min: fmt(a), max: fmt(b), stops: rampStops(interp) };
   };
   switch (mode) {
     case 'qk': {
       for (let p = 0; p < 2 * n; p++) put(out, p, p < n ? QUERY_COLOR : KEY_COLOR);
-      return { colors: out, legend: { kind: 'categorical', title: 'query / key', items: [{ label: 'query', color: toCss(QUERY_COLOR) }, { label: 'key', color: toCss(KEY_COLOR) }] } };
+      return {
+        colors: out,
+        legend: categorical('query / key', [
+          ['query', QUERY_COLOR],
+          ['key', KEY_COLOR],
+        ]),
+      };
     }
     case 'position': {
-      for (let i = 0; i < n; i++) perToken[i] = tokens.sequenceLength[i] > 1 ? tokens.position[i] / (tokens.sequenceLength[i] - 1) : 0;
+      for (let i = 0; i < n; i++)
+        perToken[i] = tokens.sequenceLength[i] > 1 ? tokens.position[i] / (tokens.sequenceLength[i] - 1) : 0;
       return { colors: out, legend: scaled('normalised position', perToken, interpolateViridis, 0, 1) };
     }
     case 'position-mod-5': {
       const palette = schemeTableau10.slice(0, 5).map(parseCssColor);
       for (let p = 0; p < 2 * n; p++) put(out, p, palette[tokens.position[p < n ? p : p - n] % 5]);
-      return { colors: out, legend: { kind: 'categorical', title: 'position mod 5', items: palette.map((c, i) => ({ label: String(i), color: toCss(c) })) } };
+      return {
+        colors: out,
+        legend: categorical(
+          'position mod 5',
+          palette.map((c, i) => [String(i), c]),
+        ),
+      };
     }
     case 'punctuation': {
       for (let i = 0; i < n; i++) {
-        const c = tokens.special[i] ? SPECIAL_COLOR : isPunctuation(tokens.text[i]) ? PUNCT_COLOR : OTHER_COLOR;
+        const c = tokens.special[i]
+          ? SPECIAL_COLOR
+          : isPunctuation(tokens.text[i])
+            ? PUNCT_COLOR
+            : OTHER_COLOR;
         put(out, i, c);
         put(out, i + n, c);
       }
       return {
         colors: out,
-        legend: { kind: 'categorical', title: 'punctuation & special', items: [
-          { label: 'special', color: toCss(SPECIAL_COLOR) },
-          { label: 'punctuation', color: toCss(PUNCT_COLOR) },
-          { label: 'other', color: toCss(OTHER_COLOR) },
-        ] },
+        legend: categorical('punctuation & special', [
+          ['special', SPECIAL_COLOR],
+          ['punctuation', PUNCT_COLOR],
+          ['other', OTHER_COLOR],
+        ]),
       };
     }
     case 'norm': {
@@ -184,10 +224,22 @@ export function computeColors(mode: ColorMode, tokens: Tokens, norms: Float32Arr
       }
       return {
         colors: out,
-        legend: { kind: 'continuous', title: `${colorModeLabels[mode]} (class token orange)`, min: '0', max: String(hi), stops: rampStops(interpolateTurbo) },
+        legend: {
+          kind: 'continuous',
+          title: `${colorModeLabels[mode]} (class token orange)`,
+          min: '0',
+          max: String(hi),
+          stops: rampStops(interpolateTurbo),
+        },
       };
     }
   }
+}
+
+// The legend of a continuous mode whose range differs from head to head (the matrix view colours each head
+// by its own range): the ends say so instead of naming one head's numbers.
+export function perHeadLegend(legend: Legend): Legend {
+  return legend.kind === 'continuous' ? { ...legend, min: 'head min', max: 'head max' } : legend;
 }
 
 // Fades every point whose token is not in `keep` (a 0/1 mask over tokens) to `alpha`.

@@ -62,6 +62,11 @@ export function fitIntoUnitBox(src: Float32Array, dim: number): Float32Array {
   return out;
 }
 
+// Point `p` of positions stored x,y,z a point.
+export function point3(positions: Float32Array, p: number): [number, number, number] {
+  return [positions[p * 3], positions[p * 3 + 1], positions[p * 3 + 2]];
+}
+
 // Cell of the grid position `slot` (reading order) in a grid `cols` wide.
 export function slotCell(slot: number, cols: number): [number, number] {
   return [slot % cols, Math.floor(slot / cols)];

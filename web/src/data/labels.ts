@@ -8,7 +8,13 @@ export interface LabelCandidates {
   height: number;
 }
 
-export function placeLabels(c: LabelCandidates, order: ArrayLike<number>, viewW: number, viewH: number, max: number): number[] {
+export function placeLabels(
+  c: LabelCandidates,
+  order: ArrayLike<number>,
+  viewW: number,
+  viewH: number,
+  max: number,
+): number[] {
   const cell = 32;
   const grid = new Map<number, number[]>();
   const boxes: number[] = []; // x0, y0, x1, y1 per accepted label

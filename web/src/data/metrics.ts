@@ -30,7 +30,8 @@ export function parseMetrics(json: Json, layers: number, heads: number): HeadMet
   const collect = (list: Json[]) => {
     for (const r of list) {
       const o = r as { layer?: unknown; head?: unknown };
-      if (typeof o?.layer === 'number' && typeof o?.head === 'number') perHead.push({ layer: o.layer, head: o.head, record: r });
+      if (typeof o?.layer === 'number' && typeof o?.head === 'number')
+        perHead.push({ layer: o.layer, head: o.head, record: r });
     }
   };
   if (Array.isArray(json)) collect(json);

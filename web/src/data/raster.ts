@@ -44,7 +44,17 @@ export function rasterizeCell(
   if (radii) draw(true);
 }
 
-function fillSquare(t: RasterTarget, left: number, top: number, size: number, x: number, y: number, side: number, colors: Uint8Array, p: number): void {
+function fillSquare(
+  t: RasterTarget,
+  left: number,
+  top: number,
+  size: number,
+  x: number,
+  y: number,
+  side: number,
+  colors: Uint8Array,
+  p: number,
+): void {
   const x0 = Math.max(0, x);
   const y0 = Math.max(0, y);
   const x1 = Math.min(size, x + side);

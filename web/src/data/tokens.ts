@@ -35,7 +35,8 @@ export interface Tokens {
 export function makeTokens(json: TokensJson, sequences: SequenceInfo[]): Tokens {
   const n = json.token.length;
   for (const key of ['sequence', 'position'] as const) {
-    if (!Array.isArray(json[key]) || json[key].length !== n) throw new Error(`tokens: column ${key} must have ${n} entries`);
+    if (!Array.isArray(json[key]) || json[key].length !== n)
+      throw new Error(`tokens: column ${key} must have ${n} entries`);
   }
   const sequence = Int32Array.from(json.sequence);
   const sequenceLength = new Int32Array(n);

@@ -47,7 +47,20 @@ export function rasterizeAtlas(m: MatrixPoints): { canvas: HTMLCanvasElement; ce
   for (let k = 0; k < heads; k++) {
     const [cx, cy] = slotCell(m.slotOfHead[k], m.cols);
     fillCell(target, cx * size, cy * size, size);
-    rasterizeCell(target, cx * size, cy * size, size, m.positions, m.colors, m.radii, k * m.pointsPerHead, m.pointsPerHead, cx, cy, dotFor(size));
+    rasterizeCell(
+      target,
+      cx * size,
+      cy * size,
+      size,
+      m.positions,
+      m.colors,
+      m.radii,
+      k * m.pointsPerHead,
+      m.pointsPerHead,
+      cx,
+      cy,
+      dotFor(size),
+    );
   }
   return { canvas: toCanvas(target), cellSize: size };
 }
@@ -56,6 +69,78 @@ export function rasterizeTile(m: MatrixPoints, head: number, size: number): HTML
   const target = makeTarget(size, size);
   const [cx, cy] = slotCell(m.slotOfHead[head], m.cols);
   fillCell(target, 0, 0, size);
-  rasterizeCell(target, 0, 0, size, m.positions, m.colors, m.radii, head * m.pointsPerHead, m.pointsPerHead, cx, cy, dotFor(size));
+  rasterizeCell(
+    target,
+    0,
+    0,
+    size,
+    m.positions,
+    m.colors,
+    m.radii,
+    head * m.pointsPerHead,
+    m.pointsPerHead,
+    cx,
+    cy,
+    dotFor(size),
+  );
   return toCanvas(target);
+}
+
+// The cells that get a sharper tile (slot -> tile size in pixels) when the view shows a cell `cellPixels`
+// device pixels wide: none while the atlas is sharp enough (up to 1.3x its cell size), else every cell
+// on screen at the next power of two, at most 1024. `target` is the view's centre and `halfExtent` half
+// the screen's width and height, both in grid units.
+export function tilesWanted(
+  m: Pick<MatrixPoints, 'rows' | 'cols'>,
+  atlasCellSize: number,
+  cellPixels: number,
+  target: [number, number],
+  halfExtent: [number, number],
+): Map<number, number> {
+  const wanted = new Map<number, number>();
+  if (cellPixels <= atlasCellSize * 1.3) return wanted;
+  const size = Math.min(1024, 2 ** Math.ceil(Math.log2(cellPixels)));
+  const [tx, ty] = target;
+  const [hx, hy] = halfExtent;
+  for (let cy = Math.max(0, Math.floor(ty - hy)); cy <= Math.min(m.rows - 1, Math.floor(ty + hy)); cy++) {
+    for (let cx = Math.max(0, Math.floor(tx - hx)); cx <= Math.min(m.cols - 1, Math.floor(tx + hx)); cx++) {
+      wanted.set(cy * m.cols + cx, size);
+    }
+  }
+  return wanted;
+}
+
+// The pixels drawn for a matrix scene: its atlas, redrawn when the scene's version changes, and the tiles
+// of the cells on screen.
+export class MatrixPixels {
+  atlas: { canvas: HTMLCanvasElement; cellSize: number; version: number } | null = null;
+  readonly tiles = new Map<number, { canvas: HTMLCanvasElement; size: number }>(); // by slot
+
+  // Redraws the atlas (and drops the tiles) when the scene's version differs; true when it did.
+  refresh(m: MatrixPoints, version: number): boolean {
+    if (this.atlas?.version === version) return false;
+    this.atlas = { ...rasterizeAtlas(m), version };
+    this.tiles.clear();
+    return true;
+  }
+
+  // Keeps the `wanted` tiles (slot -> size), drawing those missing or coarser; true when any changed.
+  updateTiles(m: MatrixPoints, wanted: Map<number, number>): boolean {
+    let changed = false;
+    for (const slot of [...this.tiles.keys()]) {
+      if (!wanted.has(slot)) {
+        this.tiles.delete(slot);
+        changed = true;
+      }
+    }
+    const headOfSlot = new Map<number, number>();
+    m.slotOfHead.forEach((slot, head) => headOfSlot.set(slot, head));
+    for (const [slot, size] of wanted) {
+      const head = headOfSlot.get(slot);
+      if (head === undefined || (this.tiles.get(slot)?.size ?? 0) >= size) continue;
+      this.tiles.set(slot, { canvas: rasterizeTile(m, head, size), size });
+      changed = true;
+    }
+    return changed;
+  }
 }

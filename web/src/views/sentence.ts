@@ -6,7 +6,10 @@ const LEFT_X = 150;
 const RIGHT_X = 270;
 const MIN_SHOWN = 0.01; // weights below this draw nothing visible anyway
 
-function el<K extends keyof SVGElementTagNameMap>(name: K, attrs: Record<string, string | number>): SVGElementTagNameMap[K] {
+function el<K extends keyof SVGElementTagNameMap>(
+  name: K,
+  attrs: Record<string, string | number>,
+): SVGElementTagNameMap[K] {
   const node = document.createElementNS(SVG, name);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
   return node;
@@ -22,7 +25,14 @@ export class SentenceView {
 
   // `att` is T x T (already renormalised if tokens are hidden); `hidden` marks tokens drawn struck through;
   // `marked` is the token of the clicked point; `matches` (positions) are underlined search matches.
-  show(tokens: string[], att: Float32Array, T: number, hidden: Uint8Array, marked: number | null, matches: ArrayLike<number>): void {
+  show(
+    tokens: string[],
+    att: Float32Array,
+    T: number,
+    hidden: Uint8Array,
+    marked: number | null,
+    matches: ArrayLike<number>,
+  ): void {
     this.pinned = null;
     this.container.replaceChildren();
     const svg = el('svg', { width: 420, height: T * ROW + 28 });
@@ -35,7 +45,15 @@ export class SentenceView {
       for (let j = 0; j < T; j++) {
         const w = att[i * T + j];
         if (w < MIN_SHOWN) continue;
-        const line = el('line', { x1: LEFT_X + 6, y1: y(i) - 4, x2: RIGHT_X - 6, y2: y(j) - 4, stroke: 'var(--accent)', 'stroke-width': 2, 'stroke-opacity': w.toFixed(3) });
+        const line = el('line', {
+          x1: LEFT_X + 6,
+          y1: y(i) - 4,
+          x2: RIGHT_X - 6,
+          y2: y(j) - 4,
+          stroke: 'var(--accent)',
+          'stroke-width': 2,
+          'stroke-opacity': w.toFixed(3),
+        });
         line.dataset.query = String(i);
         line.dataset.key = String(j);
         this.lines.push(line);
@@ -44,7 +62,10 @@ export class SentenceView {
     }
     for (const side of ['query', 'key'] as const) {
       tokens.forEach((text, i) => {
-        const node = el('text', side === 'query' ? { x: LEFT_X, y: y(i), 'text-anchor': 'end' } : { x: RIGHT_X, y: y(i) });
+        const node = el(
+          'text',
+          side === 'query' ? { x: LEFT_X, y: y(i), 'text-anchor': 'end' } : { x: RIGHT_X, y: y(i) },
+        );
         node.textContent = text.trim() === '' ? '␣' : text;
         node.dataset.testid = `${side}-token`;
         node.dataset.index = String(i);
@@ -68,14 +89,20 @@ export class SentenceView {
 
   private focus(focus: Focus): void {
     for (const line of this.lines) {
-      const visible = !focus || Number(focus.side === 'query' ? line.dataset.query : line.dataset.key) === focus.index;
+      const visible =
+        !focus || Number(focus.side === 'query' ? line.dataset.query : line.dataset.key) === focus.index;
       line.style.display = visible ? '' : 'none';
     }
   }
 }
 
 // Bar chart of the mean attention weight by relative position (key position - query position).
-export function renderAggregate(container: HTMLElement, offsets: number[], mean: number[], title: string): void {
+export function renderAggregate(
+  container: HTMLElement,
+  offsets: number[],
+  mean: number[],
+  title: string,
+): void {
   container.replaceChildren();
   const width = 400;
   const height = 180;
@@ -87,7 +114,12 @@ export function renderAggregate(container: HTMLElement, offsets: number[], mean:
   svg.append(caption);
   offsets.forEach((d, k) => {
     const h = (mean[k] / top) * height;
-    const rect = el('rect', { x: 10 + k * barW, y: 20 + height - h, width: Math.max(1, barW - 1), height: h });
+    const rect = el('rect', {
+      x: 10 + k * barW,
+      y: 20 + height - h,
+      width: Math.max(1, barW - 1),
+      height: h,
+    });
     const tip = el('title', {});
     tip.textContent = `offset ${d}: ${mean[k].toFixed(4)}`;
     rect.append(tip);

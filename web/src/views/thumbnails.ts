@@ -9,7 +9,11 @@ export interface PatchAtlas {
   columns: number; // atlas cells a row; token t sits at cell t
 }
 
-export function buildPatchAtlas(images: HTMLImageElement[], tokens: Tokens, sequences: SequenceInfo[]): PatchAtlas {
+export function buildPatchAtlas(
+  images: HTMLImageElement[],
+  tokens: Tokens,
+  sequences: SequenceInfo[],
+): PatchAtlas {
   const columns = Math.ceil(Math.sqrt(tokens.n));
   const canvas = document.createElement('canvas');
   canvas.width = columns * THUMB;
@@ -22,7 +26,10 @@ export function buildPatchAtlas(images: HTMLImageElement[], tokens: Tokens, sequ
     const [rows, cols] = sequences[s].grid ?? [1, 1];
     const r = tokens.patchRow![t];
     const c = tokens.patchCol![t];
-    const [sx, sy, sw, sh] = r < 0 ? [0, 0, img.width, img.height] : [(c * img.width) / cols, (r * img.height) / rows, img.width / cols, img.height / rows];
+    const [sx, sy, sw, sh] =
+      r < 0
+        ? [0, 0, img.width, img.height]
+        : [(c * img.width) / cols, (r * img.height) / rows, img.width / cols, img.height / rows];
     ctx.drawImage(img, sx, sy, sw, sh, (t % columns) * THUMB, Math.floor(t / columns) * THUMB, THUMB, THUMB);
   }
   return { canvas, columns };

@@ -8,8 +8,15 @@ export async function launchBrowser() {
     executablePath: CHROMIUM,
     timeout: 30000,
     args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run',
-      '--disable-component-update', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+      '--use-angle=swiftshader',
+      '--enable-unsafe-swiftshader',
       '--ignore-gpu-blocklist',
     ],
   });
@@ -34,7 +41,9 @@ export async function waitFor(page, predicate, what, timeout = 20000, arg = unde
     await page.waitForFunction(predicate, arg, { timeout, polling: 50 });
   } catch {
     const error = await page.evaluate(() => window.__attnviz?.error ?? null).catch(() => null);
-    throw new Error(`timed out after ${timeout} ms waiting for ${what}${error ? ` (page error: ${error})` : ''}`);
+    throw new Error(
+      `timed out after ${timeout} ms waiting for ${what}${error ? ` (page error: ${error})` : ''}`,
+    );
   }
 }
 

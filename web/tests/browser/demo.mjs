@@ -15,7 +15,9 @@ const ARTIFACTS = path.join(REPO, 'tests/artifacts/browser');
 // Starts the demo; resolves with its URL and the seconds it took to say it was ready.
 async function startDemo(cache, port, timeoutMs = 300000) {
   const started = Date.now();
-  const child = spawn(ATTNVIZ, ['demo', '--cache', cache, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(ATTNVIZ, ['demo', '--cache', cache, '--port', String(port)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -25,7 +27,8 @@ async function startDemo(cache, port, timeoutMs = 300000) {
   while (Date.now() < deadline) {
     const ready = stdout.match(/ready at (http:\/\/\S+)/);
     if (ready) return { child, url: ready[1], seconds: (Date.now() - started) / 1000 };
-    if (child.exitCode !== null) throw new Error(`attnviz demo exited ${child.exitCode}: ${stderr.trim().split('\n').pop()}`);
+    if (child.exitCode !== null)
+      throw new Error(`attnviz demo exited ${child.exitCode}: ${stderr.trim().split('\n').pop()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   child.kill('SIGKILL');
@@ -61,10 +64,17 @@ async function main() {
     await settled(page);
     const png = await page.screenshot({ path: path.join(ARTIFACTS, 'demo-matrix.png') });
     const rects = [];
-    for (let l = 0; l < L; l++) for (let h = 0; h < H; h++) rects.push(await page.evaluate(([l, h]) => window.__attnviz.cellScreen(l, h), [l, h]));
-    const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor.match(/\d+/g).slice(0, 3).map(Number));
+    for (let l = 0; l < L; l++)
+      for (let h = 0; h < H; h++)
+        rects.push(await page.evaluate(([l, h]) => window.__attnviz.cellScreen(l, h), [l, h]));
+    const background = await page.evaluate(() =>
+      getComputedStyle(document.body).backgroundColor.match(/\d+/g).slice(0, 3).map(Number),
+    );
     const counts = await (await Pixels.open(browser)).countNonBackground(png, rects, background);
-    const empty = counts.map((c, k) => [c, k]).filter(([c]) => c < 30).map(([, k]) => `L${Math.floor(k / H)} H${k % H}`);
+    const empty = counts
+      .map((c, k) => [c, k])
+      .filter(([c]) => c < 30)
+      .map(([, k]) => `L${Math.floor(k / H)} H${k % H}`);
     if (rects.length !== 48) throw new Error(`brown-gpt has 48 heads, the page shows ${rects.length}`);
     if (empty.length) throw new Error(`heads drawn without points: ${empty.join(', ')}`);
     if (page.errors.length) throw new Error(`page errors: ${page.errors.join('; ')}`);
@@ -82,9 +92,12 @@ async function main() {
   process.exit(failure ? 1 : 0);
 }
 
-const watchdog = setTimeout(() => {
-  console.log('demo test: time limit (10 min) reached\n0 passed, 1 failed');
-  process.exit(1);
-}, 10 * 60 * 1000);
+const watchdog = setTimeout(
+  () => {
+    console.log('demo test: time limit (10 min) reached\n0 passed, 1 failed');
+    process.exit(1);
+  },
+  10 * 60 * 1000,
+);
 watchdog.unref();
 await main();

@@ -14,13 +14,17 @@ export function attnviz(args, timeoutMs) {
   const started = Date.now();
   const r = spawnSync(ATTNVIZ, args, { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 << 20 });
   if (r.error) throw new Error(`attnviz ${args[0]}: ${r.error.message}`);
-  if (r.status !== 0) throw new Error(`attnviz ${args.join(' ')} exited ${r.status}: ${r.stderr.trim().split('\n').pop()}`);
+  if (r.status !== 0)
+    throw new Error(`attnviz ${args.join(' ')} exited ${r.status}: ${r.stderr.trim().split('\n').pop()}`);
   return (Date.now() - started) / 1000;
 }
 
 // The first `count` sentences of the held-out Brown documents, one a line.
 export function writeBrownSentences(file, count) {
-  const lines = fs.readFileSync(path.join(REPO, 'data/brown_eval.txt'), 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const lines = fs
+    .readFileSync(path.join(REPO, 'data/brown_eval.txt'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   fs.writeFileSync(file, lines.slice(0, count).join('\n') + '\n');
 }
 
@@ -48,18 +52,27 @@ export function grayPng(pixels, width, height) {
   ihdr.set([8, 0, 0, 0, 0], 8); // bit depth 8, grayscale, deflate, no filter method, no interlace
   const raw = Buffer.alloc(height * (width + 1));
   for (let y = 0; y < height; y++) raw.set(pixels.subarray(y * width, (y + 1) * width), y * (width + 1) + 1);
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 // The first `count` MNIST test digits as PNGs (data/mnist_test.bin: u32 n, n x 784 pixels, n labels).
 export function writeMnistDigits(dir, count) {
   const bin = fs.readFileSync(path.join(REPO, 'data/mnist_test.bin'));
   const n = bin.readUInt32LE(0);
-  if (bin.length !== 4 + n * 785) throw new Error(`data/mnist_test.bin: ${bin.length} bytes, expected ${4 + n * 785}`);
+  if (bin.length !== 4 + n * 785)
+    throw new Error(`data/mnist_test.bin: ${bin.length} bytes, expected ${4 + n * 785}`);
   fs.mkdirSync(dir, { recursive: true });
   for (let i = 0; i < Math.min(count, n); i++) {
     const label = bin[4 + n * 784 + i];
-    fs.writeFileSync(path.join(dir, `digit${String(i).padStart(3, '0')}-${label}.png`), grayPng(bin.subarray(4 + i * 784, 4 + (i + 1) * 784), 28, 28));
+    fs.writeFileSync(
+      path.join(dir, `digit${String(i).padStart(3, '0')}-${label}.png`),
+      grayPng(bin.subarray(4 + i * 784, 4 + (i + 1) * 784), 28, 28),
+    );
   }
 }
 
@@ -74,10 +87,23 @@ export function freePort() {
   });
 }
 
-// `attnviz serve RUN` on a free port; resolves once /api/run answers (bounded), with stop().
-export async function startServer(run, timeoutMs = 30000) {
+// `attnviz serve RUN` on a free port; resolves once /api/run answers (bounded), with stop(). With a token, the
+// server requires it and `url` is the link that hands it to a browser (/?token=...).
+export async function startServer(run, { token = '', timeoutMs = 30000 } = {}) {
   const port = await freePort();
-  const child = spawn(ATTNVIZ, ['serve', run, '--host', '127.0.0.1', '--port', String(port), '--web', path.join(REPO, 'web/dist')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const args = [
+    'serve',
+    run,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--web',
+    path.join(REPO, 'web/dist'),
+  ];
+  const child = spawn(ATTNVIZ, token ? [...args, '--token', token] : args, {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   let spawnError = null;
@@ -87,13 +113,15 @@ export async function startServer(run, timeoutMs = 30000) {
   };
   process.on('exit', stop);
   const url = `http://127.0.0.1:${port}/`;
+  const headers = token ? { Authorization: `Bearer ${token}` } : {};
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (spawnError) throw new Error(`cannot start ${ATTNVIZ}: ${spawnError.message}`);
-    if (child.exitCode !== null) throw new Error(`attnviz serve exited ${child.exitCode}: ${stderr.trim().split('\n').pop()}`);
+    if (child.exitCode !== null)
+      throw new Error(`attnviz serve exited ${child.exitCode}: ${stderr.trim().split('\n').pop()}`);
     try {
-      const r = await fetch(`${url}api/run`, { signal: AbortSignal.timeout(2000) });
-      if (r.ok) return { url, port, stop, child };
+      const r = await fetch(`${url}api/run`, { headers, signal: AbortSignal.timeout(2000) });
+      if (r.ok) return { url: token ? `${url}?token=${token}` : url, origin: url, port, stop, child };
     } catch {
       // not listening yet
     }

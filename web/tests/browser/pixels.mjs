@@ -31,7 +31,12 @@ export class Pixels {
           const d = ctx.getImageData(x, y, w, h).data;
           let count = 0;
           for (let i = 0; i < d.length; i += 4) {
-            if (Math.abs(d[i] - background[0]) > tolerance || Math.abs(d[i + 1] - background[1]) > tolerance || Math.abs(d[i + 2] - background[2]) > tolerance) count++;
+            if (
+              Math.abs(d[i] - background[0]) > tolerance ||
+              Math.abs(d[i + 1] - background[1]) > tolerance ||
+              Math.abs(d[i + 2] - background[2]) > tolerance
+            )
+              count++;
           }
           return count;
         });
@@ -56,7 +61,12 @@ export class Pixels {
         if (da.width !== db.width || da.height !== db.height) return 1;
         let differ = 0;
         for (let i = 0; i < da.data.length; i += 4) {
-          if (Math.abs(da.data[i] - db.data[i]) > tolerance || Math.abs(da.data[i + 1] - db.data[i + 1]) > tolerance || Math.abs(da.data[i + 2] - db.data[i + 2]) > tolerance) differ++;
+          if (
+            Math.abs(da.data[i] - db.data[i]) > tolerance ||
+            Math.abs(da.data[i + 1] - db.data[i + 1]) > tolerance ||
+            Math.abs(da.data[i + 2] - db.data[i + 2]) > tolerance
+          )
+            differ++;
         }
         return differ / (da.width * da.height);
       },

@@ -12,11 +12,16 @@ import { Pixels } from './pixels.mjs';
 const ARTIFACTS = path.join(REPO, 'tests/artifacts/browser');
 const WORK = path.join(REPO, 'tests/artifacts/browser-runs');
 const results = [];
-const watchdog = setTimeout(() => {
-  console.error('browser tests: overall time limit (20 min) reached');
-  console.log(`${results.filter((r) => r.ok).length} passed, ${results.filter((r) => !r.ok).length + 1} failed`);
-  process.exit(1);
-}, 20 * 60 * 1000);
+const watchdog = setTimeout(
+  () => {
+    console.error('browser tests: overall time limit (20 min) reached');
+    console.log(
+      `${results.filter((r) => r.ok).length} passed, ${results.filter((r) => !r.ok).length + 1} failed`,
+    );
+    process.exit(1);
+  },
+  20 * 60 * 1000,
+);
 
 async function check(name, fn) {
   const started = Date.now();
@@ -50,20 +55,26 @@ async function canvasShot(page, name) {
 
 const state = (page) => page.evaluate(() => window.__attnviz.state());
 
+// `attnviz extract` of a bundled model over `input` into the run `out`; returns the seconds it took.
+const extract = (model, input, out) =>
+  attnviz(['extract', '--model', path.join(REPO, 'models', model), '--input', input, '--out', out], 300000);
+
 async function makeRuns() {
   fs.rmSync(WORK, { recursive: true, force: true });
   fs.mkdirSync(WORK, { recursive: true });
   const text = path.join(WORK, 'brown-gpt');
   writeBrownSentences(path.join(WORK, 'brown40.txt'), 40);
-  const t1 = attnviz(['extract', '--model', path.join(REPO, 'models/brown-gpt'), '--input', path.join(WORK, 'brown40.txt'), '--out', text], 300000);
+  const t1 = extract('brown-gpt', path.join(WORK, 'brown40.txt'), text);
   // PCA for every head (t-SNE / UMAP of all 48 heads take minutes on 2 busy cores; the single view gets
   // t-SNE of one head computed on demand by the server).
   const t2 = attnviz(['layout', text, '--methods', 'pca', '--dims', '2,3'], 300000);
   const image = path.join(WORK, 'mnist-vit');
   writeMnistDigits(path.join(WORK, 'digits'), 20);
-  const t3 = attnviz(['extract', '--model', path.join(REPO, 'models/mnist-vit'), '--input', path.join(WORK, 'digits'), '--out', image], 300000);
+  const t3 = extract('mnist-vit', path.join(WORK, 'digits'), image);
   const t4 = attnviz(['layout', image, '--methods', 'pca', '--dims', '2'], 300000);
-  console.log(`runs ready: brown-gpt extract ${t1.toFixed(1)} s, layout ${t2.toFixed(1)} s; mnist-vit extract ${t3.toFixed(1)} s, layout ${t4.toFixed(1)} s`);
+  console.log(
+    `runs ready: brown-gpt extract ${t1.toFixed(1)} s, layout ${t2.toFixed(1)} s; mnist-vit extract ${t3.toFixed(1)} s, layout ${t4.toFixed(1)} s`,
+  );
   return { text, image };
 }
 
@@ -79,12 +90,19 @@ async function textRunTests(browser, pixels, server) {
     await settled(page);
     const png = await shot(page, 'matrix');
     const rects = [];
-    for (let l = 0; l < L; l++) for (let h = 0; h < H; h++) rects.push(await page.evaluate(([l, h]) => window.__attnviz.cellScreen(l, h), [l, h]));
+    for (let l = 0; l < L; l++)
+      for (let h = 0; h < H; h++)
+        rects.push(await page.evaluate(([l, h]) => window.__attnviz.cellScreen(l, h), [l, h]));
     assert(rects.every(Boolean), 'a cell has no screen rectangle');
-    const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor.match(/\d+/g).slice(0, 3).map(Number));
+    const background = await page.evaluate(() =>
+      getComputedStyle(document.body).backgroundColor.match(/\d+/g).slice(0, 3).map(Number),
+    );
     const counts = await pixels.countNonBackground(png, rects, background);
     const empty = counts.map((c, k) => [c, k]).filter(([c]) => c < 30);
-    assert(empty.length === 0, `cells without points: ${empty.map(([c, k]) => `L${Math.floor(k / H)} H${k % H} (${c} px)`).join(', ')}`);
+    assert(
+      empty.length === 0,
+      `cells without points: ${empty.map(([c, k]) => `L${Math.floor(k / H)} H${k % H} (${c} px)`).join(', ')}`,
+    );
     const labels = await page.locator('#where').textContent();
     assert(/all heads/.test(labels), `breadcrumb says "${labels}"`);
   });
@@ -120,11 +138,19 @@ async function textRunTests(browser, pixels, server) {
   await check('2D/3D switch changes the matrix picture', async () => {
     const base = await canvasShot(page, 'matrix-pca-2d');
     await page.click('[data-testid=dim-3]');
-    await waitFor(page, () => window.__attnviz.state().dim === 3 && window.__attnviz.matrixDrawn, 'the 3D matrix');
+    await waitFor(
+      page,
+      () => window.__attnviz.state().dim === 3 && window.__attnviz.matrixDrawn,
+      'the 3D matrix',
+    );
     const pca3 = await canvasShot(page, 'matrix-pca-3d');
     assert((await pixels.diffFraction(base, pca3)) > 0.01, '3D looks like 2D');
     await page.click('[data-testid=dim-2]');
-    await waitFor(page, () => window.__attnviz.state().dim === 2 && window.__attnviz.matrixDrawn, 'the 2D matrix again');
+    await waitFor(
+      page,
+      () => window.__attnviz.state().dim === 2 && window.__attnviz.matrixDrawn,
+      'the 2D matrix again',
+    );
   });
 
   await check('a method still being computed shows progress and draws PCA meanwhile', async () => {
@@ -134,9 +160,20 @@ async function textRunTests(browser, pixels, server) {
     await waitFor(page, () => !document.getElementById('progress').hidden, 'the progress bar', 5000);
     const text = await page.locator('#progress-text').textContent();
     assert(/0 of \d+ heads ready/.test(text) && /PCA meanwhile/.test(text), `progress "${text}"`);
-    await waitFor(page, () => window.__attnviz.state().shown === 'pca' && window.__attnviz.matrixDrawn, 'the stand-in PCA matrix');
+    await waitFor(
+      page,
+      () => window.__attnviz.state().shown === 'pca' && window.__attnviz.matrixDrawn,
+      'the stand-in PCA matrix',
+    );
     await page.selectOption('[data-testid=method]', 'pca');
-    await waitFor(page, () => window.__attnviz.state().method === 'pca' && window.__attnviz.matrixDrawn && document.getElementById('progress').hidden, 'PCA again');
+    await waitFor(
+      page,
+      () =>
+        window.__attnviz.state().method === 'pca' &&
+        window.__attnviz.matrixDrawn &&
+        document.getElementById('progress').hidden,
+      'PCA again',
+    );
   });
 
   await check('metric colouring and sorting of cells', async () => {
@@ -154,9 +191,10 @@ async function textRunTests(browser, pixels, server) {
     await waitFor(page, () => window.__attnviz.matrixDrawn, 'the unsorted matrix');
   });
 
-  await check('search reports the server\'s count, enlarges matches, and clear resets', async () => {
+  await check("search reports the server's count, enlarges matches, and clear resets", async () => {
     const counts = new Map();
-    for (const t of tokens.token) counts.set(t.trim().toLowerCase(), (counts.get(t.trim().toLowerCase()) ?? 0) + 1);
+    for (const t of tokens.token)
+      counts.set(t.trim().toLowerCase(), (counts.get(t.trim().toLowerCase()) ?? 0) + 1);
     const word = [...counts].filter(([w]) => /^[a-z]+$/.test(w)).sort((a, b) => b[1] - a[1])[0][0];
     const expected = (await api(`search?token=${encodeURIComponent(word)}`)).count;
     assert(expected > 0, `server finds no "${word}"`);
@@ -177,7 +215,11 @@ async function textRunTests(browser, pixels, server) {
     await settled(page);
     const r = await page.evaluate(() => window.__attnviz.cellScreen(1, 2));
     await page.mouse.click(r.x + r.width / 2, r.y + r.height / 2);
-    await waitFor(page, () => window.__attnviz.state().view === 'single' && window.__attnviz.singleDrawn, 'the single view');
+    await waitFor(
+      page,
+      () => window.__attnviz.state().view === 'single' && window.__attnviz.singleDrawn,
+      'the single view',
+    );
     const s = await state(page);
     assert(s.layer === 1 && s.head === 2, `opened L${s.layer} H${s.head}`);
     await settled(page);
@@ -200,17 +242,29 @@ async function textRunTests(browser, pixels, server) {
     }
     assert(hovered >= 0, 'no point produced a tooltip');
     const text = await page.locator('#tooltip').textContent();
-    assert(/ · (query|key)\n/.test(text) && /position \d+ of \d+/.test(text) && /norm \d/.test(text), `tooltip "${text}"`);
+    assert(
+      / · (query|key)\n/.test(text) && /position \d+ of \d+/.test(text) && /norm \d/.test(text),
+      `tooltip "${text}"`,
+    );
   });
 
   await check('method switch in the single view: t-SNE of this head computed on demand', async () => {
     const base = await canvasShot(page, 'single-pca');
     await page.selectOption('[data-testid=method]', 'tsne');
-    await waitFor(page, () => window.__attnviz.state().shown === 'tsne' && window.__attnviz.singleDrawn, 'the t-SNE single view', 120000);
+    await waitFor(
+      page,
+      () => window.__attnviz.state().shown === 'tsne' && window.__attnviz.singleDrawn,
+      'the t-SNE single view',
+      120000,
+    );
     const tsne = await canvasShot(page, 'single-tsne');
     assert((await pixels.diffFraction(base, tsne)) > 0.01, 't-SNE looks like PCA');
     await page.selectOption('[data-testid=method]', 'pca');
-    await waitFor(page, () => window.__attnviz.state().shown === 'pca' && window.__attnviz.singleDrawn, 'PCA again');
+    await waitFor(
+      page,
+      () => window.__attnviz.state().shown === 'pca' && window.__attnviz.singleDrawn,
+      'PCA again',
+    );
   });
 
   await check('size by norm changes the picture', async () => {
@@ -221,41 +275,68 @@ async function textRunTests(browser, pixels, server) {
     await page.uncheck('[data-testid=size-norm]');
   });
 
-  await check('clicking a point opens the sentence view with its input\'s tokens and attention lines', async () => {
-    const p = await page.evaluate((i) => window.__attnviz.pointScreen(i), hovered);
-    await page.mouse.click(p.x, p.y);
-    await waitFor(page, () => window.__attnviz.state().selected !== null && !document.getElementById('side').hidden, 'the sentence view');
-    await settled(page);
-    const s = await state(page);
-    const expected = tokens.token.filter((_, i) => tokens.sequence[i] === s.selectedSequence).map((t) => (t.trim() === '' ? '␣' : t));
-    const shownQueries = await page.locator('[data-testid=query-token]').allTextContents();
-    const shownKeys = await page.locator('[data-testid=key-token]').allTextContents();
-    assert(JSON.stringify(shownQueries) === JSON.stringify(expected), `queries ${JSON.stringify(shownQueries.slice(0, 8))}… vs ${JSON.stringify(expected.slice(0, 8))}…`);
-    assert(JSON.stringify(shownKeys) === JSON.stringify(expected), 'keys differ from the input tokens');
-    const lines = await page.locator('#sentence-view line').count();
-    assert(lines >= expected.length, `only ${lines} attention lines`);
-    await shot(page, 'sentence');
-  });
+  await check(
+    "clicking a point opens the sentence view with its input's tokens and attention lines",
+    async () => {
+      const p = await page.evaluate((i) => window.__attnviz.pointScreen(i), hovered);
+      await page.mouse.click(p.x, p.y);
+      await waitFor(
+        page,
+        () => window.__attnviz.state().selected !== null && !document.getElementById('side').hidden,
+        'the sentence view',
+      );
+      await settled(page);
+      const s = await state(page);
+      const expected = tokens.token
+        .filter((_, i) => tokens.sequence[i] === s.selectedSequence)
+        .map((t) => (t.trim() === '' ? '␣' : t));
+      const shownQueries = await page.locator('[data-testid=query-token]').allTextContents();
+      const shownKeys = await page.locator('[data-testid=key-token]').allTextContents();
+      assert(
+        JSON.stringify(shownQueries) === JSON.stringify(expected),
+        `queries ${JSON.stringify(shownQueries.slice(0, 8))}… vs ${JSON.stringify(expected.slice(0, 8))}…`,
+      );
+      assert(JSON.stringify(shownKeys) === JSON.stringify(expected), 'keys differ from the input tokens');
+      const lines = await page.locator('#sentence-view line').count();
+      assert(lines >= expected.length, `only ${lines} attention lines`);
+      await shot(page, 'sentence');
+    },
+  );
 
-  await check('hovering a sentence token keeps only its lines; hiding the first token renormalises', async () => {
-    const all = await page.locator('#sentence-view line').count();
-    await page.locator('[data-testid=query-token]').nth(3).hover();
-    const visible = await page.evaluate(() => [...document.querySelectorAll('#sentence-view line')].filter((l) => l.style.display !== 'none').length);
-    assert(visible > 0 && visible <= 4 && visible < all, `hover shows ${visible} of ${all} lines`);
-    await page.mouse.move(5, 5);
-    await page.check('[data-testid=hide-special]');
-    await settled(page);
-    const firstKeyLines = await page.locator('#sentence-view line[data-key="0"]').count();
-    assert(firstKeyLines === 0, `${firstKeyLines} lines still go to the hidden first token`);
-    const row = await page.evaluate(() => [...document.querySelectorAll('#sentence-view line[data-query="2"]')].map((l) => Number(l.getAttribute('stroke-opacity'))));
-    const sum = row.reduce((a, b) => a + b, 0);
-    assert(sum > 0.9 && sum <= 1.02, `query 2's visible weights sum to ${sum}`);
-    await page.uncheck('[data-testid=hide-special]');
-  });
+  await check(
+    'hovering a sentence token keeps only its lines; hiding the first token renormalises',
+    async () => {
+      const all = await page.locator('#sentence-view line').count();
+      await page.locator('[data-testid=query-token]').nth(3).hover();
+      const visible = await page.evaluate(
+        () =>
+          [...document.querySelectorAll('#sentence-view line')].filter((l) => l.style.display !== 'none')
+            .length,
+      );
+      assert(visible > 0 && visible <= 4 && visible < all, `hover shows ${visible} of ${all} lines`);
+      await page.mouse.move(5, 5);
+      await page.check('[data-testid=hide-special]');
+      await settled(page);
+      const firstKeyLines = await page.locator('#sentence-view line[data-key="0"]').count();
+      assert(firstKeyLines === 0, `${firstKeyLines} lines still go to the hidden first token`);
+      const row = await page.evaluate(() =>
+        [...document.querySelectorAll('#sentence-view line[data-query="2"]')].map((l) =>
+          Number(l.getAttribute('stroke-opacity')),
+        ),
+      );
+      const sum = row.reduce((a, b) => a + b, 0);
+      assert(sum > 0.9 && sum <= 1.02, `query 2's visible weights sum to ${sum}`);
+      await page.uncheck('[data-testid=hide-special]');
+    },
+  );
 
   await check('aggregate view by relative position', async () => {
     await page.click('[data-testid=tab-aggregate]');
-    await waitFor(page, () => document.querySelectorAll('#aggregate-view rect').length > 0, 'the aggregate bars');
+    await waitFor(
+      page,
+      () => document.querySelectorAll('#aggregate-view rect').length > 0,
+      'the aggregate bars',
+    );
     await shot(page, 'aggregate');
     await page.click('[data-testid=tab-input]');
   });
@@ -278,7 +359,11 @@ async function textRunTests(browser, pixels, server) {
     await waitFor(page, () => window.__attnviz.state().layer === 2, 'layer 2');
     await page.keyboard.press('ArrowUp');
     await page.keyboard.press('ArrowLeft');
-    await waitFor(page, () => window.__attnviz.state().layer === 1 && window.__attnviz.state().head === 2, 'L1 H2 again');
+    await waitFor(
+      page,
+      () => window.__attnviz.state().layer === 1 && window.__attnviz.state().head === 2,
+      'L1 H2 again',
+    );
   });
 
   await check('zooming in shows token labels without overlaps', async () => {
@@ -304,7 +389,11 @@ async function textRunTests(browser, pixels, server) {
 
   await check('back to all heads, and zooming into a cell opens it', async () => {
     await page.click('[data-testid=back]');
-    await waitFor(page, () => window.__attnviz.state().view === 'matrix' && window.__attnviz.matrixDrawn, 'the matrix again');
+    await waitFor(
+      page,
+      () => window.__attnviz.state().view === 'matrix' && window.__attnviz.matrixDrawn,
+      'the matrix again',
+    );
     const r = await page.evaluate(() => window.__attnviz.cellScreen(0, 1));
     await page.mouse.move(r.x + r.width / 2, r.y + r.height / 2);
     for (let k = 0; k < 30; k++) {
@@ -312,7 +401,12 @@ async function textRunTests(browser, pixels, server) {
       await page.waitForTimeout(40);
       if ((await state(page)).view === 'single') break;
     }
-    await waitFor(page, () => window.__attnviz.state().view === 'single', 'the single view after zooming', 10000);
+    await waitFor(
+      page,
+      () => window.__attnviz.state().view === 'single',
+      'the single view after zooming',
+      10000,
+    );
     const s = await state(page);
     assert(s.layer === 0 && s.head === 1, `zoom opened L${s.layer} H${s.head}`);
   });
@@ -323,8 +417,17 @@ async function textRunTests(browser, pixels, server) {
   await page.close();
 }
 
+// The image run is served with a token (issue 11): the page, its API calls and its images must all work
+// through the cookie that the link sets, and nothing without it.
 async function imageRunTests(browser, pixels, server) {
+  await check('with a token, requests without it are refused', async () => {
+    const r = await fetch(`${server.origin}api/run`, { signal: AbortSignal.timeout(5000) });
+    assert(r.status === 401, `status ${r.status}`);
+  });
   const page = await openPage(browser, server.url);
+  await check('the token link leaves the address bar', async () => {
+    assert(page.url() === server.origin, `address ${page.url()}`);
+  });
   await check('ViT run: matrix, image colour modes, and the image view of a clicked patch', async () => {
     await waitFor(page, () => window.__attnviz?.matrixDrawn, 'the ViT matrix', 30000);
     const modes = (await state(page)).colorModes;
@@ -337,7 +440,11 @@ async function imageRunTests(browser, pixels, server) {
     await canvasShot(page, 'vit-matrix-patch-col');
     const r = await page.evaluate(() => window.__attnviz.cellScreen(2, 1));
     await page.mouse.click(r.x + r.width / 2, r.y + r.height / 2);
-    await waitFor(page, () => window.__attnviz.state().view === 'single' && window.__attnviz.singleDrawn, 'the ViT single view');
+    await waitFor(
+      page,
+      () => window.__attnviz.state().view === 'single' && window.__attnviz.singleDrawn,
+      'the ViT single view',
+    );
     await settled(page);
     const n = (await state(page)).points / 2;
     let clicked = false;
@@ -353,15 +460,30 @@ async function imageRunTests(browser, pixels, server) {
       }
     }
     assert(clicked, 'no point could be clicked');
-    await waitFor(page, () => !document.getElementById('image-view').hidden && /class token weight/.test(document.getElementById('cls-weight').textContent), 'the image view');
+    await waitFor(
+      page,
+      () =>
+        !document.getElementById('image-view').hidden &&
+        /class token weight/.test(document.getElementById('cls-weight').textContent),
+      'the image view',
+    );
     await settled(page);
-    const before = await page.locator('#image-canvas').screenshot({ path: path.join(ARTIFACTS, 'vit-image-view.png') });
+    const before = await page
+      .locator('#image-canvas')
+      .screenshot({ path: path.join(ARTIFACTS, 'vit-image-view.png') });
     const box = await page.locator('#image-canvas').boundingBox();
-    const lit = await pixels.countNonBackground(before, [{ x: 0, y: 0, width: box.width, height: box.height }], [0, 0, 0], 40);
+    const lit = await pixels.countNonBackground(
+      before,
+      [{ x: 0, y: 0, width: box.width, height: box.height }],
+      [0, 0, 0],
+      40,
+    );
     assert(lit[0] > 500, `image view nearly black (${lit[0]} lit pixels)`);
     await page.check('[data-testid=arrows]');
     await settled(page);
-    const after = await page.locator('#image-canvas').screenshot({ path: path.join(ARTIFACTS, 'vit-image-arrows.png') });
+    const after = await page
+      .locator('#image-canvas')
+      .screenshot({ path: path.join(ARTIFACTS, 'vit-image-arrows.png') });
     assert((await pixels.diffFraction(before, after)) > 0.003, 'arrows changed nothing');
     await shot(page, 'vit-single-image');
     const points = await canvasShot(page, 'vit-single-points');
@@ -369,7 +491,9 @@ async function imageRunTests(browser, pixels, server) {
     const thumbs = await canvasShot(page, 'vit-single-thumbnails');
     assert((await pixels.diffFraction(points, thumbs)) > 0.005, 'patch thumbnails changed nothing');
   });
-  await check('ViT page has no errors', async () => assert(page.errors.length === 0, page.errors.slice(0, 3).join(' | ')));
+  await check('ViT page has no errors', async () =>
+    assert(page.errors.length === 0, page.errors.slice(0, 3).join(' | ')),
+  );
   await page.close();
 }
 
@@ -379,8 +503,12 @@ async function main() {
   const runs = await makeRuns();
   const browser = await launchBrowser();
   const pixels = await Pixels.open(browser);
-  for (const [run, tests] of [[runs.text, textRunTests], [runs.image, imageRunTests]]) {
-    const server = await startServer(run);
+  const token = 'browser-test-token-0123456789';
+  for (const [run, tests, options] of [
+    [runs.text, textRunTests, {}],
+    [runs.image, imageRunTests, { token }],
+  ]) {
+    const server = await startServer(run, options);
     try {
       await tests(browser, pixels, server);
     } finally {
@@ -391,7 +519,12 @@ async function main() {
   if (process.env.KEEP_SCREENSHOTS_FOR_DOCS === '1') {
     const docs = path.join(REPO, 'docs/images');
     fs.mkdirSync(docs, { recursive: true });
-    for (const [from, to] of [['matrix', 'matrix-view'], ['single', 'single-view'], ['sentence', 'sentence-view'], ['vit-single-image', 'image-view']]) {
+    for (const [from, to] of [
+      ['matrix', 'matrix-view'],
+      ['single', 'single-view'],
+      ['sentence', 'sentence-view'],
+      ['vit-single-image', 'image-view'],
+    ]) {
       fs.copyFileSync(path.join(ARTIFACTS, `${from}.png`), path.join(docs, `${to}.png`));
     }
   }

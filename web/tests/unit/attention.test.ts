@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateByOffset, argmaxOver, hiddenTokens, hideAndRenormalize, topKeyLines } from '../../src/data/attention';
+import {
+  aggregateByOffset,
+  argmaxOver,
+  hiddenTokens,
+  hideAndRenormalize,
+  topKeyLines,
+} from '../../src/data/attention';
 
 // Causal 3x3 attention.
 const att = Float32Array.from([1, 0, 0, 0.7, 0.3, 0, 0.5, 0.46, 0.04]);
@@ -23,7 +29,11 @@ describe('attention transforms', () => {
   });
   it('hides special tokens of bidirectional models', () => {
     expect(Array.from(hiddenTokens([1, 0, 1], 3, false))).toEqual([1, 0, 1]);
-    const r = hideAndRenormalize(Float32Array.from([0.2, 0.3, 0.5, 0.25, 0.5, 0.25, 0.1, 0.1, 0.8]), 3, Uint8Array.from([1, 0, 1]));
+    const r = hideAndRenormalize(
+      Float32Array.from([0.2, 0.3, 0.5, 0.25, 0.5, 0.25, 0.1, 0.1, 0.8]),
+      3,
+      Uint8Array.from([1, 0, 1]),
+    );
     expect(Array.from(r)).toEqual([0, 0, 0, 0, 1, 0, 0, 0, 0]);
   });
   it('averages by relative position', () => {
@@ -34,7 +44,7 @@ describe('attention transforms', () => {
     expect(mean[2]).toBeCloseTo((1 + 0.3 + 0.04) / 3);
     expect(mean[3]).toBe(0);
   });
-  it('finds each query\'s most-attended candidate', () => {
+  it("finds each query's most-attended candidate", () => {
     expect(Array.from(argmaxOver(att, 3, [1, 2]))).toEqual([1, 1, 1]);
   });
 });

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { colorModesFor, computeColors, fadeExcept, KEY_COLOR, QUERY_COLOR, type ColorMode } from '../../src/data/colors';
+import {
+  colorModesFor,
+  computeColors,
+  fadeExcept,
+  KEY_COLOR,
+  perHeadLegend,
+  QUERY_COLOR,
+  type ColorMode,
+} from '../../src/data/colors';
 import { makeTokens } from '../../src/data/tokens';
 
 const text = makeTokens(
@@ -10,7 +18,10 @@ const text = makeTokens(
     position: [0, 1, 2, 3, 0],
     special: [1, 0, 0, 0, 0],
   },
-  [{ first_token: 0, token_count: 4 }, { first_token: 4, token_count: 1 }],
+  [
+    { first_token: 0, token_count: 4 },
+    { first_token: 4, token_count: 1 },
+  ],
 );
 const rgb = (c: Uint8Array, p: number) => Array.from(c.subarray(p * 4, p * 4 + 3));
 
@@ -42,7 +53,10 @@ describe('colour modes', () => {
   it('maps norms, token length, input length and frequency onto ramps', () => {
     const norms = Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     const byNorm = computeColors('norm', text, norms);
-    expect(byNorm.legend.kind === 'continuous' && [byNorm.legend.min, byNorm.legend.max]).toEqual(['1', '10']);
+    expect(byNorm.legend.kind === 'continuous' && [byNorm.legend.min, byNorm.legend.max]).toEqual([
+      '1',
+      '10',
+    ]);
     expect(rgb(byNorm.colors, 0)).not.toEqual(rgb(byNorm.colors, 9));
     expect(() => computeColors('norm', text, null)).toThrow();
     const len = computeColors('token-length', text, null).colors;
@@ -55,7 +69,13 @@ describe('colour modes', () => {
   });
   it('colours image patches by row and column, class token apart', () => {
     const img = makeTokens(
-      { token: ['[CLS]', 'p0', 'p1', 'p2', 'p3'], sequence: [0, 0, 0, 0, 0], position: [0, 1, 2, 3, 4], patch_row: [-1, 0, 0, 1, 1], patch_col: [-1, 0, 1, 0, 1] },
+      {
+        token: ['[CLS]', 'p0', 'p1', 'p2', 'p3'],
+        sequence: [0, 0, 0, 0, 0],
+        position: [0, 1, 2, 3, 4],
+        patch_row: [-1, 0, 0, 1, 1],
+        patch_col: [-1, 0, 1, 0, 1],
+      },
       [{ first_token: 0, token_count: 5 }],
     );
     const rows = computeColors('patch-row', img, null).colors;
@@ -68,7 +88,11 @@ describe('colour modes', () => {
   });
   it('offers every mode of the modality, each producing full alpha', () => {
     for (const mode of colorModesFor('text') as ColorMode[]) {
-      const { colors } = computeColors(mode, text, Float32Array.from({ length: 10 }, (_, i) => i));
+      const { colors } = computeColors(
+        mode,
+        text,
+        Float32Array.from({ length: 10 }, (_, i) => i),
+      );
       for (let p = 0; p < 10; p++) expect(colors[p * 4 + 3]).toBe(255);
     }
     expect(colorModesFor('image')).toContain('patch-col');
@@ -77,5 +101,17 @@ describe('colour modes', () => {
     const { colors } = computeColors('qk', text, null);
     const faded = fadeExcept(colors, Uint8Array.from([0, 1, 0, 0, 0]), 20);
     expect([faded[3], faded[7], faded[27]]).toEqual([20, 255, 255]);
+  });
+  it('a legend for heads scaled each to its own range names no numbers', () => {
+    const norms = Float32Array.from({ length: 10 }, (_, i) => i);
+    const legend = perHeadLegend(computeColors('norm', text, norms).legend);
+    expect(legend).toMatchObject({
+      kind: 'continuous',
+      title: 'vector norm',
+      min: 'head min',
+      max: 'head max',
+    });
+    const qk = computeColors('qk', text, null).legend;
+    expect(perHeadLegend(qk)).toEqual(qk);
   });
 });

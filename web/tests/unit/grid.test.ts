@@ -29,7 +29,9 @@ describe('grid placement', () => {
   it('maps slots to cells in reading order and blends', () => {
     expect(slotCell(0, 12)).toEqual([0, 0]);
     expect(slotCell(13, 12)).toEqual([1, 1]);
-    expect(Array.from(blend(Float32Array.from([0, 2]), Float32Array.from([2, 4]), 0.25, new Float32Array(2)))).toEqual([0.5, 2.5]);
+    expect(
+      Array.from(blend(Float32Array.from([0, 2]), Float32Array.from([2, 4]), 0.25, new Float32Array(2))),
+    ).toEqual([0.5, 2.5]);
   });
   it('projects 3D points obliquely, so depth shows in a flat cell', () => {
     expect(Array.from(obliqueProjection(Float32Array.from([1, 2, 3]), 0, 0))).toEqual([1, 2]);

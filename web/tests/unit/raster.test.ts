@@ -1,13 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { makeTarget, rasterizeCell } from '../../src/data/raster';
 
-const rgba = (t: ReturnType<typeof makeTarget>, x: number, y: number) => Array.from(t.pixels.subarray((y * t.width + x) * 4, (y * t.width + x) * 4 + 4));
+const rgba = (t: ReturnType<typeof makeTarget>, x: number, y: number) =>
+  Array.from(t.pixels.subarray((y * t.width + x) * 4, (y * t.width + x) * 4 + 4));
 
 describe('cell rasterisation', () => {
   it('draws each point as a square at its place in the cell region', () => {
     const t = makeTarget(20, 10);
     // Cell (1, 0) drawn 10 px wide at left 10: the point at the cell's centre lands at pixel (15, 5).
-    rasterizeCell(t, 10, 0, 10, Float32Array.from([1.5, 0.5]), Uint8Array.from([255, 0, 0, 255]), null, 0, 1, 1, 0, 2);
+    rasterizeCell(
+      t,
+      10,
+      0,
+      10,
+      Float32Array.from([1.5, 0.5]),
+      Uint8Array.from([255, 0, 0, 255]),
+      null,
+      0,
+      1,
+      1,
+      0,
+      2,
+    );
     expect(rgba(t, 14, 4)).toEqual([255, 0, 0, 255]);
     expect(rgba(t, 15, 5)).toEqual([255, 0, 0, 255]);
     expect(rgba(t, 16, 5)).toEqual([0, 0, 0, 0]);
@@ -15,7 +29,20 @@ describe('cell rasterisation', () => {
   });
   it('clips at the cell border and never writes outside its region', () => {
     const t = makeTarget(20, 10);
-    rasterizeCell(t, 10, 0, 10, Float32Array.from([1.0, 0.0, 2.2, 0.5]), Uint8Array.from([9, 9, 9, 255, 9, 9, 9, 255]), null, 0, 2, 1, 0, 4);
+    rasterizeCell(
+      t,
+      10,
+      0,
+      10,
+      Float32Array.from([1.0, 0.0, 2.2, 0.5]),
+      Uint8Array.from([9, 9, 9, 255, 9, 9, 9, 255]),
+      null,
+      0,
+      2,
+      1,
+      0,
+      4,
+    );
     expect(rgba(t, 10, 0)).toEqual([9, 9, 9, 255]);
     expect(rgba(t, 9, 0)).toEqual([0, 0, 0, 0]);
     let painted = 0;
@@ -30,7 +57,20 @@ describe('cell rasterisation', () => {
     expect(rgba(t, 4, 4)).toEqual([51, 0, 204, 255]); // a 1-pixel dot centred at 5 covers pixel 4
     const u = makeTarget(10, 10);
     // The first point is emphasised (radius 3): drawn after the second, so it covers it.
-    rasterizeCell(u, 0, 0, 10, pos, Uint8Array.from([0, 0, 255, 255, 255, 0, 0, 255]), Float32Array.from([3, 1]), 0, 2, 0, 0, 1);
+    rasterizeCell(
+      u,
+      0,
+      0,
+      10,
+      pos,
+      Uint8Array.from([0, 0, 255, 255, 255, 0, 0, 255]),
+      Float32Array.from([3, 1]),
+      0,
+      2,
+      0,
+      0,
+      1,
+    );
     expect(rgba(u, 4, 4)).toEqual([0, 0, 255, 255]);
     expect(rgba(u, 3, 5)).toEqual([0, 0, 255, 255]);
   });

@@ -1,0 +1,28 @@
+// The breadcrumbs over the canvas: where the view is (all heads, or one head) in which layout, the way back
+// to all heads, and the patch-thumbnail switch of image runs' single view.
+import { headLabel, layoutLabel } from '../data/names';
+import type { Context } from '../context';
+import { $ } from '../dom';
+import type { AppPart, Keys, Reads } from '../state';
+
+const KEYS = ['view', 'method', 'shown', 'dim', 'layer', 'head', 'thumbnails'] as const satisfies Keys;
+
+export class Breadcrumbs implements AppPart<typeof KEYS> {
+  readonly keys = KEYS;
+  private thumbs = $<HTMLInputElement>('thumbs');
+
+  constructor(private ctx: Context) {
+    const { store } = ctx;
+    $('back').addEventListener('click', () => store.set({ view: 'matrix', selected: null }));
+    this.thumbs.addEventListener('change', () => store.set({ thumbnails: this.thumbs.checked }));
+  }
+
+  update(s: Reads<typeof KEYS>): void {
+    const single = s.view === 'single';
+    const layout = layoutLabel(s.shown ?? s.method, s.dim);
+    $('where').textContent = single ? `${headLabel(s)} · ${layout}` : `all heads · ${layout}`;
+    $('back').hidden = !single;
+    $('thumbs-toggle').hidden = !single || this.ctx.data.modality !== 'image';
+    this.thumbs.checked = s.thumbnails;
+  }
+}

@@ -1,0 +1,228 @@
+// The single view's controller: one head's layout in 2D or 3D, coloured and sized as the state says, with the
+// selected input's attention lines and, once zoomed in, token labels. It owns the single scene, the head's
+// norms, and the animated 2D <-> 3D transition.
+import { keyLineSegments, topKeyLines } from '../data/attention';
+import { computeColors, fadeExcept, textColor } from '../data/colors';
+import { blend, fitIntoUnitBox } from '../data/grid';
+import { headLabel, layoutLabel } from '../data/names';
+import { tokenMask } from '../data/search';
+import { pointSizes } from '../data/sizes';
+import { pointToken } from '../data/tokens';
+import { api } from '../api';
+import type { Context } from '../context';
+import { loadImage } from '../dom';
+import type { AppPart, Changed, Keys, Reads } from '../state';
+import { anyChanged } from '../store';
+import type { SingleScene } from '../views/scenes';
+import { buildPatchAtlas, type PatchAtlas } from '../views/thumbnails';
+import { tokenLabels } from '../views/token-labels';
+import type { LegendPanel } from './legend';
+
+const KEYS = [
+  'view',
+  'method',
+  'dim',
+  'shown',
+  'layer',
+  'head',
+  'colorMode',
+  'searchIndices',
+  'theme',
+  'selected',
+  'sizeByNorm',
+  'thumbnails',
+] as const satisfies Keys;
+type State = Reads<typeof KEYS>;
+// What restyles the points in place (a new head, method or dimension loads them again).
+const STYLE_KEYS = ['colorMode', 'searchIndices', 'theme', 'selected', 'sizeByNorm', 'thumbnails'] as const;
+
+export class SingleController implements AppPart<typeof KEYS> {
+  readonly keys = KEYS;
+  scene: SingleScene | null = null;
+  norms: Float32Array | null = null; // |q| then |k| of the head shown
+  drawn = false; // the scene has reached the screen
+  private loading = ''; // method/dim/layer/head of the latest load
+  private animation = 0; // requestAnimationFrame id of the 2D <-> 3D transition, 0 when still
+  private labelTimer = 0;
+  private atlas: Promise<PatchAtlas> | null = null;
+
+  constructor(
+    private ctx: Context,
+    private legend: LegendPanel,
+  ) {
+    ctx.canvas.listen({
+      onPointClick: (point) => ctx.store.set({ selected: point }),
+      onViewChange: () => this.relabelSoon(),
+      onAfterRender: () => this.afterRender(),
+    });
+  }
+
+  get animating(): boolean {
+    return this.animation !== 0;
+  }
+
+  update(s: State, changed: Changed<typeof KEYS>): void {
+    if (s.view !== 'single') return;
+    const headChanged = anyChanged(changed, ['view', 'layer', 'head']);
+    if (headChanged || anyChanged(changed, ['method', 'dim'])) {
+      // Only a change of dimension animates: from the coordinates on screen to the new ones.
+      const from = !headChanged && changed.has('dim') && this.scene ? this.scene.positions : null;
+      void this.load(from);
+    } else if (anyChanged(changed, STYLE_KEYS)) void this.restyle();
+  }
+
+  // One head is quick to lay out on demand, so the single view shows the method asked for even while the
+  // matrix still waits for it.
+  private async load(animateFrom: Float32Array | null): Promise<void> {
+    const { store, data, activity } = this.ctx;
+    this.stopAnimation();
+    const s: State = store.get();
+    const shown = s.method;
+    if (s.shown !== shown) store.set({ shown });
+    const key = `${shown}/${s.dim}/${s.layer}/${s.head}`;
+    this.loading = key;
+    this.drawn = false;
+    activity.mark('singleStart');
+    const onDisk = data.complete(shown, s.dim);
+    if (!onDisk) activity.note(`computing ${layoutLabel(shown, s.dim)} of ${headLabel(s)}…`);
+    const [coords, norms] = await activity.track(Promise.all([data.layout(shown, s.dim, s), data.norms(s)]));
+    if (!onDisk) activity.note('');
+    if (this.loading !== key) return;
+    const positions = fitIntoUnitBox(coords, s.dim);
+    this.norms = norms;
+    this.scene = {
+      kind: 'single',
+      dim: s.dim,
+      points: 2 * data.n,
+      positions,
+      colors: new Uint8Array(0),
+      radii: null,
+      lines: null,
+      labels: [],
+      selected: s.selected,
+      thumbnails: null,
+      textColor: textColor(s.theme),
+      version: 0,
+    };
+    await this.restyle();
+    if (animateFrom) this.animate(animateFrom, positions, s.dim);
+    activity.mark('singleLoaded');
+  }
+
+  // Everything but the coordinates: colours (the selected input or search matches stand out), sizes, the
+  // selection, thumbnails, attention lines, labels.
+  private async restyle(): Promise<void> {
+    const scene = this.scene;
+    if (!scene) return;
+    const { store, data, activity } = this.ctx;
+    const s: State = store.get();
+    const norms = s.colorMode === 'norm' ? await data.norms(s) : null;
+    const { colors, legend } = computeColors(s.colorMode, data.tokens, norms);
+    const mask = this.emphasis(s);
+    scene.colors = mask ? fadeExcept(colors, mask, 30) : colors;
+    scene.radii = pointSizes(data.n, s.sizeByNorm ? this.norms : null, s.searchIndices);
+    scene.selected = s.selected;
+    scene.thumbnails =
+      s.thumbnails && data.modality === 'image'
+        ? { atlas: await activity.track(this.patchAtlas()), tokens: data.n }
+        : null;
+    scene.textColor = textColor(s.theme);
+    scene.lines = s.selected !== null ? await activity.track(this.attentionLines(scene, s)) : null;
+    this.legend.show(legend);
+    this.relabel();
+    this.draw();
+  }
+
+  // Tokens drawn at full strength (and labelled first): the selected point's input, else search matches.
+  private emphasis(s: Pick<State, 'selected' | 'searchIndices'>): Uint8Array | null {
+    const { data } = this.ctx;
+    if (s.selected !== null) return data.inputMask(s.selected);
+    return s.searchIndices ? tokenMask(s.searchIndices, data.n) : null;
+  }
+
+  // Lines from each query of the selected input to its top-2 keys (weight >= 0.05), opacity by weight.
+  private async attentionLines(scene: SingleScene, s: State): Promise<SingleScene['lines']> {
+    const { data } = this.ctx;
+    const sequence = data.tokens.sequence[pointToken(s.selected!, data.n).token];
+    const { att, T } = await api.attention(s.layer, s.head, sequence);
+    const { first } = data.sequenceTokens(sequence);
+    const [r, g, b] = textColor(s.theme);
+    return keyLineSegments(topKeyLines(att, T, 2, 0.05), first, data.n, scene.positions, [r, g, b]);
+  }
+
+  private patchAtlas(): Promise<PatchAtlas> {
+    const { data } = this.ctx;
+    const sequences = data.info.manifest.sequences;
+    this.atlas ??= Promise.all(sequences.map((_, i) => loadImage(api.imageUrl(i)))).then((images) =>
+      buildPatchAtlas(images, data.tokens, sequences),
+    );
+    return this.atlas;
+  }
+
+  private draw(): void {
+    if (this.scene && this.ctx.store.get().view === 'single') this.ctx.canvas.draw(this.scene);
+  }
+
+  private afterRender(): void {
+    if (this.ctx.store.get().view !== 'single' || !this.scene || this.drawn) return;
+    this.drawn = true;
+    this.ctx.activity.mark('singleDrawn');
+  }
+
+  // Token labels once zoomed in beyond the fit (1.5 zoom levels in 2D, 1 in 3D).
+  private relabel(): void {
+    const scene = this.scene;
+    if (!scene) return;
+    const { canvas, data, store } = this.ctx;
+    const s: State = store.get();
+    const zoomed = canvas.zoomAboveFit() >= (s.dim === 2 ? 1.5 : 1);
+    scene.labels = zoomed ? tokenLabels(canvas, scene.positions, data.tokens.text, this.emphasis(s)) : [];
+  }
+
+  // After the user moved the camera and it rested a moment.
+  private relabelSoon(): void {
+    clearTimeout(this.labelTimer);
+    this.labelTimer = window.setTimeout(() => {
+      if (this.ctx.store.get().view === 'single' && !this.animating) {
+        this.relabel();
+        this.draw();
+      }
+    }, 120);
+  }
+
+  // Animated 2D <-> 3D transition: coordinates and camera rotation move together.
+  private animate(from: Float32Array, to: Float32Array, dim: 2 | 3): void {
+    const scene = this.scene;
+    if (!scene) return;
+    const { canvas } = this.ctx;
+    this.stopAnimation();
+    const start = performance.now();
+    const frame = new Float32Array(to.length);
+    const step = () => {
+      const t = Math.min(1, (performance.now() - start) / 700);
+      const e = t * t * (3 - 2 * t);
+      scene.positions = blend(from, to, e, frame);
+      if (dim === 3) canvas.setRotation(35 * e, 40 * e);
+      if (t < 1) {
+        this.draw();
+        this.animation = requestAnimationFrame(step);
+      } else {
+        scene.positions = to;
+        this.animation = 0;
+        this.relabel();
+        this.draw();
+      }
+    };
+    if (dim === 3) {
+      scene.positions = from;
+      this.draw();
+      canvas.setRotation(0, 0);
+    }
+    this.animation = requestAnimationFrame(step);
+  }
+
+  private stopAnimation(): void {
+    cancelAnimationFrame(this.animation);
+    this.animation = 0;
+  }
+}

@@ -1,0 +1,112 @@
+// Test and benchmark hooks on window.__attnviz (documented in web/README.md): a snapshot of the state, whether
+// each view has been drawn, screen positions of points and cells, whether the page has settled, timings.
+import { colorModesFor } from '../data/colors';
+import { point3, slotCell } from '../data/grid';
+import { headIndex } from '../data/heads';
+import { pointToken } from '../data/tokens';
+import type { Activity } from '../activity';
+import type { Context } from '../context';
+import type { AppState } from '../state';
+import type { Store } from '../store';
+import type { MatrixController } from './matrix';
+import type { SingleController } from './single';
+
+type Rect = { x: number; y: number; width: number; height: number };
+
+export interface Hooks {
+  readonly matrixDrawn: boolean;
+  readonly singleDrawn: boolean;
+  readonly busy: number;
+  readonly error: string | null;
+  readonly timings: Record<string, number>;
+  state(): Record<string, unknown>;
+  pointScreen(point: number): { x: number; y: number } | null;
+  cellScreen(layer: number, head: number): Rect | null;
+  settled(): boolean;
+}
+
+declare global {
+  interface Window {
+    __attnviz: Hooks;
+  }
+}
+
+interface Page extends Context {
+  matrix: MatrixController;
+  single: SingleController;
+}
+
+// Installs the hooks before the run is loaded (so a failed start shows in `error`); `connect` hands them the
+// page once it is built.
+export function installTestHooks(store: Store<AppState>, activity: Activity): { connect(page: Page): void } {
+  let page: Page | null = null;
+  const hooks: Hooks = {
+    get matrixDrawn() {
+      return page?.matrix.drawn ?? false;
+    },
+    get singleDrawn() {
+      return page?.single.drawn ?? false;
+    },
+    get busy() {
+      return activity.inFlight;
+    },
+    get error() {
+      return activity.error;
+    },
+    timings: activity.timings,
+    state: () => snapshot(store.get(), page),
+    pointScreen: (point) => (page ? pointScreen(page, point) : null),
+    cellScreen: (layer, head) => (page ? cellScreen(page, layer, head) : null),
+    settled: () => activity.inFlight === 0 && !!page && page.canvas.settled() && !page.single.animating,
+  };
+  window.__attnviz = hooks;
+  return { connect: (p) => (page = p) };
+}
+
+function snapshot(s: AppState, page: Page | null): Record<string, unknown> {
+  const data = page?.data;
+  return {
+    view: s.view,
+    method: s.method,
+    shown: s.shown,
+    dim: s.dim,
+    layer: s.layer,
+    head: s.head,
+    colorMode: s.colorMode,
+    theme: s.theme,
+    searchCount: s.searchIndices?.length ?? null,
+    selected: s.selected,
+    selectedSequence:
+      s.selected === null || !data ? null : data.tokens.sequence[pointToken(s.selected, data.n).token],
+    labels: page?.single.scene?.labels.length ?? 0,
+    layers: data?.layers,
+    heads: data?.heads,
+    points: data ? 2 * data.n : 0,
+    colorModes: data ? colorModesFor(data.modality) : [],
+  };
+}
+
+// Page coordinates of a single-view point a click would reach (on screen, not under the legend, the
+// breadcrumbs or the tooltip), else null.
+function pointScreen({ store, canvas, single }: Page, point: number): { x: number; y: number } | null {
+  const scene = single.scene;
+  if (!scene || store.get().view !== 'single' || point < 0 || point >= scene.points) return null;
+  const p = canvas.projectOnScreen(point3(scene.positions, point));
+  if (!p) return null;
+  const rect = canvas.canvasRect();
+  const [x, y] = [rect.left + p[0], rect.top + p[1]];
+  const top = document.elementFromPoint(x, y);
+  return top && document.getElementById('deck')!.contains(top) ? { x, y } : null;
+}
+
+// Page rectangle of the matrix cell that shows a head.
+function cellScreen({ store, canvas, data, matrix }: Page, layer: number, head: number): Rect | null {
+  const scene = matrix.scene;
+  if (!scene || store.get().view !== 'matrix') return null;
+  const [cx, cy] = slotCell(scene.slotOfHead[headIndex({ layer, head }, data.heads)], data.heads);
+  const a = canvas.project([cx, cy, 0]);
+  const b = canvas.project([cx + 1, cy + 1, 0]);
+  if (!a || !b) return null;
+  const rect = canvas.canvasRect();
+  return { x: rect.left + a[0], y: rect.top + a[1], width: b[0] - a[0], height: b[1] - a[1] };
+}

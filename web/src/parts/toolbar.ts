@@ -1,0 +1,79 @@
+// The toolbar: its controls set the state, and show it (so any change of the state, not only a click, is
+// reflected): layout method and dimension, colour mode, size by norm, cell metric and sorting, token search,
+// theme.
+import { api, type Dim, type Method } from '../api';
+import { colorModeLabels, colorModesFor, type ColorMode } from '../data/colors';
+import type { Context } from '../context';
+import { $ } from '../dom';
+import type { AppPart, Keys, Reads } from '../state';
+
+const KEYS = [
+  'method',
+  'dim',
+  'colorMode',
+  'sizeByNorm',
+  'cellMetric',
+  'sortCells',
+  'searchIndices',
+  'theme',
+] as const satisfies Keys;
+
+export class Toolbar implements AppPart<typeof KEYS> {
+  readonly keys = KEYS;
+  private method = $<HTMLSelectElement>('method');
+  private color = $<HTMLSelectElement>('color-mode');
+  private sizeNorm = $<HTMLInputElement>('size-norm');
+  private metric = $<HTMLSelectElement>('cell-metric');
+  private sort = $<HTMLInputElement>('sort-cells');
+  private search = $<HTMLInputElement>('search');
+
+  constructor(private ctx: Context) {
+    const { store, data } = ctx;
+    const model = data.info.manifest.model;
+    $('run-title').textContent =
+      `${model.model_type} · ${model.num_layers} layers × ${model.num_heads} heads · ${data.n} tokens`;
+    for (const mode of colorModesFor(data.modality)) this.color.add(new Option(colorModeLabels[mode], mode));
+    for (const name of data.metrics.names) this.metric.add(new Option(name, name));
+    this.method.addEventListener('change', () => store.set({ method: this.method.value as Method }));
+    for (const dim of [2, 3] as Dim[]) $(`dim-${dim}`).addEventListener('click', () => store.set({ dim }));
+    this.color.addEventListener('change', () => store.set({ colorMode: this.color.value as ColorMode }));
+    this.sizeNorm.addEventListener('change', () => store.set({ sizeByNorm: this.sizeNorm.checked }));
+    this.metric.addEventListener('change', () => store.set({ cellMetric: this.metric.value }));
+    this.sort.addEventListener('change', () => store.set({ sortCells: this.sort.checked }));
+    $('search-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      void this.runSearch(this.search.value);
+    });
+    $('search-clear').addEventListener('click', () => {
+      this.search.value = '';
+      void this.runSearch('');
+    });
+    $('theme').addEventListener('click', () =>
+      store.set({ theme: store.get().theme === 'dark' ? 'light' : 'dark' }),
+    );
+  }
+
+  update(s: Reads<typeof KEYS>): void {
+    this.method.value = s.method;
+    $('dim-2').classList.toggle('active', s.dim === 2);
+    $('dim-3').classList.toggle('active', s.dim === 3);
+    this.color.value = s.colorMode;
+    this.sizeNorm.checked = s.sizeByNorm;
+    this.metric.value = s.cellMetric;
+    this.sort.checked = s.sortCells;
+    const matches = s.searchIndices?.length;
+    $('search-count').textContent =
+      matches === undefined ? '' : `${matches} match${matches === 1 ? '' : 'es'}`;
+    document.body.classList.toggle('dark', s.theme === 'dark');
+  }
+
+  private async runSearch(query: string): Promise<void> {
+    const { store, activity } = this.ctx;
+    if (query.trim() === '') {
+      store.set({ searchQuery: '', searchIndices: null });
+      return;
+    }
+    const result = await activity.track(api.search(query));
+    store.set({ searchQuery: query, searchIndices: Int32Array.from(result.indices) });
+  }
+}

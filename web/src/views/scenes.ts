@@ -1,0 +1,31 @@
+// What the canvas draws: a scene for the matrix view (every head in its grid cell) or for the single view
+// (one head). Controllers fill the buffers; `version` tells the canvas when their contents changed.
+import type { Segments } from '../data/attention';
+import type { Cell } from '../data/cells';
+import type { Rgba } from '../data/colors';
+import type { MatrixPoints } from './matrix-raster';
+import type { PatchAtlas } from './thumbnails';
+
+export interface MatrixScene extends MatrixPoints {
+  kind: 'matrix';
+  cells: Cell[];
+  textColor: Rgba;
+  version: number; // bumped whenever a buffer's contents change
+}
+
+export interface SingleScene {
+  kind: 'single';
+  dim: 2 | 3;
+  points: number;
+  positions: Float32Array; // x,y,z a point in [-1, 1]
+  colors: Uint8Array;
+  radii: Float32Array | null;
+  lines: Segments | null;
+  labels: { position: [number, number, number]; text: string }[];
+  selected: number | null;
+  thumbnails: { atlas: PatchAtlas; tokens: number } | null; // image runs: draw points as their patches
+  textColor: Rgba;
+  version: number;
+}
+
+export type Scene = MatrixScene | SingleScene;

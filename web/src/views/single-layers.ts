@@ -1,0 +1,113 @@
+// deck.gl layers of the single view, a pure function of its scene: the points (dots, or patch thumbnails for
+// image runs), attention lines of the selected input, a ring around the selected point, token labels.
+import { IconLayer, LineLayer, ScatterplotLayer, TextLayer } from '@deck.gl/layers';
+import { point3 } from '../data/grid';
+import type { SingleScene } from './scenes';
+import { THUMB } from './thumbnails';
+
+// Points as patch thumbnails (image runs are small: one object a point is affordable here).
+function thumbnailLayer(s: SingleScene, t: NonNullable<SingleScene['thumbnails']>) {
+  const mapping: Record<string, { x: number; y: number; width: number; height: number }> = {};
+  for (let token = 0; token < t.tokens; token++) {
+    mapping[token] = {
+      x: (token % t.atlas.columns) * THUMB,
+      y: Math.floor(token / t.atlas.columns) * THUMB,
+      width: THUMB,
+      height: THUMB,
+    };
+  }
+  return new IconLayer({
+    id: 'points-thumbnails',
+    data: Array.from({ length: s.points }, (_, p) => p),
+    iconAtlas: t.atlas.canvas as any,
+    iconMapping: mapping,
+    getIcon: (p: number) => String(p % t.tokens),
+    getPosition: (p: number) => point3(s.positions, p),
+    getSize: (p: number) => (s.radii ? 4 * s.radii[p] : 14),
+    getColor: (p: number) => [255, 255, 255, s.colors[p * 4 + 3]],
+    sizeUnits: 'pixels',
+    billboard: true,
+    pickable: true,
+    updateTriggers: { getPosition: s.version, getSize: s.version, getColor: s.version },
+  });
+}
+
+export function singleLayers(s: SingleScene) {
+  const layers: unknown[] = [
+    s.thumbnails
+      ? thumbnailLayer(s, s.thumbnails)
+      : new ScatterplotLayer({
+          id: 'points',
+          data: {
+            length: s.points,
+            attributes: {
+              getPosition: { value: s.positions, size: 3 },
+              getFillColor: { value: s.colors, size: 4, normalized: true },
+              ...(s.radii ? { getRadius: { value: s.radii, size: 1 } } : {}),
+            },
+          },
+          getRadius: 3,
+          radiusUnits: 'pixels',
+          billboard: true,
+          pickable: true,
+          autoHighlight: true,
+          highlightColor: [255, 200, 0, 255],
+          updateTriggers: { getPosition: s.version, getFillColor: s.version, getRadius: s.version },
+        }),
+  ];
+  if (s.lines && s.lines.count > 0) {
+    layers.push(
+      new LineLayer({
+        id: 'attention-lines',
+        data: {
+          length: s.lines.count,
+          attributes: {
+            getSourcePosition: { value: s.lines.source, size: 3 },
+            getTargetPosition: { value: s.lines.target, size: 3 },
+            getColor: { value: s.lines.colors, size: 4, normalized: true },
+          },
+        },
+        getWidth: 1.5,
+        updateTriggers: { getSourcePosition: s.version, getColor: s.version },
+      }),
+    );
+  }
+  if (s.selected !== null) {
+    layers.push(
+      new ScatterplotLayer({
+        id: 'selected',
+        data: [{ position: point3(s.positions, s.selected) }],
+        getPosition: (d: { position: [number, number, number] }) => d.position,
+        getRadius: 7,
+        radiusUnits: 'pixels',
+        billboard: true,
+        stroked: true,
+        filled: false,
+        getLineColor: s.textColor,
+        lineWidthUnits: 'pixels',
+        getLineWidth: 2,
+        updateTriggers: { getPosition: s.version },
+      }),
+    );
+  }
+  if (s.labels.length > 0) {
+    layers.push(
+      new TextLayer({
+        id: 'token-labels',
+        data: s.labels,
+        getPosition: (d: SingleScene['labels'][number]) => d.position,
+        getText: (d: SingleScene['labels'][number]) => d.text,
+        getSize: 12,
+        getColor: s.textColor,
+        getTextAnchor: 'start',
+        getAlignmentBaseline: 'center',
+        getPixelOffset: [5, 0],
+        characterSet: 'auto',
+        fontFamily: 'monospace',
+        billboard: true,
+        updateTriggers: { getColor: s.version },
+      }),
+    );
+  }
+  return layers as any[];
+}
