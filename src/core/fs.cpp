@@ -1,5 +1,7 @@
 #include "core/fs.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -91,5 +93,20 @@ void StagingDir::commit() {
     throw Error("cannot rename " + temp_path_.string() + " to " + final_path_.string() + ": " + ec.message());
   committed_ = true;
 }
+
+FileLock::FileLock(const fs::path& path) {
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw Error("cannot lock " + path.string() + ": " + std::strerror(errno));
+  int status;
+  while ((status = ::flock(fd_, LOCK_EX)) != 0 && errno == EINTR) {
+  }
+  if (status != 0) {
+    const int error = errno;
+    ::close(fd_);
+    throw Error("cannot lock " + path.string() + ": " + std::strerror(error));
+  }
+}
+
+FileLock::~FileLock() { ::close(fd_); }  // closing the file releases the lock
 
 }  // namespace attnviz

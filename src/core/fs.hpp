@@ -57,4 +57,19 @@ class StagingDir {
   bool committed_ = false;
 };
 
+// An exclusive lock on a file (flock, which Linux's NFS client turns into a POSIX lock the server shares),
+// held from construction until destruction, so that processes on several machines can take turns. The file is
+// created empty when absent and left in place: removing it would let a later process lock a new file while
+// another still holds the old one.
+class FileLock {
+ public:
+  explicit FileLock(const std::filesystem::path& path);  // waits; Error "cannot lock <path>: <reason>"
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+  ~FileLock();
+
+ private:
+  int fd_ = -1;
+};
+
 }  // namespace attnviz

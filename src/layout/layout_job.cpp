@@ -63,11 +63,16 @@ nlohmann::json attention_json(const AttentionStats& stats) {
 // Shared state of one job: progress counters, the progress file and the metrics document.
 class JobState {
  public:
+  // Sharded, the figures start empty (they become the shard's record) and progress goes to the shard's file.
   JobState(const LayoutJobOptions& options, fs::path dir, std::vector<FileJob>& files, int64_t units)
-      : options_(options), dir_(std::move(dir)), files_(files) {
+      : options_(options),
+        dir_(std::move(dir)),
+        progress_path_(options.shard.sharded() ? shard_progress_path(options.run_dir, options.shard)
+                                               : dir_ / "progress.json"),
+        files_(files) {
     if (options.show_progress) bar_ = std::make_unique<Progress>("layout", units, "layouts");
     const fs::path metrics = dir_ / "metrics.json";
-    if (fs::exists(metrics)) {
+    if (!options.shard.sharded() && fs::exists(metrics)) {
       try {
         metrics_ = read_json_file(metrics);
       } catch (const Error&) {
@@ -104,17 +109,19 @@ class JobState {
     if (options_.on_progress) options_.on_progress(file.name, done, file.total);
   }
 
+  // After each phase: metrics.json (sharded: nothing, the record is written once the shard finished).
   void write_metrics() {
     std::lock_guard lock(mutex_);
-    write_file_atomic(dir_ / "metrics.json", metrics_.dump(1) + "\n");
+    if (!options_.shard.sharded()) write_file_atomic(dir_ / "metrics.json", metrics_.dump(1) + "\n");
   }
+  const nlohmann::json& metrics() const { return metrics_; }
   void write_progress(bool force) {
     const auto now = std::chrono::steady_clock::now();
     if (!force && now - last_progress_ < std::chrono::seconds(1)) return;
     last_progress_ = now;
     nlohmann::json doc = nlohmann::json::object();
     for (const FileJob& f : files_) doc[f.name] = {{"done", f.done}, {"total", f.total}};
-    write_file_atomic(dir_ / "progress.json", doc.dump() + "\n");
+    write_file_atomic(progress_path_, doc.dump() + "\n");
   }
   void write_progress_now() {
     std::lock_guard lock(mutex_);
@@ -123,7 +130,7 @@ class JobState {
 
  private:
   const LayoutJobOptions& options_;
-  fs::path dir_;
+  fs::path dir_, progress_path_;
   std::vector<FileJob>& files_;
   std::unique_ptr<Progress> bar_;
   nlohmann::json metrics_;
@@ -257,7 +264,9 @@ std::vector<HeadPlan> plan_phase(const std::vector<Phase>& phases, size_t index,
 
 LayoutJobResult run_layout_job(const LayoutJobOptions& options) {
   const auto run = Run::open(options.run_dir);
-  const std::vector<HeadId> heads = requested_heads(*run, options.heads);
+  const std::vector<HeadId> heads = options.shard.sharded()
+                                        ? shard_heads(requested_heads(*run, options.heads), options.shard)
+                                        : requested_heads(*run, options.heads);
   for (int d : options.dims)
     if (d != 2 && d != 3) throw Error("invalid dimension " + std::to_string(d) + " (expected 2 or 3)");
   if (options.methods.empty() || options.dims.empty()) throw Error("no layout requested");
@@ -290,7 +299,8 @@ LayoutJobResult run_layout_job(const LayoutJobOptions& options) {
     units += static_cast<int64_t>(f.todo.size());
     files.push_back(std::move(f));
   }
-  fs::create_directories(dir);
+  fs::create_directories(
+      options.shard.sharded() ? shard_progress_path(run->dir(), options.shard).parent_path() : dir);
   const int threads = options.threads > 0 ? options.threads : default_threads();
   JobState state(options, dir, files, units);
   state.write_progress_now();
@@ -327,7 +337,11 @@ LayoutJobResult run_layout_job(const LayoutJobOptions& options) {
     });
     for (FileJob* f : phase) {
       if (f->todo.empty()) continue;
-      write_layout_file(*run, f->method, f->dim, f->computed);
+      write_layout_file(*run,
+                        options.shard.sharded()
+                            ? shard_layout_path(run->dir(), f->method, f->dim, options.shard)
+                            : layout_file_path(run->dir(), f->method, f->dim),
+                        f->method, f->dim, f->computed);
       f->computed.clear();
       result.written.push_back(f->name);
     }
@@ -336,6 +350,10 @@ LayoutJobResult run_layout_job(const LayoutJobOptions& options) {
   }
   result.heads_computed = static_cast<int>(seen.size());
   state.write_progress_now();
+  if (options.shard.sharded()) {
+    write_shard_record(run->dir(), options.shard, state.metrics(), result.written);
+    if (options.merge_shards) result.merge = merge_layout_shards(*run, options.shard.count, false);
+  }
   return result;
 }
 
