@@ -86,10 +86,23 @@ std::optional<int> env_int(const char* name) {
   return parse_int(value, std::string(name) + " value");
 }
 
-// The shard of a Slurm array task (its task id less the array's first, of the array's task count) or of a
-// Kubernetes Indexed Job's pod (JOB_COMPLETION_INDEX, of ATTNVIZ_SHARDS: the Job sets it to its completions).
+// I of N with N from ATTNVIZ_SHARDS; `what` names I's variable.
+Shard shard_of(int index, const std::string& what) {
+  const auto count = env_int("ATTNVIZ_SHARDS");
+  if (!count)
+    throw Error("--shard auto: " + what + " is set but ATTNVIZ_SHARDS (the number of shards) is not");
+  if (*count < 1 || index < 0 || index >= *count)
+    throw Error("--shard auto: " + what + " " + std::to_string(index) + " is not below ATTNVIZ_SHARDS " +
+                std::to_string(*count));
+  return {index, *count};
+}
+
+// The shard of a Slurm array task (its task id less the array's first, of the array's task count; or its task
+// id of ATTNVIZ_SHARDS when that is set, to run some shards again) or of a Kubernetes Indexed Job's pod
+// (JOB_COMPLETION_INDEX of ATTNVIZ_SHARDS: the Job sets it to its completions).
 Shard shard_from_environment() {
   if (const auto id = env_int("SLURM_ARRAY_TASK_ID")) {
+    if (std::getenv("ATTNVIZ_SHARDS")) return shard_of(*id, "SLURM_ARRAY_TASK_ID");
     const int min = env_int("SLURM_ARRAY_TASK_MIN").value_or(0);
     const auto count = env_int("SLURM_ARRAY_TASK_COUNT"), max = env_int("SLURM_ARRAY_TASK_MAX");
     const auto step = env_int("SLURM_ARRAY_TASK_STEP");
@@ -99,19 +112,11 @@ Shard shard_from_environment() {
     if ((step && *step != 1) || (count && max && *count != *max - min + 1) || shard.index < 0 ||
         shard.index >= shard.count)
       throw Error("--shard auto: the Slurm array is not one range of task ids (task " + std::to_string(*id) +
-                  "); submit it as --array=0-" + std::to_string(shard.count - 1));
+                  "); submit it as --array=0-" + std::to_string(shard.count - 1) +
+                  ", or set ATTNVIZ_SHARDS to N and use task ids 0 to N-1");
     return shard;
   }
-  if (const auto index = env_int("JOB_COMPLETION_INDEX")) {
-    const auto count = env_int("ATTNVIZ_SHARDS");
-    if (!count)
-      throw Error(
-          "--shard auto: JOB_COMPLETION_INDEX is set but ATTNVIZ_SHARDS (the Job's completions) is not");
-    if (*count < 1 || *index < 0 || *index >= *count)
-      throw Error("--shard auto: JOB_COMPLETION_INDEX " + std::to_string(*index) +
-                  " is not below ATTNVIZ_SHARDS " + std::to_string(*count));
-    return {*index, *count};
-  }
+  if (const auto index = env_int("JOB_COMPLETION_INDEX")) return shard_of(*index, "JOB_COMPLETION_INDEX");
   throw Error(
       "--shard auto: neither a Slurm array task (SLURM_ARRAY_TASK_ID) nor a Kubernetes Indexed Job "
       "(JOB_COMPLETION_INDEX); give --shard I/N");

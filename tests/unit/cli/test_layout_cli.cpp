@@ -149,6 +149,7 @@ TEST_F(LayoutCli, ShardsFromTheEnvironmentOfSlurmAndKubernetes) {
       {"JOB_COMPLETION_INDEX=0", "JOB_COMPLETION_INDEX is set but ATTNVIZ_SHARDS"},
       {"JOB_COMPLETION_INDEX=3 ATTNVIZ_SHARDS=3", "JOB_COMPLETION_INDEX 3 is not below ATTNVIZ_SHARDS 3"},
       {"JOB_COMPLETION_INDEX=x ATTNVIZ_SHARDS=3", "invalid JOB_COMPLETION_INDEX value 'x'"},
+      {"SLURM_ARRAY_TASK_ID=4 ATTNVIZ_SHARDS=4", "SLURM_ARRAY_TASK_ID 4 is not below ATTNVIZ_SHARDS 4"},
   };
   const fs::path bad = copy_run("env-errors");
   for (const auto& [env, needle] : errors) {
@@ -156,7 +157,8 @@ TEST_F(LayoutCli, ShardsFromTheEnvironmentOfSlurmAndKubernetes) {
     expect_one_line_error(run_attnviz("layout " + quoted(bad) + flags, "", "env " + env + " "), needle);
   }
 
-  // Slurm array 5-6 (task 6 is shard 1 of 2), then a Kubernetes pod (shard 0 of 2), which merges.
+  // Slurm array 5-6 (task 6 is shard 1 of 2), then shard 0 of 2 as a Kubernetes pod, which merges; and shard
+  // 1 again as a one-task Slurm array (ATTNVIZ_SHARDS gives N), which then waits for shard 0.
   const fs::path single = copy_run("env-single"), run = copy_run("env-shards");
   ASSERT_EQ(run_attnviz("layout " + quoted(single) + " --methods pca --dims 2").status, 0);
   const auto slurm = run_attnviz("layout " + quoted(run) + flags, "",
@@ -174,6 +176,12 @@ TEST_F(LayoutCli, ShardsFromTheEnvironmentOfSlurmAndKubernetes) {
   EXPECT_NE(pod.text.find("shard 0/2 finished last: merged 2 shards"), std::string::npos) << pod.text;
   EXPECT_EQ(test::read_text(run / "layouts" / "pca-2d.safetensors"),
             test::read_text(single / "layouts" / "pca-2d.safetensors"));
+  const auto rerun = run_attnviz("layout " + quoted(run) + flags + " --force", "",
+                                 "env SLURM_ARRAY_TASK_ID=1 SLURM_ARRAY_TASK_MIN=1 SLURM_ARRAY_TASK_COUNT=1 "
+                                 "ATTNVIZ_SHARDS=2 ");
+  ASSERT_EQ(rerun.status, 0) << rerun.text;
+  EXPECT_NE(rerun.text.find("laid out 24 heads"), std::string::npos) << rerun.text;
+  EXPECT_TRUE(fs::exists(run / "layouts" / "shards" / "metrics.1-of-2.json"));
 }
 
 TEST_F(LayoutCli, MergeByHand) {
