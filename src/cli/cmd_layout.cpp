@@ -126,11 +126,12 @@ Shard shard_from_environment() {
 Shard parse_shard(const std::string& spec) {
   if (spec == "auto") return shard_from_environment();
   const auto slash = spec.find('/');
-  const std::string expected = " (expected I/N with 0 <= I < N, e.g. 0/4, or auto)";
+  const std::string expected =
+      " (expected I/N with 0 <= I < N <= " + std::to_string(kMaxShards) + ", e.g. 0/4, or auto)";
   if (slash == std::string::npos) throw Error("invalid --shard '" + spec + "'" + expected);
   const Shard shard{parse_int(spec.substr(0, slash), "shard index in --shard '" + spec + "'"),
                     parse_int(spec.substr(slash + 1), "shard count in --shard '" + spec + "'")};
-  if (shard.count < 1 || shard.index < 0 || shard.index >= shard.count)
+  if (shard.count < 1 || shard.index < 0 || shard.index >= shard.count || shard.count > kMaxShards)
     throw Error("invalid --shard '" + spec + "'" + expected);
   return shard;
 }

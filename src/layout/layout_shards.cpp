@@ -45,7 +45,8 @@ Shard record_shard(const std::string& name) {
   const size_t of = middle.find("-of-");
   if (of == std::string::npos) return {0, 0};
   const Shard shard{parse_count(middle.substr(0, of)), parse_count(middle.substr(of + 4))};
-  if (shard.index < 0 || shard.count < 1 || shard.index >= shard.count) return {0, 0};
+  if (shard.index < 0 || shard.count < 1 || shard.index >= shard.count || shard.count > kMaxShards)
+    return {0, 0};
   return shard;
 }
 
@@ -142,9 +143,9 @@ void remove_shard_files(const fs::path& run_dir, const Shard& shard) {
 }  // namespace
 
 void check_shard(const Shard& shard) {
-  if (shard.count < 1 || shard.index < 0 || shard.index >= shard.count)
+  if (shard.count < 1 || shard.index < 0 || shard.index >= shard.count || shard.count > kMaxShards)
     throw Error("invalid shard " + std::to_string(shard.index) + " of " + std::to_string(shard.count) +
-                " (expected 0 <= I < N)");
+                " (expected 0 <= I < N <= " + std::to_string(kMaxShards) + ")");
 }
 
 std::vector<HeadId> shard_heads(std::vector<HeadId> heads, const Shard& shard) {

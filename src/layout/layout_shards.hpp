@@ -22,12 +22,16 @@
 
 namespace attnviz {
 
+// At most this many shards: more than a job array holds (Slurm's MaxArraySize is 1001 by default), and few
+// enough that a merge can look for every shard's record.
+constexpr int kMaxShards = 100000;
+
 struct Shard {
   int index = 0, count = 1;  // 0 <= index < count; count 1: not sharded
   bool sharded() const { return count > 1; }
 };
 
-// Error unless 0 <= index < count.
+// Error unless 0 <= index < count <= kMaxShards.
 void check_shard(const Shard& shard);
 
 // Shard I of N has the heads at positions I, I+N, I+2N, ... of `heads` sorted by layer then head: shards

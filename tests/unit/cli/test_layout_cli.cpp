@@ -121,6 +121,7 @@ TEST_F(LayoutCli, BadShardsAreOneLineErrors) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"--shard 2/2", "invalid --shard '2/2' (expected I/N with 0 <= I < N"},
       {"--shard 0/0", "invalid --shard '0/0'"},
+      {"--shard 0/100001", "invalid --shard '0/100001' (expected I/N with 0 <= I < N <= 100000"},
       {"--shard -1/2", "invalid --shard '-1/2'"},
       {"--shard 1", "invalid --shard '1'"},
       {"--shard a/2", "invalid shard index in --shard 'a/2' 'a'"},

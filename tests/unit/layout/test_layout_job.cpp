@@ -220,7 +220,7 @@ TEST(LayoutShards, ShardsPartitionTheHeadsEvenly) {
   EXPECT_EQ(all, heads);
   EXPECT_EQ(shard_heads(heads, {1, 4})[0], (HeadId{0, 1}));
   EXPECT_TRUE(shard_heads({{0, 0}}, {1, 2}).empty());  // more shards than heads: some have none
-  for (const Shard bad : {Shard{2, 2}, Shard{-1, 2}, Shard{0, 0}})
+  for (const Shard bad : {Shard{2, 2}, Shard{-1, 2}, Shard{0, 0}, Shard{0, kMaxShards + 1}})
     EXPECT_THROW(shard_heads(heads, bad), Error) << bad.index << "/" << bad.count;
 }
 
