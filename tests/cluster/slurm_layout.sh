@@ -23,6 +23,7 @@ fail() { echo "slurm_layout: FAILED: $*" >&2; for f in "$tmp"/logs/*; do [ -f "$
 status=0
 "$source_dir/scripts/slurm/local-cluster.sh" start "$tmp/cluster" >"$tmp/cluster.env" || status=$?
 [ "$status" -eq 0 ] || exit "$status"  # 77: the reason is on stderr
+# shellcheck source=/dev/null  # the "export SLURM_CONF=..." line local-cluster.sh printed
 source "$tmp/cluster.env"
 
 # A small run: six sentences of the Brown corpus through brown-gpt (6 layers x 8 heads).
@@ -30,6 +31,7 @@ head -n 6 "$source_dir/data/brown_eval.txt" >"$tmp/input.txt"
 "$attnviz" extract --model "$source_dir/models/brown-gpt" --input "$tmp/input.txt" --out "$tmp/run" \
   --max-tokens 160 --threads 2 2>"$tmp/extract.log" || fail "extract: $(cat "$tmp/extract.log")"
 cp -r "$tmp/run" "$tmp/single"
+# shellcheck disable=SC2054  # "pca,tsne" is one argument
 flags=(--methods pca,tsne --dims 2 --seed 7)
 "$attnviz" layout "$tmp/single" "${flags[@]}" --threads 2 2>"$tmp/single.log" || fail "layout: $(cat "$tmp/single.log")"
 
