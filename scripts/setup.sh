@@ -9,6 +9,7 @@ packages=(
   libopenblas-dev nlohmann-json3-dev libutf8proc-dev libstb-dev libeigen3-dev libhnswlib-dev libfftw3-dev
   libcpp-httplib-dev libcli11-dev libcurl4-openssl-dev libgtest-dev
   chromium wrk
+  slurm-wlm munge
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,5 +1,6 @@
 #include "core/fs.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>

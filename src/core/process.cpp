@@ -50,11 +50,14 @@ bool same_file(int fd, const std::filesystem::path& path) {
 
 // Steps: open (creating) the file, try the lock without waiting, and check that the path still names the
 // file locked (a releasing holder may have removed it meanwhile; then try again on the new file).
-FileLock::FileLock(std::filesystem::path path, const std::string& what) : path_(std::move(path)) {
+FileLock::FileLock(std::filesystem::path path, const std::string& what, bool wait) : path_(std::move(path)) {
   for (int attempt = 0; attempt < 100; ++attempt) {
     fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd_ < 0) throw Error("cannot create the lock file " + path_.string() + ": " + std::strerror(errno));
-    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    int status;
+    while ((status = ::flock(fd_, wait ? LOCK_EX : LOCK_EX | LOCK_NB)) != 0 && errno == EINTR) {
+    }
+    if (status != 0) {
       const int error = errno;
       ::close(fd_);
       fd_ = -1;

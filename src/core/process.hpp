@@ -19,8 +19,9 @@ std::string host_name();
 class FileLock {
  public:
   // Error "cannot write <what>: another attnviz process (pid N) is writing it ..." when another process
-  // holds the lock; `what` names the thing protected (e.g. the run folder "runs/x").
-  FileLock(std::filesystem::path path, const std::string& what);
+  // holds the lock; `what` names the thing protected (e.g. the run folder "runs/x"). With `wait`, waits for
+  // the lock instead (processes that take turns, such as the shards of one layout job merging).
+  FileLock(std::filesystem::path path, const std::string& what, bool wait = false);
   FileLock(const FileLock&) = delete;
   FileLock& operator=(const FileLock&) = delete;
   ~FileLock();

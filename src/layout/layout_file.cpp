@@ -126,7 +126,11 @@ HeadLayout LayoutFile::head(int layer, int head) const {
 
 void write_layout_file(const Run& run, LayoutMethod method, int dim,
                        const std::map<HeadId, HeadLayout>& computed) {
-  const fs::path path = layout_file_path(run.dir(), method, dim);
+  write_layout_file(run, layout_file_path(run.dir(), method, dim), method, dim, computed);
+}
+
+void write_layout_file(const Run& run, const fs::path& path, LayoutMethod method, int dim,
+                       const std::map<HeadId, HeadLayout>& computed) {
   std::map<HeadId, HeadLayout> all = computed;
   const LayoutFile stored = LayoutFile::read(run, path, dim);
   for (const HeadId& h : stored.heads())

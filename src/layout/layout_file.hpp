@@ -66,5 +66,8 @@ class LayoutFile {
 // "dim", "tokens"}. Written whole under a temporary name, then renamed.
 void write_layout_file(const Run& run, LayoutMethod method, int dim,
                        const std::map<HeadId, HeadLayout>& computed);
+// The same, at another path (a shard's file, layout_shards.hpp), merged with the file already there.
+void write_layout_file(const Run& run, const std::filesystem::path& path, LayoutMethod method, int dim,
+                       const std::map<HeadId, HeadLayout>& computed);
 
 }  // namespace attnviz

@@ -70,11 +70,16 @@ nlohmann::json attention_json(const AttentionStats& stats) {
 // document.
 class JobState {
  public:
+  // Sharded, the figures start empty (they become the shard's record) and progress goes to the shard's file.
   JobState(const LayoutJobOptions& options, fs::path dir, std::vector<FileJob>& files, int64_t units)
-      : options_(options), dir_(std::move(dir)), files_(files) {
+      : options_(options),
+        dir_(std::move(dir)),
+        progress_path_(options.shard.sharded() ? shard_progress_path(options.run_dir, options.shard)
+                                               : dir_ / "progress.json"),
+        files_(files) {
     if (options.show_progress) bar_ = std::make_unique<Progress>("layout", units, "layouts");
     const fs::path metrics = dir_ / "metrics.json";
-    if (fs::exists(metrics)) {
+    if (!options.shard.sharded() && fs::exists(metrics)) {
       try {
         metrics_ = read_json_file(metrics);
       } catch (const Error&) {
@@ -112,17 +117,19 @@ class JobState {
     if (options_.on_progress) options_.on_progress(file.name, done, file.total);
   }
 
+  // After each phase: metrics.json (sharded: nothing, the record is written once the shard finished).
   void write_metrics() {
     std::lock_guard lock(mutex_);
-    write_file_atomic(dir_ / "metrics.json", metrics_.dump(1) + "\n");
+    if (!options_.shard.sharded()) write_file_atomic(dir_ / "metrics.json", metrics_.dump(1) + "\n");
   }
+  const nlohmann::json& metrics() const { return metrics_; }
   void write_progress(bool force) {
     const auto now = std::chrono::steady_clock::now();
     if (!force && now - last_progress_ < std::chrono::seconds(1)) return;
     last_progress_ = now;
     nlohmann::json doc = nlohmann::json::object();
     for (const FileJob& f : files_) doc[f.name] = {{"done", f.done}, {"total", f.total}};
-    write_progress_file(dir_, std::move(doc));
+    write_progress_file(progress_path_, std::move(doc));
   }
   void write_progress_now() {
     std::lock_guard lock(mutex_);
@@ -147,7 +154,7 @@ class JobState {
 
  private:
   const LayoutJobOptions& options_;
-  fs::path dir_;
+  fs::path dir_, progress_path_;
   std::vector<FileJob>& files_;
   std::unique_ptr<Progress> bar_;
   nlohmann::json metrics_;
@@ -306,7 +313,9 @@ void remove_stale_temporaries_of_layouts(const fs::path& dir) {
 
 LayoutJobResult run_layout_job(const LayoutJobOptions& options) {
   const auto run = Run::open(options.run_dir);
-  const std::vector<HeadId> heads = requested_heads(*run, options.heads);
+  const std::vector<HeadId> heads = options.shard.sharded()
+                                        ? shard_heads(requested_heads(*run, options.heads), options.shard)
+                                        : requested_heads(*run, options.heads);
   for (int d : options.dims)
     if (d != 2 && d != 3) throw Error("invalid dimension " + std::to_string(d) + " (expected 2 or 3)");
   if (options.methods.empty() || options.dims.empty()) throw Error("no layout requested");
@@ -315,8 +324,13 @@ LayoutJobResult run_layout_job(const LayoutJobOptions& options) {
   fs::create_directories(dir);
   // Held for the whole job: a second job on this run would merge into the same files and metrics.json from
   // what it read at its start, and the last to write would drop the other's heads.
-  const FileLock lock(dir / "job.lock", dir.string());
-  remove_stale_temporaries_of_layouts(dir);
+  // Shards of one job run at once, on this machine or others, and write apart (layout_shards.hpp): they take
+  // neither the lock nor the clean-up, which would count another machine's live process as dead.
+  std::optional<FileLock> lock;
+  if (!options.shard.sharded()) {
+    lock.emplace(dir / "job.lock", dir.string());
+    remove_stale_temporaries_of_layouts(dir);
+  }
 
   // Files in the order they are written.
   const std::vector<std::pair<LayoutMethod, int>> order = {{LayoutMethod::PCA, 2},  {LayoutMethod::PCA, 3},
@@ -344,6 +358,8 @@ LayoutJobResult run_layout_job(const LayoutJobOptions& options) {
     units += static_cast<int64_t>(f.todo.size());
     files.push_back(std::move(f));
   }
+  fs::create_directories(
+      options.shard.sharded() ? shard_progress_path(run->dir(), options.shard).parent_path() : dir);
   const int threads = options.threads > 0 ? options.threads : default_threads();
   JobState state(options, dir, files, units);
   state.write_progress_now();
@@ -381,7 +397,11 @@ LayoutJobResult run_layout_job(const LayoutJobOptions& options) {
     });
     for (FileJob* f : phase) {
       if (f->todo.empty()) continue;
-      write_layout_file(*run, f->method, f->dim, f->computed);
+      write_layout_file(*run,
+                        options.shard.sharded()
+                            ? shard_layout_path(run->dir(), f->method, f->dim, options.shard)
+                            : layout_file_path(run->dir(), f->method, f->dim),
+                        f->method, f->dim, f->computed);
       f->computed.clear();
       result.written.push_back(f->name);
     }
@@ -390,6 +410,10 @@ LayoutJobResult run_layout_job(const LayoutJobOptions& options) {
   }
   result.heads_computed = static_cast<int>(seen.size());
   state.write_progress_now();
+  if (options.shard.sharded()) {
+    write_shard_record(run->dir(), options.shard, state.metrics(), result.written);
+    if (options.merge_shards) result.merge = merge_layout_shards(*run, options.shard.count, false);
+  }
   return result;
 }
 

@@ -7,12 +7,17 @@
 // order: PCA 2D and 3D (fast), then t-SNE 2D and UMAP 2D, then t-SNE 3D and UMAP 3D; each phase processes
 // heads in parallel, one head per thread, so memory holds only the heads being laid out plus finished
 // layouts. Heads already in a file are skipped unless force; new heads are merged into existing files.
+//
+// Sharded (options.shard, layout_shards.hpp): the job lays out only the shard's heads and writes them, its
+// progress and its record into RUN/layouts/shards/ instead; then, when every shard of the count has
+// finished, it merges them into the run's files (whichever shard finishes last does).
 #include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "layout/layout.hpp"
+#include "layout/layout_shards.hpp"
 #include "layout/normalise.hpp"
 
 namespace attnviz {
@@ -27,6 +32,8 @@ struct LayoutJobOptions {
   bool force = false;
   NormaliseOptions normalise;
   Metric metric = Metric::Cosine;
+  Shard shard;                // lay out only this shard's heads (count 1: all of them)
+  bool merge_shards = true;   // sharded: merge every shard into the run's files once all have finished
   bool show_progress = true;  // a progress bar on stderr
   // Called after every finished head of a file ("tsne-2d", heads done, heads requested); from worker threads.
   std::function<void(const std::string& file, int done, int total)> on_progress;
@@ -35,6 +42,7 @@ struct LayoutJobOptions {
 struct LayoutJobResult {
   std::vector<std::string> written;  // files (re)written, e.g. "tsne-2d"
   int heads_computed = 0, heads_skipped = 0;
+  ShardMerge merge;  // sharded: the merge tried after the shard finished
 };
 
 // Validates everything (run, methods, dims, heads) before writing anything.

@@ -13,9 +13,9 @@ double unix_seconds_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-void write_progress_file(const std::filesystem::path& layouts_dir, nlohmann::json files) {
+void write_progress_file(const std::filesystem::path& path, nlohmann::json files) {
   files["writer"] = {{"pid", ::getpid()}, {"host", host_name()}, {"heartbeat", unix_seconds_now()}};
-  write_file_atomic(layouts_dir / "progress.json", files.dump() + "\n");
+  write_file_atomic(path, files.dump() + "\n");
 }
 
 bool progress_writer_running(const nlohmann::json& progress, double now) {

@@ -16,8 +16,9 @@ namespace attnviz {
 constexpr double kHeartbeatSeconds = 2;
 constexpr double kHeartbeatTimeoutSeconds = 10;
 
-// Writes layouts_dir/progress.json: `files` ({"tsne-2d": {"done", "total"}, ...}) and this process as writer.
-void write_progress_file(const std::filesystem::path& layouts_dir, nlohmann::json files);
+// Writes `path` (layouts/progress.json, or a shard's): `files` ({"tsne-2d": {"done", "total"}, ...}) and this
+// process as writer.
+void write_progress_file(const std::filesystem::path& path, nlohmann::json files);
 
 // Whether the job that wrote `progress` (progress.json as read) still runs: false for a file without a
 // well-formed writer (older attnviz), a heartbeat older than the timeout, or a pid of this machine that is

@@ -147,5 +147,102 @@ TEST_F(LayoutCli, TruncatedQk) {
   EXPECT_FALSE(fs::exists(run / "layouts"));
 }
 
+TEST_F(LayoutCli, BadShardsAreOneLineErrors) {
+  const fs::path run = copy_run("shards");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"--shard 2/2", "invalid --shard '2/2' (expected I/N with 0 <= I < N"},
+      {"--shard 0/0", "invalid --shard '0/0'"},
+      {"--shard 0/100001", "invalid --shard '0/100001' (expected I/N with 0 <= I < N <= 100000"},
+      {"--shard -1/2", "invalid --shard '-1/2'"},
+      {"--shard 1", "invalid --shard '1'"},
+      {"--shard a/2", "invalid shard index in --shard 'a/2' 'a'"},
+      {"--shard auto", "--shard auto: neither a Slurm array task (SLURM_ARRAY_TASK_ID) nor a Kubernetes"},
+      {"--merge", "no finished shards to merge"},
+  };
+  for (const auto& [flags, needle] : cases) {
+    SCOPED_TRACE(flags);
+    expect_one_line_error(run_attnviz("layout " + quoted(run) + " --methods pca " + flags, "",
+                                      "env -u SLURM_ARRAY_TASK_ID -u JOB_COMPLETION_INDEX "),
+                          needle);
+  }
+  EXPECT_FALSE(fs::exists(run / "layouts" / "pca-2d.safetensors"));
+  const auto both = run_attnviz("layout " + quoted(run) + " --shard 0/2 --merge");
+  EXPECT_NE(both.status, 0);
+  EXPECT_NE(both.text.find("--shard excludes --merge"), std::string::npos) << both.text;
+}
+
+TEST_F(LayoutCli, ShardsFromTheEnvironmentOfSlurmAndKubernetes) {
+  const std::string flags = " --methods pca --dims 2 --shard auto";
+  const std::vector<std::pair<std::string, std::string>> errors = {
+      {"SLURM_ARRAY_TASK_ID=4 SLURM_ARRAY_TASK_MIN=0 SLURM_ARRAY_TASK_MAX=6 SLURM_ARRAY_TASK_STEP=2 "
+       "SLURM_ARRAY_TASK_COUNT=4",
+       "the Slurm array is not one range of task ids (task 4); submit it as --array=0-3"},
+      {"SLURM_ARRAY_TASK_ID=1", "SLURM_ARRAY_TASK_ID is set but neither SLURM_ARRAY_TASK_COUNT nor _MAX"},
+      {"JOB_COMPLETION_INDEX=0", "JOB_COMPLETION_INDEX is set but ATTNVIZ_SHARDS"},
+      {"JOB_COMPLETION_INDEX=3 ATTNVIZ_SHARDS=3", "JOB_COMPLETION_INDEX 3 is not below ATTNVIZ_SHARDS 3"},
+      {"JOB_COMPLETION_INDEX=x ATTNVIZ_SHARDS=3", "invalid JOB_COMPLETION_INDEX value 'x'"},
+      {"SLURM_ARRAY_TASK_ID=4 ATTNVIZ_SHARDS=4", "SLURM_ARRAY_TASK_ID 4 is not below ATTNVIZ_SHARDS 4"},
+  };
+  const fs::path bad = copy_run("env-errors");
+  for (const auto& [env, needle] : errors) {
+    SCOPED_TRACE(env);
+    expect_one_line_error(run_attnviz("layout " + quoted(bad) + flags, "", "env " + env + " "), needle);
+  }
+
+  // Slurm array 5-6 (task 6 is shard 1 of 2), then shard 0 of 2 as a Kubernetes pod, which merges; and shard
+  // 1 again as a one-task Slurm array (ATTNVIZ_SHARDS gives N), which then waits for shard 0.
+  const fs::path single = copy_run("env-single"), run = copy_run("env-shards");
+  ASSERT_EQ(run_attnviz("layout " + quoted(single) + " --methods pca --dims 2").status, 0);
+  const auto slurm = run_attnviz("layout " + quoted(run) + flags, "",
+                                 "env SLURM_ARRAY_TASK_ID=6 SLURM_ARRAY_TASK_MIN=5 SLURM_ARRAY_TASK_MAX=6 "
+                                 "SLURM_ARRAY_TASK_COUNT=2 ");
+  ASSERT_EQ(slurm.status, 0) << slurm.text;
+  EXPECT_NE(slurm.text.find("shard 1/2 finished; 1 of 2 shards still running"), std::string::npos)
+      << slurm.text;
+  EXPECT_TRUE(fs::exists(run / "layouts" / "shards" / "pca-2d.1-of-2.safetensors"));
+  expect_one_line_error(run_attnviz("layout " + quoted(run) + " --merge"),
+                        "cannot merge: shard(s) 0 of 2 have not finished");
+  const auto pod = run_attnviz("layout " + quoted(run) + flags, "",
+                               "env -u SLURM_ARRAY_TASK_ID JOB_COMPLETION_INDEX=0 ATTNVIZ_SHARDS=2 ");
+  ASSERT_EQ(pod.status, 0) << pod.text;
+  EXPECT_NE(pod.text.find("shard 0/2 finished last: merged 2 shards"), std::string::npos) << pod.text;
+  EXPECT_EQ(test::read_text(run / "layouts" / "pca-2d.safetensors"),
+            test::read_text(single / "layouts" / "pca-2d.safetensors"));
+  const auto rerun = run_attnviz("layout " + quoted(run) + flags + " --force", "",
+                                 "env SLURM_ARRAY_TASK_ID=1 SLURM_ARRAY_TASK_MIN=1 SLURM_ARRAY_TASK_COUNT=1 "
+                                 "ATTNVIZ_SHARDS=2 ");
+  ASSERT_EQ(rerun.status, 0) << rerun.text;
+  EXPECT_NE(rerun.text.find("laid out 24 heads"), std::string::npos) << rerun.text;
+  EXPECT_TRUE(fs::exists(run / "layouts" / "shards" / "metrics.1-of-2.json"));
+}
+
+TEST_F(LayoutCli, MergeByHand) {
+  const fs::path run = copy_run("merge");
+  for (const std::string shard : {"0/2", "1/2"}) {
+    const auto r =
+        run_attnviz("layout " + quoted(run) + " --methods pca --dims 3 --heads 0:0,1:1,2:2 --shard " + shard);
+    ASSERT_EQ(r.status, 0) << r.text;
+  }
+  ASSERT_TRUE(fs::exists(run / "layouts" / "pca-3d.safetensors"));  // the second shard merged
+  const auto again = run_attnviz("layout " + quoted(run) + " --merge");
+  EXPECT_NE(again.status, 0);  // merged already: the shards are gone
+  EXPECT_NE(again.text.find("no finished shards to merge"), std::string::npos) << again.text;
+
+  // A shard whose merge never ran (its process was killed after its record was written): --merge does it.
+  fs::create_directories(run / "layouts" / "shards");
+  fs::copy_file(run / "layouts" / "pca-3d.safetensors",
+                run / "layouts" / "shards" / "pca-3d.0-of-1.safetensors");
+  std::ofstream(run / "layouts" / "shards" / "metrics.0-of-1.json")
+      << R"({"shard": 0, "shards": 1, "files": ["pca-3d"], "heads": {"l0.h0": {"tokens": 1}}})";
+  const auto merged = run_attnviz("layout " + quoted(run) + " --merge");
+  ASSERT_EQ(merged.status, 0) << merged.text;
+  EXPECT_NE(merged.text.find("merged 1 shards (1 layout files)"), std::string::npos) << merged.text;
+  const auto metrics = read_json_file(run / "layouts" / "metrics.json");
+  EXPECT_EQ(metrics["heads"]["l0.h0"]["tokens"], 1);                       // the shard's figure replaced it
+  EXPECT_TRUE(metrics["heads"]["l0.h0"].contains("normalisation_scale"));  // the others kept
+  EXPECT_TRUE(metrics["heads"].contains("l2.h2"));
+  EXPECT_FALSE(fs::exists(run / "layouts" / "shards"));
+}
+
 }  // namespace
 }  // namespace attnviz

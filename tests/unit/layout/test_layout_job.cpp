@@ -1,6 +1,7 @@
 // The layout job on small run directories written with the run writer.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <optional>
 #include <random>
@@ -12,6 +13,7 @@
 #include "layout/head_input.hpp"
 #include "layout/layout_file.hpp"
 #include "layout/layout_job.hpp"
+#include "layout/layout_shards.hpp"
 #include "support/temp_dir.hpp"
 #include "support/tiny_run.hpp"
 
@@ -198,6 +200,119 @@ TEST_F(LayoutJobTest, TruncatedQkWritesNothing) {
   fs::resize_file(dir_ / "qk.safetensors", fs::file_size(dir_ / "qk.safetensors") - 100);
   EXPECT_THROW(run_layout_job(options()), Error);
   EXPECT_FALSE(fs::exists(dir_ / "layouts"));
+}
+
+// --- Shards (layout_shards.hpp) ---
+
+TEST(LayoutShards, ShardsPartitionTheHeadsEvenly) {
+  std::vector<HeadId> heads;
+  for (int l = 2; l >= 0; --l)
+    for (int h = 0; h < 5; ++h) heads.emplace_back(l, h);  // 15 heads, not sorted
+  std::vector<HeadId> all;
+  for (int i = 0; i < 4; ++i) {
+    const std::vector<HeadId> mine = shard_heads(heads, {i, 4});
+    EXPECT_EQ(mine.size(), i < 3 ? 4u : 3u) << i;
+    EXPECT_TRUE(std::is_sorted(mine.begin(), mine.end()));
+    all.insert(all.end(), mine.begin(), mine.end());
+  }
+  std::sort(all.begin(), all.end());
+  std::sort(heads.begin(), heads.end());
+  EXPECT_EQ(all, heads);
+  EXPECT_EQ(shard_heads(heads, {1, 4})[0], (HeadId{0, 1}));
+  EXPECT_TRUE(shard_heads({{0, 0}}, {1, 2}).empty());  // more shards than heads: some have none
+  for (const Shard bad : {Shard{2, 2}, Shard{-1, 2}, Shard{0, 0}, Shard{0, kMaxShards + 1}})
+    EXPECT_THROW(shard_heads(heads, bad), Error) << bad.index << "/" << bad.count;
+}
+
+class LayoutShardsTest : public LayoutJobTest {
+ protected:
+  LayoutJobOptions sharded(int index, int count) const {
+    LayoutJobOptions o = options();
+    o.methods = {LayoutMethod::PCA, LayoutMethod::TSNE};
+    o.dims = {2};
+    o.shard = {index, count};
+    o.threads = 1 + index % 2;  // results do not depend on threads
+    return o;
+  }
+  std::string without_timings(nlohmann::json metrics) const {
+    for (auto& [name, head] : metrics["heads"].items()) head.erase("seconds");
+    return metrics.dump();
+  }
+  fs::path shards() const { return dir_ / "layouts" / "shards"; }
+};
+
+TEST_F(LayoutShardsTest, TheLastShardMergesWhatOneMachineWouldWrite) {
+  const fs::path single = temp_ / "single";
+  write_run(single);
+  LayoutJobOptions whole = sharded(0, 1);
+  whole.run_dir = single;
+  run_layout_job(whole);
+
+  EXPECT_FALSE(run_layout_job(sharded(2, 3)).merge.merged);
+  const LayoutJobResult second = run_layout_job(sharded(0, 3));
+  EXPECT_EQ(second.merge.missing, std::vector<int>{1});
+  EXPECT_FALSE(fs::exists(layout_file("pca-2d")));  // nothing merged before every shard finished
+  EXPECT_TRUE(fs::exists(shards() / "tsne-2d.0-of-3.safetensors"));
+  EXPECT_TRUE(fs::exists(shards() / "metrics.2-of-3.json"));
+  const LayoutJobResult last = run_layout_job(sharded(1, 3));
+  EXPECT_EQ(last.heads_computed, 3);  // heads 1, 4, 7 of 8
+  ASSERT_TRUE(last.merge.merged);
+  EXPECT_EQ(last.merge.written, (std::vector<std::string>{"pca-2d", "tsne-2d"}));
+
+  for (const std::string name : {"pca-2d", "tsne-2d"})
+    EXPECT_EQ(read_file(layout_file(name)), read_file(single / "layouts" / (name + ".safetensors"))) << name;
+  EXPECT_EQ(without_timings(read_json_file(dir_ / "layouts" / "metrics.json")),
+            without_timings(read_json_file(single / "layouts" / "metrics.json")));
+  EXPECT_FALSE(fs::exists(shards()));  // merged shards are removed
+}
+
+TEST_F(LayoutShardsTest, MergeNamesTheShardsThatHaveNotFinished) {
+  LayoutJobOptions o = sharded(1, 4);
+  o.merge_shards = false;
+  run_layout_job(o);
+  o.shard = {3, 4};
+  run_layout_job(o);
+  const auto run = Run::open(dir_);
+  const ShardMerge partial = merge_layout_shards(*run, 0, false);
+  EXPECT_EQ(partial.shards, 4);
+  EXPECT_EQ(partial.missing, (std::vector<int>{0, 2}));
+  EXPECT_FALSE(partial.merged);
+  try {
+    merge_layout_shards(*run, 0, true);
+    FAIL() << "merged with shards missing";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("shard(s) 0, 2 of 4 have not finished"), std::string::npos)
+        << e.what();
+  }
+  o.shard = {0, 2};
+  run_layout_job(o);  // a record of another count
+  EXPECT_THROW(merge_layout_shards(*run, 0, true), Error);
+  EXPECT_TRUE(fs::exists(shards() / "metrics.1-of-4.json"));  // nothing removed
+}
+
+TEST_F(LayoutShardsTest, AForgedRecordIsAnErrorNotAMerge) {
+  LayoutJobOptions o = sharded(0, 2);
+  o.methods = {LayoutMethod::PCA};
+  run_layout_job(o);
+  fs::create_directories(shards());
+  const auto run = Run::open(dir_);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"{\"shard\": 0, \"shards\": 2, \"heads\": {}, \"files\": []}", "do not match the file name"},
+      {"{\"shard\": 1, \"shards\": 2, \"heads\": {}, \"files\": [\"mds-2d\"]}", "unknown layout file"},
+      {"{\"shard\": 1, \"shards\": 2, \"heads\": [], \"files\": []}", "no \"heads\" object"},
+      {"{\"shard\": 1, \"shards\": 2, \"heads\": {}, \"files\": [\"pca-3d\"]}", "missing, though its shard"},
+      {"[1, 2", "metrics.1-of-2.json"},
+  };
+  for (const auto& [record, needle] : cases) {
+    write_file_atomic(shards() / "metrics.1-of-2.json", record);
+    try {
+      merge_layout_shards(*run, 0, true);
+      ADD_FAILURE() << "merged " << record;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+    EXPECT_FALSE(fs::exists(layout_file("pca-2d"))) << record;
+  }
 }
 
 }  // namespace

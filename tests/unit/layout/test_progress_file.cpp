@@ -18,7 +18,7 @@ nlohmann::json progress(long pid, double heartbeat, const std::string& host) {
 
 TEST(ProgressFile, WrittenWithThisProcessAsWriter) {
   test::TempDir dir;
-  write_progress_file(dir.path(), {{"tsne-2d", {{"done", 3}, {"total", 8}}}});
+  write_progress_file(dir.path() / "progress.json", {{"tsne-2d", {{"done", 3}, {"total", 8}}}});
   const auto doc = read_json_file(dir.path() / "progress.json");
   EXPECT_EQ(doc["tsne-2d"]["done"], 3);
   EXPECT_EQ(doc["writer"]["pid"], ::getpid());

@@ -255,7 +255,8 @@ TEST_F(Api, ALayoutFileThatDoesNotFitTheRunIsA500NamingItAndRunSaysWhy) {
 TEST_F(Api, ProgressSaysWhetherItsWriterStillRuns) {
   EXPECT_TRUE(get_json("/api/run")["progress"].is_null()) << "no progress.json";
   std::filesystem::create_directories(run.dir / "layouts");
-  write_progress_file(run.dir / "layouts", {{"tsne-2d", {{"done", 3}, {"total", 8}}}});  // this process
+  write_progress_file(run.dir / "layouts" / "progress.json",
+                      {{"tsne-2d", {{"done", 3}, {"total", 8}}}});  // this process
   auto progress = get_json("/api/run")["progress"];
   EXPECT_EQ(progress["tsne-2d"]["done"], 3);
   EXPECT_EQ(progress["running"], true) << progress;
