@@ -110,6 +110,8 @@ void add_layout_command(CLI::App& app) {
     const LayoutJobResult result = run_layout_job(options);
     std::fprintf(stderr, "laid out %d heads (%d already present); wrote %zu files in %s/layouts\n",
                  result.heads_computed, result.heads_skipped, result.written.size(), args->run.c_str());
+    if (result.heads_map_seconds > 0)
+      std::fprintf(stderr, "wrote the heads map (layouts/heads.json) in %.2f s\n", result.heads_map_seconds);
   });
 }
 
