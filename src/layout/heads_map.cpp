@@ -6,6 +6,7 @@
 
 #include "core/interrupt.hpp"
 #include "core/parallel.hpp"
+#include "layout/blas_threads.hpp"
 #include "layout/head_similarity.hpp"
 #include "layout/metrics.hpp"
 
@@ -54,6 +55,7 @@ HeadsMap compute_heads_map(const Run& run, unsigned seed, int threads) {
   const RunModel& m = run.model();
   const int heads = m.num_layers * m.num_heads;
   if (threads <= 0) threads = default_threads();
+  SingleThreadedBlas single_blas;  // attention is computed per head on this function's own threads
   HeadsMap map;
   map.seed = seed;
   const std::vector<int> sequences = sample_sequences(run, seed);
