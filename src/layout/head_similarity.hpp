@@ -8,7 +8,8 @@
 
 namespace attnviz {
 
-// Jensen-Shannon divergence in nats, in [0, ln 2], of two distributions over the same n keys.
+// Jensen-Shannon divergence in nats, in [0, ln 2], of two distributions over the same n keys (to ~1e-5:
+// logarithms by fast_log2).
 double js_divergence(const float* p, const float* q, int64_t n);
 
 // The attention rows of several heads for the same queries: heads[h] holds, for every query in turn, its
