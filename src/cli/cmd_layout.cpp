@@ -198,6 +198,8 @@ void add_layout_command(CLI::App& app) {
                  result.heads_computed, result.heads_skipped, result.written.size(), args->run.c_str(),
                  options.shard.sharded() ? "/shards" : "");
     if (options.shard.sharded()) report_merge(options, result.merge);
+    if (result.heads_map_seconds > 0)
+      std::fprintf(stderr, "wrote the heads map (layouts/heads.json) in %.2f s\n", result.heads_map_seconds);
   });
 }
 

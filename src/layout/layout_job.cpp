@@ -20,6 +20,7 @@
 #include "core/process.hpp"
 #include "core/progress.hpp"
 #include "layout/head_input.hpp"
+#include "layout/heads_file.hpp"
 #include "layout/layout_file.hpp"
 #include "layout/metrics.hpp"
 #include "layout/progress_file.hpp"
@@ -361,6 +362,14 @@ LayoutJobResult run_layout_job(const LayoutJobOptions& options) {
   fs::create_directories(
       options.shard.sharded() ? shard_progress_path(run->dir(), options.shard).parent_path() : dir);
   const int threads = options.threads > 0 ? options.threads : default_threads();
+  // The heads map first: it covers every head, takes seconds, and the page's heads view needs it. Of a job
+  // spread over shards, shard 0 writes it.
+  if ((!options.shard.sharded() || options.shard.index == 0) && (options.force || !heads_file_fresh(*run))) {
+    const auto start = std::chrono::steady_clock::now();
+    write_heads_file(*run, compute_heads_map(*run, options.seed, threads));
+    result.heads_map_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
   JobState state(options, dir, files, units);
   state.write_progress_now();
   state.start_heartbeat();

@@ -1,7 +1,8 @@
 #pragma once
 // `attnviz layout`: every requested layout of every requested head of a run, written into RUN/layouts/.
 //
-// Output: the layout files (layout_file.hpp), layouts/metrics.json (per-head figures, see metrics.hpp) and
+// Output: the layout files (layout_file.hpp), layouts/metrics.json (per-head figures, see metrics.hpp),
+// layouts/heads.json (the heads map of every head, heads_file.hpp; rewritten when stale or forced) and
 // layouts/progress.json ({"tsne-2d": {"done": n, "total": m}, ...}, rewritten at most once a second) so a
 // running server can show partial results. Files are written whole (temporary name, then rename), in this
 // order: PCA 2D and 3D (fast), then t-SNE 2D and UMAP 2D, then t-SNE 3D and UMAP 3D; each phase processes
@@ -42,7 +43,8 @@ struct LayoutJobOptions {
 struct LayoutJobResult {
   std::vector<std::string> written;  // files (re)written, e.g. "tsne-2d"
   int heads_computed = 0, heads_skipped = 0;
-  ShardMerge merge;  // sharded: the merge tried after the shard finished
+  ShardMerge merge;              // sharded: the merge tried after the shard finished
+  double heads_map_seconds = 0;  // computing and writing layouts/heads.json (0 when it was up to date)
 };
 
 // Validates everything (run, methods, dims, heads) before writing anything.

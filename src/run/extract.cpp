@@ -15,6 +15,7 @@
 #include "core/progress.hpp"
 #include "image/image.hpp"
 #include "run/encode.hpp"
+#include "run/induction.hpp"
 #include "run/run_writer.hpp"
 
 namespace fs = std::filesystem;
@@ -124,6 +125,7 @@ ExtractResult extract(const ExtractOptions& o) {
   contents.sequences = std::move(data.sequences);
   contents.tokens = std::move(data.tokens);
   contents.dtype = o.dtype;
+  contents.induction = measure_induction(*model, tokenizer ? &*tokenizer : nullptr);
   const int64_t total_tokens = static_cast<int64_t>(contents.tokens.size());
 
   const auto start = std::chrono::steady_clock::now();

@@ -1,6 +1,7 @@
 #pragma once
 // The extract job: run a model over a dataset and write a run directory (docs/format.md) holding every
-// layer's and head's query and key vectors for every token.
+// layer's and head's query and key vectors for every token, and (text models) each head's induction score
+// (run/induction.hpp).
 #include <cstdint>
 #include <filesystem>
 #include <string>

@@ -139,6 +139,26 @@ TokenTable read_tokens(const fs::path& path, size_t n, bool image,
   return t;
 }
 
+// The manifest's optional "induction" (docs/format.md): scores [num_layers][num_heads], each in [0, 1].
+RunInduction read_induction(const Fields& f, const RunModel& m) {
+  RunInduction induction;
+  induction.seed = static_cast<unsigned>(f.integer("seed"));
+  induction.sequences = static_cast<int>(f.integer("sequences", 1));
+  induction.length = static_cast<int>(f.integer("length", 1));
+  const std::string shape = "must be " + std::to_string(m.num_layers) + " arrays of " +
+                            std::to_string(m.num_heads) + " numbers in [0, 1]";
+  const nlohmann::json& scores = f.at("scores");
+  if (!scores.is_array() || scores.size() != static_cast<size_t>(m.num_layers)) f.fail("scores", shape);
+  for (const nlohmann::json& layer : scores) {
+    if (!layer.is_array() || layer.size() != static_cast<size_t>(m.num_heads)) f.fail("scores", shape);
+    for (const nlohmann::json& v : layer) {
+      if (!v.is_number() || !(v.get<double>() >= 0 && v.get<double>() <= 1)) f.fail("scores", shape);
+      induction.scores.push_back(v.get<double>());
+    }
+  }
+  return induction;
+}
+
 uint64_t qk_file_size(const fs::path& path) {
   std::error_code ec;
   const auto size = fs::file_size(path, ec);
@@ -175,6 +195,9 @@ std::shared_ptr<const Run> Run::open(const fs::path& dir) {
                 std::to_string(kRunFormatVersion));
   run->model_ = read_model(Fields(top.at("model"), manifest_path.string() + ": model"));
   const bool image = run->model_.modality == "image";
+  if (top.has("induction") && !top.at("induction").is_null())
+    run->induction_ =
+        read_induction(Fields(top.at("induction"), manifest_path.string() + ": induction"), run->model_);
   run->sequences_ = read_sequences(top.at("sequences"), manifest_path.string(), image);
 
   const Fields qk(top.at("qk"), manifest_path.string() + ": qk");
@@ -254,6 +277,12 @@ std::vector<float> Run::keys(int layer, int kv_head, int64_t first, int64_t coun
 std::vector<float> Run::queries(int layer, int head) const { return queries(layer, head, 0, num_tokens()); }
 
 std::vector<float> Run::keys(int layer, int kv_head) const { return keys(layer, kv_head, 0, num_tokens()); }
+
+std::optional<double> Run::induction(int layer, int head) const {
+  if (!induction_ || layer < 0 || layer >= model_.num_layers || head < 0 || head >= model_.num_heads)
+    return std::nullopt;
+  return induction_->scores[static_cast<size_t>(layer * model_.num_heads + head)];
+}
 
 std::vector<float> Run::attention(int layer, int head, int sequence) const {
   if (sequence < 0 || sequence >= static_cast<int>(sequences_.size()))

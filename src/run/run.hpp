@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -31,6 +32,14 @@ struct RunSequence {
   int grid_rows = 0, grid_cols = 0;  // images: patch grid
 };
 
+// Induction scores measured by `attnviz extract` on random token sequences repeated twice
+// (run/induction.hpp): how the run's model copies, which its dataset may not show.
+struct RunInduction {
+  unsigned seed = 0;
+  int sequences = 0, length = 0;  // random sequences and the length of each copy
+  std::vector<double> scores;     // [num_layers * num_heads], layer-major, each in [0, 1]
+};
+
 struct TokenTable {
   std::vector<std::string> token;
   std::vector<int32_t> token_id, sequence, position;
@@ -51,6 +60,9 @@ class Run {
   const std::vector<RunSequence>& sequences() const { return sequences_; }
   const TokenTable& tokens() const { return tokens_; }
   int64_t num_tokens() const { return static_cast<int64_t>(tokens_.size()); }
+  // The manifest's optional "induction"; nullopt for image runs and runs extracted before it existed.
+  const std::optional<RunInduction>& induction() const { return induction_; }
+  std::optional<double> induction(int layer, int head) const;
 
   // Float32 copies of one head's vectors over all N tokens: [N, head_dim].
   std::vector<float> queries(int layer, int head) const;
@@ -68,6 +80,7 @@ class Run {
   RunModel model_;
   std::vector<RunSequence> sequences_;
   TokenTable tokens_;
+  std::optional<RunInduction> induction_;
   std::shared_ptr<const QkFile> qk_;
 };
 

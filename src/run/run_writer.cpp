@@ -63,7 +63,7 @@ nlohmann::json manifest_json(const RunContents& c) {
     j["token_count"] = s.token_count;
     sequences.push_back(std::move(j));
   }
-  return {
+  nlohmann::json manifest = {
       {"format", "attnviz-run"},
       {"version", kRunFormatVersion},
       {"model",
@@ -84,6 +84,17 @@ nlohmann::json manifest_json(const RunContents& c) {
       {"sequences", std::move(sequences)},
       {"qk", {{"file", "qk.safetensors"}, {"dtype", dtype_name(c.dtype)}, {"num_tokens", c.tokens.size()}}},
   };
+  if (c.induction) {
+    nlohmann::json scores = nlohmann::json::array();
+    for (int layer = 0; layer < m.num_layers; ++layer)
+      scores.push_back(std::vector<double>(c.induction->scores.begin() + layer * m.num_heads,
+                                           c.induction->scores.begin() + (layer + 1) * m.num_heads));
+    manifest["induction"] = {{"seed", c.induction->seed},
+                             {"sequences", c.induction->sequences},
+                             {"length", c.induction->length},
+                             {"scores", std::move(scores)}};
+  }
+  return manifest;
 }
 
 nlohmann::json tokens_json(const TokenTable& t, const std::string& modality) {

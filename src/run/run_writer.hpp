@@ -4,6 +4,7 @@
 // sequence's vectors are written straight to their place in it: memory stays bounded however many tokens.
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -26,9 +27,10 @@ struct RunDataset {
 struct RunContents {
   RunModel model;
   RunDataset dataset;
-  std::vector<RunSequence> sequences;  // first_token and token_count tile [0, N) in order
-  TokenTable tokens;                   // N rows; char_* for text runs, patch_* for image runs
-  DType dtype = DType::F16;            // F16 or F32
+  std::vector<RunSequence> sequences;     // first_token and token_count tile [0, N) in order
+  TokenTable tokens;                      // N rows; char_* for text runs, patch_* for image runs
+  DType dtype = DType::F16;               // F16 or F32
+  std::optional<RunInduction> induction;  // text runs: measured by extract (run/induction.hpp)
 };
 
 nlohmann::json manifest_json(const RunContents& contents);

@@ -6,6 +6,7 @@
 #include "core/fs.hpp"
 #include "core/json.hpp"
 #include "image/image.hpp"
+#include "layout/heads_file.hpp"
 #include "layout/progress_file.hpp"
 #include "run/run_writer.hpp"
 #include "server/byte_range.hpp"
@@ -35,6 +36,22 @@ fs::path image_folder(const nlohmann::json& manifest) {
   fs::path path = fs::absolute(source, error).lexically_normal();
   if (path.filename().empty()) path = path.parent_path();  // "digits/": the folder itself
   return dataset->value("kind", "") == "images" ? path : path.parent_path();
+}
+
+// /api/heads from a validated layouts/heads.json: each head's layer, head, scores, type and map; the order
+// and the divergence matrix.
+std::shared_ptr<const std::string> heads_reply(const Run& run) {
+  const nlohmann::json doc = read_heads_file(run);
+  nlohmann::json heads = nlohmann::json::array();
+  for (const nlohmann::json& h : doc["heads"])
+    heads.push_back({{"layer", h["layer"]},
+                     {"head", h["head"]},
+                     {"scores", h["scores"]},
+                     {"type", h["type"]},
+                     {"map", h["map"]}});
+  const nlohmann::json reply = {
+      {"heads", std::move(heads)}, {"order", doc["order"]}, {"divergence", doc["divergence"]}};
+  return std::make_shared<const std::string>(reply.dump());
 }
 
 LayoutMethod parse_method(const std::string& text) {
@@ -69,9 +86,12 @@ httplib::Server::Handler guarded(void (Api::*handler)(const httplib::Request&, h
 }  // namespace
 
 Api::Api(std::shared_ptr<const Run> run)
-    : run_(std::move(run)), stored_(run_), computed_(run_), json_files_([](const fs::path& path) {
-        return std::make_shared<const nlohmann::json>(read_json_file(path));
-      }) {
+    : run_(std::move(run)),
+      stored_(run_),
+      computed_(run_),
+      json_files_(
+          [](const fs::path& path) { return std::make_shared<const nlohmann::json>(read_json_file(path)); }),
+      heads_reply_([this](const fs::path&) { return heads_reply(*run_); }) {
   tokens_json_ = tokens_json(run_->tokens(), run_->model().modality)
                      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (run_->model().modality == "image") image_root_ = image_folder(run_->manifest());
@@ -90,6 +110,7 @@ void Api::add_routes(httplib::Server& server) {
   server.Get("/api/search", guarded(&Api::search, this));
   server.Get("/api/aggregate/.*", guarded(&Api::aggregate, this));
   server.Get("/api/image/.*", guarded(&Api::image, this));
+  server.Get("/api/heads", guarded(&Api::heads, this));
   server.Get("/api(/.*)?", [](const httplib::Request& req, httplib::Response& res) {
     reply_error(res, 404, "no API route " + req.path + " (see docs/api.md)");
   });
@@ -246,6 +267,18 @@ void Api::image(const httplib::Request& req, httplib::Response& res) {
     throw HttpError(403, "the file of sequence " + params[0] + " does not decode as an image; not served");
   res.set_header("Cache-Control", "no-cache");
   res.set_content(std::move(bytes), type);
+}
+
+void Api::heads(const httplib::Request&, httplib::Response& res) {
+  std::shared_ptr<const std::string> reply;
+  try {
+    reply = heads_reply_.get(heads_file_path(run_->dir()));
+  } catch (const Error& e) {
+    throw HttpError(404, e.what());
+  }
+  if (!reply) throw HttpError(404, "no heads map yet: attnviz layout writes layouts/heads.json");
+  res.set_header("Cache-Control", "no-cache");
+  res.set_content(*reply, "application/json");
 }
 
 }  // namespace attnviz::server

@@ -38,6 +38,7 @@ class Api {
   void search(const httplib::Request& req, httplib::Response& res);
   void aggregate(const httplib::Request& req, httplib::Response& res);
   void image(const httplib::Request& req, httplib::Response& res);
+  void heads(const httplib::Request& req, httplib::Response& res);
 
   std::shared_ptr<const Run> run_;
   std::filesystem::path image_root_;                          // image runs: only files inside it are served
@@ -46,6 +47,7 @@ class Api {
   StoredLayouts stored_;
   ComputedLayouts computed_;
   FileCache<nlohmann::json> json_files_;
+  FileCache<std::string> heads_reply_;  // layouts/heads.json as /api/heads serves it
   std::mutex aggregate_mutex_;
   std::map<std::pair<int, int>, std::shared_ptr<const RelativeAttention>> aggregates_;
 };

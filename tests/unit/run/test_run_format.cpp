@@ -12,11 +12,14 @@
 #include "core/half.hpp"
 #include "core/json.hpp"
 #include "run/run_writer.hpp"
+#include "support/run_manifest.hpp"
 #include "support/tiny_run.hpp"
 
 namespace attnviz {
 namespace {
 
+using test::edit_manifest;
+using test::expect_open_error;
 using test::TempDir;
 
 // Two text sequences of 3 and 2 tokens, 2 layers, 4 query heads sharing 2 key heads, head_dim 3.
@@ -152,21 +155,6 @@ TEST(RunFormat, AttentionIsTheCausalSoftmaxOfScaledDots) {
     }
     for (int j = 0; j < t; ++j) EXPECT_NEAR(attn[i * t + j], row[j] / sum, 1e-6) << i << "," << j;
   }
-}
-
-void expect_open_error(const std::filesystem::path& dir, const std::string& fragment) {
-  try {
-    Run::open(dir);
-    FAIL() << "opened " << dir;
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
-  }
-}
-
-void edit_manifest(const std::filesystem::path& dir, const std::function<void(nlohmann::json&)>& edit) {
-  nlohmann::json m = read_json_file(dir / "manifest.json");
-  edit(m);
-  write_file_atomic(dir / "manifest.json", m.dump());
 }
 
 TEST(RunFormat, OpenRejectsAnotherVersion) {

@@ -8,6 +8,7 @@
 #include "core/json.hpp"
 #include "core/parallel.hpp"
 #include "core/safetensors.hpp"
+#include "layout/heads_file.hpp"
 #include "layout/layout.hpp"
 #include "layout/progress_file.hpp"
 #include "run/run.hpp"
@@ -305,6 +306,37 @@ TEST_F(Api, MalformedPathsAre400AndUnknownThingsAre404) {
         "/api/layouts/tsne/1", "/api/layout/pca/2/0/4", "/api/nothing", "/api/", "/api/image/0"}) {
     expect_error(path, 404);
   }
+}
+
+TEST_F(Api, HeadsServesTheHeadsMapOnceWrittenAndNotWhenStale) {
+  EXPECT_NE(expect_error("/api/heads", 404).find("no heads map yet"), std::string::npos);
+  const auto opened = Run::open(run.dir);
+  const HeadsMap map = compute_heads_map(*opened, 42, 2);
+  write_heads_file(*opened, map);
+  const nlohmann::json heads = get_json("/api/heads");
+  const size_t n = TestRun::kLayers * TestRun::kHeads;
+  ASSERT_EQ(heads["heads"].size(), n);
+  EXPECT_EQ(heads.size(), 3u) << "heads, order, divergence";
+  for (size_t i = 0; i < n; ++i) {
+    const nlohmann::json& h = heads["heads"][i];
+    EXPECT_EQ(h["layer"], i / TestRun::kHeads);
+    EXPECT_EQ(h["head"], i % TestRun::kHeads);
+    EXPECT_EQ(h.size(), 5u) << "layer, head, scores, type, map";
+    for (std::string_view name : kHeadTypeNames) ASSERT_TRUE(h["scores"].contains(name)) << name;
+    EXPECT_TRUE(h["scores"]["next_token"].is_null()) << "a causal run";
+    EXPECT_TRUE(h["scores"]["induction"].is_null()) << "a run without induction";
+    EXPECT_EQ(h["scores"]["broad"], *map.heads[i].scores[static_cast<int>(HeadType::Broad)]);
+    EXPECT_EQ(h["map"][0], map.heads[i].map[0]);
+    ASSERT_EQ(heads["divergence"][i].size(), n);
+    EXPECT_EQ(heads["divergence"][i][i], 0.0);
+  }
+  EXPECT_EQ(heads["order"], nlohmann::json(map.order));
+
+  // Another run's file (here: the manifest changed under the file) is not served.
+  nlohmann::json doc = read_json_file(heads_file_path(run.dir));
+  doc["run"] = "0000000000000000-0";
+  write_file_atomic(heads_file_path(run.dir), doc.dump());
+  EXPECT_NE(expect_error("/api/heads", 404).find("stale"), std::string::npos);
 }
 
 }  // namespace
