@@ -100,6 +100,7 @@ void run_demo(const DemoOptions& options) {
   // The server lays out on demand (PCA in a blink) whatever the job below has not written yet.
   ServerOptions server_options = options.server;
   server_options.run_dir = run;
+  server_options.model = (bundle / "models" / spec.model).string();  // probes run the bundled model
   Server server(server_options);
   server.start();
   std::printf("attnviz demo: %s ready at %s (%.1f s)\n", spec.model.c_str(), server.url().c_str(), elapsed());

@@ -18,6 +18,7 @@
 #include "layout/head_input.hpp"
 #include "layout/layout_file.hpp"
 #include "layout/metrics.hpp"
+#include "layout/pca.hpp"
 
 namespace fs = std::filesystem;
 
@@ -92,11 +93,11 @@ class JobState {
     metrics_["heads"][head_tensor_name(h.first, h.second)][group][file] = value;
   }
 
-  void finished(FileJob& file, const HeadId& h, std::vector<float> layout) {
+  void finished(FileJob& file, const HeadId& h, HeadLayout layout) {
     int done = 0;
     {
       std::lock_guard lock(mutex_);
-      file.computed[h].points = std::move(layout);
+      file.computed[h] = std::move(layout);
       done = ++file.done;
       write_progress(false);
     }
@@ -197,21 +198,39 @@ class LayoutJob {
         knn.seed = options_.seed;
         graph = nearest_neighbours(in.points.data(), n, in.dim, knn);
       }
-      std::vector<float> y =
-          layout_points(in.points.data(), n, in.dim, file->method, file->dim, options_.metric, options_.seed,
-                        threads, graph ? &*graph : nullptr);
+      HeadLayout out = placeable_layout(in, *file, graph ? &*graph : nullptr, threads);
+      const std::vector<float>& y = out.points;
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       if (const auto trust = sample.trustworthiness(y.data(), file->dim))
         state_.set_layout_metrics(h, "trustworthiness", file->name, *trust);
       state_.set_layout_metrics(h, "distance_dot_correlation", file->name,
                                 sample.correlation(y.data(), file->dim));
       state_.set_layout_metrics(h, "seconds", file->name, seconds);
-      state_.finished(*file, h, std::move(y));
+      state_.finished(*file, h, std::move(out));
     }
     if (plan.keep_neighbours && graph) neighbours_.put(h, std::move(*graph));
   }
 
  private:
+  // The head's layout with what placing a new input in it needs (layout/place.hpp): the normalisation, and
+  // for PCA its mean and axes.
+  HeadLayout placeable_layout(const HeadInput& in, const FileJob& file, const KnnGraph* graph, int threads) {
+    HeadLayout out;
+    const int64_t n = 2 * in.tokens;
+    if (file.method == LayoutMethod::PCA) {
+      const PcaResult p = pca(in.points.data(), n, in.dim, file.dim);
+      out.points = p.projection;
+      out.mean.assign(p.mean.begin(), p.mean.end());
+      out.components.assign(p.axes.begin(), p.axes.end());
+    } else {
+      out.points = layout_points(in.points.data(), n, in.dim, file.method, file.dim, options_.metric,
+                                 options_.seed, threads, graph);
+    }
+    out.scale = {in.normalisation.scale};
+    out.shift = in.normalisation.shift;
+    return out;
+  }
+
   const Run& run_;
   const LayoutJobOptions& options_;
   JobState& state_;

@@ -13,6 +13,7 @@
 #include "core/parallel.hpp"
 #include "core/progress.hpp"
 #include "image/image.hpp"
+#include "model/fingerprint.hpp"
 #include "run/encode.hpp"
 #include "run/run_writer.hpp"
 
@@ -47,12 +48,6 @@ void check_out(const fs::path& out, bool force) {
   if (!force) throw Error(out.string() + " already exists");
   if (!fs::is_directory(out) || !(fs::exists(out / "manifest.json") || fs::is_empty(out)))
     throw Error(out.string() + " exists and is not an attnviz run; not replacing it");
-}
-
-std::optional<Tokenizer> load_tokenizer_if_any(const fs::path& model_dir) {
-  for (const char* name : {"tokenizer.json", "vocab.json", "vocab.txt"})
-    if (fs::exists(model_dir / name)) return Tokenizer::load(model_dir);
-  return std::nullopt;
 }
 
 void warn_truncated(const EncodedDataset& data, int max_length) {
@@ -97,6 +92,9 @@ ExtractResult extract(const ExtractOptions& o) {
 
   RunContents contents;
   contents.model = run_model(config);
+  contents.model.source =
+      o.model_source.empty() ? fs::absolute(model_dir).lexically_normal().string() : o.model_source;
+  contents.model.fingerprint = model_fingerprint(model_dir);
   contents.dataset = {inputs.source, inputs.kind, static_cast<int64_t>(inputs.items.size()), data.truncated};
   contents.sequences = std::move(data.sequences);
   contents.tokens = std::move(data.tokens);

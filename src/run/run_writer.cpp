@@ -63,7 +63,7 @@ nlohmann::json manifest_json(const RunContents& c) {
     j["token_count"] = s.token_count;
     sequences.push_back(std::move(j));
   }
-  return {
+  nlohmann::json manifest = {
       {"format", "attnviz-run"},
       {"version", kRunFormatVersion},
       {"model",
@@ -84,6 +84,9 @@ nlohmann::json manifest_json(const RunContents& c) {
       {"sequences", std::move(sequences)},
       {"qk", {{"file", "qk.safetensors"}, {"dtype", dtype_name(c.dtype)}, {"num_tokens", c.tokens.size()}}},
   };
+  if (!m.source.empty()) manifest["model"]["source"] = m.source;
+  if (!m.fingerprint.empty()) manifest["model"]["fingerprint"] = m.fingerprint;
+  return manifest;
 }
 
 nlohmann::json tokens_json(const TokenTable& t, const std::string& modality) {
