@@ -33,10 +33,10 @@ std::string head_tensor_name(int layer, int head);
 // All but points are optional (files written before attnviz stored them lack them): empty when absent. They
 // let a new input be placed in the layout (layout/place.hpp).
 struct HeadLayout {
-  std::vector<float> points;  // [2N, dim]: queries, then keys
-  std::vector<float> scale{};   // l{L}.h{H}.scale [1]: the normalisation's s (queries / s, keys * s + shift)
-  std::vector<float> shift{};   // l{L}.h{H}.shift [head_dim]: its c
-  std::vector<float> mean{};    // l{L}.h{H}.mean [head_dim]: PCA files: the normalised points' mean
+  std::vector<float> points;   // [2N, dim]: queries, then keys
+  std::vector<float> scale{};  // l{L}.h{H}.scale [1]: the normalisation's s (queries / s, keys * s + shift)
+  std::vector<float> shift{};  // l{L}.h{H}.shift [head_dim]: its c
+  std::vector<float> mean{};   // l{L}.h{H}.mean [head_dim]: PCA files: the normalised points' mean
   std::vector<float> components{};  // l{L}.h{H}.components [dim, head_dim]: PCA files: the axes, unit rows
 };
 
