@@ -65,15 +65,15 @@ inline ProcessOutput extract_brown_gpt(const std::filesystem::path& dir, int lin
                      shell_quoted(dir / "input.txt") + " --out " + shell_quoted(dir / "run") + " " + flags);
 }
 
-// A socket listening on a free 127.0.0.1 port, held until destroyed.
+// A socket listening on a free 127.0.0.1 port, held until destroyed; `backlog` connections may wait.
 struct Listener {
-  Listener() {
-    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  explicit Listener(int backlog = 4) {
+    fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-    ::listen(fd, 4);
+    ::listen(fd, backlog);
     socklen_t size = sizeof(address);
     ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
     port = ntohs(address.sin_port);

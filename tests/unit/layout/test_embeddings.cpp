@@ -8,22 +8,14 @@
 #include "layout/metrics.hpp"
 #include "layout/tsne.hpp"
 #include "layout/umap.hpp"
+#include "support/clusters.hpp"
 
 namespace attnviz {
 namespace {
 
 constexpr int kClusters = 5, kPerCluster = 120, kDim = 12;
 
-std::vector<float> clusters() {
-  std::mt19937 rng(3);
-  std::normal_distribution<float> g;
-  std::vector<float> centres(kClusters * kDim);
-  for (float& v : centres) v = 8 * g(rng);
-  std::vector<float> x;
-  for (int i = 0; i < kClusters * kPerCluster; ++i)
-    for (int c = 0; c < kDim; ++c) x.push_back(centres[(i % kClusters) * kDim + c] + g(rng));
-  return x;
-}
+std::vector<float> clusters() { return test::gaussian_clusters(kClusters, kPerCluster, kDim, 8, 3); }
 
 // Fraction of each point's 10 nearest layout neighbours that come from its own cluster.
 double cluster_purity(const std::vector<float>& y, int dim) {

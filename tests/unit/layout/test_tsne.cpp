@@ -8,6 +8,7 @@
 #include <random>
 
 #include "layout/tsne.hpp"
+#include "support/clusters.hpp"
 
 namespace attnviz {
 namespace {
@@ -16,14 +17,7 @@ constexpr int kClusters = 4, kPerCluster = 400, kDim = 10;
 constexpr int64_t kPoints = kClusters * kPerCluster;  // above kExactRepulsionPoints: the FFT path
 
 std::vector<float> separated_clusters() {
-  std::mt19937 rng(11);
-  std::normal_distribution<float> g;
-  std::vector<float> centres(kClusters * kDim);
-  for (float& v : centres) v = 10 * g(rng);
-  std::vector<float> x;
-  for (int i = 0; i < kPoints; ++i)
-    for (int c = 0; c < kDim; ++c) x.push_back(centres[(i % kClusters) * kDim + c] + g(rng));
-  return x;
+  return test::gaussian_clusters(kClusters, kPerCluster, kDim, 10, 11);
 }
 
 Affinities affinities_of(const std::vector<float>& x, const TsneOptions& options) {

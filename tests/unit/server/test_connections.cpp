@@ -7,6 +7,7 @@
 #include "raw_socket.hpp"
 #include "server/connections.hpp"
 #include "server_fixture.hpp"
+#include "support/process.hpp"
 
 namespace attnviz::test {
 namespace {
@@ -15,6 +16,7 @@ using namespace std::chrono_literals;
 using server::ConnectionLimits;
 using server::Connections;
 using server::SocketStream;
+using test::Listener;
 
 // A listening socket whose connections go to a Connections with short limits; each request is answered
 // "200 OK" with the bytes of its body when it has a Content-Length of 3 ("GET" bodies are not HTTP, but they
@@ -23,26 +25,17 @@ class SmallServer {
  public:
   explicit SmallServer(ConnectionLimits limits)
       : connections_(limits, [this](SocketStream& stream, bool last) { return answer(stream, last); }) {
-    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-    ::listen(listener_, 64);
-    socklen_t size = sizeof(address);
-    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &size);
-    port = ntohs(address.sin_port);
+    port = listener_.port;
     acceptor_ = std::thread([this] {
       while (true) {
-        const int fd = ::accept(listener_, nullptr, nullptr);
+        const int fd = ::accept(listener_.fd, nullptr, nullptr);
         if (fd < 0) return;
         connections_.add(fd);
       }
     });
   }
   ~SmallServer() {
-    ::shutdown(listener_, SHUT_RDWR);
-    ::close(listener_);
+    ::shutdown(listener_.fd, SHUT_RDWR);  // accept() returns; the Listener closes the socket
     acceptor_.join();
     connections_.stop();
   }
@@ -63,7 +56,7 @@ class SmallServer {
     return stream.write(reply.data(), reply.size()) == static_cast<ssize_t>(reply.size());
   }
   Connections connections_;
-  int listener_ = -1;
+  Listener listener_{64};
   std::thread acceptor_;
 };
 
