@@ -10,6 +10,7 @@
 #include "layout/pca.hpp"
 #include "layout/place.hpp"
 #include "layout/umap.hpp"
+#include "support/clusters.hpp"
 
 namespace attnviz {
 namespace {
@@ -17,16 +18,11 @@ namespace {
 constexpr int kDim = 16, kClusters = 5, kPerCluster = 120;
 constexpr int64_t kN = kClusters * kPerCluster;
 
-// Points around kClusters well separated centres; `seed` draws the points, the centres are fixed.
-std::vector<float> clusters(int per_cluster, unsigned seed) {
-  std::mt19937 centres_rng(1), rng(seed);
-  std::normal_distribution<float> g;
-  std::vector<float> centre(kClusters * kDim);
-  for (float& c : centre) c = 8 * g(centres_rng);
-  std::vector<float> x;
-  for (int c = 0; c < kClusters; ++c)
-    for (int i = 0; i < per_cluster; ++i)
-      for (int d = 0; d < kDim; ++d) x.push_back(centre[c * kDim + d] + g(rng));
+constexpr int kFresh = 4;  // held-out points per cluster
+
+// kN dataset points, then kClusters x kFresh held-out points of the same clusters (point i: cluster i % 5).
+const std::vector<float>& points() {
+  static const std::vector<float> x = test::gaussian_clusters(kClusters, kPerCluster + kFresh, kDim, 8, 3);
   return x;
 }
 
@@ -67,7 +63,7 @@ std::vector<float> gather(const std::vector<float>& x, const std::vector<int64_t
 }
 
 TEST(Place, PcaPutsADatasetPointExactlyOnItself) {
-  const std::vector<float> x = clusters(kPerCluster, 3);
+  const std::vector<float>& x = points();
   for (int out : {2, 3}) {
     const PcaResult p = pca(x.data(), kN, kDim, out);
     const std::vector<int64_t> rows = sample_rows();
@@ -79,7 +75,7 @@ TEST(Place, PcaPutsADatasetPointExactlyOnItself) {
 }
 
 TEST(Place, IndexFindsTheSameNeighboursAsTheGraph) {
-  const std::vector<float> x = clusters(kPerCluster, 3);
+  const std::vector<float>& x = points();
   for (Metric metric : {Metric::Cosine, Metric::Euclidean}) {
     KnnOptions o;
     o.k = 10;
@@ -112,7 +108,7 @@ std::vector<float> place(LayoutMethod method, const PlaceIndex& index, const std
 
 TEST_P(PlaceMethod, DatasetPointsLandOnThemselves) {
   const auto [method, dim] = GetParam();
-  const std::vector<float> x = clusters(kPerCluster, 3);
+  const std::vector<float>& x = points();
   const std::vector<float> layout = layout_points(x.data(), kN, kDim, method, dim, Metric::Cosine, 42, 1);
   const PlaceIndex index(x.data(), kN, kDim, Metric::Cosine);
   const std::vector<int64_t> rows = sample_rows();
@@ -124,12 +120,13 @@ TEST_P(PlaceMethod, DatasetPointsLandOnThemselves) {
 
 TEST_P(PlaceMethod, NewPointsLandInTheirCluster) {
   const auto [method, dim] = GetParam();
-  const std::vector<float> x = clusters(kPerCluster, 3), fresh = clusters(4, 99);
+  const std::vector<float>& x = points();
+  const std::vector<float> fresh(x.begin() + kN * kDim, x.end());
   const std::vector<float> layout = layout_points(x.data(), kN, kDim, method, dim, Metric::Cosine, 42, 1);
   const PlaceIndex index(x.data(), kN, kDim, Metric::Cosine);
-  const std::vector<float> y = place(method, index, fresh, kClusters * 4, layout, dim);
+  const std::vector<float> y = place(method, index, fresh, kClusters * kFresh, layout, dim);
   // Each new point's nearest laid-out point belongs to its own cluster.
-  for (int64_t i = 0; i < kClusters * 4; ++i) {
+  for (int64_t i = 0; i < kClusters * kFresh; ++i) {
     int64_t best = 0;
     double best_d = INFINITY;
     for (int64_t j = 0; j < kN; ++j) {
@@ -137,7 +134,7 @@ TEST_P(PlaceMethod, NewPointsLandInTheirCluster) {
       for (int c = 0; c < dim; ++c) d2 += std::pow(y[i * dim + c] - layout[j * dim + c], 2);
       if (d2 < best_d) best_d = d2, best = j;
     }
-    EXPECT_EQ(best / kPerCluster, i / 4) << "new point " << i;
+    EXPECT_EQ(best % kClusters, (kN + i) % kClusters) << "new point " << i;
   }
 }
 
