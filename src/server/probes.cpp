@@ -182,7 +182,7 @@ std::shared_ptr<const Probe> Probes::create(const std::string& body) {
     if (image_run)
       data.inputs[0].pixel_values =
           preprocess_image(decode_image_memory(reinterpret_cast<const uint8_t*>(in.image.data()),
-                                               in.image.size(), "the image"),
+                                               in.image.size(), "from the request"),
                            *loaded->preprocess, config.num_channels);
   } catch (const Error& e) {
     throw HttpError(400, e.what());
