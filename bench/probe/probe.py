@@ -6,7 +6,7 @@ each followed by its placement in every head of --heads (one request per head), 
 Self-consistency: SENTENCES sentences of the run probed again; for each method's 2D file and each head of
 --heads, the distance of every probed query and key from its stored point, as a fraction of the layout's
 extent (largest side of its bounding box): median and 90th percentile per method.
-Usage: probe.py PORT --heads 0:0,2:1 [--sentences 10] [--repeat 3]
+Usage: probe.py PORT --heads 0:0,2:1 [--sentences 10] [--repeat 3] [--methods pca,tsne,umap]
 Needs numpy (/usr/bin/python3).
 """
 import argparse
@@ -42,12 +42,12 @@ def place_all(port, probe_id, method, heads):
         call(port, f"/api/probe/{probe_id}/layout/{method}/2/{layer}/{head}")
 
 
-def latency(port, heads, repeat):
+def latency(port, heads, repeat, methods):
     start = time.perf_counter()
     first = probe(port, SENTENCE)
     first_s = time.perf_counter() - start
     timings = {}
-    for method in ("pca", "tsne", "umap"):
+    for method in methods:
         place_all(port, first["id"], method, heads)  # builds each head's search index once
         runs = []
         for _ in range(repeat):
@@ -59,12 +59,12 @@ def latency(port, heads, repeat):
     return first_s, first["token_count"], timings
 
 
-def self_consistency(port, heads, count):
+def self_consistency(port, heads, count, methods):
     run = call(port, "/api/run")["manifest"]
     sequences = run["sequences"][:count]
     n = run["qk"]["num_tokens"]
     results = {}
-    for method in ("pca", "tsne", "umap"):
+    for method in methods:
         fractions = []
         for layer, head in heads:
             stored = call(port, f"/api/layout/{method}/2/{layer}/{head}")
@@ -85,14 +85,16 @@ def main():
     parser.add_argument("--heads", required=True)
     parser.add_argument("--sentences", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--methods", default="pca,tsne,umap")
     args = parser.parse_args()
+    methods = args.methods.split(",")
     heads = [tuple(int(x) for x in h.split(":")) for h in args.heads.split(",")]
     print(f"load average: {os.getloadavg()[0]:.1f}")
-    first_s, tokens, timings = latency(args.port, heads, args.repeat)
+    first_s, tokens, timings = latency(args.port, heads, args.repeat, methods)
     print(f"first probe (loads the model): {first_s:.3f} s, {tokens} tokens")
     for method, seconds in timings.items():
         print(f"probe + placement in {len(heads)} heads, {method} 2D: {seconds:.3f} s (median of {args.repeat})")
-    for method, (median, p90, points) in self_consistency(args.port, heads, args.sentences).items():
+    for method, (median, p90, points) in self_consistency(args.port, heads, args.sentences, methods).items():
         print(f"self-consistency {method} 2D: median {median:.2e}, p90 {p90:.2e} of the extent ({points} points)")
 
 

@@ -42,8 +42,9 @@ struct PlaceTsneOptions {
   int iterations = 100;            // openTSNE's transform optimises 100 steps by default
   double learning_rate = 0.1;      // small: the point starts next to its neighbours and should stay there
   // Repulsion (and the normaliser Z) from an evenly strided sample of the fixed points, scaled up: the exact
-  // sum would cost 2N per point and step. 4096 keeps Z within a few percent on the benchmark heads.
-  int repulsion_sample = 4096;
+  // sum would cost 2N per point and step. 1024 (rather than 4096) is 4x faster at the same self-consistency
+  // (docs/benchmarks.md, "Probes").
+  int repulsion_sample = 1024;
 };
 
 // neighbours: from PlaceIndex::nearest with k = 3 x perplexity. embedding: the dataset's layout [n, out_dim].
