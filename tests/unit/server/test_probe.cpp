@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <thread>
 
 #include "core/fs.hpp"
 #include "core/json.hpp"
@@ -50,7 +51,8 @@ class ProbeApi : public ::testing::Test {
     options.port = 0;
     options.model = model;
     server_ = std::make_unique<Server>(options);
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->start());
+    port_ = server_->start();
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
     client_->set_url_encode(false);
   }
   void TearDown() override {
@@ -89,6 +91,7 @@ class ProbeApi : public ::testing::Test {
   TempDir web_;
   std::unique_ptr<Server> server_;
   std::unique_ptr<httplib::Client> client_;
+  int port_ = 0;
 };
 
 TEST_F(ProbeApi, ExtractRecordsTheModelsSourceAndFingerprint) {
@@ -193,6 +196,34 @@ TEST_F(ProbeApi, AModelWithOtherWeightsIsRefused) {
   start(BrownRun::get().dir(), (kSource / "models" / "brown-bert").string());
   EXPECT_NE(error_of(post(R"({"text": "hello"})"), 409).find("fingerprint"), std::string::npos);
   EXPECT_EQ(get("/api/tokens")->status, 200);
+}
+
+TEST_F(ProbeApi, ProbesAtOnceEachGetTheirOwnAnswerAndTheRestOfTheApiAnswers) {
+  const auto run = Run::open(BrownRun::get().dir());
+  start(run->dir());
+  std::vector<std::string> ids(6);
+  std::vector<int> statuses(ids.size(), 0), token_statuses(ids.size(), 0);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < ids.size(); ++i)
+    threads.emplace_back([&, i] {
+      httplib::Client client("127.0.0.1", port_);
+      const RunSequence& s = run->sequences()[i % run->sequences().size()];
+      const auto r = client.Post("/api/probe", nlohmann::json{{"text", s.text}}.dump(), "application/json");
+      const auto tokens = client.Get("/api/tokens");
+      if (!r || !tokens) return;
+      statuses[i] = r->status;
+      token_statuses[i] = tokens->status;
+      const auto probe = nlohmann::json::parse(r->body, nullptr, false);
+      if (probe.is_object() && probe["token_count"] == s.token_count) ids[i] = probe["id"];
+    });
+  for (std::thread& t : threads) t.join();
+  for (size_t i = 0; i < ids.size(); ++i) {
+    EXPECT_EQ(statuses[i], 200) << i;
+    EXPECT_EQ(token_statuses[i], 200) << i;
+    EXPECT_FALSE(ids[i].empty()) << i;
+    EXPECT_EQ(std::count(ids.begin(), ids.end(), ids[i]), 1) << "ids are unique";
+    EXPECT_EQ(get("/api/probe/" + ids[i] + "/attention/0/0")->status, 200);
+  }
 }
 
 // Standard base64 with padding, as a browser's btoa writes it.
