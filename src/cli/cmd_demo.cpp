@@ -40,13 +40,20 @@ fs::path default_cache() {
   return fs::temp_directory_path() / "attnviz-cache";
 }
 
+// Caches made before runs recorded their model and layouts stored what placing a probe needs lack both:
+// part of the stamp below, so they are rebuilt once.
+constexpr int kProbeReady = 1;
+
 // What a cached run was made from: a change to any of it makes the cache stale.
 std::string fingerprint(const DemoSpec& spec, const fs::path& model_dir) {
   nlohmann::json files = nlohmann::json::object();
   for (const auto& entry : fs::directory_iterator(model_dir))
     if (entry.is_regular_file()) files[entry.path().filename().string()] = entry.file_size();
-  return nlohmann::json{
-      {"attnviz", ATTNVIZ_VERSION}, {"model", spec.model}, {"inputs", spec.inputs}, {"files", files}}
+  return nlohmann::json{{"attnviz", ATTNVIZ_VERSION},
+                        {"model", spec.model},
+                        {"inputs", spec.inputs},
+                        {"files", files},
+                        {"probe_ready", kProbeReady}}
       .dump();
 }
 
@@ -100,6 +107,7 @@ void run_demo(const DemoOptions& options) {
   // The server lays out on demand (PCA in a blink) whatever the job below has not written yet.
   ServerOptions server_options = options.server;
   server_options.run_dir = run;
+  server_options.model = (bundle / "models" / spec.model).string();  // probes run the bundled model
   Server server(server_options);
   server.start();
   std::printf("attnviz demo: %s ready at %s (%.1f s)\n", spec.model.c_str(), server.url().c_str(), elapsed());

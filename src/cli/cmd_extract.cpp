@@ -46,6 +46,7 @@ void add_extract_command(CLI::App& app) {
     options->threads = compute_threads(options->threads);
     install_interrupt_handler();
     options->model_dir = resolve_model(*model);
+    options->model_source = model_source(*model);
     const ExtractResult result = extract(*options);
     std::fprintf(stderr, "wrote %s: %lld sequences, %lld tokens in %.2f s (%.0f tokens/s)\n",
                  options->out.c_str(), static_cast<long long>(result.sequences),

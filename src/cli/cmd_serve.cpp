@@ -10,6 +10,8 @@ void add_serve_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("serve", "Serve the web UI and the API over a run directory");
   cmd->add_option("run", options->run_dir, "Run directory (made by attnviz extract)")->required();
   add_server_options(cmd, *options);
+  cmd->add_option("--model", options->model,
+                  "Model that probes run (folder or hub id; default: the one the run records)");
   cmd->add_option("--web", options->web_dir,
                   "Folder of the built web UI (default: web/dist of the source tree)")
       ->check(CLI::ExistingDirectory);

@@ -16,17 +16,28 @@ struct FileShape {
 };
 
 // The tensors of one head, in the order they are written: each named l{L}.h{H}{suffix}, F32 of `shape`.
+// The first is required; an optional one may be absent (older files), but when present must fit.
 struct HeadTensor {
   const char* suffix;
   std::vector<float> HeadLayout::*values;
   std::vector<int64_t> (*shape)(const FileShape&);
+  bool optional;
 };
 
 constexpr HeadTensor kHeadTensors[] = {
     {"", &HeadLayout::points,
      [](const FileShape& s) {
        return std::vector<int64_t>{2 * s.tokens, s.dim};
-     }},
+     },
+     false},
+    {".scale", &HeadLayout::scale, [](const FileShape&) { return std::vector<int64_t>{1}; }, true},
+    {".shift", &HeadLayout::shift, [](const FileShape& s) { return std::vector<int64_t>{s.head_dim}; }, true},
+    {".mean", &HeadLayout::mean, [](const FileShape& s) { return std::vector<int64_t>{s.head_dim}; }, true},
+    {".components", &HeadLayout::components,
+     [](const FileShape& s) {
+       return std::vector<int64_t>{s.dim, s.head_dim};
+     },
+     true},
 };
 
 std::string shape_text(DType dtype, const std::vector<int64_t>& shape) {
@@ -73,6 +84,10 @@ LayoutFile LayoutFile::read(const Run& run, const fs::path& path, int dim) {
       for (const HeadTensor& kind : kHeadTensors) {
         const std::string name = head_tensor_name(layer, head) + kind.suffix;
         const TensorView* tensor = layout.file_->find(name);
+        if (!tensor && kind.optional) {
+          found.push_back(nullptr);
+          continue;
+        }
         if (!tensor) break;
         const std::vector<int64_t> shape = kind.shape(expected);
         if (tensor->dtype != DType::F32 || tensor->shape != shape) {
@@ -120,7 +135,8 @@ HeadLayout LayoutFile::head(int layer, int head) const {
     throw Error((file_ ? file_->path().string() : std::string("the layout file")) + ": no head " +
                 head_tensor_name(layer, head));
   HeadLayout values;
-  for (size_t i = 0; i < std::size(kHeadTensors); ++i) values.*kHeadTensors[i].values = tensors[i]->to_f32();
+  for (size_t i = 0; i < std::size(kHeadTensors); ++i)
+    if (tensors[i]) values.*kHeadTensors[i].values = tensors[i]->to_f32();
   return values;
 }
 
@@ -139,6 +155,7 @@ void write_layout_file(const Run& run, const fs::path& path, LayoutMethod method
   for (const auto& [h, values] : all)
     for (const HeadTensor& kind : kHeadTensors) {
       const std::vector<float>& v = values.*kind.values;
+      if (v.empty() && kind.optional) continue;
       tensors.push_back({{head_tensor_name(h.first, h.second) + kind.suffix, DType::F32,
                           kind.shape({run.num_tokens(), dim, run.model().head_dim})},
                          std::as_bytes(std::span<const float>(v))});

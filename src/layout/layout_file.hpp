@@ -30,8 +30,14 @@ std::filesystem::path layout_file_path(const std::filesystem::path& run_dir, Lay
 std::string head_tensor_name(int layer, int head);
 
 // One head's tensors as float32. A new per-head tensor is a field here and a row of the table in the .cpp.
+// All but points are optional (files written before attnviz stored them lack them): empty when absent. They
+// let a new input be placed in the layout (layout/place.hpp).
 struct HeadLayout {
-  std::vector<float> points;  // [2N, dim]: queries, then keys
+  std::vector<float> points;   // [2N, dim]: queries, then keys
+  std::vector<float> scale{};  // l{L}.h{H}.scale [1]: the normalisation's s (queries / s, keys * s + shift)
+  std::vector<float> shift{};  // l{L}.h{H}.shift [head_dim]: its c
+  std::vector<float> mean{};   // l{L}.h{H}.mean [head_dim]: PCA files: the normalised points' mean
+  std::vector<float> components{};  // l{L}.h{H}.components [dim, head_dim]: PCA files: the axes, unit rows
 };
 
 // A layout file as read for one run and dimension.
@@ -48,7 +54,8 @@ class LayoutFile {
   std::vector<HeadId> heads() const;  // the heads that fit, by layer then head
   // Little-endian F32 [2N, dim] inside the file read; empty when the head is absent or does not fit.
   std::span<const std::byte> points_bytes(int layer, int head) const;
-  HeadLayout head(int layer, int head) const;  // a copy; Error when absent
+  HeadLayout head(int layer,
+                  int head) const;  // a copy (optional tensors empty when absent); Error when absent
 
  private:
   size_t index(int layer, int head) const;  // Error when out of the run's range

@@ -23,6 +23,7 @@
 #include "layout/heads_file.hpp"
 #include "layout/layout_file.hpp"
 #include "layout/metrics.hpp"
+#include "layout/pca.hpp"
 #include "layout/progress_file.hpp"
 
 namespace fs = std::filesystem;
@@ -106,11 +107,11 @@ class JobState {
     metrics_["heads"][head_tensor_name(h.first, h.second)][group][file] = std::move(value);
   }
 
-  void finished(FileJob& file, const HeadId& h, std::vector<float> layout) {
+  void finished(FileJob& file, const HeadId& h, HeadLayout layout) {
     int done = 0;
     {
       std::lock_guard lock(mutex_);
-      file.computed[h].points = std::move(layout);
+      file.computed[h] = std::move(layout);
       done = ++file.done;
       write_progress(false);
     }
@@ -230,16 +231,15 @@ class LayoutJob {
         knn.seed = options_.seed;
         graph = nearest_neighbours(in.points.data(), n, in.dim, knn);
       }
-      PointLayout y = layout_points(in.points.data(), n, in.dim, file->method, file->dim, options_.metric,
-                                    options_.seed, threads, graph ? &*graph : nullptr);
+      HeadLayout out = placeable_layout(h, in, *file, graph ? &*graph : nullptr, threads);
+      const std::vector<float>& y = out.points;
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (const auto trust = sample.trustworthiness(y.points.data(), file->dim))
+      if (const auto trust = sample.trustworthiness(y.data(), file->dim))
         state_.set_layout_metrics(h, "trustworthiness", file->name, *trust);
       state_.set_layout_metrics(h, "distance_dot_correlation", file->name,
-                                sample.correlation(y.points.data(), file->dim));
+                                sample.correlation(y.data(), file->dim));
       state_.set_layout_metrics(h, "seconds", file->name, seconds);
-      set_optimiser_metrics(h, file->name, y);
-      state_.finished(*file, h, std::move(y.points));
+      state_.finished(*file, h, std::move(out));
     }
     if (plan.keep_neighbours && graph) neighbours_.put(h, std::move(*graph));
   }
@@ -256,6 +256,28 @@ class LayoutJob {
       state_.set_layout_metrics(h, "cross_entropy", file, y.umap->cross_entropy);
       state_.set_layout_metrics(h, "epochs", file, y.umap->epochs);
     }
+  }
+
+  // The head's layout with what placing a new input in it needs (layout/place.hpp): the normalisation, and
+  // for PCA its mean and axes. t-SNE and UMAP also report where their optimiser stopped.
+  HeadLayout placeable_layout(const HeadId& h, const HeadInput& in, const FileJob& file,
+                              const KnnGraph* graph, int threads) {
+    HeadLayout out;
+    const int64_t n = 2 * in.tokens;
+    if (file.method == LayoutMethod::PCA) {
+      const PcaResult p = pca(in.points.data(), n, in.dim, file.dim);
+      out.points = p.projection;
+      out.mean.assign(p.mean.begin(), p.mean.end());
+      out.components.assign(p.axes.begin(), p.axes.end());
+    } else {
+      PointLayout y = layout_points(in.points.data(), n, in.dim, file.method, file.dim, options_.metric,
+                                    options_.seed, threads, graph);
+      set_optimiser_metrics(h, file.name, y);
+      out.points = std::move(y.points);
+    }
+    out.scale = {in.normalisation.scale};
+    out.shift = in.normalisation.shift;
+    return out;
   }
 
   const Run& run_;

@@ -74,10 +74,17 @@ NormaliseResult normalise_qk(std::span<float> queries, std::span<float> keys, in
   result.shift.assign(static_cast<size_t>(dim), 0.0f);
   if (options.translate)
     for (int c = 0; c < dim; ++c) result.shift[c] = static_cast<float>(mq[c] / s - s * mk[c]);
-  const float qs = static_cast<float>(1.0 / s), ks = static_cast<float>(s);
-  for (float& v : queries) v *= qs;
-  for (size_t i = 0; i < keys.size(); ++i) keys[i] = keys[i] * ks + result.shift[i % dim];
+  apply_normalisation(queries, keys, dim, result.scale, result.shift);
   return result;
+}
+
+void apply_normalisation(std::span<float> queries, std::span<float> keys, int dim, float scale,
+                         std::span<const float> shift) {
+  if (static_cast<int>(shift.size()) != dim || !(scale > 0))
+    throw Error("apply_normalisation: the shift must have dim values and the scale be positive");
+  const float qs = static_cast<float>(1.0 / double(scale)), ks = scale;
+  for (float& v : queries) v *= qs;
+  for (size_t i = 0; i < keys.size(); ++i) keys[i] = keys[i] * ks + shift[i % dim];
 }
 
 }  // namespace attnviz

@@ -24,4 +24,9 @@ struct NormaliseResult {
 NormaliseResult normalise_qk(std::span<float> queries, std::span<float> keys, int dim,
                              const NormaliseOptions& options);
 
+// A normalisation already computed, applied to other points of the same head (a new input placed in its
+// layout): queries / scale, keys * scale + shift. shift: [dim].
+void apply_normalisation(std::span<float> queries, std::span<float> keys, int dim, float scale,
+                         std::span<const float> shift);
+
 }  // namespace attnviz

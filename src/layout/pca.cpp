@@ -33,6 +33,7 @@ PcaResult pca(const float* points, int64_t n, int dim, int out_dim) {
   if (solver.info() != Eigen::Success) throw Error("pca: eigen decomposition failed");
 
   PcaResult result;
+  result.mean = mean;
   result.axes.resize(static_cast<size_t>(out_dim) * dim);
   result.variance.resize(static_cast<size_t>(out_dim));
   std::vector<float> axes_f(static_cast<size_t>(out_dim) * dim);

@@ -6,7 +6,8 @@
 namespace attnviz {
 
 struct PcaResult {
-  std::vector<float> projection;  // [n, out_dim]
+  std::vector<float> projection;  // [n, out_dim]: (point - mean) . axes
+  std::vector<double> mean;       // [dim]
   std::vector<double> axes;       // [out_dim, dim], unit length, largest variance first
   std::vector<double> variance;   // [out_dim], variance along each axis
 };

@@ -13,34 +13,6 @@ namespace attnviz {
 
 namespace {
 
-// Conditional probabilities of one point's neighbours: exp(-beta d) normalised, with beta found by
-// bisection so that the entropy equals log(perplexity) (as scikit-learn's _binary_search_perplexity).
-void calibrate_row(const float* distance, int k, double perplexity, float* out) {
-  const double target = std::log(perplexity);
-  double beta = 1, lo = 0, hi = INFINITY;
-  std::vector<double> p(static_cast<size_t>(k));
-  for (int step = 0; step < 100; ++step) {
-    double sum = 0, weighted = 0;
-    for (int j = 0; j < k; ++j) {
-      p[j] = std::exp(-beta * (distance[j] - distance[0]));  // shifted by the nearest: no underflow
-      sum += p[j];
-      weighted += (distance[j] - distance[0]) * p[j];
-    }
-    const double entropy = std::log(sum) + beta * weighted / sum;
-    if (std::abs(entropy - target) < 1e-5) break;
-    if (entropy > target) {
-      lo = beta;
-      beta = std::isinf(hi) ? beta * 2 : (beta + hi) / 2;
-    } else {
-      hi = beta;
-      beta = (beta + lo) / 2;
-    }
-  }
-  double sum = 0;
-  for (int j = 0; j < k; ++j) sum += p[j];
-  for (int j = 0; j < k; ++j) out[j] = static_cast<float>(p[j] / sum);
-}
-
 // The attraction sum_j p_ij (y_i - y_j) / (1 + |y_i - y_j|^2) over the pairs of P's upper triangle in rows
 // [first, last), added to attract ([n, Dim]): P is symmetric, so each pair is visited once and its force
 // given to both ends. Half the entries read and half the divisions: a quarter less time than full rows.
@@ -127,6 +99,32 @@ double attraction_log_sum(const Affinities& p, const std::vector<int64_t>& upper
 
 }  // namespace
 
+void tsne_conditional_row(const float* distance, int k, double perplexity, float* out) {
+  const double target = std::log(perplexity);
+  double beta = 1, lo = 0, hi = INFINITY;
+  std::vector<double> p(static_cast<size_t>(k));
+  for (int step = 0; step < 100; ++step) {
+    double sum = 0, weighted = 0;
+    for (int j = 0; j < k; ++j) {
+      p[j] = std::exp(-beta * (distance[j] - distance[0]));  // shifted by the nearest: no underflow
+      sum += p[j];
+      weighted += (distance[j] - distance[0]) * p[j];
+    }
+    const double entropy = std::log(sum) + beta * weighted / sum;
+    if (std::abs(entropy - target) < 1e-5) break;
+    if (entropy > target) {
+      lo = beta;
+      beta = std::isinf(hi) ? beta * 2 : (beta + hi) / 2;
+    } else {
+      hi = beta;
+      beta = (beta + lo) / 2;
+    }
+  }
+  double sum = 0;
+  for (int j = 0; j < k; ++j) sum += p[j];
+  for (int j = 0; j < k; ++j) out[j] = static_cast<float>(p[j] / sum);
+}
+
 Affinities tsne_affinities(const KnnGraph& graph, double perplexity, bool squared_distances, int threads) {
   const int64_t n = graph.n;
   const int k = graph.k;
@@ -137,7 +135,7 @@ Affinities tsne_affinities(const KnnGraph& graph, double perplexity, bool square
     std::vector<float> d(graph.distance.begin() + i * k, graph.distance.begin() + (i + 1) * k);
     if (squared_distances)
       for (float& v : d) v *= v;
-    calibrate_row(d.data(), k, perplexity, &conditional[i * k]);
+    tsne_conditional_row(d.data(), k, perplexity, &conditional[i * k]);
   });
 
   // P_cond + P_cond^T: every row gets its own entries and those pointing at it, merged by column.

@@ -67,6 +67,11 @@ struct Affinities {
   std::vector<float> value;
 };
 
+// One point's conditional probabilities p_{j|i} over its k neighbours at `distance` (ascending): exp(-beta d)
+// normalised, beta found by bisection so that the entropy equals log(perplexity) (as scikit-learn's
+// _binary_search_perplexity).
+void tsne_conditional_row(const float* distance, int k, double perplexity, float* out);
+
 // P from a kNN graph: per point a Gaussian whose entropy matches log(perplexity) (binary search on its
 // precision), over the given distances (squared when squared_distances, as scikit-learn does for euclidean),
 // then P = (P_cond + P_cond^T) / 2N.

@@ -243,6 +243,16 @@ UmapCurve fit_umap_curve(double min_dist, double spread) {
   return {a, b};
 }
 
+void umap_memberships(const float* d, int k, double target, double mean_all, float* out) {
+  const double rho = d[0];  // local_connectivity = 1: the nearest neighbour is fully connected
+  double sigma = smooth_sigma(d, k, rho, target), mean_i = 0;
+  for (int j = 0; j < k; ++j) mean_i += d[j];
+  mean_i /= k;
+  sigma = std::max(sigma, 1e-3 * (rho > 0 ? mean_i : mean_all));
+  for (int j = 0; j < k; ++j)
+    out[j] = d[j] - rho <= 0 ? 1.0f : static_cast<float>(std::exp(-(d[j] - rho) / sigma));
+}
+
 Affinities umap_graph(const KnnGraph& graph, int threads) {
   const int64_t n = graph.n;
   const int k = graph.k;
@@ -252,14 +262,7 @@ Affinities umap_graph(const KnnGraph& graph, int threads) {
   mean_all /= double(graph.distance.size());
   std::vector<float> strength(static_cast<size_t>(n * k));
   parallel_for(n, threads, [&](int64_t i) {
-    const float* d = &graph.distance[i * k];
-    const double rho = d[0];  // local_connectivity = 1: the nearest neighbour is fully connected
-    double sigma = smooth_sigma(d, k, rho, target), mean_i = 0;
-    for (int j = 0; j < k; ++j) mean_i += d[j];
-    mean_i /= k;
-    sigma = std::max(sigma, 1e-3 * (rho > 0 ? mean_i : mean_all));
-    for (int j = 0; j < k; ++j)
-      strength[i * k + j] = d[j] - rho <= 0 ? 1.0f : static_cast<float>(std::exp(-(d[j] - rho) / sigma));
+    umap_memberships(&graph.distance[i * k], k, target, mean_all, &strength[i * k]);
   });
 
   // Fuzzy union w_ij + w_ji - w_ij w_ji: gather each row's own strengths and the transposed ones.

@@ -39,6 +39,12 @@ struct UmapCurve {
 // 300 points in [0, 3 spread], by Levenberg-Marquardt (umap-learn uses scipy's curve_fit the same way).
 UmapCurve fit_umap_curve(double min_dist, double spread);
 
+// One point's membership strengths over its k neighbours at distances d (ascending), as umap-learn's
+// smooth_knn_dist: exp(-(d - rho) / sigma), rho the nearest distance, sigma such that they sum to `target`
+// (log2 of the neighbours counting the point itself); mean_all (the graph's mean distance) bounds sigma
+// below.
+void umap_memberships(const float* d, int k, double target, double mean_all, float* out);
+
 // Fuzzy union of the per-point membership strengths (smooth kNN distances), as symmetric CSR.
 // graph excludes the point itself, so it should have neighbors - 1 columns.
 Affinities umap_graph(const KnnGraph& graph, int threads);

@@ -217,4 +217,12 @@ fs::path resolve_model(const std::string& id_or_path) {
   return Hub(*id, repo_dir).download();
 }
 
+std::string model_source(const std::string& id_or_path) {
+  std::error_code ec;
+  if (fs::exists(id_or_path, ec)) return fs::absolute(id_or_path).lexically_normal().string();
+  const std::optional<HubId> id = parse_hub_id(id_or_path);
+  if (!id) throw Error("'" + id_or_path + "' is neither a folder nor a hub id");
+  return id->repo + "@" + id->revision;
+}
+
 }  // namespace attnviz

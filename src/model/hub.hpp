@@ -26,4 +26,8 @@ std::filesystem::path hf_hub_cache();
 // unless $HF_HUB_OFFLINE=1.
 std::filesystem::path resolve_model(const std::string& id_or_path);
 
+// What a run records as its model's source (manifest model.source), which resolve_model turns back into the
+// folder: the absolute path of a local folder, or "org/name@revision" for a hub id.
+std::string model_source(const std::string& id_or_path);
+
 }  // namespace attnviz

@@ -123,13 +123,13 @@ int image_grid(const ModelConfig& config) { return config.image_size / config.pa
 // Image tokens: the class token, then the patches row by row; token_id is the patch index.
 void append_image(EncodedDataset& data, const InputItem& item, const ModelConfig& config) {
   std::error_code ec;
-  if (!fs::is_regular_file(item.image, ec))
+  if (!item.image.empty() && !fs::is_regular_file(item.image, ec))
     throw Error(item.origin + ": image " + item.image.string() + " does not exist");
   const int grid = image_grid(config);
   TokenTable& t = data.tokens;
   const int32_t sequence = static_cast<int32_t>(data.sequences.size());
   RunSequence s;
-  s.image = fs::absolute(item.image).lexically_normal().string();
+  if (!item.image.empty()) s.image = fs::absolute(item.image).lexically_normal().string();
   s.first_token = static_cast<int64_t>(t.size());
   s.token_count = 1 + grid * grid;
   s.grid_rows = s.grid_cols = grid;
@@ -149,6 +149,12 @@ void append_image(EncodedDataset& data, const InputItem& item, const ModelConfig
 }
 
 }  // namespace
+
+std::optional<Tokenizer> load_tokenizer_if_any(const fs::path& model_dir) {
+  for (const char* name : {"tokenizer.json", "vocab.json", "vocab.txt"})
+    if (fs::exists(model_dir / name)) return Tokenizer::load(model_dir);
+  return std::nullopt;
+}
 
 RunModel run_model(const ModelConfig& config) {
   RunModel m;
@@ -210,6 +216,12 @@ EncodedDataset encode_inputs(const InputSet& inputs, const ModelConfig& config, 
     total += count;
   }
   return data;
+}
+
+EncodedDataset encode_probe(const InputItem& item, const ModelConfig& config, const Tokenizer* tokenizer) {
+  const bool image_model = config.modality == Modality::Image;
+  return encode_inputs({"", "", {item}}, config, tokenizer,
+                       {image_model ? 0 : config.max_positions - config.position_offset, 0});
 }
 
 }  // namespace attnviz

@@ -3,6 +3,7 @@
 // and each sequence's model input. Every check that can fail on bad input happens here, before work starts.
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,11 +30,20 @@ struct EncodedDataset {
   std::vector<std::string> truncated_origins;  // ... and where they came from, for the warning
 };
 
+// The model folder's tokenizer (tokenizer.json, vocab.json + merges.txt or vocab.txt); none for image models
+// and models given input_ids only.
+std::optional<Tokenizer> load_tokenizer_if_any(const std::filesystem::path& model_dir);
+
 // The model facts a run records.
 RunModel run_model(const ModelConfig& config);
 
 // tokenizer may be null when every input is input_ids (display strings are then the ids).
 EncodedDataset encode_inputs(const InputSet& inputs, const ModelConfig& config, const Tokenizer* tokenizer,
                              const EncodeLimits& limits);
+
+// One input given to a running server (a probe), encoded as encode_inputs encodes a dataset's, with the same
+// tokenizer, special tokens and checks, but cut to the model's positions rather than refused (truncated then
+// lists sequence 0). An image item with an empty path stands for pixels the caller decodes itself.
+EncodedDataset encode_probe(const InputItem& item, const ModelConfig& config, const Tokenizer* tokenizer);
 
 }  // namespace attnviz

@@ -14,6 +14,7 @@
 #include "core/process.hpp"
 #include "core/progress.hpp"
 #include "image/image.hpp"
+#include "model/fingerprint.hpp"
 #include "run/encode.hpp"
 #include "run/induction.hpp"
 #include "run/run_writer.hpp"
@@ -69,12 +70,6 @@ void remove_stale_staging(const fs::path& out) {
                  path.c_str());
 }
 
-std::optional<Tokenizer> load_tokenizer_if_any(const fs::path& model_dir) {
-  for (const char* name : {"tokenizer.json", "vocab.json", "vocab.txt"})
-    if (fs::exists(model_dir / name)) return Tokenizer::load(model_dir);
-  return std::nullopt;
-}
-
 void warn_truncated(const EncodedDataset& data, int max_length) {
   if (data.truncated.empty()) return;
   std::string names;
@@ -121,6 +116,9 @@ ExtractResult extract(const ExtractOptions& o) {
 
   RunContents contents;
   contents.model = run_model(config);
+  contents.model.source =
+      o.model_source.empty() ? fs::absolute(model_dir).lexically_normal().string() : o.model_source;
+  contents.model.fingerprint = model_fingerprint(model_dir);
   contents.dataset = {inputs.source, inputs.kind, static_cast<int64_t>(inputs.items.size()), data.truncated};
   contents.sequences = std::move(data.sequences);
   contents.tokens = std::move(data.tokens);

@@ -12,6 +12,7 @@ namespace attnviz {
 
 struct ExtractOptions {
   std::filesystem::path model_dir;  // a local model folder (a hub id is resolved first: model/hub.hpp)
+  std::string model_source;         // manifest model.source: the hub id@revision; empty: model_dir, absolute
   std::filesystem::path input;      // .txt, .jsonl or a folder of images (read_inputs)
   std::filesystem::path out;        // the run directory to create
   int64_t max_tokens = 0;           // > 0: keep whole inputs, in order, while their total stays within this

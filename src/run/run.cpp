@@ -81,6 +81,8 @@ RunModel read_model(const Fields& f) {
   m.attention_scale = static_cast<float>(f.number("attention_scale"));
   if (!(m.attention_scale > 0.0f) || !std::isfinite(m.attention_scale))
     f.fail("attention_scale", "must be positive");
+  if (f.has("source")) m.source = f.string("source");
+  if (f.has("fingerprint")) m.fingerprint = f.string("fingerprint");
   return m;
 }
 

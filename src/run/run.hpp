@@ -22,6 +22,9 @@ struct RunModel {
   int num_layers = 0, num_heads = 0, num_kv_heads = 0, head_dim = 0;
   bool causal = false;
   float attention_scale = 0.0f;
+  // Optional (empty in runs made before attnviz recorded them): where the model came from, an absolute local
+  // folder or "org/name@revision", and its weights' model_fingerprint (model/fingerprint.hpp).
+  std::string source{}, fingerprint{};
   int kv_head_for(int head) const { return head / (num_heads / num_kv_heads); }
 };
 

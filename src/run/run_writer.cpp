@@ -94,6 +94,8 @@ nlohmann::json manifest_json(const RunContents& c) {
                              {"length", c.induction->length},
                              {"scores", std::move(scores)}};
   }
+  if (!m.source.empty()) manifest["model"]["source"] = m.source;
+  if (!m.fingerprint.empty()) manifest["model"]["fingerprint"] = m.fingerprint;
   return manifest;
 }
 

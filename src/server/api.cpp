@@ -1,16 +1,19 @@
 #include "server/api.hpp"
 
+#include <algorithm>
 #include <climits>
 
 #include "core/error.hpp"
 #include "core/fs.hpp"
 #include "core/json.hpp"
+#include "core/parallel.hpp"
 #include "image/image.hpp"
 #include "layout/heads_file.hpp"
 #include "layout/progress_file.hpp"
 #include "run/run_writer.hpp"
 #include "server/byte_range.hpp"
 #include "server/http_util.hpp"
+#include "server/server.hpp"
 #include "server/static_files.hpp"
 
 namespace attnviz::server {
@@ -70,28 +73,51 @@ int parse_dim(const std::string& text) {
 
 // Answers HttpError with its status, any other failure (a broken run file) with 500; one-line JSON either
 // way.
+template <typename F>
+void guarded_call(httplib::Response& res, F&& handler) {
+  try {
+    handler();
+  } catch (const HttpError& e) {
+    reply_error(res, e.status, e.what());
+  } catch (const std::exception& e) {
+    reply_error(res, 500, e.what());
+  }
+}
+
 httplib::Server::Handler guarded(void (Api::*handler)(const httplib::Request&, httplib::Response&),
                                  Api* api) {
   return [handler, api](const httplib::Request& req, httplib::Response& res) {
-    try {
-      (api->*handler)(req, res);
-    } catch (const HttpError& e) {
-      reply_error(res, e.status, e.what());
-    } catch (const std::exception& e) {
-      reply_error(res, 500, e.what());
-    }
+    guarded_call(res, [&] { (api->*handler)(req, res); });
   };
+}
+
+// The body of a request, at most kMaxRequestBodyBytes: 413 beyond (httplib stops reading there itself), or
+// when it could not be read whole.
+std::string read_body(const httplib::ContentReader& read) {
+  const auto too_large = [] {
+    return HttpError(413, "request body larger than " + std::to_string(kMaxRequestBodyBytes) + " bytes");
+  };
+  std::string body;
+  const bool complete = read([&](const char* data, size_t size) {
+    if (body.size() + size > kMaxRequestBodyBytes) return false;
+    body.append(data, size);
+    return true;
+  });
+  if (!complete) throw too_large();
+  return body;
 }
 
 }  // namespace
 
-Api::Api(std::shared_ptr<const Run> run)
+Api::Api(std::shared_ptr<const Run> run, std::string model)
     : run_(std::move(run)),
       stored_(run_),
       computed_(run_),
       json_files_(
           [](const fs::path& path) { return std::make_shared<const nlohmann::json>(read_json_file(path)); }),
-      heads_reply_([this](const fs::path&) { return heads_reply(*run_); }) {
+      heads_reply_([this](const fs::path&) { return heads_reply(*run_); }),
+      probes_(run_, std::move(model)),
+      probe_layouts_(run_, stored_) {
   tokens_json_ = tokens_json(run_->tokens(), run_->model().modality)
                      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (run_->model().modality == "image") image_root_ = image_folder(run_->manifest());
@@ -111,6 +137,12 @@ void Api::add_routes(httplib::Server& server) {
   server.Get("/api/aggregate/.*", guarded(&Api::aggregate, this));
   server.Get("/api/image/.*", guarded(&Api::image, this));
   server.Get("/api/heads", guarded(&Api::heads, this));
+  // The one route that takes a body (up to kMaxRequestBodyBytes; httplib answers 413 above it).
+  server.Post("/api/probe",
+              [this](const httplib::Request&, httplib::Response& res, const httplib::ContentReader& read) {
+                guarded_call(res, [&] { create_probe(read_body(read), res); });
+              });
+  server.Get("/api/probe/.*", guarded(&Api::probe_routes, this));
   server.Get("/api(/.*)?", [](const httplib::Request& req, httplib::Response& res) {
     reply_error(res, 404, "no API route " + req.path + " (see docs/api.md)");
   });
@@ -143,11 +175,13 @@ void Api::run_info(const httplib::Request&, httplib::Response& res) {
   };
   nlohmann::json metrics = optional_json("metrics.json"), progress = optional_json("progress.json");
   if (progress.is_object()) progress["running"] = progress_writer_running(progress, unix_seconds_now());
-  reply_json(res, {{"manifest", run_->manifest()},
-                   {"layouts", std::move(layouts)},
-                   {"metrics", std::move(metrics)},
-                   {"progress", std::move(progress)},
-                   {"problems", std::move(problems)}});
+  reply_json(res,
+             {{"manifest", run_->manifest()},
+              {"layouts", std::move(layouts)},
+              {"metrics", std::move(metrics)},
+              {"progress", std::move(progress)},
+              {"problems", std::move(problems)},
+              {"probe", {{"available", probes_.available()}, {"reason", probes_.unavailable_reason()}}}});
 }
 
 void Api::tokens(const httplib::Request&, httplib::Response& res) {
@@ -279,6 +313,64 @@ void Api::heads(const httplib::Request&, httplib::Response& res) {
   if (!reply) throw HttpError(404, "no heads map yet: attnviz layout writes layouts/heads.json");
   res.set_header("Cache-Control", "no-cache");
   res.set_content(*reply, "application/json");
+}
+
+void Api::create_probe(const std::string& body, httplib::Response& res) {
+  reply_json(res, probes_.create(body)->description());
+}
+
+// The metric the layouts were made with (metrics.json "metric"; cosine, the default, when it does not say).
+Metric Api::layout_metric() {
+  const auto metrics = json_files_.get(run_->dir() / "layouts" / "metrics.json");
+  if (metrics && metrics->is_object() && metrics->contains("metric") && (*metrics)["metric"].is_string()) {
+    try {
+      return parse_metric((*metrics)["metric"].get<std::string>());
+    } catch (const Error&) {
+    }
+  }
+  return Metric::Cosine;
+}
+
+// /api/probe/{id}/attention/{layer}/{head}, /api/probe/{id}/layout/{method}/{dim}[/{layer}/{head}]
+void Api::probe_routes(const httplib::Request& req, httplib::Response& res) {
+  const char* usage =
+      "/api/probe/{id}/attention/{layer}/{head} or /api/probe/{id}/layout/{method}/{dim}[/{layer}/{head}]";
+  const std::string rest = req.path.substr(std::string("/api/probe/").size());
+  const size_t segments = 1 + static_cast<size_t>(std::count(rest.begin(), rest.end(), '/'));
+  if (segments != 4 && segments != 6) throw HttpError(400, std::string("use ") + usage);
+  const auto params = path_params(req.path, "/api/probe/", segments, usage);
+  const RunModel& model = run_->model();
+  const std::shared_ptr<const Probe> probe = probes_.get(params[0]);
+  const std::string t = std::to_string(probe->tokens_count());
+  if (params[1] == "attention" && segments == 4) {
+    const int layer = parse_index(params[2], model.num_layers, "layer");
+    const int head = parse_index(params[3], model.num_heads, "head");
+    const LayerCapture& c = probe->layers[layer];
+    const std::vector<float> all =
+        attention_probabilities(c.q, c.k, model.num_heads, model.num_kv_heads, probe->tokens_count(),
+                                model.head_dim, model.attention_scale, model.causal);
+    const size_t tt = static_cast<size_t>(probe->tokens_count()) * probe->tokens_count();
+    return reply_floats(res, std::span<const float>(all.data() + head * tt, tt), t + "," + t);
+  }
+  if (params[1] != "layout") throw HttpError(400, std::string("use ") + usage);
+  const LayoutMethod method = parse_method(params[2]);
+  const int dim = parse_dim(params[3]);
+  const Metric metric = layout_metric();
+  const std::string points = std::to_string(2 * probe->tokens_count()) + "," + std::to_string(dim);
+  if (segments == 6) {
+    const int layer = parse_index(params[4], model.num_layers, "layer");
+    const int head = parse_index(params[5], model.num_heads, "head");
+    return reply_floats(res, probe_layouts_.place(*probe, method, dim, layer, head, metric), points);
+  }
+  const int heads = model.num_layers * model.num_heads;
+  std::vector<std::vector<float>> placed(static_cast<size_t>(heads));
+  parallel_for(heads, default_threads(), [&](int64_t i) {
+    placed[i] = probe_layouts_.place(*probe, method, dim, static_cast<int>(i / model.num_heads),
+                                     static_cast<int>(i % model.num_heads), metric);
+  });
+  std::vector<float> all;
+  for (const auto& p : placed) all.insert(all.end(), p.begin(), p.end());
+  reply_floats(res, all, std::to_string(heads) + "," + points);
 }
 
 }  // namespace attnviz::server

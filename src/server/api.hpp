@@ -16,6 +16,8 @@
 #include "server/analysis.hpp"
 #include "server/computed_layouts.hpp"
 #include "server/file_cache.hpp"
+#include "server/probe_layouts.hpp"
+#include "server/probes.hpp"
 #include "server/stored_layouts.hpp"
 
 namespace attnviz::server {
@@ -25,7 +27,8 @@ constexpr uintmax_t kMaxImageBytes = uintmax_t{64} << 20;
 
 class Api {
  public:
-  explicit Api(std::shared_ptr<const Run> run);
+  // model: `attnviz serve --model` for probes (server/probes.hpp); empty: the manifest's model.source.
+  explicit Api(std::shared_ptr<const Run> run, std::string model = "");
   void add_routes(httplib::Server& server);
 
  private:
@@ -39,6 +42,9 @@ class Api {
   void aggregate(const httplib::Request& req, httplib::Response& res);
   void image(const httplib::Request& req, httplib::Response& res);
   void heads(const httplib::Request& req, httplib::Response& res);
+  void create_probe(const std::string& body, httplib::Response& res);
+  void probe_routes(const httplib::Request& req, httplib::Response& res);
+  Metric layout_metric();
 
   std::shared_ptr<const Run> run_;
   std::filesystem::path image_root_;                          // image runs: only files inside it are served
@@ -50,6 +56,8 @@ class Api {
   FileCache<std::string> heads_reply_;  // layouts/heads.json as /api/heads serves it
   std::mutex aggregate_mutex_;
   std::map<std::pair<int, int>, std::shared_ptr<const RelativeAttention>> aggregates_;
+  Probes probes_;
+  ProbeLayouts probe_layouts_;
 };
 
 }  // namespace attnviz::server

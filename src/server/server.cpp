@@ -166,7 +166,7 @@ Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>()) {
     throw Error("the web UI folder " + impl_->web_dir.string() + " is not a folder");
   }
   impl_->run = Run::open(impl_->options.run_dir);
-  impl_->api = std::make_unique<server::Api>(impl_->run);
+  impl_->api = std::make_unique<server::Api>(impl_->run, impl_->options.model);
   impl_->access = std::make_unique<server::Access>(
       server::AccessOptions{impl_->options.token, impl_->options.allowed_hosts});
   impl_->configure();

@@ -8,11 +8,12 @@
 
 namespace attnviz {
 
-// The largest request body a route may take (413 above it); no route takes one yet.
+// The largest request body a route may take (413 above it): POST /api/probe's.
 constexpr size_t kMaxRequestBodyBytes = size_t{1} << 20;
 
 struct ServerOptions {
   std::filesystem::path run_dir;
+  std::string model;  // the model probes run (a folder or hub id); empty: the manifest's model.source
   std::filesystem::path web_dir;  // built front end (web/dist); empty: the default location
   std::string host = "127.0.0.1";
   int port = 8000;  // 0: any free port

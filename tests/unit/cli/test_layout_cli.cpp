@@ -88,7 +88,8 @@ TEST_F(LayoutCli, WritesRequestedLayoutsAndSkipsThemOnRerun) {
   for (const auto& s : manifest["sequences"]) tokens += s["token_count"].get<int64_t>();
   for (const std::string name : {"pca-2d", "umap-2d", "tsne-2d"}) {
     const auto file = SafetensorsFile::open(run / "layouts" / (name + ".safetensors"));
-    ASSERT_EQ(file->tensors().size(), 2u) << name;
+    // 2 heads: points, scale and shift each, and for PCA mean and components (docs/format.md).
+    ASSERT_EQ(file->tensors().size(), name == "pca-2d" ? 10u : 6u) << name;
     EXPECT_EQ(file->at("l5.h7").shape, (std::vector<int64_t>{2 * tokens, 2}));
   }
   EXPECT_FALSE(fs::exists(run / "layouts" / "pca-3d.safetensors"));

@@ -64,6 +64,27 @@ TEST_F(LayoutFileTest, AnAbsentFileHasNoHeadsAndNoProblem) {
   EXPECT_THROW(file.has(2, 0), Error) << "out of the run's range";
 }
 
+TEST_F(LayoutFileTest, WhatPlacingNeedsIsKeptWhenPresentAndOptionalWhenNot) {
+  HeadLayout full{points(0, 0, 2), {2.0f}, {1, 2, 3, 4}, {0.5f, 0, 0, 1}, {1, 0, 0, 0, 0, 1, 0, 0}};
+  write_layout_file(*run_, LayoutMethod::PCA, 2, {{{0, 0}, full}, {{1, 1}, {points(1, 1, 2)}}});
+  const LayoutFile file = LayoutFile::read(*run_, path(LayoutMethod::PCA, 2), 2);
+  EXPECT_TRUE(file.problem().empty()) << file.problem();
+  EXPECT_EQ(file.heads_ready(), 2);
+  const HeadLayout read = file.head(0, 0);
+  EXPECT_EQ(read.scale, full.scale);
+  EXPECT_EQ(read.shift, full.shift);
+  EXPECT_EQ(read.mean, full.mean);
+  EXPECT_EQ(read.components, full.components);
+  EXPECT_TRUE(file.head(1, 1).scale.empty()) << "a head without them (an older file) is still read";
+  // Rewriting keeps them; one of the wrong shape makes the head not fit.
+  write_layout_file(*run_, LayoutMethod::PCA, 2, {{{0, 1}, {points(0, 1, 2)}}});
+  EXPECT_EQ(LayoutFile::read(*run_, path(LayoutMethod::PCA, 2), 2).head(0, 0).components, full.components);
+  write_raw(path(LayoutMethod::TSNE, 2), {{"l0.h0", {10, 2}}, {"l0.h0.shift", {1, 3}}});
+  const LayoutFile bad = LayoutFile::read(*run_, path(LayoutMethod::TSNE, 2), 2);
+  EXPECT_EQ(bad.heads_ready(), 0);
+  EXPECT_NE(bad.problem().find("l0.h0.shift"), std::string::npos) << bad.problem();
+}
+
 TEST_F(LayoutFileTest, WritingMergesNewHeadsIntoTheFileByLayerThenHead) {
   write_layout_file(*run_, LayoutMethod::UMAP, 2, {{{1, 2}, {points(1, 2, 2)}}, {{0, 1}, {points(0, 1, 2)}}});
   write_layout_file(*run_, LayoutMethod::UMAP, 2,
