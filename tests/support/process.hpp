@@ -57,6 +57,14 @@ inline ProcessOutput run_attnviz(const std::string& arguments, const std::string
   return out;
 }
 
+// A failed command's output: exit status 1 and one line, "attnviz: error: ..." containing `needle`.
+inline void expect_one_line_error(const ProcessOutput& r, const std::string& needle) {
+  EXPECT_EQ(r.status, 1) << r.text;
+  EXPECT_EQ(r.text.rfind("attnviz: error: ", 0), 0u) << r.text;
+  EXPECT_EQ(std::count(r.text.begin(), r.text.end(), '\n'), 1) << r.text;
+  EXPECT_NE(r.text.find(needle), std::string::npos) << r.text;
+}
+
 // `attnviz extract` of the first `lines` lines of the held-out Brown sentences (data/brown_eval.txt; blank
 // lines are skipped) with the bundled brown-gpt: writes dir/input.txt and the run dir/run.
 inline ProcessOutput extract_brown_gpt(const std::filesystem::path& dir, int lines,

@@ -18,15 +18,20 @@ using Output = test::ProcessOutput;
 
 Output run_extract(const std::string& arguments) { return test::run_attnviz("extract " + arguments); }
 
-std::string shell_quoted(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+using test::shell_quoted;
+
+// `attnviz extract` of fixture f's reference inputs into tmp/run, with `flags`.
+Output extract_fixture(const Fixture& f, const TempDir& tmp, const std::string& flags) {
+  const auto input = test::write_reference_jsonl(f, tmp.path());
+  return run_extract("--model " + shell_quoted(f.model) + " --input " + shell_quoted(input) + " --out " +
+                     shell_quoted(tmp / "run") + flags);
+}
 
 TEST(ExtractCli, MatchesEveryReferenceInF32) {
   for (const Fixture& f : test::all_fixtures()) {
     SCOPED_TRACE(f.name);
     TempDir tmp;
-    const auto input = test::write_reference_jsonl(f, tmp.path());
-    const Output out = run_extract("--model " + shell_quoted(f.model) + " --input " + shell_quoted(input) +
-                                   " --out " + shell_quoted(tmp / "run") + " --dtype f32 --threads 2");
+    const Output out = extract_fixture(f, tmp, " --dtype f32 --threads 2");
     ASSERT_EQ(out.status, 0) << out.err;
     test::expect_run_matches(*Run::open(tmp / "run"), f, {});
   }
@@ -36,9 +41,7 @@ TEST(ExtractCli, DefaultF16MatchesWithinHalfPrecision) {
   for (const Fixture& f : test::all_fixtures()) {
     SCOPED_TRACE(f.name);
     TempDir tmp;
-    const auto input = test::write_reference_jsonl(f, tmp.path());
-    const Output out = run_extract("--model " + shell_quoted(f.model) + " --input " + shell_quoted(input) +
-                                   " --out " + shell_quoted(tmp / "run"));
+    const Output out = extract_fixture(f, tmp, "");
     ASSERT_EQ(out.status, 0) << out.err;
     EXPECT_NE(out.err.find("tokens/s"), std::string::npos) << out.err;
     test::expect_run_matches(*Run::open(tmp / "run"), f, {1e-4f, 1e-3f, 5e-3f});

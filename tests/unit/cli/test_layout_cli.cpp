@@ -15,6 +15,7 @@ namespace fs = std::filesystem;
 namespace attnviz {
 namespace {
 
+using test::expect_one_line_error;
 using test::run_attnviz;
 
 std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
@@ -35,13 +36,6 @@ class LayoutCli : public ::testing::Test {
     fs::remove_all(dir);
     fs::copy(root_ / "run", dir, fs::copy_options::recursive);
     return dir;
-  }
-
-  static void expect_one_line_error(const test::ProcessOutput& r, const std::string& needle) {
-    EXPECT_NE(r.status, 0);
-    EXPECT_EQ(r.text.rfind("attnviz: error: ", 0), 0u) << r.text;
-    EXPECT_EQ(std::count(r.text.begin(), r.text.end(), '\n'), 1) << r.text;
-    EXPECT_NE(r.text.find(needle), std::string::npos) << r.text;
   }
 
   static inline std::unique_ptr<test::TempDir> temp_;

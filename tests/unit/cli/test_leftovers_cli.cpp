@@ -34,12 +34,7 @@ bool wait_until(Done done, std::chrono::seconds timeout) {
   return true;
 }
 
-void expect_one_line_error(const test::ProcessOutput& r, const std::string& needle) {
-  EXPECT_EQ(r.status, 1) << r.text;
-  EXPECT_EQ(r.text.rfind("attnviz: error: ", 0), 0u) << r.text;
-  EXPECT_EQ(std::count(r.text.begin(), r.text.end(), '\n'), 1) << r.text;
-  EXPECT_NE(r.text.find(needle), std::string::npos) << r.text;
-}
+using test::expect_one_line_error;
 
 class LeftoversCli : public ::testing::Test {
  protected:

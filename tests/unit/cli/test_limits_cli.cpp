@@ -19,12 +19,7 @@ using test::ProcessOutput;
 using test::run_attnviz;
 using test::shell_quoted;
 
-void expect_one_line_error(const ProcessOutput& r, const std::string& needle) {
-  EXPECT_EQ(r.status, 1) << r.text;
-  EXPECT_EQ(r.err.rfind("attnviz: error: ", 0), 0u) << r.err;
-  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-  EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
-}
+using test::expect_one_line_error;
 
 class LimitsCli : public ::testing::Test {
  protected:

@@ -109,7 +109,8 @@ std::vector<float> place(LayoutMethod method, const PlaceIndex& index, const std
 TEST_P(PlaceMethod, DatasetPointsLandOnThemselves) {
   const auto [method, dim] = GetParam();
   const std::vector<float>& x = points();
-  const std::vector<float> layout = layout_points(x.data(), kN, kDim, method, dim, Metric::Cosine, 42, 1);
+  const std::vector<float> layout =
+      layout_points(x.data(), kN, kDim, method, dim, Metric::Cosine, 42, 1).points;
   const PlaceIndex index(x.data(), kN, kDim, Metric::Cosine);
   const std::vector<int64_t> rows = sample_rows();
   const std::vector<double> d = displacements(
@@ -122,7 +123,8 @@ TEST_P(PlaceMethod, NewPointsLandInTheirCluster) {
   const auto [method, dim] = GetParam();
   const std::vector<float>& x = points();
   const std::vector<float> fresh(x.begin() + kN * kDim, x.end());
-  const std::vector<float> layout = layout_points(x.data(), kN, kDim, method, dim, Metric::Cosine, 42, 1);
+  const std::vector<float> layout =
+      layout_points(x.data(), kN, kDim, method, dim, Metric::Cosine, 42, 1).points;
   const PlaceIndex index(x.data(), kN, kDim, Metric::Cosine);
   const std::vector<float> y = place(method, index, fresh, kClusters * kFresh, layout, dim);
   // Each new point's nearest laid-out point belongs to its own cluster.

@@ -76,18 +76,19 @@ TEST(Inputs, ErrorsNameTheFileAndLine) {
   const std::string jsonl = (tmp / "a.jsonl").string();
   write_text(tmp / "a.jsonl", "{\"text\": \"ok\"}\n{\"text\": \"unterminated}\n");
   EXPECT_EQ(error_of(jsonl).rfind(jsonl + ":2: ", 0), 0u) << error_of(jsonl);
-  write_text(tmp / "a.jsonl", "{\"text\": \"ok\"}\n[1, 2]\n");
-  EXPECT_EQ(error_of(jsonl), jsonl + ":2: expected a JSON object");
-  write_text(tmp / "a.jsonl", "{\"txt\": \"typo\"}\n");
-  EXPECT_EQ(error_of(jsonl), jsonl + ":1: expected exactly one of \"text\", \"input_ids\" or \"image\"");
-  write_text(tmp / "a.jsonl", "{\"input_ids\": [1, -2]}\n");
-  EXPECT_EQ(error_of(jsonl), jsonl + ":1: \"input_ids\" must hold non-negative integers, found -2");
-  write_text(tmp / "a.jsonl", "{\"input_ids\": [1, 2], \"token_type_ids\": [0]}\n");
-  EXPECT_EQ(error_of(jsonl), jsonl + ":1: \"token_type_ids\" has 1 values, \"input_ids\" 2");
-  write_text(tmp / "a.jsonl", "{\"text\": 5}\n");
-  EXPECT_EQ(error_of(jsonl), jsonl + ":1: \"text\" must be a string");
-  write_text(tmp / "a.jsonl", "{\"input_ids\": []}\n");
-  EXPECT_EQ(error_of(jsonl), jsonl + ":1: \"input_ids\" is empty");
+  const std::pair<const char*, const char*> cases[] = {
+      {"{\"text\": \"ok\"}\n[1, 2]\n", ":2: expected a JSON object"},
+      {"{\"txt\": \"typo\"}\n", ":1: expected exactly one of \"text\", \"input_ids\" or \"image\""},
+      {"{\"input_ids\": [1, -2]}\n", ":1: \"input_ids\" must hold non-negative integers, found -2"},
+      {"{\"input_ids\": [1, 2], \"token_type_ids\": [0]}\n",
+       ":1: \"token_type_ids\" has 1 values, \"input_ids\" 2"},
+      {"{\"text\": 5}\n", ":1: \"text\" must be a string"},
+      {"{\"input_ids\": []}\n", ":1: \"input_ids\" is empty"},
+  };
+  for (const auto& [content, error] : cases) {
+    write_text(tmp / "a.jsonl", content);
+    EXPECT_EQ(error_of(jsonl), jsonl + error) << content;
+  }
 }
 
 TEST(Inputs, EmptyMissingAndUnsupportedInputs) {
