@@ -241,7 +241,8 @@ TEST_F(Api, ALayoutFileThatDoesNotFitTheRunIsA500NamingItAndRunSaysWhy) {
     EXPECT_NE(message.find(problem), std::string::npos) << message;
   }
   // /api/run still answers (the page loads), and says which layout is unavailable and why.
-  for (const auto& entry : get_json("/api/run")["layouts"]) {
+  const nlohmann::json run = get_json("/api/run");  // held: the loop below reads into it
+  for (const auto& entry : run["layouts"]) {
     const bool broken = entry["method"] == "pca" && entry["dim"] == 2;
     EXPECT_EQ(entry.contains("problem"), broken) << entry;
     if (broken) {
