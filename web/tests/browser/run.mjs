@@ -1,7 +1,8 @@
 // Browser tests of the web UI: Debian's chromium (headless, software WebGL) against a real `attnviz serve`
 // on runs made by the real `attnviz extract` + `attnviz layout` from the bundled models.
 // Usage: npm run test:browser   (env ATTNVIZ_BIN: the attnviz binary, default ../build/attnviz;
-// KEEP_SCREENSHOTS_FOR_DOCS=1 also copies the best screenshots to docs/images/).
+// BROWSER_SUITES=a,b runs only the named suites; KEEP_SCREENSHOTS_FOR_DOCS=1 also copies the best
+// screenshots to docs/images/).
 // Prints "N passed, N failed" and exits non-zero when anything failed. Every wait is bounded.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -492,11 +493,16 @@ async function main() {
   const browser = await launchBrowser();
   const pixels = await Pixels.open(browser);
   const token = 'browser-test-token-0123456789';
-  for (const [run, tests, options] of [
-    [runs.text, textRunTests, {}],
-    [runs.image, imageRunTests, { token }],
-    [runs.broken, (browser, _, server) => brokenLayoutTests(browser, server, { check, assert, shot }), {}],
+  const helpers = { check, assert, shot, canvasShot, state };
+  // Each suite: [name, run, tests, server options]. BROWSER_SUITES=name,name runs only those (while
+  // working on one feature); unset, every suite runs.
+  const only = process.env.BROWSER_SUITES?.split(',');
+  for (const [name, run, tests, options] of [
+    ['text', runs.text, textRunTests, {}],
+    ['image', runs.image, imageRunTests, { token }],
+    ['broken', runs.broken, (browser, _, server) => brokenLayoutTests(browser, server, helpers), {}],
   ]) {
+    if (only && !only.includes(name)) continue;
     const server = await startServer(run, options);
     try {
       await tests(browser, pixels, server);
@@ -505,7 +511,7 @@ async function main() {
     }
   }
   await browser.close();
-  if (process.env.KEEP_SCREENSHOTS_FOR_DOCS === '1') {
+  if (!only && process.env.KEEP_SCREENSHOTS_FOR_DOCS === '1') {
     const docs = path.join(REPO, 'docs/images');
     fs.mkdirSync(docs, { recursive: true });
     for (const [from, to] of [
