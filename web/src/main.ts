@@ -16,6 +16,7 @@ import { SingleController } from './parts/single';
 import { installTestHooks } from './parts/test-hooks';
 import { Toolbar } from './parts/toolbar';
 import { Tooltips } from './parts/tooltips';
+import { ValuesToggle } from './parts/values';
 import { RunData } from './run-data';
 import { store } from './state';
 import { CanvasView } from './views/canvas';
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
   store.add(matrix);
   store.add(single);
   store.add(new SidePanel(ctx));
+  store.add(new ValuesToggle(ctx));
   listenToKeys(ctx);
   hooks.connect({ ...ctx, matrix, single });
 }

@@ -1,6 +1,6 @@
 // The page's one state object. Parts of the page read it (each declares the keys it reads, see store.ts);
 // controls and interactions change it through the store.
-import type { Dim, LayoutAvailability, Method } from './api';
+import type { AttentionWeight, Dim, LayoutAvailability, Method } from './api';
 import type { ColorMode } from './data/colors';
 import { Store, type Part } from './store';
 
@@ -24,6 +24,7 @@ export interface AppState {
   arrows: boolean;
   thumbnails: boolean;
   layouts: LayoutAvailability[]; // what the server has ready; refreshed while layouts are being computed
+  attentionWeight: AttentionWeight; // sentence / image view: attention as is, or weighted by value norm
 }
 
 // A part declares what it reads as `const KEYS = [...] as const satisfies Keys` and implements
@@ -53,4 +54,5 @@ export const store = new Store<AppState>({
   arrows: false,
   thumbnails: false,
   layouts: [],
+  attentionWeight: 'attention',
 });

@@ -7,6 +7,7 @@ import {
   textColor,
   type ColorMode,
   type Legend,
+  perHeadColorModes,
 } from '../data/colors';
 import { matrixCells } from '../data/cells';
 import { fitIntoCell, obliqueProjection, slotCell } from '../data/grid';
@@ -161,7 +162,7 @@ export class MatrixController implements AppPart<typeof KEYS> {
     const mask = s.searchIndices ? tokenMask(s.searchIndices, data.n) : null;
     const style = (c: Uint8Array) => (mask ? fadeExcept(c, mask, 40) : c);
     let legend: Legend;
-    if (s.colorMode === 'norm') {
+    if (perHeadColorModes.has(s.colorMode)) {
       const legends = await this.ctx.activity.track(
         Promise.all(
           Array.from({ length: count }, async (_, k) => {
@@ -196,8 +197,7 @@ export class MatrixController implements AppPart<typeof KEYS> {
 
   private async headColors(mode: ColorMode, k: number): Promise<{ colors: Uint8Array; legend: Legend }> {
     const { data } = this.ctx;
-    const norms = mode === 'norm' ? await data.norms(headId(k, data.heads)) : null;
-    return computeColors(mode, data.tokens, norms);
+    return computeColors(mode, data.tokens, await data.colorValues(mode, headId(k, data.heads)));
   }
 
   private draw(): void {

@@ -116,8 +116,11 @@ export class SingleController implements AppPart<typeof KEYS> {
     if (!scene) return;
     const { store, data, activity } = this.ctx;
     const s: State = store.get();
-    const norms = s.colorMode === 'norm' ? await data.norms(s) : null;
-    const { colors, legend } = computeColors(s.colorMode, data.tokens, norms);
+    const { colors, legend } = computeColors(
+      s.colorMode,
+      data.tokens,
+      await data.colorValues(s.colorMode, s),
+    );
     const mask = this.emphasis(s);
     scene.colors = mask ? fadeExcept(colors, mask, 30) : colors;
     scene.radii = pointSizes(data.n, s.sizeByNorm ? this.norms : null, s.searchIndices);

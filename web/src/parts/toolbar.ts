@@ -34,7 +34,8 @@ export class Toolbar implements AppPart<typeof KEYS> {
     const model = data.info.manifest.model;
     $('run-title').textContent =
       `${model.model_type} · ${model.num_layers} layers × ${model.num_heads} heads · ${data.n} tokens`;
-    for (const mode of colorModesFor(data.modality)) this.color.add(new Option(colorModeLabels[mode], mode));
+    for (const mode of colorModesFor(data.modality, data.hasValues))
+      this.color.add(new Option(colorModeLabels[mode], mode));
     for (const name of data.metrics.names) this.metric.add(new Option(name, name));
     this.method.addEventListener('change', () => store.set({ method: this.method.value as Method }));
     for (const dim of [2, 3] as Dim[]) $(`dim-${dim}`).addEventListener('click', () => store.set({ dim }));
