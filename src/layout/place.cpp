@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <random>
 
 #include "core/error.hpp"
@@ -85,15 +86,16 @@ KnnGraph PlaceIndex::nearest(const float* x, int64_t m, int k) const {
   g.k = k;
   g.index.resize(static_cast<size_t>(m * k));
   g.distance.resize(static_cast<size_t>(m * k));
-  std::vector<float> dots(static_cast<size_t>(kQueryBlock * n_));
+  // Not zeroed: sgemm writes every value (beta = 0), and a 64 x 2N buffer is megabytes per head and probe.
+  const std::unique_ptr<float[]> dots(new float[static_cast<size_t>(kQueryBlock * n_)]);
   NearestSelector nearest(k);
   for (int64_t first = 0; first < m; first += kQueryBlock) {
     const int64_t rows = std::min(kQueryBlock, m - first);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(rows), static_cast<int>(n_), dim_,
-                1.0f, q.data() + first * dim_, dim_, points_.data(), dim_, 0.0f, dots.data(),
+                1.0f, q.data() + first * dim_, dim_, points_.data(), dim_, 0.0f, dots.get(),
                 static_cast<int>(n_));
     for (int64_t r = 0; r < rows; ++r) {
-      float* row = dots.data() + r * n_;
+      float* row = dots.get() + r * n_;
       const float qn = q_norms[first + r];
       for (int64_t j = 0; j < n_; ++j) row[j] = std::max(0.0f, qn + norms_[j] - 2.0f * row[j]);
       nearest.select(row, n_, g.distance.data() + (first + r) * k, g.index.data() + (first + r) * k);
