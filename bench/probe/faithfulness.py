@@ -16,20 +16,10 @@ import argparse
 import json
 import os
 import struct
-import urllib.request
 
 import numpy as np
 
-
-def call(port, path, body=None):
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body,
-                                     headers={"Content-Type": "application/json"} if body else {})
-    with urllib.request.urlopen(request, timeout=600) as response:
-        data = response.read()
-        shape = response.headers.get("X-Attnviz-Shape")
-    if shape:
-        return np.frombuffer(data, dtype="<f4").reshape([int(s) for s in shape.split(",")])
-    return json.loads(data)
+from probe import call  # bench/probe/probe.py: a request, a float32 reply as an array
 
 
 def read_qk(run_dir):
