@@ -521,6 +521,7 @@ async function main() {
       ['single', 'single-view'],
       ['sentence', 'sentence-view'],
       ['vit-single-image', 'image-view'],
+      ['neighbours', 'neighbours'],
     ]) {
       fs.copyFileSync(path.join(ARTIFACTS, `${from}.png`), path.join(docs, `${to}.png`));
     }
