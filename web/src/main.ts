@@ -10,6 +10,7 @@ import { Breadcrumbs } from './parts/breadcrumbs';
 import { listenToKeys } from './parts/keyboard';
 import { LegendPanel } from './parts/legend';
 import { MatrixController } from './parts/matrix';
+import { NeighboursPart } from './parts/neighbours';
 import { Progress } from './parts/progress';
 import { SidePanel } from './parts/side-panel';
 import { SingleController } from './parts/single';
@@ -53,9 +54,11 @@ async function main(): Promise<void> {
   store.add(matrix);
   store.add(single);
   store.add(new SidePanel(ctx));
+  const neighbours = new NeighboursPart(ctx, single);
+  store.add(neighbours);
   store.add(new ValuesToggle(ctx));
   listenToKeys(ctx);
-  hooks.connect({ ...ctx, matrix, single });
+  hooks.connect({ ...ctx, matrix, single, neighbours });
 }
 
 main().catch((e) => activity.fail(e));

@@ -23,6 +23,7 @@ export interface AppState {
   sortCells: boolean;
   arrows: boolean;
   thumbnails: boolean;
+  neighbours: boolean; // the selected point's true neighbours beside its layout neighbours (parts/neighbours.ts)
   layouts: LayoutAvailability[]; // what the server has ready; refreshed while layouts are being computed
   attentionWeight: AttentionWeight; // sentence / image view: attention as is, or weighted by value norm
 }
@@ -53,6 +54,7 @@ export const store = new Store<AppState>({
   sortCells: false,
   arrows: false,
   thumbnails: false,
+  neighbours: false,
   layouts: [],
   attentionWeight: 'attention',
 });
