@@ -71,9 +71,14 @@ export async function valuesTests(browser, server, { check, assert, shot }) {
 
   await check('values: colour mode "value norm" is offered and explains itself', async () => {
     await page.selectOption('[data-testid=color-mode]', 'value-norm');
+    // The legend follows once the head's value norms have arrived.
+    await waitFor(
+      page,
+      () => /value norm/.test(document.getElementById('legend').textContent),
+      'the value-norm legend',
+      15000,
+    );
     await settled(page);
-    const legend = await page.locator('#legend').textContent();
-    assert(/value norm/.test(legend), `legend "${legend}"`);
     await shot(page, 'values-colour');
   });
 
