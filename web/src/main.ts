@@ -10,6 +10,7 @@ import { Breadcrumbs } from './parts/breadcrumbs';
 import { listenToKeys } from './parts/keyboard';
 import { LegendPanel } from './parts/legend';
 import { MatrixController } from './parts/matrix';
+import { ProbeBox } from './parts/probe';
 import { Progress } from './parts/progress';
 import { SidePanel } from './parts/side-panel';
 import { SingleController } from './parts/single';
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
   store.add(matrix);
   store.add(single);
   store.add(new SidePanel(ctx));
+  store.add(new ProbeBox(ctx));
   listenToKeys(ctx);
   hooks.connect({ ...ctx, matrix, single });
 }

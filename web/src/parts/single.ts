@@ -3,12 +3,12 @@
 // norms, and the animated 2D <-> 3D transition.
 import { keyLineSegments, topKeyLines } from '../data/attention';
 import { computeColors, fadeExcept, textColor } from '../data/colors';
-import { blend, fitIntoUnitBox } from '../data/grid';
+import { blend, bounds, fitIntoUnitBox, type Bounds } from '../data/grid';
 import { headLabel, layoutLabel } from '../data/names';
 import { tokenMask } from '../data/search';
 import { pointSizes } from '../data/sizes';
 import { pointToken } from '../data/tokens';
-import { api } from '../api';
+import { api, type Method } from '../api';
 import type { Context } from '../context';
 import { loadImage } from '../dom';
 import type { AppPart, Changed, Keys, Reads } from '../state';
@@ -16,6 +16,7 @@ import { anyChanged } from '../store';
 import type { SingleScene } from '../views/scenes';
 import { buildPatchAtlas, type PatchAtlas } from '../views/thumbnails';
 import { tokenLabels } from '../views/token-labels';
+import { ProbePlacer } from './probe-points';
 import type { LegendPanel } from './legend';
 
 const KEYS = [
@@ -31,10 +32,21 @@ const KEYS = [
   'selected',
   'sizeByNorm',
   'thumbnails',
+  'probes',
+  'activeProbe',
 ] as const satisfies Keys;
 type State = Reads<typeof KEYS>;
 // What restyles the points in place (a new head, method or dimension loads them again).
-const STYLE_KEYS = ['colorMode', 'searchIndices', 'theme', 'selected', 'sizeByNorm', 'thumbnails'] as const;
+const STYLE_KEYS = [
+  'colorMode',
+  'searchIndices',
+  'theme',
+  'selected',
+  'sizeByNorm',
+  'thumbnails',
+  'probes',
+  'activeProbe',
+] as const;
 
 export class SingleController implements AppPart<typeof KEYS> {
   readonly keys = KEYS;
@@ -45,11 +57,14 @@ export class SingleController implements AppPart<typeof KEYS> {
   private animation = 0; // requestAnimationFrame id of the 2D <-> 3D transition, 0 when still
   private labelTimer = 0;
   private atlas: Promise<PatchAtlas> | null = null;
+  private placer: ProbePlacer;
+  private shownLayout: { method: Method; frame: Bounds } | null = null; // what the probes are placed in
 
   constructor(
     private ctx: Context,
     private legend: LegendPanel,
   ) {
+    this.placer = new ProbePlacer(ctx);
     ctx.canvas.listen({
       onPointClick: (point) => ctx.store.set({ selected: point }),
       onViewChange: () => this.relabelSoon(),
@@ -88,7 +103,9 @@ export class SingleController implements AppPart<typeof KEYS> {
     const [coords, norms] = await activity.track(Promise.all([data.layout(shown, s.dim, s), data.norms(s)]));
     if (!onDisk) activity.note('');
     if (this.loading !== key) return;
-    const positions = fitIntoUnitBox(coords, s.dim);
+    const frame = bounds(coords, s.dim, 0, 2 * data.n);
+    const positions = fitIntoUnitBox(coords, s.dim, frame);
+    this.shownLayout = { method: shown, frame };
     this.norms = norms;
     this.scene = {
       kind: 'single',
@@ -101,6 +118,7 @@ export class SingleController implements AppPart<typeof KEYS> {
       labels: [],
       selected: s.selected,
       thumbnails: null,
+      probes: null,
       textColor: textColor(s.theme),
       version: 0,
     };
@@ -128,6 +146,7 @@ export class SingleController implements AppPart<typeof KEYS> {
         : null;
     scene.textColor = textColor(s.theme);
     scene.lines = s.selected !== null ? await activity.track(this.attentionLines(scene, s)) : null;
+    scene.probes = await this.placeProbes(s);
     this.legend.show(legend);
     this.relabel();
     this.draw();
@@ -148,6 +167,13 @@ export class SingleController implements AppPart<typeof KEYS> {
     const { first } = data.sequenceTokens(sequence);
     const [r, g, b] = textColor(s.theme);
     return keyLineSegments(topKeyLines(att, T, 2, 0.05), first, data.n, scene.positions, [r, g, b]);
+  }
+
+  // The probes in the head shown, in the frame of its dataset points.
+  private placeProbes(s: State): Promise<SingleScene['probes']> {
+    const layout = this.shownLayout;
+    if (!layout || s.probes.length === 0) return Promise.resolve(null);
+    return this.placer.single(s.probes, s.activeProbe, layout.method, s.dim, s, layout.frame);
   }
 
   private patchAtlas(): Promise<PatchAtlas> {

@@ -3,6 +3,7 @@
 import type { Segments } from '../data/attention';
 import type { Cell } from '../data/cells';
 import type { Rgba } from '../data/colors';
+import type { ProbePoints } from '../data/probe';
 import type { MatrixPoints } from './matrix-raster';
 import type { PatchAtlas } from './thumbnails';
 
@@ -24,6 +25,9 @@ export interface SingleScene {
   labels: { position: [number, number, number]; text: string }[];
   selected: number | null;
   thumbnails: { atlas: PatchAtlas; tokens: number } | null; // image runs: draw points as their patches
+  // The probes' points over the dataset's (x,y,z a point), and the active probe's token labels.
+  probes:
+    (ProbePoints & { labels: { position: [number, number, number]; text: string; color: Rgba }[] }) | null;
   textColor: Rgba;
   version: number;
 }
