@@ -72,7 +72,7 @@ export class MatrixController implements AppPart<typeof KEYS> {
     } else if (changed.has('sortCells') || (s.sortCells && changed.has('cellMetric'))) void this.load();
     else if (anyChanged(changed, ['colorMode', 'searchIndices', 'theme', 'cellMetric'])) void this.restyle();
     else if (changed.has('layouts') && s.shown !== data.shownFor(s.method, s.dim)) void this.load(); // now on disk
-    if (anyChanged(changed, ['probes', 'theme']) && this.complete) void this.placeProbes();
+    if (anyChanged(changed, ['probes', 'theme', 'view']) && this.complete) void this.placeProbes();
   }
 
   // The head in a cell of the grid (column, row).
