@@ -78,7 +78,7 @@ export class ProbeBox implements AppPart<typeof KEYS> {
     // A refused input is an answer to show, not a failure of the page.
     const reply = await activity.track(api.probe(input.body).catch((e: unknown) => e as Error));
     if (reply instanceof Error) {
-      this.say(reply instanceof HttpError ? reply.reason : reply.message);
+      this.say(refusal(reply));
       return;
     }
     this.say('');
@@ -101,4 +101,12 @@ export class ProbeBox implements AppPart<typeof KEYS> {
   private say(line: string): void {
     $('probe-message').textContent = line;
   }
+}
+
+// The line that says why the server did not take an input. A body over the server's limit is answered 413
+// and the connection closed while the browser may still be sending: then fetch sees no answer at all.
+function refusal(e: Error): string {
+  if (e instanceof HttpError) return e.reason;
+  if (e instanceof TypeError) return `no answer from the server (${e.message}; it refuses inputs over 1 MiB)`;
+  return e.message;
 }

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { brokenLayoutTests, makeBrokenRun } from './broken-layout.mjs';
-import { probeTests } from './probe.mjs';
+import { probeImageTests, probeTests } from './probe.mjs';
 import { launchBrowser, openCell, openPage, settled, waitFor } from './browser.mjs';
 import { REPO, attnviz, getJson, startServer, writeBrownSentences, writeMnistDigits } from './fixtures.mjs';
 import { Pixels } from './pixels.mjs';
@@ -503,6 +503,7 @@ async function main() {
     ['image', runs.image, imageRunTests, { token }],
     ['broken', runs.broken, (browser, _, server) => brokenLayoutTests(browser, server, helpers), {}],
     ['probe', runs.text, (browser, _, server) => probeTests(browser, server, helpers), {}],
+    ['probe-image', runs.image, (browser, _, server) => probeImageTests(browser, server, helpers), {}],
   ]) {
     if (only && !only.includes(name)) continue;
     const server = await startServer(run, options);
