@@ -19,23 +19,6 @@ import { tokenLabels } from '../views/token-labels';
 import { ProbePlacer } from './probe-points';
 import type { LegendPanel } from './legend';
 
-const KEYS = [
-  'view',
-  'method',
-  'dim',
-  'shown',
-  'layer',
-  'head',
-  'colorMode',
-  'searchIndices',
-  'theme',
-  'selected',
-  'sizeByNorm',
-  'thumbnails',
-  'probes',
-  'activeProbe',
-] as const satisfies Keys;
-type State = Reads<typeof KEYS>;
 // What restyles the points in place (a new head, method or dimension loads them again).
 const STYLE_KEYS = [
   'colorMode',
@@ -47,6 +30,8 @@ const STYLE_KEYS = [
   'probes',
   'activeProbe',
 ] as const;
+const KEYS = ['view', 'method', 'dim', 'shown', 'layer', 'head', ...STYLE_KEYS] as const satisfies Keys;
+type State = Reads<typeof KEYS>;
 
 export class SingleController implements AppPart<typeof KEYS> {
   readonly keys = KEYS;
