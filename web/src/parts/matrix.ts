@@ -45,6 +45,7 @@ export class MatrixController implements AppPart<typeof KEYS> {
   private shownLayout: { method: Method; dim: Dim } = { method: 'pca', dim: 2 }; // ... as values
   private frames: Bounds[] = []; // by head: the extent of its points that fills its cell
   private placer: ProbePlacer;
+  private placing = 0; // the latest placement of the probes; an older one that finishes later is dropped
 
   constructor(
     private ctx: Context,
@@ -150,13 +151,14 @@ export class MatrixController implements AppPart<typeof KEYS> {
     const scene = this.scene;
     if (!scene) return;
     const s: State = this.ctx.store.get();
+    const request = ++this.placing;
     const layout = this.layout;
     const { method, dim } = this.shownLayout;
     const outline = Uint8Array.from(textColor(s.theme));
     const overlay = s.probes.length
       ? await this.placer.matrix(s.probes, method, dim, this.frames, scene.slotOfHead, outline)
       : [];
-    if (this.layout !== layout || !this.complete) return;
+    if (request !== this.placing || this.layout !== layout || !this.complete) return;
     scene.overlay = overlay;
     this.draw();
   }

@@ -131,7 +131,9 @@ export class SingleController implements AppPart<typeof KEYS> {
         : null;
     scene.textColor = textColor(s.theme);
     scene.lines = s.selected !== null ? await activity.track(this.attentionLines(scene, s)) : null;
-    scene.probes = await this.placeProbes(s);
+    const probes = await this.placeProbes(s);
+    const now = store.get(); // unless the probes changed meanwhile (a later restyle places those)
+    if (now.probes === s.probes && now.activeProbe === s.activeProbe) scene.probes = probes;
     this.legend.show(legend);
     this.relabel();
     this.draw();
