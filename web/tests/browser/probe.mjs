@@ -72,7 +72,7 @@ export async function probeTests(browser, server, { check, assert, shot, state }
     const orangeBefore = await countColor(before, rects, ORANGE);
     await page.fill('[data-testid=probe-text]', SENTENCE);
     await page.press('[data-testid=probe-text]', 'Enter');
-    await waitFor(page, () => window.__attnviz.state().matrixProbes === 1, 'the probe in the matrix', 30000);
+    await waitFor(page, () => window.__attnviz.state().matrixProbes === 1, 'the probe in the matrix', 60000);
     await settled(page);
     const s = await state(page);
     assert(s.probes.length === 1 && s.activeProbe === s.probes[0].id, `probes ${JSON.stringify(s.probes)}`);
@@ -225,7 +225,7 @@ export async function probeImageTests(browser, server, { check, assert, shot, st
         page,
         () => window.__attnviz.state().matrixProbes === 1,
         'the digit in the matrix',
-        30000,
+        60000,
       );
       await settled(page);
       const after = await shot(page, 'probe-image-matrix');
