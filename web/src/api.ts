@@ -58,6 +58,14 @@ export interface RunInfo {
   problems?: string[]; // metrics.json / progress.json that could not be read (then null above)
 }
 
+// GET /api/neighbours: a point's true partners by scaled q·k, highest first, each with its rank among the
+// point's nearest points of the other kind in the layout named (1 = nearest).
+export interface NeighboursReply {
+  point: number;
+  layout: string;
+  neighbours: { point: number; score: number; layout_rank: number }[];
+}
+
 // A reply other than 2xx: `reason` is the server's one line (or the status line), `message` adds the URL.
 export class HttpError extends Error {
   constructor(
@@ -123,6 +131,8 @@ export const api = {
     ),
   aggregate: (layer: number, head: number) =>
     json<{ offsets: number[]; mean: number[] }>(`api/aggregate/${layer}/${head}`),
+  neighbours: (layer: number, head: number, point: number, k: number, layout: string) =>
+    json<NeighboursReply>(`api/neighbours/${layer}/${head}/${point}?k=${k}&layout=${layout}`),
   imageUrl: (sequence: number) => `api/image/${sequence}`,
   // A new input run through the run's model (the one route with a body).
   probe: async (input: ProbeInput) =>

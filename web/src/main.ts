@@ -11,6 +11,7 @@ import { listenToKeys } from './parts/keyboard';
 import { LegendPanel } from './parts/legend';
 import { MatrixController } from './parts/matrix';
 import { ProbeBox } from './parts/probe';
+import { NeighboursPart } from './parts/neighbours';
 import { Progress } from './parts/progress';
 import { SidePanel } from './parts/side-panel';
 import { SingleController } from './parts/single';
@@ -54,8 +55,10 @@ async function main(): Promise<void> {
   store.add(single);
   store.add(new SidePanel(ctx));
   store.add(new ProbeBox(ctx));
+  const neighbours = new NeighboursPart(ctx, single);
+  store.add(neighbours);
   listenToKeys(ctx);
-  hooks.connect({ ...ctx, matrix, single });
+  hooks.connect({ ...ctx, matrix, single, neighbours });
 }
 
 main().catch((e) => activity.fail(e));

@@ -24,6 +24,7 @@ export interface AppState {
   sortCells: boolean;
   arrows: boolean;
   thumbnails: boolean;
+  neighbours: boolean; // the selected point's true neighbours beside its layout neighbours (parts/neighbours.ts)
   layouts: LayoutAvailability[]; // what the server has ready; refreshed while layouts are being computed
   probes: Probe[]; // inputs of the user's own placed over the dataset (parts/probe.ts), oldest first
   activeProbe: string | null; // id of the probe the side panel shows
@@ -55,6 +56,7 @@ export const store = new Store<AppState>({
   sortCells: false,
   arrows: false,
   thumbnails: false,
+  neighbours: false,
   layouts: [],
   probes: [],
   activeProbe: null,

@@ -13,7 +13,7 @@ import type { Context } from '../context';
 import { loadImage } from '../dom';
 import type { AppPart, Changed, Keys, Reads } from '../state';
 import { anyChanged } from '../store';
-import type { SingleScene } from '../views/scenes';
+import type { NeighbourRings, SingleScene } from '../views/scenes';
 import { buildPatchAtlas, type PatchAtlas } from '../views/thumbnails';
 import { tokenLabels } from '../views/token-labels';
 import { ProbePlacer } from './probe-points';
@@ -42,6 +42,7 @@ export class SingleController implements AppPart<typeof KEYS> {
   private animation = 0; // requestAnimationFrame id of the 2D <-> 3D transition, 0 when still
   private labelTimer = 0;
   private atlas: Promise<PatchAtlas> | null = null;
+  private rings: NeighbourRings | null = null; // kept for the next scene when they arrive before it
   private placer: ProbePlacer;
   private shownLayout: { method: Method; frame: Bounds } | null = null; // what the probes are placed in
 
@@ -55,6 +56,14 @@ export class SingleController implements AppPart<typeof KEYS> {
       onViewChange: () => this.relabelSoon(),
       onAfterRender: () => this.afterRender(),
     });
+  }
+
+  // Rings the neighbours part (parts/neighbours.ts) asks for around points of the head shown; null: none.
+  showNeighbours(rings: NeighbourRings | null): void {
+    this.rings = rings;
+    if (!this.scene) return;
+    this.scene.neighbours = rings;
+    this.draw();
   }
 
   get animating(): boolean {
@@ -102,6 +111,7 @@ export class SingleController implements AppPart<typeof KEYS> {
       lines: null,
       labels: [],
       selected: s.selected,
+      neighbours: this.rings,
       thumbnails: null,
       probes: null,
       textColor: textColor(s.theme),

@@ -9,6 +9,7 @@ import type { Context } from '../context';
 import type { AppState } from '../state';
 import type { Store } from '../store';
 import type { MatrixController } from './matrix';
+import type { NeighboursPart } from './neighbours';
 import type { SingleController } from './single';
 
 type Rect = { x: number; y: number; width: number; height: number };
@@ -35,6 +36,7 @@ declare global {
 interface Page extends Context {
   matrix: MatrixController;
   single: SingleController;
+  neighbours: NeighboursPart;
 }
 
 // Installs the hooks before the run is loaded (so a failed start shows in `error`); `connect` hands them the
@@ -86,6 +88,7 @@ function snapshot(s: AppState, page: Page | null): Record<string, unknown> {
     heads: data?.heads,
     points: data ? 2 * data.n : 0,
     colorModes: data ? colorModesFor(data.modality) : [],
+    neighbours: neighbourRings(page),
     probes: s.probes.map((p) => ({
       id: p.id,
       label: p.label,
@@ -95,6 +98,19 @@ function snapshot(s: AppState, page: Page | null): Record<string, unknown> {
     activeProbe: s.activeProbe,
     probePoints: page?.single.scene?.probes?.count ?? 0, // drawn in the single view
     matrixProbes: page?.matrix.scene?.overlay.length ?? 0, // probes drawn over the matrix's cells
+  };
+}
+
+// The neighbour rings drawn now (joint indices) and the overlap shown, or null.
+function neighbourRings(page: Page | null) {
+  const rings = page?.single.scene?.neighbours;
+  const check = page?.neighbours.shown;
+  if (!rings || !check) return null;
+  return {
+    point: check.point,
+    partners: Array.from(rings.partners),
+    nearest: Array.from(rings.nearest),
+    overlap: check.overlap,
   };
 }
 

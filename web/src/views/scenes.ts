@@ -14,6 +14,12 @@ export interface MatrixScene extends MatrixPoints {
   version: number; // bumped whenever a buffer's contents change
 }
 
+// Joint point indices: the selected point's true top-K partners by q·k, and its K nearest in the layout.
+export interface NeighbourRings {
+  partners: Int32Array;
+  nearest: Int32Array;
+}
+
 export interface SingleScene {
   kind: 'single';
   dim: 2 | 3;
@@ -24,6 +30,7 @@ export interface SingleScene {
   lines: Segments | null;
   labels: { position: [number, number, number]; text: string }[];
   selected: number | null;
+  neighbours: NeighbourRings | null; // rings around the selected point's true and layout neighbours
   thumbnails: { atlas: PatchAtlas; tokens: number } | null; // image runs: draw points as their patches
   // The probes' points over the dataset's (x,y,z a point), and the active probe's token labels.
   probes:

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { brokenLayoutTests, makeBrokenRun } from './broken-layout.mjs';
 import { probeImageTests, probeTests } from './probe.mjs';
 import { launchBrowser, openCell, openPage, settled, waitFor } from './browser.mjs';
+import { neighboursTests } from './neighbours.mjs';
 import { REPO, attnviz, getJson, startServer, writeBrownSentences, writeMnistDigits } from './fixtures.mjs';
 import { Pixels } from './pixels.mjs';
 
@@ -504,6 +505,7 @@ async function main() {
     ['broken', runs.broken, (browser, _, server) => brokenLayoutTests(browser, server, helpers), {}],
     ['probe', runs.text, (browser, _, server) => probeTests(browser, server, helpers), {}],
     ['probe-image', runs.image, (browser, _, server) => probeImageTests(browser, server, helpers), {}],
+    ['neighbours', runs.text, (browser, _, server) => neighboursTests(browser, server, helpers), {}],
   ]) {
     if (only && !only.includes(name)) continue;
     const server = await startServer(run, options);
@@ -522,6 +524,7 @@ async function main() {
       ['single', 'single-view'],
       ['sentence', 'sentence-view'],
       ['vit-single-image', 'image-view'],
+      ['neighbours', 'neighbours'],
     ]) {
       fs.copyFileSync(path.join(ARTIFACTS, `${from}.png`), path.join(docs, `${to}.png`));
     }
