@@ -11,6 +11,8 @@ import { listenToKeys } from './parts/keyboard';
 import { LegendPanel } from './parts/legend';
 import { MatrixController } from './parts/matrix';
 import { Progress } from './parts/progress';
+import { SelectTool } from './parts/select-tool';
+import { SelectionPanel } from './parts/selection-panel';
 import { SidePanel } from './parts/side-panel';
 import { SingleController } from './parts/single';
 import { installTestHooks } from './parts/test-hooks';
@@ -52,6 +54,8 @@ async function main(): Promise<void> {
   store.add(matrix);
   store.add(single);
   store.add(new SidePanel(ctx));
+  store.add(new SelectTool(ctx, () => single.scene));
+  store.add(new SelectionPanel(ctx));
   listenToKeys(ctx);
   hooks.connect({ ...ctx, matrix, single });
 }

@@ -17,6 +17,8 @@ export interface AppState {
   searchQuery: string;
   searchIndices: Int32Array | null;
   selected: number | null; // point (0..2N-1) clicked in the single view
+  selection: Int32Array | null; // lasso / box selection: sorted joint points 0..2N-1, the same in every head
+  isolate: boolean; // fade every point outside the selection
   hideSpecial: boolean;
   sideTab: 'input' | 'aggregate';
   cellMetric: string; // '' for none
@@ -46,6 +48,8 @@ export const store = new Store<AppState>({
   searchQuery: '',
   searchIndices: null,
   selected: null,
+  selection: null,
+  isolate: false,
   hideSpecial: false,
   sideTab: 'input',
   cellMetric: '',

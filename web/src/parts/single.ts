@@ -6,6 +6,7 @@ import { computeColors, fadeExcept, textColor } from '../data/colors';
 import { blend, fitIntoUnitBox } from '../data/grid';
 import { headLabel, layoutLabel } from '../data/names';
 import { tokenMask } from '../data/search';
+import { brushColors, brushRadii, selectionMask } from '../data/select';
 import { pointSizes } from '../data/sizes';
 import { pointToken } from '../data/tokens';
 import { api } from '../api';
@@ -29,12 +30,23 @@ const KEYS = [
   'searchIndices',
   'theme',
   'selected',
+  'selection',
+  'isolate',
   'sizeByNorm',
   'thumbnails',
 ] as const satisfies Keys;
 type State = Reads<typeof KEYS>;
 // What restyles the points in place (a new head, method or dimension loads them again).
-const STYLE_KEYS = ['colorMode', 'searchIndices', 'theme', 'selected', 'sizeByNorm', 'thumbnails'] as const;
+const STYLE_KEYS = [
+  'colorMode',
+  'searchIndices',
+  'theme',
+  'selected',
+  'selection',
+  'isolate',
+  'sizeByNorm',
+  'thumbnails',
+] as const;
 
 export class SingleController implements AppPart<typeof KEYS> {
   readonly keys = KEYS;
@@ -119,8 +131,12 @@ export class SingleController implements AppPart<typeof KEYS> {
     const norms = s.colorMode === 'norm' ? await data.norms(s) : null;
     const { colors, legend } = computeColors(s.colorMode, data.tokens, norms);
     const mask = this.emphasis(s);
-    scene.colors = mask ? fadeExcept(colors, mask, 30) : colors;
-    scene.radii = pointSizes(data.n, s.sizeByNorm ? this.norms : null, s.searchIndices);
+    const faded = mask ? fadeExcept(colors, mask, 30) : colors;
+    const radii = pointSizes(data.n, s.sizeByNorm ? this.norms : null, s.searchIndices);
+    // The lasso / box selection (linked brushing: the same points in every head) in the highlight colour.
+    const brush = s.selection ? selectionMask(s.selection, 2 * data.n) : null;
+    scene.colors = brush ? brushColors(faded, brush, s.isolate, 20) : faded;
+    scene.radii = brush ? brushRadii(radii, brush, 3, 4.5) : radii;
     scene.selected = s.selected;
     scene.thumbnails =
       s.thumbnails && data.modality === 'image'
