@@ -7,6 +7,7 @@ import type { Method } from './api';
 import type { Context } from './context';
 import { $ } from './dom';
 import { Breadcrumbs } from './parts/breadcrumbs';
+import { HeadNav } from './parts/head-nav';
 import { listenToKeys } from './parts/keyboard';
 import { LegendPanel } from './parts/legend';
 import { MatrixController } from './parts/matrix';
@@ -30,7 +31,12 @@ async function main(): Promise<void> {
   const data = await activity.track(RunData.load());
   activity.mark('runLoaded');
   if (data.info.problems?.length) activity.note(data.info.problems.join(' · ')); // the page works without them
-  const ctx: Context = { store, data, canvas: new CanvasView($('deck')), activity };
+  const ctx: Context = {
+    store,
+    data,
+    canvas: new CanvasView($('deck'), () => $('legend').offsetHeight + 12),
+    activity,
+  };
   const legend = new LegendPanel($('legend'));
   const matrix = new MatrixController(ctx, legend);
   const single = new SingleController(ctx, legend);
@@ -42,6 +48,7 @@ async function main(): Promise<void> {
   store.set({ method: best, theme: dark ? 'dark' : 'light', layouts: data.info.layouts });
   store.add(new Toolbar(ctx));
   store.add(new Breadcrumbs(ctx));
+  store.add(new HeadNav(ctx));
   store.add(new Progress(ctx));
   store.add(legend);
   store.add(

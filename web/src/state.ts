@@ -25,6 +25,7 @@ export interface AppState {
   sortCells: boolean;
   arrows: boolean;
   thumbnails: boolean;
+  labels: boolean; // token labels in the single view once zoomed in
   layouts: LayoutAvailability[]; // what the server has ready; refreshed while layouts are being computed
 }
 
@@ -56,5 +57,6 @@ export const store = new Store<AppState>({
   sortCells: false,
   arrows: false,
   thumbnails: false,
+  labels: true,
   layouts: [],
 });

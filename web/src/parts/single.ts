@@ -34,6 +34,7 @@ const KEYS = [
   'isolate',
   'sizeByNorm',
   'thumbnails',
+  'labels',
 ] as const satisfies Keys;
 type State = Reads<typeof KEYS>;
 // What restyles the points in place (a new head, method or dimension loads them again).
@@ -46,6 +47,7 @@ const STYLE_KEYS = [
   'isolate',
   'sizeByNorm',
   'thumbnails',
+  'labels',
 ] as const;
 
 export class SingleController implements AppPart<typeof KEYS> {
@@ -185,14 +187,15 @@ export class SingleController implements AppPart<typeof KEYS> {
     this.ctx.activity.mark('singleDrawn');
   }
 
-  // Token labels once zoomed in beyond the fit (1.5 zoom levels in 2D, 1 in 3D).
+  // Token labels once zoomed in beyond the fit (1.5 zoom levels in 2D, 1 in 3D), unless switched off.
   private relabel(): void {
     const scene = this.scene;
     if (!scene) return;
     const { canvas, data, store } = this.ctx;
     const s: State = store.get();
     const zoomed = canvas.zoomAboveFit() >= (s.dim === 2 ? 1.5 : 1);
-    scene.labels = zoomed ? tokenLabels(canvas, scene.positions, data.tokens.text, this.emphasis(s)) : [];
+    scene.labels =
+      s.labels && zoomed ? tokenLabels(canvas, scene.positions, data.tokens.text, this.emphasis(s)) : [];
   }
 
   // After the user moved the camera and it rested a moment.

@@ -10,6 +10,7 @@ import { brokenLayoutTests, makeBrokenRun } from './broken-layout.mjs';
 import { launchBrowser, openCell, openPage, settled, waitFor } from './browser.mjs';
 import { REPO, attnviz, getJson, startServer, writeBrownSentences, writeMnistDigits } from './fixtures.mjs';
 import { Pixels } from './pixels.mjs';
+import { navTests } from './nav.mjs';
 import { selectTests } from './select.mjs';
 
 const ARTIFACTS = path.join(REPO, 'tests/artifacts/browser');
@@ -503,6 +504,7 @@ async function main() {
     ['image', runs.image, imageRunTests, { token }],
     ['broken', runs.broken, (browser, _, server) => brokenLayoutTests(browser, server, helpers), {}],
     ['select', runs.text, (browser, _, server) => selectTests(browser, server, helpers), {}],
+    ['nav', runs.text, (browser, _, server) => navTests(browser, server, helpers), {}],
   ]) {
     if (only && !only.includes(name)) continue;
     const server = await startServer(run, options);
