@@ -523,6 +523,8 @@ async function main() {
       ['single', 'single-view'],
       ['sentence', 'sentence-view'],
       ['vit-single-image', 'image-view'],
+      ['select-lasso', 'selection'],
+      ['select-matrix', 'selection-matrix'],
     ]) {
       fs.copyFileSync(path.join(ARTIFACTS, `${from}.png`), path.join(docs, `${to}.png`));
     }
