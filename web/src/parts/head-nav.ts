@@ -5,7 +5,7 @@ import { $ } from '../dom';
 import { parseHead, stepHead } from '../data/heads';
 import type { AppPart, Keys, Reads } from '../state';
 
-const KEYS = ['view'] as const satisfies Keys;
+const KEYS = ['view', 'layer', 'head'] as const satisfies Keys;
 
 export class HeadNav implements AppPart<typeof KEYS> {
   readonly keys = KEYS;
@@ -23,6 +23,7 @@ export class HeadNav implements AppPart<typeof KEYS> {
 
   update(s: Reads<typeof KEYS>): void {
     $('head-prev').hidden = $('head-next').hidden = s.view !== 'single';
+    this.showError(''); // a message about an earlier attempt no longer applies
   }
 
   private step(by: number): void {

@@ -71,6 +71,7 @@ export async function selectTests(browser, server, { check, assert, shot, canvas
   const page = await openPage(browser, server.url);
   let lasso = null;
   let selected = [];
+  let now3d = 0; // selection size before the 3D box
 
   await check('select: a lasso selects the points inside it and the panel counts them', async () => {
     await waitFor(page, () => window.__attnviz?.matrixDrawn, 'the matrix view', 30000);
@@ -201,11 +202,61 @@ export async function selectTests(browser, server, { check, assert, shot, canvas
       selected.length,
     );
     const now = (await state(page)).selection;
+    now3d = now.length;
     assert(Math.abs(now.length - union.size) <= ambiguous, `${now.length} selected, expected ${union.size}`);
     assert(
       selected.every((p) => now.includes(p)),
       'Shift dropped earlier points',
     );
+  });
+
+  await check('select: in 3D a box selects by screen position, as seen', async () => {
+    await page.click('[data-testid=dim-3]');
+    await waitFor(
+      page,
+      () => window.__attnviz.state().dim === 3 && window.__attnviz.singleDrawn,
+      'the 3D view',
+    );
+    await settled(page); // the 2D -> 3D transition is over
+    const box = await page.locator('#deck').boundingBox();
+    const [x0, y0, x1, y1] = [
+      box.x + box.width * 0.4,
+      box.y + box.height * 0.3,
+      box.x + box.width * 0.6,
+      box.y + box.height * 0.7,
+    ];
+    const rect = [
+      [x0, y0],
+      [x1, y0],
+      [x1, y1],
+      [x0, y1],
+    ];
+    const { chosen, ambiguous } = await expectedInside(page, rect);
+    assert(chosen.length >= 5, `the box would enclose only ${chosen.length} points`);
+    await page.mouse.move(x0, y0);
+    await page.mouse.down();
+    await page.mouse.move(x1, y1, { steps: 8 });
+    await page.mouse.up();
+    await waitFor(
+      page,
+      (c) => window.__attnviz.state().selection?.length !== c,
+      'the 3D selection',
+      5000,
+      now3d,
+    );
+    const got = (await state(page)).selection;
+    assert(
+      Math.abs(got.length - chosen.length) <= ambiguous,
+      `${got.length} selected, expected ${chosen.length}`,
+    );
+    assert(chosen.filter((p) => !got.includes(p)).length <= ambiguous, 'points inside the box left out');
+    await page.click('[data-testid=dim-2]');
+    await waitFor(
+      page,
+      () => window.__attnviz.state().dim === 2 && window.__attnviz.singleDrawn,
+      'the 2D view',
+    );
+    await settled(page);
   });
 
   await check('select: an input in the panel opens its sentence view; Escape clears', async () => {
