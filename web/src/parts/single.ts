@@ -19,24 +19,6 @@ import { buildPatchAtlas, type PatchAtlas } from '../views/thumbnails';
 import { tokenLabels } from '../views/token-labels';
 import type { LegendPanel } from './legend';
 
-const KEYS = [
-  'view',
-  'method',
-  'dim',
-  'shown',
-  'layer',
-  'head',
-  'colorMode',
-  'searchIndices',
-  'theme',
-  'selected',
-  'selection',
-  'isolate',
-  'sizeByNorm',
-  'thumbnails',
-  'labels',
-] as const satisfies Keys;
-type State = Reads<typeof KEYS>;
 // What restyles the points in place (a new head, method or dimension loads them again).
 const STYLE_KEYS = [
   'colorMode',
@@ -49,6 +31,8 @@ const STYLE_KEYS = [
   'thumbnails',
   'labels',
 ] as const;
+const KEYS = ['view', 'method', 'dim', 'shown', 'layer', 'head', ...STYLE_KEYS] as const satisfies Keys;
+type State = Reads<typeof KEYS>;
 
 export class SingleController implements AppPart<typeof KEYS> {
   readonly keys = KEYS;

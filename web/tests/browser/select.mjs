@@ -48,12 +48,33 @@ async function expectedInside(page, polygon) {
   return { chosen, ambiguous };
 }
 
-// Drags the mouse along `polygon` (page coordinates) and back to its start, with Shift held if asked.
-async function dragAlong(page, polygon, shift = false) {
-  if (shift) await page.keyboard.down('Shift');
+// Drags the mouse along `polygon` (page coordinates) and back to its start.
+async function dragAlong(page, polygon) {
   await page.mouse.move(...polygon[0]);
   await page.mouse.down();
   for (const corner of [...polygon.slice(1), polygon[0]]) await page.mouse.move(...corner, { steps: 6 });
+  await page.mouse.up();
+}
+
+// The corners (page coordinates) of the box from (fx0, fy0) to (fx1, fy1), as fractions of the canvas.
+async function boxOnCanvas(page, fx0, fy0, fx1, fy1) {
+  const box = await page.locator('#deck').boundingBox();
+  const [x0, y0] = [box.x + box.width * fx0, box.y + box.height * fy0];
+  const [x1, y1] = [box.x + box.width * fx1, box.y + box.height * fy1];
+  return [
+    [x0, y0],
+    [x1, y0],
+    [x1, y1],
+    [x0, y1],
+  ];
+}
+
+// Drags the box tool from the first corner of `rect` to the third, with Shift held if asked.
+async function dragBox(page, rect, shift) {
+  if (shift) await page.keyboard.down('Shift');
+  await page.mouse.move(...rect[0]);
+  await page.mouse.down();
+  await page.mouse.move(...rect[2], { steps: 8 });
   await page.mouse.up();
   if (shift) await page.keyboard.up('Shift');
 }
@@ -177,22 +198,9 @@ export async function selectTests(browser, server, { check, assert, shot, canvas
   await check('select: Shift + box adds to the selection', async () => {
     await openCell(page, 1, 2);
     await page.click('[data-testid=tool-box]');
-    const box = await page.locator('#deck').boundingBox();
-    const [x0, y0] = [box.x + box.width * 0.2, box.y + box.height * 0.2];
-    const [x1, y1] = [box.x + box.width * 0.45, box.y + box.height * 0.8];
-    const rect = [
-      [x0, y0],
-      [x1, y0],
-      [x1, y1],
-      [x0, y1],
-    ];
+    const rect = await boxOnCanvas(page, 0.2, 0.2, 0.45, 0.8);
     const { chosen, ambiguous } = await expectedInside(page, rect);
-    await page.keyboard.down('Shift');
-    await page.mouse.move(x0, y0);
-    await page.mouse.down();
-    await page.mouse.move(x1, y1, { steps: 8 });
-    await page.mouse.up();
-    await page.keyboard.up('Shift');
+    await dragBox(page, rect, true);
     const union = new Set([...selected, ...chosen]);
     await waitFor(
       page,
@@ -218,25 +226,10 @@ export async function selectTests(browser, server, { check, assert, shot, canvas
       'the 3D view',
     );
     await settled(page); // the 2D -> 3D transition is over
-    const box = await page.locator('#deck').boundingBox();
-    const [x0, y0, x1, y1] = [
-      box.x + box.width * 0.4,
-      box.y + box.height * 0.3,
-      box.x + box.width * 0.6,
-      box.y + box.height * 0.7,
-    ];
-    const rect = [
-      [x0, y0],
-      [x1, y0],
-      [x1, y1],
-      [x0, y1],
-    ];
+    const rect = await boxOnCanvas(page, 0.4, 0.3, 0.6, 0.7);
     const { chosen, ambiguous } = await expectedInside(page, rect);
     assert(chosen.length >= 5, `the box would enclose only ${chosen.length} points`);
-    await page.mouse.move(x0, y0);
-    await page.mouse.down();
-    await page.mouse.move(x1, y1, { steps: 8 });
-    await page.mouse.up();
+    await dragBox(page, rect, false);
     await waitFor(
       page,
       (c) => window.__attnviz.state().selection?.length !== c,
