@@ -11,6 +11,7 @@ import { HeadNav } from './parts/head-nav';
 import { listenToKeys } from './parts/keyboard';
 import { LegendPanel } from './parts/legend';
 import { MatrixController } from './parts/matrix';
+import { NeighboursPart } from './parts/neighbours';
 import { Progress } from './parts/progress';
 import { SelectTool } from './parts/select-tool';
 import { SelectionPanel } from './parts/selection-panel';
@@ -63,8 +64,10 @@ async function main(): Promise<void> {
   store.add(new SidePanel(ctx));
   store.add(new SelectTool(ctx, () => single.scene));
   store.add(new SelectionPanel(ctx));
+  const neighbours = new NeighboursPart(ctx, single);
+  store.add(neighbours);
   listenToKeys(ctx);
-  hooks.connect({ ...ctx, matrix, single });
+  hooks.connect({ ...ctx, matrix, single, neighbours });
 }
 
 main().catch((e) => activity.fail(e));

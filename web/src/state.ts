@@ -26,6 +26,7 @@ export interface AppState {
   arrows: boolean;
   thumbnails: boolean;
   labels: boolean; // token labels in the single view once zoomed in
+  neighbours: boolean; // the selected point's true neighbours beside its layout neighbours (parts/neighbours.ts)
   layouts: LayoutAvailability[]; // what the server has ready; refreshed while layouts are being computed
 }
 
@@ -58,5 +59,6 @@ export const store = new Store<AppState>({
   arrows: false,
   thumbnails: false,
   labels: true,
+  neighbours: false,
   layouts: [],
 });

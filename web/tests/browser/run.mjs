@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { brokenLayoutTests, makeBrokenRun } from './broken-layout.mjs';
 import { launchBrowser, openCell, openPage, settled, waitFor } from './browser.mjs';
+import { neighboursTests } from './neighbours.mjs';
 import { REPO, attnviz, getJson, startServer, writeBrownSentences, writeMnistDigits } from './fixtures.mjs';
 import { Pixels } from './pixels.mjs';
 import { navTests } from './nav.mjs';
@@ -505,6 +506,7 @@ async function main() {
     ['broken', runs.broken, (browser, _, server) => brokenLayoutTests(browser, server, helpers), {}],
     ['select', runs.text, (browser, _, server) => selectTests(browser, server, helpers), {}],
     ['nav', runs.text, (browser, _, server) => navTests(browser, server, helpers), {}],
+    ['neighbours', runs.text, (browser, _, server) => neighboursTests(browser, server, helpers), {}],
   ]) {
     if (only && !only.includes(name)) continue;
     const server = await startServer(run, options);
@@ -525,6 +527,7 @@ async function main() {
       ['vit-single-image', 'image-view'],
       ['select-lasso', 'selection'],
       ['select-matrix', 'selection-matrix'],
+      ['neighbours', 'neighbours'],
     ]) {
       fs.copyFileSync(path.join(ARTIFACTS, `${from}.png`), path.join(docs, `${to}.png`));
     }
