@@ -2,6 +2,7 @@
 // controls and interactions change it through the store.
 import type { AttentionWeight, Dim, LayoutAvailability, Method } from './api';
 import type { ColorMode } from './data/colors';
+import type { Probe } from './data/probe';
 import { Store, type Part } from './store';
 
 export interface AppState {
@@ -17,14 +18,19 @@ export interface AppState {
   searchQuery: string;
   searchIndices: Int32Array | null;
   selected: number | null; // point (0..2N-1) clicked in the single view
+  selection: Int32Array | null; // lasso / box selection: sorted joint points 0..2N-1, the same in every head
+  isolate: boolean; // fade every point outside the selection
   hideSpecial: boolean;
   sideTab: 'input' | 'aggregate';
   cellMetric: string; // '' for none
   sortCells: boolean;
   arrows: boolean;
   thumbnails: boolean;
+  labels: boolean; // token labels in the single view once zoomed in
   neighbours: boolean; // the selected point's true neighbours beside its layout neighbours (parts/neighbours.ts)
   layouts: LayoutAvailability[]; // what the server has ready; refreshed while layouts are being computed
+  probes: Probe[]; // inputs of the user's own placed over the dataset (parts/probe.ts), oldest first
+  activeProbe: string | null; // id of the probe the side panel shows
   attentionWeight: AttentionWeight; // sentence / image view: attention as is, or weighted by value norm
 }
 
@@ -48,13 +54,18 @@ export const store = new Store<AppState>({
   searchQuery: '',
   searchIndices: null,
   selected: null,
+  selection: null,
+  isolate: false,
   hideSpecial: false,
   sideTab: 'input',
   cellMetric: '',
   sortCells: false,
   arrows: false,
   thumbnails: false,
+  labels: true,
   neighbours: false,
   layouts: [],
+  probes: [],
+  activeProbe: null,
   attentionWeight: 'attention',
 });

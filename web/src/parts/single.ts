@@ -3,12 +3,13 @@
 // norms, and the animated 2D <-> 3D transition.
 import { keyLineSegments, topKeyLines } from '../data/attention';
 import { computeColors, fadeExcept, textColor } from '../data/colors';
-import { blend, fitIntoUnitBox } from '../data/grid';
+import { blend, bounds, fitIntoUnitBox, type Bounds } from '../data/grid';
 import { headLabel, layoutLabel } from '../data/names';
 import { tokenMask } from '../data/search';
+import { brushColors, brushRadii, selectionMask } from '../data/select';
 import { pointSizes } from '../data/sizes';
 import { pointToken } from '../data/tokens';
-import { api } from '../api';
+import { api, type Method } from '../api';
 import type { Context } from '../context';
 import { loadImage } from '../dom';
 import type { AppPart, Changed, Keys, Reads } from '../state';
@@ -16,25 +17,25 @@ import { anyChanged } from '../store';
 import type { NeighbourRings, SingleScene } from '../views/scenes';
 import { buildPatchAtlas, type PatchAtlas } from '../views/thumbnails';
 import { tokenLabels } from '../views/token-labels';
+import { ProbePlacer } from './probe-points';
 import type { LegendPanel } from './legend';
 
-const KEYS = [
-  'view',
-  'method',
-  'dim',
-  'shown',
-  'layer',
-  'head',
+// What restyles the points in place (a new head, method or dimension loads them again).
+const STYLE_KEYS = [
   'colorMode',
   'searchIndices',
   'theme',
   'selected',
+  'selection',
+  'isolate',
   'sizeByNorm',
   'thumbnails',
-] as const satisfies Keys;
+  'probes',
+  'activeProbe',
+  'labels',
+] as const;
+const KEYS = ['view', 'method', 'dim', 'shown', 'layer', 'head', ...STYLE_KEYS] as const satisfies Keys;
 type State = Reads<typeof KEYS>;
-// What restyles the points in place (a new head, method or dimension loads them again).
-const STYLE_KEYS = ['colorMode', 'searchIndices', 'theme', 'selected', 'sizeByNorm', 'thumbnails'] as const;
 
 export class SingleController implements AppPart<typeof KEYS> {
   readonly keys = KEYS;
@@ -46,11 +47,14 @@ export class SingleController implements AppPart<typeof KEYS> {
   private labelTimer = 0;
   private atlas: Promise<PatchAtlas> | null = null;
   private rings: NeighbourRings | null = null; // kept for the next scene when they arrive before it
+  private placer: ProbePlacer;
+  private shownLayout: { method: Method; frame: Bounds } | null = null; // what the probes are placed in
 
   constructor(
     private ctx: Context,
     private legend: LegendPanel,
   ) {
+    this.placer = new ProbePlacer(ctx);
     ctx.canvas.listen({
       onPointClick: (point) => ctx.store.set({ selected: point }),
       onViewChange: () => this.relabelSoon(),
@@ -97,7 +101,9 @@ export class SingleController implements AppPart<typeof KEYS> {
     const [coords, norms] = await activity.track(Promise.all([data.layout(shown, s.dim, s), data.norms(s)]));
     if (!onDisk) activity.note('');
     if (this.loading !== key) return;
-    const positions = fitIntoUnitBox(coords, s.dim);
+    const frame = bounds(coords, s.dim, 0, 2 * data.n);
+    const positions = fitIntoUnitBox(coords, s.dim, frame);
+    this.shownLayout = { method: shown, frame };
     this.norms = norms;
     this.scene = {
       kind: 'single',
@@ -111,6 +117,7 @@ export class SingleController implements AppPart<typeof KEYS> {
       selected: s.selected,
       neighbours: this.rings,
       thumbnails: null,
+      probes: null,
       textColor: textColor(s.theme),
       version: 0,
     };
@@ -132,8 +139,12 @@ export class SingleController implements AppPart<typeof KEYS> {
       await data.colorValues(s.colorMode, s),
     );
     const mask = this.emphasis(s);
-    scene.colors = mask ? fadeExcept(colors, mask, 30) : colors;
-    scene.radii = pointSizes(data.n, s.sizeByNorm ? this.norms : null, s.searchIndices);
+    const faded = mask ? fadeExcept(colors, mask, 30) : colors;
+    const radii = pointSizes(data.n, s.sizeByNorm ? this.norms : null, s.searchIndices);
+    // The lasso / box selection (linked brushing: the same points in every head) in the highlight colour.
+    const brush = s.selection ? selectionMask(s.selection, 2 * data.n) : null;
+    scene.colors = brush ? brushColors(faded, brush, s.isolate, 20) : faded;
+    scene.radii = brush ? brushRadii(radii, brush, 3, 4.5) : radii;
     scene.selected = s.selected;
     scene.thumbnails =
       s.thumbnails && data.modality === 'image'
@@ -141,6 +152,9 @@ export class SingleController implements AppPart<typeof KEYS> {
         : null;
     scene.textColor = textColor(s.theme);
     scene.lines = s.selected !== null ? await activity.track(this.attentionLines(scene, s)) : null;
+    const probes = await this.placeProbes(s);
+    const now = store.get(); // unless the probes changed meanwhile (a later restyle places those)
+    if (now.probes === s.probes && now.activeProbe === s.activeProbe) scene.probes = probes;
     this.legend.show(legend);
     this.relabel();
     this.draw();
@@ -163,6 +177,13 @@ export class SingleController implements AppPart<typeof KEYS> {
     return keyLineSegments(topKeyLines(att, T, 2, 0.05), first, data.n, scene.positions, [r, g, b]);
   }
 
+  // The probes in the head shown, in the frame of its dataset points.
+  private placeProbes(s: State): Promise<SingleScene['probes']> {
+    const layout = this.shownLayout;
+    if (!layout || s.probes.length === 0) return Promise.resolve(null);
+    return this.placer.single(s.probes, s.activeProbe, layout.method, s.dim, s, layout.frame);
+  }
+
   private patchAtlas(): Promise<PatchAtlas> {
     const { data } = this.ctx;
     const sequences = data.info.manifest.sequences;
@@ -182,14 +203,15 @@ export class SingleController implements AppPart<typeof KEYS> {
     this.ctx.activity.mark('singleDrawn');
   }
 
-  // Token labels once zoomed in beyond the fit (1.5 zoom levels in 2D, 1 in 3D).
+  // Token labels once zoomed in beyond the fit (1.5 zoom levels in 2D, 1 in 3D), unless switched off.
   private relabel(): void {
     const scene = this.scene;
     if (!scene) return;
     const { canvas, data, store } = this.ctx;
     const s: State = store.get();
     const zoomed = canvas.zoomAboveFit() >= (s.dim === 2 ? 1.5 : 1);
-    scene.labels = zoomed ? tokenLabels(canvas, scene.positions, data.tokens.text, this.emphasis(s)) : [];
+    scene.labels =
+      s.labels && zoomed ? tokenLabels(canvas, scene.positions, data.tokens.text, this.emphasis(s)) : [];
   }
 
   // After the user moved the camera and it rested a moment.
