@@ -14,6 +14,7 @@ export interface ModelInfo {
   head_dim: number;
   causal: boolean;
   modality: 'text' | 'image';
+  source?: string; // where the model came from: a local folder's path or "org/name@revision" (format.md)
 }
 
 export interface Manifest {
@@ -95,10 +96,6 @@ export const api = {
     const { data, shape } = await float32(`api/attention/${layer}/${head}/${sequence}`);
     return { att: data, T: shape[0] };
   },
-  search: (token: string) =>
-    json<{ token: string; indices: number[]; count: number }>(
-      `api/search?token=${encodeURIComponent(token)}`,
-    ),
   aggregate: (layer: number, head: number) =>
     json<{ offsets: number[]; mean: number[] }>(`api/aggregate/${layer}/${head}`),
   imageUrl: (sequence: number) => `api/image/${sequence}`,

@@ -7,10 +7,13 @@ import type { Method } from './api';
 import type { Context } from './context';
 import { $ } from './dom';
 import { Breadcrumbs } from './parts/breadcrumbs';
+import { Export } from './parts/export';
 import { listenToKeys } from './parts/keyboard';
 import { LegendPanel } from './parts/legend';
 import { MatrixController } from './parts/matrix';
+import { Permalink, stateFromUrl } from './parts/permalink';
 import { Progress } from './parts/progress';
+import { Search } from './parts/search';
 import { SidePanel } from './parts/side-panel';
 import { SingleController } from './parts/single';
 import { installTestHooks } from './parts/test-hooks';
@@ -37,8 +40,15 @@ async function main(): Promise<void> {
   const methods: Method[] = ['tsne', 'umap', 'pca'];
   const best = methods.find((m) => data.complete(m, 2)) ?? methods.find((m) => !data.problem(m, 2)) ?? 'pca';
   const dark = window.matchMedia?.('(prefers-color-scheme: dark)').matches;
-  store.set({ method: best, theme: dark ? 'dark' : 'light', layouts: data.info.layouts });
+  store.set({
+    method: best,
+    theme: dark ? 'dark' : 'light',
+    layouts: data.info.layouts,
+    ...stateFromUrl(data),
+  });
   store.add(new Toolbar(ctx));
+  store.add(new Search(ctx));
+  store.add(new Export(ctx));
   store.add(new Breadcrumbs(ctx));
   store.add(new Progress(ctx));
   store.add(legend);
@@ -52,6 +62,7 @@ async function main(): Promise<void> {
   store.add(matrix);
   store.add(single);
   store.add(new SidePanel(ctx));
+  store.add(new Permalink(ctx)); // last: the URL shows the state once every part has reacted to it
   listenToKeys(ctx);
   hooks.connect({ ...ctx, matrix, single });
 }

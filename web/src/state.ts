@@ -2,6 +2,7 @@
 // controls and interactions change it through the store.
 import type { Dim, LayoutAvailability, Method } from './api';
 import type { ColorMode } from './data/colors';
+import { defaultSearchMode, type SearchMode } from './data/search';
 import { Store, type Part } from './store';
 
 export interface AppState {
@@ -14,8 +15,10 @@ export interface AppState {
   colorMode: ColorMode;
   theme: 'light' | 'dark';
   sizeByNorm: boolean;
-  searchQuery: string;
-  searchIndices: Int32Array | null;
+  searchQuery: string; // as typed: a token, a substring or /regex/ (data/search.ts)
+  searchMode: SearchMode;
+  searchIndices: Int32Array | null; // tokens the query matches (parts/search.ts), null when none is asked
+  hiddenTokens: readonly number[]; // tokens (0..N-1) hidden as keys in the sentence view, ascending
   selected: number | null; // point (0..2N-1) clicked in the single view
   hideSpecial: boolean;
   sideTab: 'input' | 'aggregate';
@@ -33,7 +36,8 @@ export type Reads<K extends Keys> = Pick<AppState, K[number]>;
 export type Changed<K extends Keys> = ReadonlySet<K[number]>;
 export type AppPart<K extends Keys> = Part<AppState, K[number]>;
 
-export const store = new Store<AppState>({
+// The state a page starts from (before the run and the URL are read); the URL leaves out keys at these values.
+export const defaults: AppState = {
   view: 'matrix',
   method: 'tsne',
   shown: null,
@@ -44,7 +48,9 @@ export const store = new Store<AppState>({
   theme: 'light',
   sizeByNorm: false,
   searchQuery: '',
+  searchMode: defaultSearchMode,
   searchIndices: null,
+  hiddenTokens: [],
   selected: null,
   hideSpecial: false,
   sideTab: 'input',
@@ -53,4 +59,6 @@ export const store = new Store<AppState>({
   arrows: false,
   thumbnails: false,
   layouts: [],
-});
+};
+
+export const store = new Store<AppState>(defaults);

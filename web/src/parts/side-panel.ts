@@ -21,16 +21,20 @@ const KEYS = [
   'hideSpecial',
   'arrows',
   'searchQuery',
+  'searchMode',
+  'hiddenTokens',
 ] as const satisfies Keys;
 type State = Reads<typeof KEYS>;
 
 export class SidePanel implements AppPart<typeof KEYS> {
   readonly keys = KEYS;
-  private sentence = new SentenceView($('sentence-view'));
+  private sentence: SentenceView;
   private request = 0; // the latest render; an older one that finishes later is dropped
 
   constructor(private ctx: Context) {
     const { store, data } = ctx;
+    this.sentence = new SentenceView($('sentence-view'), (position) => this.toggleKey(position));
+    $('show-all').addEventListener('click', () => store.set({ hiddenTokens: [], hideSpecial: false }));
     $('side-close').addEventListener('click', () => store.set({ selected: null }));
     $('tab-input').addEventListener('click', () => store.set({ sideTab: 'input' }));
     $('tab-aggregate').addEventListener('click', () => store.set({ sideTab: 'aggregate' }));
@@ -77,8 +81,23 @@ export class SidePanel implements AppPart<typeof KEYS> {
     const hidden = s.hideSpecial
       ? hiddenTokens(data.tokens.special.subarray(first, first + T), T, causal)
       : new Uint8Array(T);
-    const shown = s.hideSpecial ? hideAndRenormalize(att, T, hidden) : att;
-    this.sentence.show(texts, shown, T, hidden, position, matchTokens(texts, s.searchQuery));
+    for (const t of s.hiddenTokens) if (t >= first && t < first + T) hidden[t - first] = 1;
+    const shown = hidden.includes(1) ? hideAndRenormalize(att, T, hidden) : att;
+    $('show-all').hidden = !hidden.includes(1);
+    this.sentence.show(texts, shown, T, hidden, position, matchTokens(texts, s.searchQuery, s.searchMode));
+  }
+
+  // Hides the selected input's key at `position`, or shows it again.
+  private toggleKey(position: number): void {
+    const { store, data } = this.ctx;
+    const s = store.get();
+    if (s.selected === null) return;
+    const sequence = data.tokens.sequence[pointToken(s.selected, data.n).token];
+    const token = data.sequenceTokens(sequence).first + position;
+    const hidden = s.hiddenTokens.includes(token)
+      ? s.hiddenTokens.filter((t) => t !== token)
+      : [...s.hiddenTokens, token].sort((a, b) => a - b);
+    store.set({ hiddenTokens: hidden });
   }
 
   // The head's mean weight by key - query position over the whole dataset, and over this input.
