@@ -65,6 +65,7 @@ export class SidePanel implements AppPart<typeof KEYS> {
     $('hide-special-label').hidden = image || !input;
     $('arrows-label').hidden = !image || !input;
     $('sentence-view').hidden = image || !input;
+    $('hide-hint').hidden = image || !input;
     $('image-view').hidden = !image || !input;
     $('aggregate-view').hidden = input;
     const { token } = pointToken(s.selected!, data.n);

@@ -74,8 +74,6 @@ export class SentenceView {
         node.dataset.testid = `${side}-token`;
         node.dataset.index = String(i);
         if (hidden[i]) node.classList.add('hidden-token');
-        if (side === 'key') node.append(el('title', {}));
-        if (side === 'key') node.lastChild!.textContent = hidden[i] ? 'click to show' : 'click to hide';
         if (i === marked) node.setAttribute('font-weight', 'bold');
         if (Array.prototype.includes.call(matches, i)) node.setAttribute('text-decoration', 'underline');
         node.addEventListener('mouseenter', () => this.focus({ side, index: i }));

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { brokenLayoutTests, makeBrokenRun } from './broken-layout.mjs';
+import { shareTests } from './share.mjs';
 import { launchBrowser, openCell, openPage, settled, waitFor } from './browser.mjs';
 import { REPO, attnviz, getJson, startServer, writeBrownSentences, writeMnistDigits } from './fixtures.mjs';
 import { Pixels } from './pixels.mjs';
@@ -501,6 +502,7 @@ async function main() {
     ['text', runs.text, textRunTests, {}],
     ['image', runs.image, imageRunTests, { token }],
     ['broken', runs.broken, (browser, _, server) => brokenLayoutTests(browser, server, helpers), {}],
+    ['share', runs.text, (browser, _, server) => shareTests(browser, server, helpers), {}],
   ]) {
     if (only && !only.includes(name)) continue;
     const server = await startServer(run, options);
