@@ -97,6 +97,13 @@ export const PARAMS = [
     read: (t) => oneOf(t, ['input', 'aggregate'] as const),
   }),
   param({
+    key: 'hideSpecial',
+    name: 'special',
+    history: 'replace',
+    write: (v) => (v ? 'hidden' : 'shown'),
+    read: (t) => (t === 'hidden' ? true : t === 'shown' ? false : undefined),
+  }),
+  param({
     key: 'hiddenTokens',
     name: 'hide',
     history: 'replace',

@@ -26,6 +26,7 @@ describe('url state', () => {
       selected: 199,
       sideTab: 'aggregate',
       hiddenTokens: [0, 17, 99],
+      hideSpecial: true,
     };
     const search = encodeState(state, defaults);
     expect({ ...defaults, ...decodeState(search, limits) }).toEqual(state);
