@@ -68,3 +68,22 @@ describe('search', () => {
     expect(Array.from(tokenMask([0, 2], 3))).toEqual([1, 0, 1]);
   });
 });
+
+describe('search on random patterns', () => {
+  it('answers every pattern with matches or a message, never an exception', () => {
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const alphabet = 'ab()[]{}+*?|^$\\/.,1i#Ġ';
+    const texts = ['a', 'ab', '##ab', 'Ġb', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaab', '(', ''];
+    for (let k = 0; k < 5000; k++) {
+      const q = Array.from(
+        { length: Math.floor(random() * 16) },
+        () => alphabet[Math.floor(random() * alphabet.length)],
+      ).join('');
+      for (const mode of [exact, substring]) {
+        const result = findTokens(texts, q, mode);
+        expect(result.indices !== null || typeof result.error === 'string').toBe(true);
+      }
+    }
+  });
+});

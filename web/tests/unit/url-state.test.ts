@@ -52,3 +52,40 @@ describe('url state', () => {
     expect(isNewView('?q=a', '')).toBe(false);
   });
 });
+
+// A small seeded fuzz: random query strings built from the characters URLs and these values use.
+describe('url state on random input', () => {
+  it('never throws and only returns values within the run', () => {
+    let seed = 12345;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const alphabet = 'viewlhpqmtabcdsor=&,%?/()[]+*|^$\\-0123456789 ';
+    const names = [
+      'view',
+      'method',
+      'dim',
+      'l',
+      'h',
+      'color',
+      'metric',
+      'q',
+      'qm',
+      'p',
+      'tab',
+      'special',
+      'hide',
+    ];
+    for (let k = 0; k < 3000; k++) {
+      const text = Array.from({ length: Math.floor(random() * 40) }, () =>
+        random() < 0.3
+          ? names[Math.floor(random() * names.length)] + '='
+          : alphabet[Math.floor(random() * alphabet.length)],
+      ).join('');
+      const patch = decodeState(text, limits);
+      if (patch.layer !== undefined) expect(patch.layer).toBeLessThan(limits.layers);
+      if (patch.head !== undefined) expect(patch.head).toBeLessThan(limits.heads);
+      if (patch.selected !== undefined && patch.selected !== null)
+        expect(patch.selected).toBeLessThan(2 * limits.n);
+      for (const t of patch.hiddenTokens ?? []) expect(t).toBeLessThan(limits.n);
+    }
+  });
+});
