@@ -1,6 +1,7 @@
 // The one WebGL canvas (deck.gl) that draws the matrix view (every head in its grid cell) and the single view
 // (one head, 2D orthographic or 3D orbit): the camera, picking, and the scene drawn now. The layers are pure
-// functions of the scene (matrix-layers.ts, single-layers.ts); other parts of the page listen to its events.
+// functions of the scene (matrix-layers.ts, single-layers.ts); other parts of the page listen to its events;
+// `capture` redraws it at a higher resolution for export.
 import { Deck, OrbitView, OrthographicView, type PickingInfo } from '@deck.gl/core';
 import { drawCellLabels, matrixLayers } from './matrix-layers';
 import { MatrixPixels, tilesWanted } from './matrix-raster';

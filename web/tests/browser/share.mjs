@@ -55,6 +55,17 @@ export async function shareTests(browser, server, { check, assert, shot, state }
     assert(page.errors.length === 0, page.errors.slice(0, 3).join(' | '));
   });
 
+  // Clicks the button `testid` and returns the file it downloads, whose name must end with `suffix`.
+  const save = async (testid, suffix) => {
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click(`[data-testid=${testid}]`),
+    ]);
+    const name = download.suggestedFilename();
+    assert(name.endsWith(suffix) && name.length > suffix.length, `file name "${name}", expected …${suffix}`);
+    return fs.readFileSync(await download.path());
+  };
+
   let sequence = -1;
   await check('share: results are grouped by input and open its sentence view', async () => {
     await search('/^the$/i');
@@ -132,16 +143,8 @@ export async function shareTests(browser, server, { check, assert, shot, state }
   });
 
   await check('share: Save SVG writes the sentence view with its tokens', async () => {
-    const [download] = await Promise.all([
-      page.waitForEvent('download'),
-      page.click('[data-testid=save-svg]'),
-    ]);
     const s = await state(page);
-    assert(
-      new RegExp(`_L${s.layer}H${s.head}_input${sequence}\\.svg$`).test(download.suggestedFilename()),
-      download.suggestedFilename(),
-    );
-    const text = fs.readFileSync(await download.path(), 'utf8');
+    const text = (await save('save-svg', `_L${s.layer}H${s.head}_input${sequence}.svg`)).toString('utf8');
     const parsed = await page.evaluate((text) => {
       const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
       if (doc.querySelector('parsererror')) return null;
@@ -158,16 +161,8 @@ export async function shareTests(browser, server, { check, assert, shot, state }
   });
 
   await check('share: Save PNG writes the canvas at twice its size', async () => {
-    const [download] = await Promise.all([
-      page.waitForEvent('download'),
-      page.click('[data-testid=save-png]'),
-    ]);
     const s = await state(page);
-    assert(
-      new RegExp(`_L${s.layer}H${s.head}_${s.shown}-2d\\.png$`).test(download.suggestedFilename()),
-      download.suggestedFilename(),
-    );
-    const png = fs.readFileSync(await download.path());
+    const png = await save('save-png', `_L${s.layer}H${s.head}_${s.shown}-2d.png`);
     assert(png.subarray(0, 8).equals(Buffer.from([137, 80, 78, 71, 13, 10, 26, 10])), 'not a PNG signature');
     const [w, h] = [png.readUInt32BE(16), png.readUInt32BE(20)];
     const box = await page.locator('#deck').boundingBox();
@@ -232,6 +227,14 @@ export async function shareTests(browser, server, { check, assert, shot, state }
     await bad.close();
   });
 
+  const atHead = (head, what) =>
+    waitFor(
+      page,
+      (h) => window.__attnviz.state().view === 'single' && window.__attnviz.state().head === h,
+      what,
+      5000,
+      head,
+    );
   await check('share: back and forward walk through the views', async () => {
     const start = await state(page);
     await page.mouse.move(5, 5);
@@ -240,31 +243,13 @@ export async function shareTests(browser, server, { check, assert, shot, state }
     await page.keyboard.press('Escape');
     await waitFor(page, () => window.__attnviz.state().view === 'matrix', 'the matrix', 5000);
     await page.evaluate(() => history.back());
-    await waitFor(
-      page,
-      (h) => window.__attnviz.state().view === 'single' && window.__attnviz.state().head === h,
-      'back to the next head',
-      5000,
-      start.head + 1,
-    );
+    await atHead(start.head + 1, 'back to the next head');
     await page.evaluate(() => history.back());
-    await waitFor(
-      page,
-      (h) => window.__attnviz.state().head === h,
-      'back to the first head',
-      5000,
-      start.head,
-    );
+    await atHead(start.head, 'back to the first head');
     const s = await state(page);
     assert(s.selected === start.selected, `selection ${s.selected} after back, was ${start.selected}`);
     await page.evaluate(() => history.forward());
-    await waitFor(
-      page,
-      (h) => window.__attnviz.state().head === h,
-      'forward to the next head',
-      5000,
-      start.head + 1,
-    );
+    await atHead(start.head + 1, 'forward to the next head');
     await settled(page);
     assert(page.errors.length === 0, page.errors.slice(0, 3).join(' | '));
   });
