@@ -4,7 +4,7 @@
 import { findTokens, groupByInput } from '../data/search';
 import type { Context } from '../context';
 import { $ } from '../dom';
-import type { AppPart, Keys, Reads } from '../state';
+import type { AppPart, Changed, Keys, Reads } from '../state';
 import { anyChanged } from '../store';
 
 const KEYS = ['searchQuery', 'searchMode', 'searchIndices'] as const satisfies Keys;
@@ -37,18 +37,17 @@ export class Search implements AppPart<typeof KEYS> {
     $('search-results-toggle').addEventListener('click', () => (this.results.hidden = !this.results.hidden));
   }
 
-  update(s: Reads<typeof KEYS>, changed: ReadonlySet<(typeof KEYS)[number]>): void {
-    const { store, data } = this.ctx;
-    this.box.value = s.searchQuery;
-    this.match.value = s.searchMode.match;
-    this.literal.checked = s.searchMode.literal;
-    const result = findTokens(data.tokens.text, s.searchQuery, s.searchMode);
-    $('search-error').textContent = result.error ?? '';
-    $('search-error').hidden = result.error === null;
+  update(s: Reads<typeof KEYS>, changed: Changed<typeof KEYS>): void {
     if (anyChanged(changed, ['searchQuery', 'searchMode'])) {
+      this.box.value = s.searchQuery;
+      this.match.value = s.searchMode.match;
+      this.literal.checked = s.searchMode.literal;
+      const result = findTokens(this.ctx.data.tokens.text, s.searchQuery, s.searchMode);
+      $('search-error').textContent = result.error ?? '';
+      $('search-error').hidden = result.error === null;
       const indices = s.searchQuery.trim() === '' ? null : result.indices;
-      if (!sameIndices(indices, s.searchIndices)) store.set({ searchIndices: indices });
-      return;
+      // A new result reaches this part (and the others) in the next round, which shows it.
+      if (!sameIndices(indices, s.searchIndices)) return this.ctx.store.set({ searchIndices: indices });
     }
     const count = s.searchIndices?.length;
     $('search-count').textContent = count === undefined ? '' : `${count} match${count === 1 ? '' : 'es'}`;
