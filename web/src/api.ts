@@ -39,6 +39,14 @@ export interface RunInfo {
   problems?: string[]; // metrics.json / progress.json that could not be read (then null above)
 }
 
+// GET /api/neighbours: a point's true partners by scaled q·k, highest first, each with its rank among the
+// point's nearest points of the other kind in the layout named (1 = nearest).
+export interface NeighboursReply {
+  point: number;
+  layout: string;
+  neighbours: { point: number; score: number; layout_rank: number }[];
+}
+
 export class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -98,5 +106,7 @@ export const api = {
   },
   aggregate: (layer: number, head: number) =>
     json<{ offsets: number[]; mean: number[] }>(`api/aggregate/${layer}/${head}`),
+  neighbours: (layer: number, head: number, point: number, k: number, layout: string) =>
+    json<NeighboursReply>(`api/neighbours/${layer}/${head}/${point}?k=${k}&layout=${layout}`),
   imageUrl: (sequence: number) => `api/image/${sequence}`,
 };

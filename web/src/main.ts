@@ -11,6 +11,7 @@ import { Export } from './parts/export';
 import { listenToKeys } from './parts/keyboard';
 import { LegendPanel } from './parts/legend';
 import { MatrixController } from './parts/matrix';
+import { NeighboursPart } from './parts/neighbours';
 import { Permalink, stateFromUrl } from './parts/permalink';
 import { Progress } from './parts/progress';
 import { Search } from './parts/search';
@@ -62,9 +63,11 @@ async function main(): Promise<void> {
   store.add(matrix);
   store.add(single);
   store.add(new SidePanel(ctx));
+  const neighbours = new NeighboursPart(ctx, single);
+  store.add(neighbours);
   store.add(new Permalink(ctx)); // last: the URL shows the state once every part has reacted to it
   listenToKeys(ctx);
-  hooks.connect({ ...ctx, matrix, single });
+  hooks.connect({ ...ctx, matrix, single, neighbours });
 }
 
 main().catch((e) => activity.fail(e));

@@ -26,6 +26,7 @@ export interface AppState {
   sortCells: boolean;
   arrows: boolean;
   thumbnails: boolean;
+  neighbours: boolean; // the selected point's true neighbours beside its layout neighbours (parts/neighbours.ts)
   layouts: LayoutAvailability[]; // what the server has ready; refreshed while layouts are being computed
 }
 
@@ -58,6 +59,7 @@ export const defaults: AppState = {
   sortCells: false,
   arrows: false,
   thumbnails: false,
+  neighbours: false,
   layouts: [],
 };
 

@@ -104,6 +104,13 @@ export const PARAMS = [
     read: (t) => (t === 'hidden' ? true : t === 'shown' ? false : undefined),
   }),
   param({
+    key: 'neighbours',
+    name: 'nb',
+    history: 'replace',
+    write: (v) => (v ? 'on' : 'off'),
+    read: (t) => (t === 'on' ? true : t === 'off' ? false : undefined),
+  }),
+  param({
     key: 'hiddenTokens',
     name: 'hide',
     history: 'replace',

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { brokenLayoutTests, makeBrokenRun } from './broken-layout.mjs';
 import { shareTests } from './share.mjs';
 import { launchBrowser, openCell, openPage, settled, waitFor } from './browser.mjs';
+import { neighboursTests } from './neighbours.mjs';
 import { REPO, attnviz, getJson, startServer, writeBrownSentences, writeMnistDigits } from './fixtures.mjs';
 import { Pixels } from './pixels.mjs';
 
@@ -502,6 +503,7 @@ async function main() {
     ['text', runs.text, textRunTests, {}],
     ['image', runs.image, imageRunTests, { token }],
     ['broken', runs.broken, (browser, _, server) => brokenLayoutTests(browser, server, helpers), {}],
+    ['neighbours', runs.text, (browser, _, server) => neighboursTests(browser, server, helpers), {}],
     ['share', runs.text, (browser, _, server) => shareTests(browser, server, helpers), {}],
   ]) {
     if (only && !only.includes(name)) continue;
@@ -521,6 +523,7 @@ async function main() {
       ['single', 'single-view'],
       ['sentence', 'sentence-view'],
       ['vit-single-image', 'image-view'],
+      ['neighbours', 'neighbours'],
     ]) {
       fs.copyFileSync(path.join(ARTIFACTS, `${from}.png`), path.join(docs, `${to}.png`));
     }

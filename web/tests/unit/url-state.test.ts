@@ -27,6 +27,7 @@ describe('url state', () => {
       sideTab: 'aggregate',
       hiddenTokens: [0, 17, 99],
       hideSpecial: true,
+      neighbours: true,
     };
     const search = encodeState(state, defaults);
     expect({ ...defaults, ...decodeState(search, limits) }).toEqual(state);
