@@ -22,7 +22,7 @@ export async function shareTests(browser, server, { check, assert, shot, state }
   const search = async (query) => {
     await page.fill('[data-testid=search]', query);
     await page.press('[data-testid=search]', 'Enter');
-    await waitFor(page, (q) => window.__attnviz.state().searchQuery === q, 'the search', 5000, query);
+    await waitFor(page, (q) => window.__attnviz.state().searchQuery === q, 'the search', 20000, query);
     return state(page);
   };
 
@@ -99,7 +99,7 @@ export async function shareTests(browser, server, { check, assert, shot, state }
     assert(T >= 5, `input ${sequence} has only ${T} tokens`);
     const hide = 2;
     await page.locator('[data-testid=key-token]').nth(hide).click();
-    await waitFor(page, () => window.__attnviz.state().hiddenTokens.length === 1, 'the hidden token', 5000);
+    await waitFor(page, () => window.__attnviz.state().hiddenTokens.length === 1, 'the hidden token', 20000);
     await settled(page);
     const att = await page.evaluate(
       async ([l, h, q]) =>
@@ -131,14 +131,14 @@ export async function shareTests(browser, server, { check, assert, shot, state }
       page,
       () => window.__attnviz.state().hiddenTokens.length === 0,
       'the token shown again',
-      5000,
+      20000,
     );
     await page.locator('[data-testid=key-token]').nth(hide).click();
     await page
       .locator('[data-testid=key-token]')
       .nth(hide + 1)
       .click();
-    await waitFor(page, () => window.__attnviz.state().hiddenTokens.length === 2, 'two hidden tokens', 5000);
+    await waitFor(page, () => window.__attnviz.state().hiddenTokens.length === 2, 'two hidden tokens', 20000);
     await shot(page, 'share-hidden-tokens');
   });
 
@@ -232,16 +232,16 @@ export async function shareTests(browser, server, { check, assert, shot, state }
       page,
       (h) => window.__attnviz.state().view === 'single' && window.__attnviz.state().head === h,
       what,
-      5000,
+      20000,
       head,
     );
   await check('share: back and forward walk through the views', async () => {
     const start = await state(page);
     await page.mouse.move(5, 5);
     await page.keyboard.press('ArrowRight');
-    await waitFor(page, (h) => window.__attnviz.state().head === h, 'the next head', 5000, start.head + 1);
+    await waitFor(page, (h) => window.__attnviz.state().head === h, 'the next head', 20000, start.head + 1);
     await page.keyboard.press('Escape');
-    await waitFor(page, () => window.__attnviz.state().view === 'matrix', 'the matrix', 5000);
+    await waitFor(page, () => window.__attnviz.state().view === 'matrix', 'the matrix', 20000);
     await page.evaluate(() => history.back());
     await atHead(start.head + 1, 'back to the next head');
     await page.evaluate(() => history.back());
