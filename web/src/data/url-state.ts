@@ -42,6 +42,22 @@ function param<K extends keyof AppState>(p: Param<K>): Param<K> {
   return p;
 }
 
+// An on/off key written as one of two words.
+function flag<K extends 'hideSpecial' | 'neighbours'>(
+  key: K,
+  name: string,
+  on: string,
+  off: string,
+): Param<K> {
+  return {
+    key,
+    name,
+    history: 'replace',
+    write: (v) => (v ? on : off),
+    read: (t) => (t === on ? true : t === off ? false : undefined) as AppState[K] | undefined,
+  };
+}
+
 export const PARAMS = [
   param({
     key: 'view',
@@ -96,20 +112,8 @@ export const PARAMS = [
     write: String,
     read: (t) => oneOf(t, ['input', 'aggregate'] as const),
   }),
-  param({
-    key: 'hideSpecial',
-    name: 'special',
-    history: 'replace',
-    write: (v) => (v ? 'hidden' : 'shown'),
-    read: (t) => (t === 'hidden' ? true : t === 'shown' ? false : undefined),
-  }),
-  param({
-    key: 'neighbours',
-    name: 'nb',
-    history: 'replace',
-    write: (v) => (v ? 'on' : 'off'),
-    read: (t) => (t === 'on' ? true : t === 'off' ? false : undefined),
-  }),
+  flag('hideSpecial', 'special', 'hidden', 'shown'),
+  flag('neighbours', 'nb', 'on', 'off'),
   param({
     key: 'hiddenTokens',
     name: 'hide',
