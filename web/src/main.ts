@@ -11,6 +11,7 @@ import { Export } from './parts/export';
 import { listenToKeys } from './parts/keyboard';
 import { LegendPanel } from './parts/legend';
 import { MatrixController } from './parts/matrix';
+import { ProbeBox } from './parts/probe';
 import { NeighboursPart } from './parts/neighbours';
 import { Permalink, stateFromUrl } from './parts/permalink';
 import { Progress } from './parts/progress';
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
   store.add(matrix);
   store.add(single);
   store.add(new SidePanel(ctx));
+  store.add(new ProbeBox(ctx));
   const neighbours = new NeighboursPart(ctx, single);
   store.add(neighbours);
   store.add(new Permalink(ctx)); // last: the URL shows the state once every part has reacted to it

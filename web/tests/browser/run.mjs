@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { brokenLayoutTests, makeBrokenRun } from './broken-layout.mjs';
+import { probeImageTests, probeTests } from './probe.mjs';
 import { shareTests } from './share.mjs';
 import { launchBrowser, openCell, openPage, settled, waitFor } from './browser.mjs';
 import { neighboursTests } from './neighbours.mjs';
@@ -503,6 +504,8 @@ async function main() {
     ['text', runs.text, textRunTests, {}],
     ['image', runs.image, imageRunTests, { token }],
     ['broken', runs.broken, (browser, _, server) => brokenLayoutTests(browser, server, helpers), {}],
+    ['probe', runs.text, (browser, _, server) => probeTests(browser, server, helpers), {}],
+    ['probe-image', runs.image, (browser, _, server) => probeImageTests(browser, server, helpers), {}],
     ['neighbours', runs.text, (browser, _, server) => neighboursTests(browser, server, helpers), {}],
     ['share', runs.text, (browser, _, server) => shareTests(browser, server, helpers), {}],
   ]) {
