@@ -8,6 +8,7 @@ import type { Context } from './context';
 import { $ } from './dom';
 import { Breadcrumbs } from './parts/breadcrumbs';
 import { Export } from './parts/export';
+import { HeadNav } from './parts/head-nav';
 import { listenToKeys } from './parts/keyboard';
 import { LegendPanel } from './parts/legend';
 import { MatrixController } from './parts/matrix';
@@ -16,6 +17,8 @@ import { NeighboursPart } from './parts/neighbours';
 import { Permalink, stateFromUrl } from './parts/permalink';
 import { Progress } from './parts/progress';
 import { Search } from './parts/search';
+import { SelectTool } from './parts/select-tool';
+import { SelectionPanel } from './parts/selection-panel';
 import { SidePanel } from './parts/side-panel';
 import { SingleController } from './parts/single';
 import { installTestHooks } from './parts/test-hooks';
@@ -33,7 +36,12 @@ async function main(): Promise<void> {
   const data = await activity.track(RunData.load());
   activity.mark('runLoaded');
   if (data.info.problems?.length) activity.note(data.info.problems.join(' · ')); // the page works without them
-  const ctx: Context = { store, data, canvas: new CanvasView($('deck')), activity };
+  const ctx: Context = {
+    store,
+    data,
+    canvas: new CanvasView($('deck'), () => $('legend').offsetHeight + 12),
+    activity,
+  };
   const legend = new LegendPanel($('legend'));
   const matrix = new MatrixController(ctx, legend);
   const single = new SingleController(ctx, legend);
@@ -52,6 +60,7 @@ async function main(): Promise<void> {
   store.add(new Search(ctx));
   store.add(new Export(ctx));
   store.add(new Breadcrumbs(ctx));
+  store.add(new HeadNav(ctx));
   store.add(new Progress(ctx));
   store.add(legend);
   store.add(
@@ -65,6 +74,8 @@ async function main(): Promise<void> {
   store.add(single);
   store.add(new SidePanel(ctx));
   store.add(new ProbeBox(ctx));
+  store.add(new SelectTool(ctx, () => single.scene));
+  store.add(new SelectionPanel(ctx));
   const neighbours = new NeighboursPart(ctx, single);
   store.add(neighbours);
   store.add(new Permalink(ctx)); // last: the URL shows the state once every part has reacted to it

@@ -21,12 +21,15 @@ export interface AppState {
   searchIndices: Int32Array | null; // tokens the query matches (parts/search.ts), null when none is asked
   hiddenTokens: readonly number[]; // tokens (0..N-1) hidden as keys in the sentence view, ascending
   selected: number | null; // point (0..2N-1) clicked in the single view
+  selection: Int32Array | null; // lasso / box selection: sorted joint points 0..2N-1, the same in every head
+  isolate: boolean; // fade every point outside the selection
   hideSpecial: boolean;
   sideTab: 'input' | 'aggregate';
   cellMetric: string; // '' for none
   sortCells: boolean;
   arrows: boolean;
   thumbnails: boolean;
+  labels: boolean; // token labels in the single view once zoomed in
   neighbours: boolean; // the selected point's true neighbours beside its layout neighbours (parts/neighbours.ts)
   layouts: LayoutAvailability[]; // what the server has ready; refreshed while layouts are being computed
   probes: Probe[]; // inputs of the user's own placed over the dataset (parts/probe.ts), oldest first
@@ -56,12 +59,15 @@ export const defaults: AppState = {
   searchIndices: null,
   hiddenTokens: [],
   selected: null,
+  selection: null,
+  isolate: false,
   hideSpecial: false,
   sideTab: 'input',
   cellMetric: '',
   sortCells: false,
   arrows: false,
   thumbnails: false,
+  labels: true,
   neighbours: false,
   layouts: [],
   probes: [],
