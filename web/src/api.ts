@@ -17,6 +17,7 @@ export interface ModelInfo {
   head_dim: number;
   causal: boolean;
   modality: 'text' | 'image';
+  source?: string; // where the model came from: a local folder's path or "org/name@revision" (format.md)
 }
 
 export interface Manifest {
@@ -132,10 +133,6 @@ export const api = {
     const { data, shape } = await float32(`api/attention/${layer}/${head}/${sequence}${query}`);
     return { att: data, T: shape[0] };
   },
-  search: (token: string) =>
-    json<{ token: string; indices: number[]; count: number }>(
-      `api/search?token=${encodeURIComponent(token)}`,
-    ),
   aggregate: (layer: number, head: number) =>
     json<{ offsets: number[]; mean: number[] }>(`api/aggregate/${layer}/${head}`),
   neighbours: (layer: number, head: number, point: number, k: number, layout: string) =>

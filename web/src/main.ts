@@ -7,13 +7,16 @@ import type { Method } from './api';
 import type { Context } from './context';
 import { $ } from './dom';
 import { Breadcrumbs } from './parts/breadcrumbs';
+import { Export } from './parts/export';
 import { HeadNav } from './parts/head-nav';
 import { listenToKeys } from './parts/keyboard';
 import { LegendPanel } from './parts/legend';
 import { MatrixController } from './parts/matrix';
 import { ProbeBox } from './parts/probe';
 import { NeighboursPart } from './parts/neighbours';
+import { Permalink, stateFromUrl } from './parts/permalink';
 import { Progress } from './parts/progress';
+import { Search } from './parts/search';
 import { SelectTool } from './parts/select-tool';
 import { SelectionPanel } from './parts/selection-panel';
 import { SidePanel } from './parts/side-panel';
@@ -48,8 +51,15 @@ async function main(): Promise<void> {
   const methods: Method[] = ['tsne', 'umap', 'pca'];
   const best = methods.find((m) => data.complete(m, 2)) ?? methods.find((m) => !data.problem(m, 2)) ?? 'pca';
   const dark = window.matchMedia?.('(prefers-color-scheme: dark)').matches;
-  store.set({ method: best, theme: dark ? 'dark' : 'light', layouts: data.info.layouts });
+  store.set({
+    method: best,
+    theme: dark ? 'dark' : 'light',
+    layouts: data.info.layouts,
+    ...stateFromUrl(data),
+  });
   store.add(new Toolbar(ctx));
+  store.add(new Search(ctx));
+  store.add(new Export(ctx));
   store.add(new Breadcrumbs(ctx));
   store.add(new HeadNav(ctx));
   store.add(new Progress(ctx));
@@ -70,6 +80,7 @@ async function main(): Promise<void> {
   const neighbours = new NeighboursPart(ctx, single);
   store.add(neighbours);
   store.add(new ValuesToggle(ctx));
+  store.add(new Permalink(ctx)); // last: the URL shows the state once every part has reacted to it
   listenToKeys(ctx);
   hooks.connect({ ...ctx, matrix, single, neighbours });
 }

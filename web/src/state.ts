@@ -3,6 +3,7 @@
 import type { AttentionWeight, Dim, LayoutAvailability, Method } from './api';
 import type { ColorMode } from './data/colors';
 import type { Probe } from './data/probe';
+import { defaultSearchMode, type SearchMode } from './data/search';
 import { Store, type Part } from './store';
 
 export interface AppState {
@@ -15,8 +16,10 @@ export interface AppState {
   colorMode: ColorMode;
   theme: 'light' | 'dark';
   sizeByNorm: boolean;
-  searchQuery: string;
-  searchIndices: Int32Array | null;
+  searchQuery: string; // as typed: a token, a substring or /regex/ (data/search.ts)
+  searchMode: SearchMode;
+  searchIndices: Int32Array | null; // tokens the query matches (parts/search.ts), null when none is asked
+  hiddenTokens: readonly number[]; // tokens (0..N-1) hidden as keys in the sentence view, ascending
   selected: number | null; // point (0..2N-1) clicked in the single view
   selection: Int32Array | null; // lasso / box selection: sorted joint points 0..2N-1, the same in every head
   isolate: boolean; // fade every point outside the selection
@@ -41,7 +44,8 @@ export type Reads<K extends Keys> = Pick<AppState, K[number]>;
 export type Changed<K extends Keys> = ReadonlySet<K[number]>;
 export type AppPart<K extends Keys> = Part<AppState, K[number]>;
 
-export const store = new Store<AppState>({
+// The state a page starts from (before the run and the URL are read); the URL leaves out keys at these values.
+export const defaults: AppState = {
   view: 'matrix',
   method: 'tsne',
   shown: null,
@@ -52,7 +56,9 @@ export const store = new Store<AppState>({
   theme: 'light',
   sizeByNorm: false,
   searchQuery: '',
+  searchMode: defaultSearchMode,
   searchIndices: null,
+  hiddenTokens: [],
   selected: null,
   selection: null,
   isolate: false,
@@ -68,4 +74,6 @@ export const store = new Store<AppState>({
   probes: [],
   activeProbe: null,
   attentionWeight: 'attention',
-});
+};
+
+export const store = new Store<AppState>(defaults);

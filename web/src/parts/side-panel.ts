@@ -23,6 +23,8 @@ const KEYS = [
   'hideSpecial',
   'arrows',
   'searchQuery',
+  'searchMode',
+  'hiddenTokens',
   'probes',
   'activeProbe',
   'attentionWeight',
@@ -31,11 +33,13 @@ type State = Reads<typeof KEYS>;
 
 export class SidePanel implements AppPart<typeof KEYS> {
   readonly keys = KEYS;
-  private sentence = new SentenceView($('sentence-view'));
+  private sentence: SentenceView;
   private request = 0; // the latest render; an older one that finishes later is dropped
 
   constructor(private ctx: Context) {
     const { store, data } = ctx;
+    this.sentence = new SentenceView($('sentence-view'), (position) => this.toggleKey(position));
+    $('show-all').addEventListener('click', () => store.set({ hiddenTokens: [], hideSpecial: false }));
     $('side-close').addEventListener('click', () => store.set({ selected: null, activeProbe: null }));
     $('tab-input').addEventListener('click', () => store.set({ sideTab: 'input' }));
     $('tab-aggregate').addEventListener('click', () => store.set({ sideTab: 'aggregate' }));
@@ -67,6 +71,7 @@ export class SidePanel implements AppPart<typeof KEYS> {
     $('hide-special-label').hidden = image || !input;
     $('arrows-label').hidden = !image || !input;
     $('sentence-view').hidden = image || !input;
+    $('hide-hint').hidden = image || !input;
     $('image-view').hidden = !image || !input;
     $('aggregate-view').hidden = input;
     return { image, input };
@@ -99,7 +104,7 @@ export class SidePanel implements AppPart<typeof KEYS> {
       );
     }
     const { first, texts } = data.sequenceTokens(sequence);
-    this.showSentence(s, texts, data.tokens.special.subarray(first, first + T), att, position);
+    this.showSentence(s, texts, data.tokens.special.subarray(first, first + T), att, position, first);
   }
 
   // The active probe with this head's attention (GET /api/probe/{id}/attention/...).
@@ -118,22 +123,40 @@ export class SidePanel implements AppPart<typeof KEYS> {
       );
     }
     // The server does not say which of a probe's tokens are special: only a causal model's first is hidden.
-    this.showSentence(s, probe.tokens, new Uint8Array(T), att, null);
+    this.showSentence(s, probe.tokens, new Uint8Array(T), att, null, null);
   }
 
-  // Sentence view of tokens with this head's attention, special tokens hidden (and renormalised) if asked.
+  // Sentence view of tokens with this head's attention, special tokens hidden if asked and the tokens the user
+  // hid (`first`: the dataset index of the input's first token; null for a probe), the rest renormalised.
   private showSentence(
     s: State,
     texts: string[],
     special: Uint8Array,
     att: Float32Array,
     marked: number | null,
+    first: number | null,
   ) {
     const T = texts.length;
     const causal = this.ctx.data.info.manifest.model.causal;
     const hidden = s.hideSpecial ? hiddenTokens(special, T, causal) : new Uint8Array(T);
-    const shown = s.hideSpecial ? hideAndRenormalize(att, T, hidden) : att;
-    this.sentence.show(texts, shown, T, hidden, marked, matchTokens(texts, s.searchQuery));
+    if (first !== null)
+      for (const t of s.hiddenTokens) if (t >= first && t < first + T) hidden[t - first] = 1;
+    const shown = hidden.includes(1) ? hideAndRenormalize(att, T, hidden) : att;
+    $('show-all').hidden = !hidden.includes(1);
+    this.sentence.show(texts, shown, T, hidden, marked, matchTokens(texts, s.searchQuery, s.searchMode));
+  }
+
+  // Hides the selected input's key at `position`, or shows it again (dataset inputs only, not probes).
+  private toggleKey(position: number): void {
+    const { store, data } = this.ctx;
+    const s = store.get();
+    if (s.selected === null || s.activeProbe !== null) return;
+    const sequence = data.tokens.sequence[pointToken(s.selected, data.n).token];
+    const token = data.sequenceTokens(sequence).first + position;
+    const hidden = s.hiddenTokens.includes(token)
+      ? s.hiddenTokens.filter((t) => t !== token)
+      : [...s.hiddenTokens, token].sort((a, b) => a - b);
+    store.set({ hiddenTokens: hidden });
   }
 
   // The head's mean weight by key - query position over the whole dataset, and over this input.

@@ -80,6 +80,11 @@ function snapshot(s: AppState, page: Page | null): Record<string, unknown> {
     colorMode: s.colorMode,
     theme: s.theme,
     searchCount: s.searchIndices?.length ?? null,
+    searchQuery: s.searchQuery,
+    searchMode: s.searchMode,
+    hiddenTokens: s.hiddenTokens,
+    sideTab: s.sideTab,
+    cellMetric: s.cellMetric,
     selected: s.selected,
     selectedSequence:
       s.selected === null || !data ? null : data.tokens.sequence[pointToken(s.selected, data.n).token],

@@ -1,7 +1,7 @@
 // The toolbar: its controls set the state, and show it (so any change of the state, not only a click, is
 // reflected): layout method (marked unavailable where its file is broken) and dimension, colour mode, size by
-// norm, cell metric and sorting, token search, theme.
-import { api, type Dim, type Method } from '../api';
+// norm, cell metric and sorting, theme. (Token search: parts/search.ts.)
+import type { Dim, Method } from '../api';
 import { colorModeLabels, colorModesFor, type ColorMode } from '../data/colors';
 import type { Context } from '../context';
 import { $ } from '../dom';
@@ -16,7 +16,6 @@ const KEYS = [
   'sizeByNorm',
   'cellMetric',
   'sortCells',
-  'searchIndices',
   'theme',
 ] as const satisfies Keys;
 
@@ -27,9 +26,8 @@ export class Toolbar implements AppPart<typeof KEYS> {
   private sizeNorm = $<HTMLInputElement>('size-norm');
   private metric = $<HTMLSelectElement>('cell-metric');
   private sort = $<HTMLInputElement>('sort-cells');
-  private search = $<HTMLInputElement>('search');
 
-  constructor(private ctx: Context) {
+  constructor(ctx: Context) {
     const { store, data } = ctx;
     const model = data.info.manifest.model;
     const title = `${model.model_type} · ${model.num_layers} layers × ${model.num_heads} heads · ${data.n} tokens`;
@@ -43,14 +41,6 @@ export class Toolbar implements AppPart<typeof KEYS> {
     this.sizeNorm.addEventListener('change', () => store.set({ sizeByNorm: this.sizeNorm.checked }));
     this.metric.addEventListener('change', () => store.set({ cellMetric: this.metric.value }));
     this.sort.addEventListener('change', () => store.set({ sortCells: this.sort.checked }));
-    $('search-form').addEventListener('submit', (e) => {
-      e.preventDefault();
-      void this.runSearch(this.search.value);
-    });
-    $('search-clear').addEventListener('click', () => {
-      this.search.value = '';
-      void this.runSearch('');
-    });
     $('theme').addEventListener('click', () =>
       store.set({ theme: store.get().theme === 'dark' ? 'light' : 'dark' }),
     );
@@ -71,9 +61,6 @@ export class Toolbar implements AppPart<typeof KEYS> {
     this.sizeNorm.checked = s.sizeByNorm;
     this.metric.value = s.cellMetric;
     this.sort.checked = s.sortCells;
-    const matches = s.searchIndices?.length;
-    $('search-count').textContent =
-      matches === undefined ? '' : `${matches} match${matches === 1 ? '' : 'es'}`;
     document.body.classList.toggle('dark', s.theme === 'dark');
   }
 
@@ -93,15 +80,5 @@ export class Toolbar implements AppPart<typeof KEYS> {
       groups.get(info.group)!.append(option);
     }
     for (const group of groups.values()) if (group.children.length > 0) this.metric.append(group);
-  }
-
-  private async runSearch(query: string): Promise<void> {
-    const { store, activity } = this.ctx;
-    if (query.trim() === '') {
-      store.set({ searchQuery: '', searchIndices: null });
-      return;
-    }
-    const result = await activity.track(api.search(query));
-    store.set({ searchQuery: query, searchIndices: Int32Array.from(result.indices) });
   }
 }

@@ -19,6 +19,7 @@ const KEYS = [
   'head',
   'colorMode',
   'searchIndices',
+  'searchQuery',
   'theme',
   'cellMetric',
   'sortCells',
@@ -92,10 +93,17 @@ export function pointText(
   return lines.join('\n');
 }
 
+// `text` with `line` (when not empty) after its first line.
+function withLine(text: string, line: string): string {
+  const [first, ...rest] = text.split('\n');
+  return [first, ...(line ? [line] : []), ...rest].join('\n');
+}
+
 export class Tooltips implements AppPart<typeof KEYS> {
   readonly keys = KEYS;
   private tip = $('tooltip');
   private file = ''; // the layout file drawn, whose figures a cell's tooltip shows
+  private searchLine = ''; // the search's count, under a cell's head (the matrix enlarges its matches)
 
   // `headAt`: the head in a matrix cell; `norms`: those of the single view's head.
   constructor(
@@ -106,7 +114,11 @@ export class Tooltips implements AppPart<typeof KEYS> {
     const { canvas, data } = ctx;
     canvas.listen({
       onCellHover: (cell, x, y) =>
-        this.show(cell && cellText(headAt(cell), data.heads, data.metrics, this.file), x, y),
+        this.show(
+          cell && withLine(cellText(headAt(cell), data.heads, data.metrics, this.file), this.searchLine),
+          x,
+          y,
+        ),
       onPointHover: (point, x, y) =>
         this.show(
           point === null ? null : pointText(point, data.tokens, data.info.manifest.sequences, norms()),
@@ -118,6 +130,9 @@ export class Tooltips implements AppPart<typeof KEYS> {
 
   update(s: Reads<typeof KEYS>, changed: Changed<typeof KEYS>): void {
     this.file = layoutFile(s.shown ?? s.method, s.dim);
+    const count = s.searchIndices?.length;
+    this.searchLine =
+      count === undefined ? '' : `search ${s.searchQuery.trim()}: ${count} tokens (${2 * count} points)`;
     if (s.view === 'matrix' || anyChanged(changed, ['view', 'method', 'dim', 'layer', 'head']))
       this.show(null, 0, 0);
   }

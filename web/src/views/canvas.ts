@@ -1,6 +1,7 @@
 // The one WebGL canvas (deck.gl) that draws the matrix view (every head in its grid cell) and the single view
 // (one head, 2D orthographic or 3D orbit): the camera, picking, and the scene drawn now. The layers are pure
-// functions of the scene (matrix-layers.ts, single-layers.ts); other parts of the page listen to its events.
+// functions of the scene (matrix-layers.ts, single-layers.ts); other parts of the page listen to its events;
+// `capture` redraws it at a higher resolution for export.
 import { Deck, OrbitView, OrthographicView, type PickingInfo } from '@deck.gl/core';
 import { drawCellLabels, matrixLayers } from './matrix-layers';
 import { MatrixPixels, tilesWanted } from './matrix-raster';
@@ -32,6 +33,7 @@ export class CanvasView {
   private listeners: Partial<CanvasEvents>[] = [];
   private version = 0; // of the last scene drawn
   private renderedVersion = -1;
+  private capturing: { scale: number; done: (png: Blob | Error) => void } | null = null;
 
   // `bottomInset`: pixels at the bottom of the canvas that the matrix's fit keeps free (the legend is there).
   constructor(
@@ -62,11 +64,54 @@ export class CanvasView {
           h,
         );
         this.renderedVersion = this.version;
+        this.finishCapture();
         this.emit('onAfterRender');
       },
       getCursor: ({ isDragging, isHovering }) =>
         isDragging ? 'grabbing' : isHovering || this.scene?.kind === 'matrix' ? 'pointer' : 'grab',
     });
+  }
+
+  // What the canvas shows now, labels included, drawn again at `scale` × its resolution: a PNG.
+  capture(scale: number): Promise<Blob> {
+    if (this.capturing) return Promise.reject(new Error('a capture is already running'));
+    return new Promise((resolve, reject) => {
+      const timer = window.setTimeout(
+        () => this.capturing?.done(new Error('capture: no frame in 10 s')),
+        10000,
+      );
+      this.capturing = {
+        scale,
+        done: (png) => {
+          clearTimeout(timer);
+          this.capturing = null;
+          this.deck.setProps({ useDevicePixels: 1 });
+          if (png instanceof Blob) resolve(png);
+          else reject(png);
+        },
+      };
+      this.deck.setProps({ useDevicePixels: scale });
+      this.deck.redraw('capture');
+    });
+  }
+
+  // Called after each frame: once a frame has been drawn at the capture's resolution, copies it (the WebGL
+  // buffer is only readable within the frame) and the label overlay into a PNG.
+  private finishCapture(): void {
+    const capture = this.capturing;
+    const gl = this.deck.getCanvas();
+    if (!capture || !gl) return;
+    const [w, h] = this.size();
+    const [width, height] = [Math.round(w * capture.scale), Math.round(h * capture.scale)];
+    if (Math.abs(gl.width - width) > 1 || Math.abs(gl.height - height) > 1) return; // not resized yet
+    const out = document.createElement('canvas');
+    [out.width, out.height] = [width, height];
+    const ctx = out.getContext('2d')!;
+    ctx.fillStyle = getComputedStyle(document.body).backgroundColor; // the page's, behind the points
+    ctx.fillRect(0, 0, width, height);
+    ctx.drawImage(gl, 0, 0, width, height);
+    ctx.drawImage(this.overlay, 0, 0, width, height);
+    out.toBlob((png) => capture.done(png ?? new Error('capture: the browser made no PNG')), 'image/png');
   }
 
   listen(listener: Partial<CanvasEvents>): void {

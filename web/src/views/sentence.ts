@@ -1,5 +1,6 @@
 // Sentence view (BertViz-like): the input's tokens as queries on the left and keys on the right, one line per
-// query-key pair whose opacity is the attention weight. Hovering a token keeps only its lines; a click pins it.
+// query-key pair whose opacity is the attention weight. Hovering a token keeps only its lines; a click on a
+// query pins it, a click on a key asks the owner to hide or show it (`onKeyClick`, its position).
 import { renderBars, svgElement as el } from './bars';
 
 const ROW = 18;
@@ -13,7 +14,10 @@ export class SentenceView {
   private lines: SVGLineElement[] = [];
   private pinned: Focus = null;
 
-  constructor(private container: HTMLElement) {}
+  constructor(
+    private container: HTMLElement,
+    private onKeyClick: (position: number) => void,
+  ) {}
 
   // `att` is T x T (already renormalised if tokens are hidden); `hidden` marks tokens drawn struck through;
   // `marked` is the token of the clicked point; `matches` (positions) are underlined search matches.
@@ -66,6 +70,11 @@ export class SentenceView {
         if (Array.prototype.includes.call(matches, i)) node.setAttribute('text-decoration', 'underline');
         node.addEventListener('mouseenter', () => this.focus({ side, index: i }));
         node.addEventListener('mouseleave', () => this.focus(this.pinned));
+        if (side === 'key') {
+          node.addEventListener('click', () => this.onKeyClick(i));
+          svg.append(node);
+          return;
+        }
         node.addEventListener('click', () => {
           const same = this.pinned?.side === side && this.pinned.index === i;
           this.pinned = same ? null : { side, index: i };

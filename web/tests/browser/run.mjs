@@ -9,6 +9,7 @@ import path from 'node:path';
 import { brokenLayoutTests, makeBrokenRun } from './broken-layout.mjs';
 import { probeImageTests, probeTests } from './probe.mjs';
 import { makeValuesRun, valuesTests } from './values.mjs';
+import { shareTests } from './share.mjs';
 import { launchBrowser, openCell, openPage, settled, waitFor } from './browser.mjs';
 import { neighboursTests } from './neighbours.mjs';
 import { REPO, attnviz, getJson, startServer, writeBrownSentences, writeMnistDigits } from './fixtures.mjs';
@@ -499,8 +500,8 @@ async function main() {
   const pixels = await Pixels.open(browser);
   const token = 'browser-test-token-0123456789';
   const helpers = { check, assert, shot, canvasShot, state };
-  // Each suite: [name, run, tests, server options]. BROWSER_SUITES=name,name runs only those (while
-  // working on one feature); unset, every suite runs.
+  // Each suite: [name, run (a folder, or a function that makes one when the suite runs), tests, server
+  // options]. BROWSER_SUITES=name,name runs only those (while working on one feature); unset, all run.
   const only = process.env.BROWSER_SUITES?.split(',');
   for (const [name, run, tests, options] of [
     ['text', runs.text, textRunTests, {}],
@@ -511,10 +512,11 @@ async function main() {
     ['select', runs.text, (browser, _, server) => selectTests(browser, server, helpers), {}],
     ['nav', runs.text, (browser, _, server) => navTests(browser, server, helpers), {}],
     ['neighbours', runs.text, (browser, _, server) => neighboursTests(browser, server, helpers), {}],
-    ['values', makeValuesRun(WORK), (browser, _, server) => valuesTests(browser, server, helpers), {}],
+    ['values', () => makeValuesRun(WORK), (browser, _, server) => valuesTests(browser, server, helpers), {}],
+    ['share', runs.text, (browser, _, server) => shareTests(browser, server, helpers), {}],
   ]) {
     if (only && !only.includes(name)) continue;
-    const server = await startServer(run, options);
+    const server = await startServer(typeof run === 'function' ? run() : run, options);
     try {
       await tests(browser, pixels, server);
     } finally {
