@@ -43,7 +43,7 @@ function param<K extends keyof AppState>(p: Param<K>): Param<K> {
 }
 
 // An on/off key written as one of two words.
-function flag<K extends 'hideSpecial' | 'neighbours'>(
+function flag<K extends 'hideSpecial' | 'neighbours' | 'isolate' | 'labels'>(
   key: K,
   name: string,
   on: string,
@@ -114,6 +114,15 @@ export const PARAMS = [
   }),
   flag('hideSpecial', 'special', 'hidden', 'shown'),
   flag('neighbours', 'nb', 'on', 'off'),
+  flag('isolate', 'isolate', 'on', 'off'),
+  flag('labels', 'labels', 'on', 'off'),
+  param({
+    key: 'attentionWeight',
+    name: 'weight',
+    history: 'replace',
+    write: String,
+    read: (t) => oneOf(t, ['attention', 'value-norm'] as const),
+  }),
   param({
     key: 'hiddenTokens',
     name: 'hide',
