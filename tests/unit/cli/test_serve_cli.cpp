@@ -90,6 +90,40 @@ TEST_F(ServeCli, ServesTheRunAndStopsOnSigint) {
       << first_line;
 }
 
+TEST_F(ServeCli, SeveralRunsOrAFolderOfRunsAreServedEachUnderItsName) {
+  const int port = free_port();
+  BackgroundProcess server({"serve", (dir / "run").string(), dir.string(), "--port", std::to_string(port)},
+                           dir / "runs.log");
+  httplib::Client client("127.0.0.1", port);
+  auto result = client.Get("/api/runs");
+  for (int attempt = 0; attempt < 200 && !result; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    result = client.Get("/api/runs");
+  }
+  ASSERT_TRUE(result) << "attnviz serve did not answer";
+  ASSERT_EQ(result->status, 200) << result->body;
+  const auto runs = nlohmann::json::parse(result->body)["runs"];
+  ASSERT_EQ(runs.size(), 2u) << "the run, and the folder holding it: " << result->body;
+  EXPECT_EQ(runs[0]["name"], "run");
+  EXPECT_EQ(runs[1]["name"], "run-2");
+  EXPECT_EQ(client.Get("/api/runs/run-2/attention/5/7/3")->body, client.Get("/api/attention/5/7/3")->body);
+  EXPECT_EQ(server.interrupt(std::chrono::seconds(10)), 0);
+}
+
+TEST_F(ServeCli, AFolderWithoutRunsOrAModelForSeveralRunsIsAOneLineError) {
+  fs::create_directories(dir / "no-runs-here" / "inner");
+  const std::string run = (dir / "run").string();
+  const auto empty = run_attnviz("serve " + run + " " + (dir / "no-runs-here").string());
+  EXPECT_EQ(empty.status, 1);
+  EXPECT_EQ(empty.err.rfind("attnviz: error: ", 0), 0u) << empty.err;
+  EXPECT_NE(empty.err.find("no-runs-here: not a run"), std::string::npos) << empty.err;
+  EXPECT_EQ(empty.err.find('\n'), empty.err.size() - 1) << "one line: " << empty.err;
+  const auto model = run_attnviz("serve " + run + " " + run + " --model some/model");
+  EXPECT_NE(model.status, 0);
+  EXPECT_EQ(model.err.rfind("attnviz: error: --model", 0), 0u) << model.err;
+  EXPECT_EQ(model.err.find('\n'), model.err.size() - 1) << "one line: " << model.err;
+}
+
 // The first line a background server prints, once it has printed one.
 std::string first_line(BackgroundProcess& server) {
   if (!server.wait_for("\n", std::chrono::seconds(20))) return "";
