@@ -38,6 +38,18 @@ export interface RunInfo {
   problems?: string[]; // metrics.json / progress.json that could not be read (then null above)
 }
 
+// A run the server serves (GET /api/runs); `prefix` is where its routes are, relative to the page.
+export interface ServedRun {
+  name: string;
+  prefix: string;
+  model: string;
+  modality: 'text' | 'image';
+  layers: number;
+  heads: number;
+  sequences: number;
+  tokens: number;
+}
+
 export class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -74,32 +86,41 @@ async function float32(url: string, expected?: number[]): Promise<{ data: Float3
   return { data: float32WithShape(await response.arrayBuffer(), shape), shape };
 }
 
+// Every route of one run is under this prefix: 'api/' (the server's first run) or 'api/runs/{name}/'.
+let runPrefix = 'api/';
+const at = (route: string) => runPrefix + route;
+
 export const api = {
-  run: () => json<RunInfo>('api/run'),
-  tokens: () => json<TokensJson>('api/tokens'),
+  // The runs served, and the one whose routes every other function here asks.
+  runs: () => json<{ runs: ServedRun[] }>('api/runs'),
+  useRun: (run: ServedRun) => {
+    runPrefix = run.prefix;
+  },
+  run: () => json<RunInfo>(at('run')),
+  tokens: () => json<TokensJson>(at('tokens')),
   // [2N x dim] for one head.
   layout: async (method: Method, dim: Dim, layer: number, head: number, points: number) =>
-    (await float32(`api/layout/${method}/${dim}/${layer}/${head}`, [points, dim])).data,
+    (await float32(at(`layout/${method}/${dim}/${layer}/${head}`), [points, dim])).data,
   // [L*H x 2N x dim] for every head, or null while the method's layouts are not all on disk.
   layouts: async (method: Method, dim: Dim, heads: number, points: number) => {
     try {
-      return (await float32(`api/layouts/${method}/${dim}`, [heads, points, dim])).data;
+      return (await float32(at(`layouts/${method}/${dim}`), [heads, points, dim])).data;
     } catch (e) {
       if (e instanceof HttpError && e.status === 404) return null;
       throw e;
     }
   },
   norms: async (layer: number, head: number, points: number) =>
-    (await float32(`api/norms/${layer}/${head}`, [points])).data,
+    (await float32(at(`norms/${layer}/${head}`), [points])).data,
   attention: async (layer: number, head: number, sequence: number) => {
-    const { data, shape } = await float32(`api/attention/${layer}/${head}/${sequence}`);
+    const { data, shape } = await float32(at(`attention/${layer}/${head}/${sequence}`));
     return { att: data, T: shape[0] };
   },
   search: (token: string) =>
     json<{ token: string; indices: number[]; count: number }>(
-      `api/search?token=${encodeURIComponent(token)}`,
+      at(`search?token=${encodeURIComponent(token)}`),
     ),
   aggregate: (layer: number, head: number) =>
-    json<{ offsets: number[]; mean: number[] }>(`api/aggregate/${layer}/${head}`),
-  imageUrl: (sequence: number) => `api/image/${sequence}`,
+    json<{ offsets: number[]; mean: number[] }>(at(`aggregate/${layer}/${head}`)),
+  imageUrl: (sequence: number) => at(`image/${sequence}`),
 };

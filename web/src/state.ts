@@ -5,6 +5,7 @@ import type { ColorMode } from './data/colors';
 import { Store, type Part } from './store';
 
 export interface AppState {
+  run: string; // the served run the page shows (GET /api/runs' name)
   view: 'matrix' | 'single';
   method: Method; // the layout method asked for
   shown: Method | null; // the method drawn now (PCA stands in while t-SNE / UMAP are computed)
@@ -34,6 +35,7 @@ export type Changed<K extends Keys> = ReadonlySet<K[number]>;
 export type AppPart<K extends Keys> = Part<AppState, K[number]>;
 
 export const store = new Store<AppState>({
+  run: '',
   view: 'matrix',
   method: 'tsne',
   shown: null,

@@ -66,6 +66,7 @@ export function installTestHooks(store: Store<AppState>, activity: Activity): { 
 function snapshot(s: AppState, page: Page | null): Record<string, unknown> {
   const data = page?.data;
   return {
+    run: s.run,
     view: s.view,
     method: s.method,
     shown: s.shown,

@@ -10,6 +10,7 @@ import { brokenLayoutTests, makeBrokenRun } from './broken-layout.mjs';
 import { launchBrowser, openCell, openPage, settled, waitFor } from './browser.mjs';
 import { REPO, attnviz, getJson, startServer, writeBrownSentences, writeMnistDigits } from './fixtures.mjs';
 import { Pixels } from './pixels.mjs';
+import { runSwitcherTests } from './run-switcher.mjs';
 
 const ARTIFACTS = path.join(REPO, 'tests/artifacts/browser');
 const WORK = path.join(REPO, 'tests/artifacts/browser-runs');
@@ -501,6 +502,7 @@ async function main() {
     ['text', runs.text, textRunTests, {}],
     ['image', runs.image, imageRunTests, { token }],
     ['broken', runs.broken, (browser, _, server) => brokenLayoutTests(browser, server, helpers), {}],
+    ['runs', [runs.text, runs.image], (browser, _, server) => runSwitcherTests(browser, server, helpers), {}],
   ]) {
     if (only && !only.includes(name)) continue;
     const server = await startServer(run, options);
