@@ -50,6 +50,20 @@ export interface ServedRun {
   tokens: number;
 }
 
+// The heads map (GET /api/heads; layouts/heads.json): per head (layer-major) its type scores, type and place
+// on the map; `order` the heads in an order that puts similar ones next to each other.
+export interface HeadsInfo {
+  heads: {
+    layer: number;
+    head: number;
+    scores: Record<string, number | null>;
+    type: string | null;
+    map: [number, number];
+  }[];
+  order: number[];
+  divergence: number[][];
+}
+
 export class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -123,4 +137,13 @@ export const api = {
   aggregate: (layer: number, head: number) =>
     json<{ offsets: number[]; mean: number[] }>(at(`aggregate/${layer}/${head}`)),
   imageUrl: (sequence: number) => at(`image/${sequence}`),
+  // null while the run has no heads map (404: `attnviz layout` writes it).
+  heads: async () => {
+    try {
+      return await json<HeadsInfo>(at('heads'));
+    } catch (e) {
+      if (e instanceof HttpError && e.status === 404) return null;
+      throw e;
+    }
+  },
 };

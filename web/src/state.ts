@@ -22,6 +22,7 @@ export interface AppState {
   sideTab: 'input' | 'aggregate';
   cellMetric: string; // '' for none
   sortCells: boolean;
+  cellOrder: 'metric' | 'similarity'; // what sorting orders the cells by: the cell metric, or heads.json's order
   arrows: boolean;
   thumbnails: boolean;
   layouts: LayoutAvailability[]; // what the server has ready; refreshed while layouts are being computed
@@ -52,6 +53,7 @@ export const store = new Store<AppState>({
   sideTab: 'input',
   cellMetric: '',
   sortCells: false,
+  cellOrder: 'metric',
   arrows: false,
   thumbnails: false,
   layouts: [],

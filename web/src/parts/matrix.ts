@@ -28,6 +28,7 @@ const KEYS = [
   'theme',
   'cellMetric',
   'sortCells',
+  'cellOrder',
   'layouts',
 ] as const satisfies Keys;
 type State = Reads<typeof KEYS>;
@@ -62,7 +63,8 @@ export class MatrixController implements AppPart<typeof KEYS> {
         void this.restyle();
         canvas.showMatrix(this.scene, true);
       } else void this.load();
-    } else if (changed.has('sortCells') || (s.sortCells && changed.has('cellMetric'))) void this.load();
+    } else if (changed.has('sortCells') || (s.sortCells && anyChanged(changed, ['cellMetric', 'cellOrder'])))
+      void this.load();
     else if (anyChanged(changed, ['colorMode', 'searchIndices', 'theme', 'cellMetric'])) void this.restyle();
     else if (changed.has('layouts') && s.shown !== data.shownFor(s.method, s.dim)) void this.load(); // now on disk
   }
@@ -97,6 +99,7 @@ export class MatrixController implements AppPart<typeof KEYS> {
       count,
       s.cellMetric ? data.metrics.values.get(s.cellMetric) : undefined,
       s.sortCells,
+      s.cellOrder === 'similarity' ? data.headsMap?.order : undefined,
     );
     const slotOfHead = new Int32Array(count);
     this.order.forEach((k, slot) => (slotOfHead[k] = slot));

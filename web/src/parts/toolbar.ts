@@ -1,6 +1,6 @@
 // The toolbar: its controls set the state, and show it (so any change of the state, not only a click, is
 // reflected): layout method (marked unavailable where its file is broken) and dimension, colour mode, size by
-// norm, cell metric and sorting, token search, theme.
+// norm, cell metric and sorting (by the metric, or similar heads side by side), token search, theme.
 import { api, type Dim, type Method } from '../api';
 import { colorModeLabels, colorModesFor, type ColorMode } from '../data/colors';
 import type { Context } from '../context';
@@ -16,6 +16,7 @@ const KEYS = [
   'sizeByNorm',
   'cellMetric',
   'sortCells',
+  'cellOrder',
   'searchIndices',
   'theme',
 ] as const satisfies Keys;
@@ -27,6 +28,7 @@ export class Toolbar implements AppPart<typeof KEYS> {
   private sizeNorm = $<HTMLInputElement>('size-norm');
   private metric = $<HTMLSelectElement>('cell-metric');
   private sort = $<HTMLInputElement>('sort-cells');
+  private order = $<HTMLSelectElement>('cell-order');
   private search = $<HTMLInputElement>('search');
 
   constructor(private ctx: Context) {
@@ -42,6 +44,13 @@ export class Toolbar implements AppPart<typeof KEYS> {
     this.sizeNorm.addEventListener('change', () => store.set({ sizeByNorm: this.sizeNorm.checked }));
     this.metric.addEventListener('change', () => store.set({ cellMetric: this.metric.value }));
     this.sort.addEventListener('change', () => store.set({ sortCells: this.sort.checked }));
+    // Similar heads side by side: heads.json's order, which `attnviz layout` writes.
+    const similarity = this.order.querySelector<HTMLOptionElement>('option[value=similarity]')!;
+    similarity.disabled = !data.headsMap;
+    if (!data.headsMap) similarity.title = 'no heads map yet (attnviz layout writes layouts/heads.json)';
+    this.order.addEventListener('change', () =>
+      store.set({ cellOrder: this.order.value as 'metric' | 'similarity', sortCells: true }),
+    );
     $('search-form').addEventListener('submit', (e) => {
       e.preventDefault();
       void this.runSearch(this.search.value);
@@ -70,6 +79,7 @@ export class Toolbar implements AppPart<typeof KEYS> {
     this.sizeNorm.checked = s.sizeByNorm;
     this.metric.value = s.cellMetric;
     this.sort.checked = s.sortCells;
+    this.order.value = s.cellOrder;
     const matches = s.searchIndices?.length;
     $('search-count').textContent =
       matches === undefined ? '' : `${matches} match${matches === 1 ? '' : 'es'}`;

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { brokenLayoutTests, makeBrokenRun } from './broken-layout.mjs';
+import { cellOrderTests } from './cell-order.mjs';
 import { launchBrowser, openCell, openPage, settled, waitFor } from './browser.mjs';
 import { REPO, attnviz, getJson, startServer, writeBrownSentences, writeMnistDigits } from './fixtures.mjs';
 import { Pixels } from './pixels.mjs';
@@ -502,6 +503,7 @@ async function main() {
     ['text', runs.text, textRunTests, {}],
     ['image', runs.image, imageRunTests, { token }],
     ['broken', runs.broken, (browser, _, server) => brokenLayoutTests(browser, server, helpers), {}],
+    ['order', runs.text, (browser, _, server) => cellOrderTests(browser, server, helpers), {}],
     ['runs', [runs.text, runs.image], (browser, _, server) => runSwitcherTests(browser, server, helpers), {}],
   ]) {
     if (only && !only.includes(name)) continue;

@@ -20,6 +20,12 @@ describe('heads', () => {
     expect(headOrder(4, values, true)).toEqual([2, 3, 0, 1]);
     expect(headOrder(4, undefined, true)).toEqual([0, 1, 2, 3]);
   });
+  it('orders cells by the heads map (similar heads side by side) when given and sorting', () => {
+    const values = Float32Array.from([0.1, NaN, 0.9, 0.5]);
+    expect(headOrder(4, values, true, [3, 1, 0, 2])).toEqual([3, 1, 0, 2]);
+    expect(headOrder(4, values, false, [3, 1, 0, 2])).toEqual([0, 1, 2, 3]);
+    expect(headOrder(4, values, true, [1, 0])).toEqual([2, 3, 0, 1]); // not this run's: by the metric
+  });
 });
 
 describe('matrix cells', () => {
