@@ -191,6 +191,7 @@ export class MatrixController implements AppPart<typeof KEYS> {
       this.order,
       data.heads,
       s.cellMetric ? data.metrics.values.get(s.cellMetric) : undefined,
+      data.headsMap?.heads.map((h) => h.type),
     );
     scene.textColor = textColor(s.theme);
     this.legend.show(legend);

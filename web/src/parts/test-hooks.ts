@@ -80,6 +80,7 @@ function snapshot(s: AppState, page: Page | null): Record<string, unknown> {
     selectedSequence:
       s.selected === null || !data ? null : data.tokens.sequence[pointToken(s.selected, data.n).token],
     labels: page?.single.scene?.labels.length ?? 0,
+    badges: page?.matrix.scene?.cells.filter((c) => c.badge).map((c) => `${c.label}: ${c.badge}`) ?? [],
     layers: data?.layers,
     heads: data?.heads,
     points: data ? 2 * data.n : 0,

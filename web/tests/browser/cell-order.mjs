@@ -38,6 +38,18 @@ export async function cellOrderTests(browser, server, { check, assert, shot }) {
     assert(/similar heads side by side/.test(legend), `legend "${legend}"`);
     await shot(page, 'matrix-by-similarity');
   });
+  await check('type badges: every head with a type, and only those, has its badge', async () => {
+    const typed = heads.heads.filter((h) => h.type).map((h) => `L${h.layer} H${h.head}`);
+    assert(typed.length > 0, 'no head of the run has a type: this test would not see a badge');
+    const badges = (await page.evaluate(() => window.__attnviz.state())).badges;
+    assert(
+      badges
+        .map((b) => b.split(':')[0])
+        .sort()
+        .join() === typed.sort().join(),
+      `badges ${badges.slice(0, 4)}, typed heads ${typed.slice(0, 4)}`,
+    );
+  });
   await check('order by similarity: unsorting returns to layer-major order', async () => {
     await page.click('[data-testid=sort-cells]');
     await waitFor(page, () => window.__attnviz.matrixDrawn, 'the matrix again', 30000);

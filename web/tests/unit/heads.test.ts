@@ -29,6 +29,11 @@ describe('heads', () => {
 });
 
 describe('matrix cells', () => {
+  it('badges each head with its type from the heads map, in its own cell', () => {
+    const cells = matrixCells([2, 0, 1], 3, undefined, ['previous_token', null, 'induction']);
+    expect(cells.map((c) => c.badge)).toEqual(['induct', 'prev', '']);
+    expect(matrixCells([0], 1, undefined, ['a_new_type'])[0].badge).toBe('a_new_type');
+  });
   it('places each head of the order in its slot, labelled with its own name', () => {
     const cells = matrixCells([3, 0, 1, 2], 2, undefined);
     expect(cells.map((c) => [c.x, c.y, c.label])).toEqual([
@@ -37,7 +42,7 @@ describe('matrix cells', () => {
       [0, 1, 'L0 H1'],
       [1, 1, 'L1 H0'],
     ]);
-    expect(cells.every((c) => c.color === null)).toBe(true);
+    expect(cells.every((c) => c.color === null && c.badge === '')).toBe(true);
   });
   it('shades cells darker for larger values, and leaves heads without a value unfilled', () => {
     const cells = matrixCells([0, 1, 2], 3, Float32Array.from([0, NaN, 2]));
