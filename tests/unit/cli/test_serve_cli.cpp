@@ -21,6 +21,16 @@ using attnviz::test::Listener;
 using attnviz::test::ProcessOutput;
 using attnviz::test::run_attnviz;
 
+// GET `path` from a server that is starting: retried for up to 10 s while nothing listens.
+httplib::Result get_once_up(httplib::Client& client, const char* path) {
+  auto result = client.Get(path);
+  for (int attempt = 0; attempt < 200 && !result; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    result = client.Get(path);
+  }
+  return result;
+}
+
 // One small brown-gpt run, extracted once for every test of this file.
 class ServeCli : public ::testing::Test {
  protected:
@@ -69,11 +79,7 @@ TEST_F(ServeCli, ServesTheRunAndStopsOnSigint) {
   BackgroundProcess server({"serve", (dir / "run").string(), "--port", std::to_string(port)},
                            dir / "serve.log");
   httplib::Client client("127.0.0.1", port);
-  auto result = client.Get("/api/run");
-  for (int attempt = 0; attempt < 200 && !result; ++attempt) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    result = client.Get("/api/run");
-  }
+  auto result = get_once_up(client, "/api/run");
   ASSERT_TRUE(result) << "attnviz serve did not answer";
   EXPECT_EQ(result->status, 200);
   auto run = nlohmann::json::parse(result->body);
@@ -95,11 +101,7 @@ TEST_F(ServeCli, SeveralRunsOrAFolderOfRunsAreServedEachUnderItsName) {
   BackgroundProcess server({"serve", (dir / "run").string(), dir.string(), "--port", std::to_string(port)},
                            dir / "runs.log");
   httplib::Client client("127.0.0.1", port);
-  auto result = client.Get("/api/runs");
-  for (int attempt = 0; attempt < 200 && !result; ++attempt) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    result = client.Get("/api/runs");
-  }
+  auto result = get_once_up(client, "/api/runs");
   ASSERT_TRUE(result) << "attnviz serve did not answer";
   ASSERT_EQ(result->status, 200) << result->body;
   const auto runs = nlohmann::json::parse(result->body)["runs"];
