@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstring>
 
 #include "core/error.hpp"
 #include "core/fs.hpp"
@@ -13,6 +14,7 @@
 #include "run/run_writer.hpp"
 #include "server/byte_range.hpp"
 #include "server/http_util.hpp"
+#include "server/neighbours.hpp"
 #include "server/server.hpp"
 #include "server/static_files.hpp"
 
@@ -69,6 +71,36 @@ int parse_dim(const std::string& text) {
   int dim = parse_index(text, INT_MAX, "dimension");
   if (dim != 2 && dim != 3) throw HttpError(404, "no dimension " + text + " (valid: 2, 3)");
   return dim;
+}
+
+// A query parameter given at most once: `fallback` when absent, 400 when repeated.
+std::string single_param(const httplib::Request& req, const char* name, const char* fallback) {
+  const size_t count = req.get_param_value_count(name);
+  if (count > 1)
+    throw HttpError(400, std::string("?") + name + "= given " + std::to_string(count) + " times");
+  return count == 0 ? fallback : req.get_param_value(name);
+}
+
+// ?k=: an integer from 1 to kMaxNeighbours, 400 otherwise.
+int parse_neighbour_count(const std::string& text) {
+  int k = 0;
+  try {
+    k = parse_index(text, kMaxNeighbours + 1, "k");
+  } catch (const HttpError&) {
+  }
+  if (k < 1)
+    throw HttpError(
+        400, "k must be an integer from 1 to " + std::to_string(kMaxNeighbours) + ", not " + printable(text));
+  return k;
+}
+
+// ?layout=: a layout file's name (layout_file_name: "tsne-2d"); 400 when not of that form, 404 for a method
+// or dimension that does not exist.
+std::pair<LayoutMethod, int> parse_layout_name(const std::string& text) {
+  const size_t dash = text.rfind('-');
+  if (dash == std::string::npos || text.size() < dash + 2 || text.back() != 'd')
+    throw HttpError(400, "malformed layout " + printable(text) + ": expected {method}-{dim}d, e.g. tsne-2d");
+  return {parse_method(text.substr(0, dash)), parse_dim(text.substr(dash + 1, text.size() - dash - 2))};
 }
 
 // Answers HttpError with its status, any other failure (a broken run file) with 500; one-line JSON either
@@ -156,6 +188,7 @@ void Api::add_routes(httplib::Server& server, const std::string& prefix) {
   get("/aggregate/.*", &Api::aggregate);
   get("/image/.*", &Api::image);
   get("/heads", &Api::heads);
+  get("/neighbours/.*", &Api::neighbours);
   // The one route that takes a body (up to kMaxRequestBodyBytes; httplib answers 413 above it).
   server.Post(at + "/probe",
               [this](const httplib::Request&, httplib::Response& res, const httplib::ContentReader& read) {
@@ -329,6 +362,55 @@ void Api::heads(const httplib::Request&, httplib::Response& res) {
   if (!reply) throw HttpError(404, "no heads map yet: attnviz layout writes layouts/heads.json");
   res.set_header("Cache-Control", "no-cache");
   res.set_content(*reply, "application/json");
+}
+
+// One head's layout [2N, dim] as /api/layout serves it, on disk or computed already; 409 when it is neither
+// (this never starts a computation: /api/layout does).
+std::vector<float> Api::ready_layout(LayoutMethod method, int dim, int layer, int head) {
+  if (auto file = stored_.file(method, dim)) {
+    const auto bytes = file->points_bytes(layer, head);
+    if (!bytes.empty()) {
+      std::vector<float> points(bytes.size() / sizeof(float));
+      std::memcpy(points.data(), bytes.data(), points.size() * sizeof(float));
+      return points;
+    }
+  }
+  if (auto computed = computed_.find({.method = method, .dim = dim, .layer = layer, .head = head}))
+    return *computed;
+  const std::string l = std::to_string(layer), h = std::to_string(head);
+  throw HttpError(409, "the " + layout_file_name(method, dim) + " layout of layer " + l + " head " + h +
+                           " is neither on disk nor computed yet: GET /api/layout/" +
+                           layout_method_name(method) + "/" + std::to_string(dim) + "/" + l + "/" + h +
+                           " computes it");
+}
+
+// /api/neighbours/{layer}/{head}/{point}?k=K&layout=tsne-2d
+void Api::neighbours(const httplib::Request& req, httplib::Response& res) {
+  auto params = path_params(req.path, "/api/neighbours/", 3, "/api/neighbours/{layer}/{head}/{point}");
+  const RunModel& model = run_->model();
+  const int64_t n = run_->num_tokens();
+  const int layer = parse_index(params[0], model.num_layers, "layer");
+  const int head = parse_index(params[1], model.num_heads, "head");
+  const int64_t point = parse_index(params[2], 2 * n, "point");
+  const int k = parse_neighbour_count(single_param(req, "k", std::to_string(kDefaultNeighbours).c_str()));
+  const auto [method, dim] = parse_layout_name(single_param(req, "layout", "tsne-2d"));
+  const std::vector<float> layout = ready_layout(method, dim, layer, head);
+  // A query's partners are the dataset's keys (its key head's), a key's the head's queries.
+  const bool query = point < n;
+  const int kv_head = model.kv_head_for(head);
+  const int64_t row = query ? point : point - n, first = query ? n : 0;
+  const std::vector<float> self =
+      query ? run_->queries(layer, head, row, 1) : run_->keys(layer, kv_head, row, 1);
+  const std::vector<float> others = query ? run_->keys(layer, kv_head) : run_->queries(layer, head);
+  const std::vector<Scored> top = top_scores(self, others, model.head_dim, model.attention_scale, k);
+  std::vector<int64_t> partners;
+  for (const Scored& s : top) partners.push_back(first + s.index);
+  const std::vector<int64_t> ranks = layout_ranks(layout, dim, point, first, n, partners);
+  nlohmann::json list = nlohmann::json::array();
+  for (size_t i = 0; i < top.size(); ++i)
+    list.push_back({{"point", partners[i]}, {"score", top[i].score}, {"layout_rank", ranks[i]}});
+  reply_json(res,
+             {{"point", point}, {"layout", layout_file_name(method, dim)}, {"neighbours", std::move(list)}});
 }
 
 void Api::create_probe(const std::string& body, httplib::Response& res) {

@@ -24,6 +24,8 @@ namespace attnviz::server {
 
 // The largest image file /api/image serves.
 constexpr uintmax_t kMaxImageBytes = uintmax_t{64} << 20;
+// The most neighbours /api/neighbours gives for one point, and how many when ?k= is not given.
+constexpr int kMaxNeighbours = 1000, kDefaultNeighbours = 10;
 
 class Api {
  public:
@@ -45,6 +47,8 @@ class Api {
   void aggregate(const httplib::Request& req, httplib::Response& res);
   void image(const httplib::Request& req, httplib::Response& res);
   void heads(const httplib::Request& req, httplib::Response& res);
+  void neighbours(const httplib::Request& req, httplib::Response& res);
+  std::vector<float> ready_layout(LayoutMethod method, int dim, int layer, int head);
   void create_probe(const std::string& body, httplib::Response& res);
   void probe_routes(const httplib::Request& req, httplib::Response& res);
   Metric layout_metric();

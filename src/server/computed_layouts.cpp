@@ -1,5 +1,7 @@
 #include "server/computed_layouts.hpp"
 
+#include <chrono>
+
 #include "core/parallel.hpp"
 
 namespace attnviz::server {
@@ -32,6 +34,22 @@ ComputedLayouts::Layout ComputedLayouts::get(const LayoutRequest& request) {
   promise.set_value(layout);
   keep(key, layout->size() * sizeof(float));
   return layout;
+}
+
+ComputedLayouts::Layout ComputedLayouts::find(const LayoutRequest& request) {
+  std::shared_future<Layout> pending;
+  {
+    std::lock_guard lock(mutex_);
+    auto entry = entries_.find(Key{request.method, request.dim, request.layer, request.head});
+    if (entry == entries_.end()) return nullptr;
+    pending = entry->second;
+  }
+  if (pending.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return nullptr;
+  try {
+    return pending.get();
+  } catch (...) {  // a computation that failed: as if there were none
+    return nullptr;
+  }
 }
 
 ComputedLayouts::Layout ComputedLayouts::compute(const LayoutRequest& request) {

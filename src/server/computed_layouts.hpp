@@ -25,6 +25,8 @@ class ComputedLayouts {
 
   // [2N, dim] float32 for request.method, dim, layer and head (its other fields are ignored).
   Layout get(const LayoutRequest& request);
+  // The same when it has been computed already and is still kept; nullptr otherwise (never computes).
+  Layout find(const LayoutRequest& request);
 
   int64_t computations() const { return computations_; }  // how many were run, for tests
 

@@ -64,6 +64,14 @@ export interface HeadsInfo {
   divergence: number[][];
 }
 
+// GET /api/neighbours: a point's true partners by scaled q·k, highest first, each with its rank among the
+// point's nearest points of the other kind in the layout named (1 = nearest).
+export interface NeighboursReply {
+  point: number;
+  layout: string;
+  neighbours: { point: number; score: number; layout_rank: number }[];
+}
+
 export class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -136,6 +144,8 @@ export const api = {
     ),
   aggregate: (layer: number, head: number) =>
     json<{ offsets: number[]; mean: number[] }>(at(`aggregate/${layer}/${head}`)),
+  neighbours: (layer: number, head: number, point: number, k: number, layout: string) =>
+    json<NeighboursReply>(at(`neighbours/${layer}/${head}/${point}?k=${k}&layout=${layout}`)),
   imageUrl: (sequence: number) => at(`image/${sequence}`),
   // null while the run has no heads map (404: `attnviz layout` writes it).
   heads: async () => {

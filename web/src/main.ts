@@ -11,6 +11,7 @@ import { Breadcrumbs } from './parts/breadcrumbs';
 import { listenToKeys } from './parts/keyboard';
 import { LegendPanel } from './parts/legend';
 import { MatrixController } from './parts/matrix';
+import { NeighboursPart } from './parts/neighbours';
 import { Progress } from './parts/progress';
 import { RunSwitcher } from './parts/run-switcher';
 import { SidePanel } from './parts/side-panel';
@@ -61,8 +62,10 @@ async function main(): Promise<void> {
   store.add(matrix);
   store.add(single);
   store.add(new SidePanel(ctx));
+  const neighbours = new NeighboursPart(ctx, single);
+  store.add(neighbours);
   listenToKeys(ctx);
-  hooks.connect({ ...ctx, matrix, single });
+  hooks.connect({ ...ctx, matrix, single, neighbours });
 }
 
 main().catch((e) => activity.fail(e));

@@ -25,6 +25,7 @@ export interface AppState {
   cellOrder: 'metric' | 'similarity'; // what sorting orders the cells by: the cell metric, or heads.json's order
   arrows: boolean;
   thumbnails: boolean;
+  neighbours: boolean; // the selected point's true neighbours beside its layout neighbours (parts/neighbours.ts)
   layouts: LayoutAvailability[]; // what the server has ready; refreshed while layouts are being computed
 }
 
@@ -56,5 +57,6 @@ export const store = new Store<AppState>({
   cellOrder: 'metric',
   arrows: false,
   thumbnails: false,
+  neighbours: false,
   layouts: [],
 });

@@ -13,7 +13,7 @@ import type { Context } from '../context';
 import { loadImage } from '../dom';
 import type { AppPart, Changed, Keys, Reads } from '../state';
 import { anyChanged } from '../store';
-import type { SingleScene } from '../views/scenes';
+import type { NeighbourRings, SingleScene } from '../views/scenes';
 import { buildPatchAtlas, type PatchAtlas } from '../views/thumbnails';
 import { tokenLabels } from '../views/token-labels';
 import type { LegendPanel } from './legend';
@@ -45,6 +45,7 @@ export class SingleController implements AppPart<typeof KEYS> {
   private animation = 0; // requestAnimationFrame id of the 2D <-> 3D transition, 0 when still
   private labelTimer = 0;
   private atlas: Promise<PatchAtlas> | null = null;
+  private rings: NeighbourRings | null = null; // kept for the next scene when they arrive before it
 
   constructor(
     private ctx: Context,
@@ -55,6 +56,14 @@ export class SingleController implements AppPart<typeof KEYS> {
       onViewChange: () => this.relabelSoon(),
       onAfterRender: () => this.afterRender(),
     });
+  }
+
+  // Rings the neighbours part (parts/neighbours.ts) asks for around points of the head shown; null: none.
+  showNeighbours(rings: NeighbourRings | null): void {
+    this.rings = rings;
+    if (!this.scene) return;
+    this.scene.neighbours = rings;
+    this.draw();
   }
 
   get animating(): boolean {
@@ -100,6 +109,7 @@ export class SingleController implements AppPart<typeof KEYS> {
       lines: null,
       labels: [],
       selected: s.selected,
+      neighbours: this.rings,
       thumbnails: null,
       textColor: textColor(s.theme),
       version: 0,

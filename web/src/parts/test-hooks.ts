@@ -9,6 +9,7 @@ import type { Context } from '../context';
 import type { AppState } from '../state';
 import type { Store } from '../store';
 import type { MatrixController } from './matrix';
+import type { NeighboursPart } from './neighbours';
 import type { SingleController } from './single';
 
 type Rect = { x: number; y: number; width: number; height: number };
@@ -34,6 +35,7 @@ declare global {
 interface Page extends Context {
   matrix: MatrixController;
   single: SingleController;
+  neighbours: NeighboursPart;
 }
 
 // Installs the hooks before the run is loaded (so a failed start shows in `error`); `connect` hands them the
@@ -85,6 +87,20 @@ function snapshot(s: AppState, page: Page | null): Record<string, unknown> {
     heads: data?.heads,
     points: data ? 2 * data.n : 0,
     colorModes: data ? colorModesFor(data.modality) : [],
+    neighbours: neighbourRings(page),
+  };
+}
+
+// The neighbour rings drawn now (joint indices) and the overlap shown, or null.
+function neighbourRings(page: Page | null) {
+  const rings = page?.single.scene?.neighbours;
+  const check = page?.neighbours.shown;
+  if (!rings || !check) return null;
+  return {
+    point: check.point,
+    partners: Array.from(rings.partners),
+    nearest: Array.from(rings.nearest),
+    overlap: check.overlap,
   };
 }
 

@@ -13,6 +13,12 @@ export interface MatrixScene extends MatrixPoints {
   version: number; // bumped whenever a buffer's contents change
 }
 
+// Joint point indices: the selected point's true top-K partners by q·k, and its K nearest in the layout.
+export interface NeighbourRings {
+  partners: Int32Array;
+  nearest: Int32Array;
+}
+
 export interface SingleScene {
   kind: 'single';
   dim: 2 | 3;
@@ -23,6 +29,7 @@ export interface SingleScene {
   lines: Segments | null;
   labels: { position: [number, number, number]; text: string }[];
   selected: number | null;
+  neighbours: NeighbourRings | null; // rings around the selected point's true and layout neighbours
   thumbnails: { atlas: PatchAtlas; tokens: number } | null; // image runs: draw points as their patches
   textColor: Rgba;
   version: number;

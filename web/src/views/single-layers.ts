@@ -1,5 +1,6 @@
 // deck.gl layers of the single view, a pure function of its scene: the points (dots, or patch thumbnails for
-// image runs), attention lines of the selected input, a ring around the selected point, token labels.
+// image runs), attention lines of the selected input, a ring around the selected point, rings around its true
+// and layout neighbours, token labels.
 import { IconLayer, LineLayer, ScatterplotLayer, TextLayer } from '@deck.gl/layers';
 import { point3 } from '../data/grid';
 import type { SingleScene } from './scenes';
@@ -29,6 +30,27 @@ function thumbnailLayer(s: SingleScene, t: NonNullable<SingleScene['thumbnails']
     billboard: true,
     pickable: true,
     updateTriggers: { getPosition: s.version, getSize: s.version, getColor: s.version },
+  });
+}
+
+// The colours of the neighbour rings: true partners by q·k, nearest in the layout (docs/guide.md).
+export const RING_COLORS = { partners: [230, 120, 0, 255], nearest: [40, 120, 220, 255] } as const;
+
+// An unfilled ring of `radius` pixels around each of `points`.
+function ringLayer(id: string, s: SingleScene, points: Int32Array, radius: number, color: readonly number[]) {
+  return new ScatterplotLayer({
+    id,
+    data: Array.from(points, (p) => point3(s.positions, p)),
+    getPosition: (d: [number, number, number]) => d,
+    getRadius: radius,
+    radiusUnits: 'pixels',
+    billboard: true,
+    stroked: true,
+    filled: false,
+    getLineColor: color as [number, number, number, number],
+    lineWidthUnits: 'pixels',
+    getLineWidth: 2,
+    updateTriggers: { getPosition: s.version },
   });
 }
 
@@ -71,6 +93,10 @@ export function singleLayers(s: SingleScene) {
         updateTriggers: { getSourcePosition: s.version, getColor: s.version },
       }),
     );
+  }
+  if (s.neighbours) {
+    layers.push(ringLayer('layout-neighbours', s, s.neighbours.nearest, 9, RING_COLORS.nearest));
+    layers.push(ringLayer('true-neighbours', s, s.neighbours.partners, 6, RING_COLORS.partners));
   }
   if (s.selected !== null) {
     layers.push(
