@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Bounded libFuzzer runs (clang, ASan+UBSan) of every parser of untrusted bytes: safetensors headers,
-# tokenizer.json, JSON itself (its nesting limit) and HTTP Range headers; each seeded with the real fixtures and
-# the small seeds in tests/fuzz/seeds. Fails on any crash, sanitizer report,
+# tokenizer.json, JSON itself (its nesting limit), HTTP Range headers and POST /api/probe's body; each seeded
+# with the real fixtures and the small seeds in tests/fuzz/seeds. Fails on any crash, sanitizer report,
 # leak, hang (> 10 s on one input) or allocation over 1 GB.
 # Environment: FUZZ_SECONDS per target (default 30), FUZZ_BUILD build folder (default build-fuzz).
 set -euo pipefail
@@ -23,7 +23,8 @@ declare -A seeds=(
 )
 # Inputs long enough for each format's limits: JSON nested past kMaxJsonDepth, Range headers past httplib's
 # 8 KiB header line.
-declare -A max_len=([fuzz_safetensors]=1048576 [fuzz_tokenizer_json]=600000 [fuzz_json]=65536 [fuzz_range]=16384)
+declare -A max_len=([fuzz_safetensors]=1048576 [fuzz_tokenizer_json]=600000 [fuzz_json]=65536 [fuzz_range]=16384
+  [fuzz_probe]=65536)
 for source in tests/fuzz/fuzz_*.cpp; do
   target=$(basename "$source" .cpp)
   cmake --build "$BUILD" --target "$target" -j "$(nproc)"

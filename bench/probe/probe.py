@@ -6,7 +6,8 @@ each followed by its placement in every head of --heads (one request per head), 
 Self-consistency: SENTENCES sentences of the run probed again; for each method's 2D file and each head of
 --heads, the distance of every probed query and key from its stored point, as a fraction of the layout's
 extent (largest side of its bounding box): median and 90th percentile per method.
-Usage: probe.py PORT --heads 0:0,2:1 [--sentences 10] [--repeat 3] [--methods pca,tsne,umap]
+--heads all: latency only, every head placed by one request (/api/probe/{id}/layout/{method}/2).
+Usage: probe.py PORT --heads 0:0,2:1|all [--sentences 10] [--repeat 3] [--methods pca,tsne,umap]
 Needs numpy (/usr/bin/python3).
 """
 import argparse
@@ -38,6 +39,9 @@ def probe(port, text):
 
 
 def place_all(port, probe_id, method, heads):
+    if heads == "all":  # one request for every head, as the matrix view asks
+        call(port, f"/api/probe/{probe_id}/layout/{method}/2")
+        return
     for layer, head in heads:
         call(port, f"/api/probe/{probe_id}/layout/{method}/2/{layer}/{head}")
 
@@ -88,12 +92,15 @@ def main():
     parser.add_argument("--methods", default="pca,tsne,umap")
     args = parser.parse_args()
     methods = args.methods.split(",")
-    heads = [tuple(int(x) for x in h.split(":")) for h in args.heads.split(",")]
+    heads = "all" if args.heads == "all" else [tuple(int(x) for x in h.split(":")) for h in args.heads.split(",")]
     print(f"load average: {os.getloadavg()[0]:.1f}")
     first_s, tokens, timings = latency(args.port, heads, args.repeat, methods)
     print(f"first probe (loads the model): {first_s:.3f} s, {tokens} tokens")
     for method, seconds in timings.items():
-        print(f"probe + placement in {len(heads)} heads, {method} 2D: {seconds:.3f} s (median of {args.repeat})")
+        count = "all" if heads == "all" else len(heads)
+        print(f"probe + placement in {count} heads, {method} 2D: {seconds:.3f} s (median of {args.repeat})")
+    if heads == "all":
+        return
     for method, (median, p90, points) in self_consistency(args.port, heads, args.sentences, methods).items():
         print(f"self-consistency {method} 2D: median {median:.2e}, p90 {p90:.2e} of the extent ({points} points)")
 

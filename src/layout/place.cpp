@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <random>
 
 #include "core/error.hpp"
@@ -85,15 +86,16 @@ KnnGraph PlaceIndex::nearest(const float* x, int64_t m, int k) const {
   g.k = k;
   g.index.resize(static_cast<size_t>(m * k));
   g.distance.resize(static_cast<size_t>(m * k));
-  std::vector<float> dots(static_cast<size_t>(kQueryBlock * n_));
+  // Not zeroed: sgemm writes every value (beta = 0), and a 64 x 2N buffer is megabytes per head and probe.
+  const std::unique_ptr<float[]> dots(new float[static_cast<size_t>(kQueryBlock * n_)]);
   NearestSelector nearest(k);
   for (int64_t first = 0; first < m; first += kQueryBlock) {
     const int64_t rows = std::min(kQueryBlock, m - first);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(rows), static_cast<int>(n_), dim_,
-                1.0f, q.data() + first * dim_, dim_, points_.data(), dim_, 0.0f, dots.data(),
+                1.0f, q.data() + first * dim_, dim_, points_.data(), dim_, 0.0f, dots.get(),
                 static_cast<int>(n_));
     for (int64_t r = 0; r < rows; ++r) {
-      float* row = dots.data() + r * n_;
+      float* row = dots.get() + r * n_;
       const float qn = q_norms[first + r];
       for (int64_t j = 0; j < n_; ++j) row[j] = std::max(0.0f, qn + norms_[j] - 2.0f * row[j]);
       nearest.select(row, n_, g.distance.data() + (first + r) * k, g.index.data() + (first + r) * k);
@@ -104,8 +106,9 @@ KnnGraph PlaceIndex::nearest(const float* x, int64_t m, int k) const {
   return g;
 }
 
-std::vector<float> place_tsne(const KnnGraph& g, const float* embedding, int64_t n, int out_dim,
+std::vector<float> place_tsne(const KnnGraph& g, const float* embedding, int64_t n, const TsneField& field,
                               const PlaceTsneOptions& o) {
+  const int out_dim = field.dim();
   check_embedding(g, n, out_dim);
   if (o.perplexity <= 1 || o.perplexity >= g.k + 1) throw Error("place_tsne: perplexity must be in (1, k]");
   // 1. p_{j|i} of each new point over its neighbours, at the layout's perplexity.
@@ -119,13 +122,12 @@ std::vector<float> place_tsne(const KnnGraph& g, const float* embedding, int64_t
   // 2. Start at the p-weighted mean of the neighbours' positions.
   std::vector<float> y = weighted_mean_init(g, p, embedding, out_dim);
   // 3. Gradient descent on KL(p_i || q_i), q_ij = w_ij / Z_i with w = 1 / (1 + |y_i - y_j|^2) over the fixed
-  //    points (Z_i and the repulsion from a strided sample), each new point alone.
-  const int64_t stride = std::max<int64_t>(1, n / std::max(1, o.repulsion_sample));
-  const double scale = double(stride);  // each sampled point stands for `stride` points
+  //    points, each new point alone: attraction to its neighbours exact, Z_i and the repulsion read from the
+  //    embedding's field.
   for (int64_t i = 0; i < g.n; ++i) {
     float* yi = &y[i * out_dim];
     for (int step = 0; step < o.iterations; ++step) {
-      double attract[3] = {0, 0, 0}, repel[3] = {0, 0, 0}, z = 0;
+      double attract[3] = {0, 0, 0}, repel[3] = {0, 0, 0};
       for (int j = 0; j < g.k; ++j) {
         const float* yj = embedding + int64_t(g.index[i * g.k + j]) * out_dim;
         double d2 = 0;
@@ -133,14 +135,7 @@ std::vector<float> place_tsne(const KnnGraph& g, const float* embedding, int64_t
         const double w = 1.0 / (1.0 + d2);
         for (int c = 0; c < out_dim; ++c) attract[c] += p[i * g.k + j] * w * (yi[c] - yj[c]);
       }
-      for (int64_t j = 0; j < n; j += stride) {
-        const float* yj = embedding + j * out_dim;
-        double d2 = 0;
-        for (int c = 0; c < out_dim; ++c) d2 += double(yi[c] - yj[c]) * (yi[c] - yj[c]);
-        const double w = 1.0 / (1.0 + d2);
-        z += scale * w;
-        for (int c = 0; c < out_dim; ++c) repel[c] += scale * w * w * (yi[c] - yj[c]);
-      }
+      const double z = field.at(yi, repel);
       for (int c = 0; c < out_dim; ++c)
         yi[c] -= static_cast<float>(o.learning_rate * 4.0 * (attract[c] - repel[c] / std::max(z, 1e-12)));
     }

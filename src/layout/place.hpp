@@ -5,11 +5,13 @@
 //   2. PCA: the stored mean and axes, exactly as the dataset was projected (place_pca);
 //   3. t-SNE and UMAP: the new points' nearest dataset points (PlaceIndex), then place_tsne (as openTSNE's
 //      transform) or place_umap (as umap-learn's transform): affinity-weighted mean of the neighbours'
-//      positions, then a short optimisation that moves only the new points against the fixed embedding.
+//      positions, then a short optimisation that moves only the new points against the fixed embedding
+//      (t-SNE's repulsion from the embedding's TsneField, built once per head).
 #include <cstdint>
 #include <vector>
 
 #include "layout/knn.hpp"
+#include "layout/tsne_field.hpp"
 
 namespace attnviz {
 
@@ -41,16 +43,12 @@ struct PlaceTsneOptions {
   bool squared_distances = false;  // true for euclidean, as tsne_affinities
   int iterations = 100;            // openTSNE's transform optimises 100 steps by default
   double learning_rate = 0.1;      // small: the point starts next to its neighbours and should stay there
-  // Repulsion (and the normaliser Z) from an evenly strided sample of the fixed points, scaled up: the exact
-  // sum would cost 2N per point and step. 1024 (rather than 4096) is 4x faster at the same self-consistency
-  // (docs/benchmarks.md, "Probes").
-  int repulsion_sample = 1024;
 };
 
-// neighbours: from PlaceIndex::nearest with k = 3 x perplexity. embedding: the dataset's layout [n, out_dim].
-// Returns [m, out_dim].
-std::vector<float> place_tsne(const KnnGraph& neighbours, const float* embedding, int64_t n, int out_dim,
-                              const PlaceTsneOptions& options);
+// neighbours: from PlaceIndex::nearest with k = 3 x perplexity. embedding: the dataset's layout [n, out_dim];
+// field: its repulsion (built once per layout and head). Returns [m, out_dim].
+std::vector<float> place_tsne(const KnnGraph& neighbours, const float* embedding, int64_t n,
+                              const TsneField& field, const PlaceTsneOptions& options);
 
 struct PlaceUmapOptions {
   double min_dist = 0.1, spread = 1.0;  // the layout's (UmapOptions)

@@ -32,16 +32,38 @@ std::vector<float> probe_points(const Run& run, const Probe& probe, int layer, i
 ProbeLayouts::ProbeLayouts(std::shared_ptr<const Run> run, StoredLayouts& stored)
     : run_(std::move(run)), stored_(stored) {}
 
+size_t ProbeLayouts::HeadCache::bytes() const {
+  size_t total = index ? index->bytes() : 0;
+  for (const auto& f : field) total += f ? f->bytes() : 0;
+  return total;
+}
+
+// Callers hold mutex_.
+std::shared_ptr<ProbeLayouts::HeadCache> ProbeLayouts::cached(const Key& key) {
+  for (auto it = heads_.begin(); it != heads_.end(); ++it)
+    if (it->first == key) {
+      heads_.splice(heads_.begin(), heads_, it);
+      return it->second;
+    }
+  heads_.emplace_front(key, std::make_shared<HeadCache>());
+  return heads_.front().second;
+}
+
+// Callers hold mutex_. Drops the least recent heads beyond kMaxPlaceIndexBytes (never the most recent).
+void ProbeLayouts::evict() {
+  size_t bytes = 0;
+  for (auto it = heads_.begin(); it != heads_.end();) {
+    bytes += it->second->bytes();
+    it = bytes > kMaxPlaceIndexBytes && it != heads_.begin() ? heads_.erase(it) : std::next(it);
+  }
+}
+
 std::shared_ptr<const PlaceIndex> ProbeLayouts::index(int layer, int head, const HeadLayout& stored,
                                                       Metric metric) {
   const Key key{layer, head, static_cast<int>(metric), stored.scale[0]};
   {
     std::lock_guard lock(mutex_);
-    for (auto it = indices_.begin(); it != indices_.end(); ++it)
-      if (it->first == key) {
-        indices_.splice(indices_.begin(), indices_, it);
-        return it->second;
-      }
+    if (auto found = cached(key)->index) return found;
   }
   // The dataset's points normalised with the stored scale and shift: the points the layout was made from.
   const RunModel& m = run_->model();
@@ -50,12 +72,27 @@ std::shared_ptr<const PlaceIndex> ProbeLayouts::index(int layer, int head, const
   q.insert(q.end(), k.begin(), k.end());
   auto built = std::make_shared<const PlaceIndex>(q.data(), 2 * run_->num_tokens(), m.head_dim, metric);
   std::lock_guard lock(mutex_);
-  indices_.emplace_front(key, built);
-  size_t bytes = 0;
-  for (auto it = indices_.begin(); it != indices_.end();) {
-    bytes += it->second->bytes();
-    it = bytes > kMaxPlaceIndexBytes && it != indices_.begin() ? indices_.erase(it) : std::next(it);
+  cached(key)->index = built;
+  evict();
+  return built;
+}
+
+std::shared_ptr<const TsneField> ProbeLayouts::field(const Key& key,
+                                                     const std::shared_ptr<const LayoutFile>& file,
+                                                     const HeadLayout& stored, int dim) {
+  const int slot = dim - 2;
+  {
+    std::lock_guard lock(mutex_);
+    const auto entry = cached(key);
+    if (entry->field[slot] && entry->field_file[slot].lock() == file) return entry->field[slot];
   }
+  auto built = std::make_shared<const TsneField>(stored.points.data(),
+                                                 static_cast<int64_t>(stored.points.size()) / dim, dim);
+  std::lock_guard lock(mutex_);
+  const auto entry = cached(key);
+  entry->field[slot] = built;
+  entry->field_file[slot] = file;
+  evict();
   return built;
 }
 
@@ -83,7 +120,9 @@ std::vector<float> ProbeLayouts::place(const Probe& probe, LayoutMethod method, 
     o.perplexity = std::min(o.perplexity, std::max(2.0, layout_neighbours_needed(n, true) / 3.0));
     o.squared_distances = metric == Metric::Euclidean;
     const int k = static_cast<int>(std::min<int64_t>(n, static_cast<int64_t>(std::ceil(3 * o.perplexity))));
-    return place_tsne(found->nearest(x.data(), m, k), stored.points.data(), n, dim, o);
+    const Key key{layer, head, static_cast<int>(metric), stored.scale[0]};
+    return place_tsne(found->nearest(x.data(), m, k), stored.points.data(), n, *field(key, file, stored, dim),
+                      o);
   }
   const int k = static_cast<int>(std::min<int64_t>(n, UmapOptions{}.neighbors));
   return place_umap(found->nearest(x.data(), m, k), stored.points.data(), n, dim, {});

@@ -1,8 +1,9 @@
 #pragma once
 // A probe's points placed in the stored layouts of a run (layout/place.hpp), head by head: its queries and
 // keys go through the head's stored normalisation, then PCA's stored projection, or t-SNE's / UMAP's
-// transform against the fixed dataset points. Each head's search index (its normalised dataset points) is
-// built once and kept, up to a memory bound, for later probes.
+// transform against the fixed dataset points. What does not change between probes is built once per head and
+// kept, up to a memory bound, for later probes: its search index (its normalised dataset points) and its
+// stored t-SNE layouts' repulsion fields.
 #include <cstdint>
 #include <list>
 #include <memory>
@@ -11,13 +12,15 @@
 #include <vector>
 
 #include "layout/layout.hpp"
+#include "layout/layout_file.hpp"
 #include "layout/place.hpp"
 #include "server/probes.hpp"
 #include "server/stored_layouts.hpp"
 
 namespace attnviz::server {
 
-// Search indices kept at once, in bytes (brown-gpt: 48 heads of 2 x 20k x 64 floats would be 490 MiB).
+// Search indices and fields kept at once, in bytes (brown-gpt: 48 heads of 2 x 20k x 64 floats would be
+// 490 MiB; a 2D field is at most 256^2 x 3 floats, 0.75 MiB).
 constexpr size_t kMaxPlaceIndexBytes = size_t{256} << 20;
 
 class ProbeLayouts {
@@ -30,13 +33,26 @@ class ProbeLayouts {
                            Metric metric);
 
  private:
+  // What one head keeps between probes: its search index, and the field of its t-SNE layout of each
+  // dimension (with the file it was made from: a replaced file makes it stale).
+  struct HeadCache {
+    std::shared_ptr<const PlaceIndex> index;
+    std::shared_ptr<const TsneField> field[2];  // 2D, 3D
+    std::weak_ptr<const LayoutFile> field_file[2];
+    size_t bytes() const;
+  };
+  using Key = std::tuple<int, int, int, float>;  // layer, head, metric, the normalisation's scale
+
+  std::shared_ptr<HeadCache> cached(const Key& key);  // made (empty) when absent; most recent first
+  void evict();
   std::shared_ptr<const PlaceIndex> index(int layer, int head, const HeadLayout& stored, Metric metric);
+  std::shared_ptr<const TsneField> field(const Key& key, const std::shared_ptr<const LayoutFile>& file,
+                                         const HeadLayout& stored, int dim);
 
   std::shared_ptr<const Run> run_;
   StoredLayouts& stored_;
-  std::mutex mutex_;                             // the index cache only
-  using Key = std::tuple<int, int, int, float>;  // layer, head, metric, the normalisation's scale
-  std::list<std::pair<Key, std::shared_ptr<const PlaceIndex>>> indices_;  // most recent first
+  std::mutex mutex_;                                             // the cache only, never held while building
+  std::list<std::pair<Key, std::shared_ptr<HeadCache>>> heads_;  // most recent first
 };
 
 }  // namespace attnviz::server

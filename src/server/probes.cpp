@@ -13,6 +13,7 @@
 #include "model/hub.hpp"
 #include "run/encode.hpp"
 #include "server/http_util.hpp"
+#include "server/probe_request.hpp"
 
 namespace attnviz::server {
 
@@ -23,99 +24,6 @@ struct Probes::Loaded {
   std::optional<Tokenizer> tokenizer;
   std::optional<PreprocessConfig> preprocess;
 };
-
-namespace {
-
-// Standard base64 (RFC 4648), padding optional; nullopt on any other character.
-std::optional<std::string> decode_base64(const std::string& text) {
-  std::string out;
-  uint32_t bits = 0;
-  int count = 0;
-  for (char ch : text) {
-    int v;
-    if (ch >= 'A' && ch <= 'Z')
-      v = ch - 'A';
-    else if (ch >= 'a' && ch <= 'z')
-      v = ch - 'a' + 26;
-    else if (ch >= '0' && ch <= '9')
-      v = ch - '0' + 52;
-    else if (ch == '+')
-      v = 62;
-    else if (ch == '/')
-      v = 63;
-    else if (ch == '=')
-      break;
-    else
-      return std::nullopt;
-    bits = (bits << 6) | static_cast<uint32_t>(v);
-    if ((count += 6) >= 8) {
-      count -= 8;
-      out.push_back(static_cast<char>((bits >> count) & 0xFF));
-    }
-  }
-  return out;
-}
-
-// "data:image/png;base64,...." or the bare base64.
-std::string strip_data_url(const std::string& text) {
-  if (text.rfind("data:", 0) != 0) return text;
-  const size_t comma = text.find(',');
-  return comma == std::string::npos ? text : text.substr(comma + 1);
-}
-
-// The body's input as extract would read it from a .jsonl line; an image's bytes decoded from base64.
-struct ProbeInput {
-  InputItem item;
-  std::string image;
-};
-
-ProbeInput parse_body(const std::string& body, bool image_run) {
-  nlohmann::json j;
-  try {
-    j = parse_json_strict(body, "the request body");
-  } catch (const Error& e) {
-    throw HttpError(400, e.what());
-  }
-  if (!j.is_object())
-    throw HttpError(
-        400,
-        "the body must be a JSON object: {\"text\": ...}, {\"input_ids\": [...]} or {\"image\": base64}");
-  ProbeInput in;
-  InputItem& item = in.item;
-  item.origin = "probe";
-  const auto string_field = [&](const char* key) {
-    if (!j[key].is_string()) throw HttpError(400, std::string("\"") + key + "\" must be a string");
-    return j[key].get<std::string>();
-  };
-  if (j.contains("image")) {
-    if (!image_run) throw HttpError(400, "\"image\" given, but this run's model reads text");
-    item.kind = InputKind::Image;
-    const auto bytes = decode_base64(strip_data_url(string_field("image")));
-    if (!bytes || bytes->empty()) throw HttpError(400, "\"image\" is not base64");
-    in.image = *bytes;
-    return in;
-  }
-  if (image_run)
-    throw HttpError(400, "this run's model reads images: send {\"image\": \"<base64 PNG or JPEG>\"}");
-  if (j.contains("input_ids")) {
-    item.kind = InputKind::Ids;
-    try {
-      item.input_ids = j["input_ids"].get<std::vector<int32_t>>();
-      if (j.contains("token_type_ids")) item.token_type_ids = j["token_type_ids"].get<std::vector<int32_t>>();
-    } catch (const nlohmann::json::exception&) {
-      throw HttpError(400, "\"input_ids\" and \"token_type_ids\" must be arrays of integers");
-    }
-    if (item.input_ids.empty()) throw HttpError(400, "\"input_ids\" is empty");
-    return in;
-  }
-  if (!j.contains("text")) throw HttpError(400, "the body needs \"text\", \"input_ids\" or \"image\"");
-  item.text = string_field("text");
-  if (j.contains("text_pair")) item.text_pair = string_field("text_pair");
-  if (item.text.empty()) throw HttpError(400, "\"text\" is empty");
-  return in;
-}
-
-}  // namespace
 
 nlohmann::json Probe::description() const {
   return {{"id", id},
@@ -173,7 +81,7 @@ std::shared_ptr<const Probes::Loaded> Probes::load() {
 
 std::shared_ptr<const Probe> Probes::create(const std::string& body) {
   const bool image_run = run_->model().modality == "image";
-  const ProbeInput in = parse_body(body, image_run);
+  const ProbeRequest in = parse_probe_request(body, image_run);
   const std::shared_ptr<const Loaded> loaded = load();
   const ModelConfig& config = loaded->model->config();
   EncodedDataset data;

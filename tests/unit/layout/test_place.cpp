@@ -100,7 +100,7 @@ std::vector<float> place(LayoutMethod method, const PlaceIndex& index, const std
     PlaceTsneOptions o;
     o.perplexity = std::min(o.perplexity, layout_neighbours_needed(kN, true) / 3.0);
     const KnnGraph g = index.nearest(x.data(), m, static_cast<int>(std::ceil(3 * o.perplexity)));
-    return place_tsne(g, layout.data(), kN, dim, o);
+    return place_tsne(g, layout.data(), kN, TsneField(layout.data(), kN, dim), o);
   }
   const KnnGraph g = index.nearest(x.data(), m, UmapOptions{}.neighbors);
   return place_umap(g, layout.data(), kN, dim, {});
