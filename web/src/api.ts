@@ -1,6 +1,7 @@
 // Client of the attnviz HTTP API (docs/api.md). Metadata is JSON; coordinates, norms and attention arrive as
 // float32 ArrayBuffers that go straight into typed arrays.
 import { float32WithShape, parseShape } from './data/binary';
+import type { HeadId } from './data/heads';
 import type { SequenceInfo, TokensJson } from './data/tokens';
 
 export type Method = 'tsne' | 'umap' | 'pca';
@@ -30,8 +31,27 @@ export interface LayoutAvailability {
   problem?: string; // the file is broken (one line naming it); its routes answer 500
 }
 
+// Whether POST /api/probe can be tried; `reason` (one line) says why not.
+export interface ProbeAvailability {
+  available: boolean;
+  reason: string;
+}
+
+// One input of the user's own as the server tokenized it (POST /api/probe).
+export interface ProbeReply {
+  id: string;
+  tokens: string[];
+  positions: number[];
+  token_count: number;
+  truncated: boolean;
+}
+
+// The body of POST /api/probe: a text, or a base64 image on an image run.
+export type ProbeInput = { text: string } | { image: string };
+
 export interface RunInfo {
   manifest: Manifest;
+  probe?: ProbeAvailability; // absent from servers older than probes: then unavailable
   layouts: LayoutAvailability[];
   metrics: unknown;
   progress: unknown;
@@ -72,25 +92,27 @@ export interface NeighboursReply {
   neighbours: { point: number; score: number; layout_rank: number }[];
 }
 
+// A reply other than 2xx: `reason` is the server's one line (or the status line), `message` adds the URL.
 export class HttpError extends Error {
   constructor(
     readonly status: number,
-    message: string,
+    readonly reason: string,
+    url: string,
   ) {
-    super(message);
+    super(`${url}: ${reason}`);
   }
 }
 
-async function get(url: string): Promise<Response> {
-  const response = await fetch(url);
+async function get(url: string, init?: RequestInit): Promise<Response> {
+  const response = await fetch(url, init);
   if (!response.ok) {
-    let message = `${response.status} ${response.statusText}`;
+    let reason = `${response.status} ${response.statusText}`;
     try {
-      message = (await response.json()).error ?? message;
+      reason = (await response.json()).error ?? reason;
     } catch {
       // Not a JSON error body: keep the status line.
     }
-    throw new HttpError(response.status, `${url}: ${message}`);
+    throw new HttpError(response.status, reason, url);
   }
   return response;
 }
@@ -147,6 +169,19 @@ export const api = {
   neighbours: (layer: number, head: number, point: number, k: number, layout: string) =>
     json<NeighboursReply>(at(`neighbours/${layer}/${head}/${point}?k=${k}&layout=${layout}`)),
   imageUrl: (sequence: number) => at(`image/${sequence}`),
+  // A new input run through the run's model (the one route with a body).
+  probe: async (input: ProbeInput) =>
+    (await get(at('probe'), { method: 'POST', body: JSON.stringify(input) })).json() as Promise<ProbeReply>,
+  // [2T x dim]: the probe's queries then keys in one head's stored layout.
+  probeLayout: async (id: string, method: Method, dim: Dim, { layer, head }: HeadId, T: number) =>
+    (await float32(at(`probe/${id}/layout/${method}/${dim}/${layer}/${head}`), [2 * T, dim])).data,
+  // [L*H x 2T x dim]: the same in every head.
+  probeLayouts: async (id: string, method: Method, dim: Dim, heads: number, T: number) =>
+    (await float32(at(`probe/${id}/layout/${method}/${dim}`), [heads, 2 * T, dim])).data,
+  probeAttention: async (id: string, { layer, head }: HeadId) => {
+    const { data, shape } = await float32(at(`probe/${id}/attention/${layer}/${head}`));
+    return { att: data, T: shape[0] };
+  },
   // null while the run has no heads map (404: `attnviz layout` writes it).
   heads: async () => {
     try {

@@ -11,6 +11,7 @@ import { Breadcrumbs } from './parts/breadcrumbs';
 import { listenToKeys } from './parts/keyboard';
 import { LegendPanel } from './parts/legend';
 import { MatrixController } from './parts/matrix';
+import { ProbeBox } from './parts/probe';
 import { NeighboursPart } from './parts/neighbours';
 import { Progress } from './parts/progress';
 import { RunSwitcher } from './parts/run-switcher';
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
   store.add(matrix);
   store.add(single);
   store.add(new SidePanel(ctx));
+  store.add(new ProbeBox(ctx));
   const neighbours = new NeighboursPart(ctx, single);
   store.add(neighbours);
   listenToKeys(ctx);

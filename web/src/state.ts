@@ -2,6 +2,7 @@
 // controls and interactions change it through the store.
 import type { Dim, LayoutAvailability, Method } from './api';
 import type { ColorMode } from './data/colors';
+import type { Probe } from './data/probe';
 import { Store, type Part } from './store';
 
 export interface AppState {
@@ -27,6 +28,8 @@ export interface AppState {
   thumbnails: boolean;
   neighbours: boolean; // the selected point's true neighbours beside its layout neighbours (parts/neighbours.ts)
   layouts: LayoutAvailability[]; // what the server has ready; refreshed while layouts are being computed
+  probes: Probe[]; // inputs of the user's own placed over the dataset (parts/probe.ts), oldest first
+  activeProbe: string | null; // id of the probe the side panel shows
 }
 
 // A part declares what it reads as `const KEYS = [...] as const satisfies Keys` and implements
@@ -59,4 +62,6 @@ export const store = new Store<AppState>({
   thumbnails: false,
   neighbours: false,
   layouts: [],
+  probes: [],
+  activeProbe: null,
 });

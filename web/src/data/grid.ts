@@ -21,7 +21,9 @@ export function bounds(src: Float32Array, dim: number, first: number, count: num
 }
 
 // Writes x,y of `count` points (first two coordinates of `dim`) into `out` at point `outFirst` (2 floats a
-// point), fitted into the square [cellX+pad, cellX+1-pad] x [cellY+pad, cellY+1-pad].
+// point), fitted into the square [cellX+pad, cellX+1-pad] x [cellY+pad, cellY+1-pad]. `frame` is the extent
+// that fills the cell: by default the points' own; a probe's points are placed in their head's frame. Returns
+// the frame used.
 export function fitIntoCell(
   src: Float32Array,
   dim: number,
@@ -32,31 +34,45 @@ export function fitIntoCell(
   cellX: number,
   cellY: number,
   pad: number,
-): void {
-  const b = bounds(src, dim, first, count);
-  const span = Math.max(b.max[0] - b.min[0], b.max[1] - b.min[1]) || 1;
+  frame: Bounds = bounds(src, dim, first, count),
+): Bounds {
+  const span = Math.max(frame.max[0] - frame.min[0], frame.max[1] - frame.min[1]) || 1;
   const scale = (1 - 2 * pad) / span;
-  const cx = (b.min[0] + b.max[0]) / 2;
-  const cy = (b.min[1] + b.max[1]) / 2;
+  const cx = (frame.min[0] + frame.max[0]) / 2;
+  const cy = (frame.min[1] + frame.max[1]) / 2;
   for (let i = 0; i < count; i++) {
     const s = (first + i) * dim;
     const o = (outFirst + i) * 2;
     out[o] = cellX + 0.5 + (src[s] - cx) * scale;
     out[o + 1] = cellY + 0.5 + (src[s + 1] - cy) * scale;
   }
+  return frame;
+}
+
+// Padding of a head inside its matrix cell (a fraction of the cell).
+export const CELL_PAD = 0.06;
+
+// A head's coordinates as its matrix cell shows them: 3D heads seen from the single view's initial 3D camera
+// angle, 2D ones as they are.
+export function flatForCell(coords: Float32Array, dim: number): Float32Array {
+  return dim === 3 ? obliqueProjection(coords, 35, 40) : coords;
 }
 
 // Centres the points and scales them so the longest side spans [-1, 1]; returns x,y,z a point (z = 0 in 2D).
-export function fitIntoUnitBox(src: Float32Array, dim: number): Float32Array {
+// `frame` is the extent that fills the box: by default the points' own (a probe's points use their head's).
+export function fitIntoUnitBox(
+  src: Float32Array,
+  dim: number,
+  frame: Bounds = bounds(src, dim, 0, src.length / dim),
+): Float32Array {
   const count = src.length / dim;
-  const b = bounds(src, dim, 0, count);
   let span = 0;
-  for (let d = 0; d < dim; d++) span = Math.max(span, b.max[d] - b.min[d]);
+  for (let d = 0; d < dim; d++) span = Math.max(span, frame.max[d] - frame.min[d]);
   const scale = 2 / (span || 1);
   const out = new Float32Array(count * 3);
   for (let i = 0; i < count; i++) {
     for (let d = 0; d < dim; d++) {
-      out[i * 3 + d] = (src[i * dim + d] - (b.min[d] + b.max[d]) / 2) * scale;
+      out[i * 3 + d] = (src[i * dim + d] - (frame.min[d] + frame.max[d]) / 2) * scale;
     }
   }
   return out;

@@ -44,6 +44,31 @@ export function rasterizeCell(
   if (radii) draw(true);
 }
 
+// Draws points first..first+count-1 (as rasterizeCell) as markers that stand out from the dataset's dots:
+// squares `side` pixels wide, ringed by a 1-pixel `outline` (one RGBA), over whatever is drawn. `colors` has
+// one RGBA for each of the `count` points (not indexed by `first`: every head's points share them).
+export function rasterizeMarkers(
+  target: RasterTarget,
+  left: number,
+  top: number,
+  size: number,
+  positions: Float32Array,
+  colors: Uint8Array,
+  outline: Uint8Array,
+  first: number,
+  count: number,
+  originX: number,
+  originY: number,
+  side: number,
+): void {
+  for (let p = first; p < first + count; p++) {
+    const x = Math.floor((positions[p * 2] - originX) * size - side / 2);
+    const y = Math.floor((positions[p * 2 + 1] - originY) * size - side / 2);
+    fillSquare(target, left, top, size, x - 1, y - 1, side + 2, outline, 0);
+    fillSquare(target, left, top, size, x, y, side, colors, p - first);
+  }
+}
+
 function fillSquare(
   t: RasterTarget,
   left: number,

@@ -9,14 +9,16 @@ import {
   type Legend,
 } from '../data/colors';
 import { matrixCells } from '../data/cells';
-import { fitIntoCell, obliqueProjection, slotCell } from '../data/grid';
+import { CELL_PAD, fitIntoCell, flatForCell, slotCell, type Bounds } from '../data/grid';
 import { headId, headOrder, type HeadId } from '../data/heads';
 import { searchRadii, tokenMask } from '../data/search';
+import type { Dim, Method } from '../api';
 import type { Context } from '../context';
 import type { AppPart, Changed, Keys, Reads } from '../state';
 import { anyChanged } from '../store';
 import type { MatrixScene } from '../views/scenes';
 import type { LegendPanel } from './legend';
+import { ProbePlacer } from './probe-points';
 
 const KEYS = [
   'view',
@@ -30,6 +32,7 @@ const KEYS = [
   'sortCells',
   'cellOrder',
   'layouts',
+  'probes',
 ] as const satisfies Keys;
 type State = Reads<typeof KEYS>;
 
@@ -40,11 +43,16 @@ export class MatrixController implements AppPart<typeof KEYS> {
   drawn = false; // ... and has reached the screen
   private order: number[] = []; // slot -> head index
   private layout = ''; // method/dim of the coordinates in the scene
+  private shownLayout: { method: Method; dim: Dim } = { method: 'pca', dim: 2 }; // ... as values
+  private frames: Bounds[] = []; // by head: the extent of its points that fills its cell
+  private placer: ProbePlacer;
+  private placing = 0; // the latest placement of the probes; an older one that finishes later is dropped
 
   constructor(
     private ctx: Context,
     private legend: LegendPanel,
   ) {
+    this.placer = new ProbePlacer(ctx);
     ctx.canvas.listen({
       onCellClick: (cell) => this.open(cell),
       onMatrixZoomedIn: (cell) => this.open(cell),
@@ -67,6 +75,7 @@ export class MatrixController implements AppPart<typeof KEYS> {
       void this.load();
     else if (anyChanged(changed, ['colorMode', 'searchIndices', 'theme', 'cellMetric'])) void this.restyle();
     else if (changed.has('layouts') && s.shown !== data.shownFor(s.method, s.dim)) void this.load(); // now on disk
+    if (anyChanged(changed, ['probes', 'theme', 'view']) && this.complete) void this.placeProbes();
   }
 
   // The head in a cell of the grid (column, row).
@@ -104,7 +113,9 @@ export class MatrixController implements AppPart<typeof KEYS> {
     const slotOfHead = new Int32Array(count);
     this.order.forEach((k, slot) => (slotOfHead[k] = slot));
     const scene = this.sceneFor(points, count, slotOfHead, textColor(s.theme));
+    const frames: Bounds[] = (this.frames = new Array(count));
     this.layout = layout;
+    this.shownLayout = { method: shown, dim: s.dim };
     if (s.shown !== shown) store.set({ shown });
     await this.restyle();
     activity.mark('matrixStyled');
@@ -113,9 +124,17 @@ export class MatrixController implements AppPart<typeof KEYS> {
       data.loadAll(shown, s.dim, (k, coords) => {
         if (this.layout !== layout) return;
         const [cx, cy] = slotCell(slotOfHead[k], data.heads);
-        // 3D heads are seen in their cells from the single view's initial 3D camera angle.
-        const flat = s.dim === 3 ? obliqueProjection(coords, 35, 40) : coords;
-        fitIntoCell(flat, 2, 0, points, scene.positions, k * points, cx, cy, 0.06);
+        frames[k] = fitIntoCell(
+          flatForCell(coords, s.dim),
+          2,
+          0,
+          points,
+          scene.positions,
+          k * points,
+          cx,
+          cy,
+          CELL_PAD,
+        );
         // Heads computed on demand arrive one by one: show them as they come, at most twice a second.
         if (performance.now() - lastDraw > 500) {
           lastDraw = performance.now();
@@ -126,6 +145,24 @@ export class MatrixController implements AppPart<typeof KEYS> {
     if (this.layout !== layout) return;
     activity.mark('matrixLoaded');
     this.complete = true;
+    this.draw();
+    if (s.probes.length > 0) await this.placeProbes();
+  }
+
+  // The probes over every cell, in the layout the scene shows.
+  private async placeProbes(): Promise<void> {
+    const scene = this.scene;
+    if (!scene) return;
+    const s: State = this.ctx.store.get();
+    const request = ++this.placing;
+    const layout = this.layout;
+    const { method, dim } = this.shownLayout;
+    const outline = Uint8Array.from(textColor(s.theme));
+    const overlay = s.probes.length
+      ? await this.placer.matrix(s.probes, method, dim, this.frames, scene.slotOfHead, outline)
+      : [];
+    if (request !== this.placing || this.layout !== layout || !this.complete) return;
+    scene.overlay = overlay;
     this.draw();
   }
 
@@ -142,6 +179,7 @@ export class MatrixController implements AppPart<typeof KEYS> {
         positions: new Float32Array(points * count * 2).fill(-1000),
         colors: new Uint8Array(points * count * 4),
         radii: null,
+        overlay: [],
         cells: [],
         textColor: text,
         version: 0,
@@ -149,6 +187,7 @@ export class MatrixController implements AppPart<typeof KEYS> {
     } else {
       this.scene.positions.fill(-1000);
       this.scene.slotOfHead = slotOfHead;
+      this.scene.overlay = [];
     }
     return this.scene;
   }

@@ -1,10 +1,12 @@
 // The side panel of the single view, open while a point is selected: the selected point's input with this
 // head's attention (sentence view for text, image view for ViT), or the head's mean attention by relative
-// position. It owns the panel's tabs and options.
+// position; with no point selected, the same for the active probe (an input of the user's own). It owns the
+// panel's tabs and options.
 import { api } from '../api';
 import { aggregateByOffset, hiddenTokens, hideAndRenormalize } from '../data/attention';
 import { headLabel } from '../data/names';
 import { matchTokens } from '../data/search';
+import { probeSummary, type Probe } from '../data/probe';
 import { pointToken } from '../data/tokens';
 import type { Context } from '../context';
 import { $, loadImage } from '../dom';
@@ -21,6 +23,8 @@ const KEYS = [
   'hideSpecial',
   'arrows',
   'searchQuery',
+  'probes',
+  'activeProbe',
 ] as const satisfies Keys;
 type State = Reads<typeof KEYS>;
 
@@ -31,7 +35,7 @@ export class SidePanel implements AppPart<typeof KEYS> {
 
   constructor(private ctx: Context) {
     const { store, data } = ctx;
-    $('side-close').addEventListener('click', () => store.set({ selected: null }));
+    $('side-close').addEventListener('click', () => store.set({ selected: null, activeProbe: null }));
     $('tab-input').addEventListener('click', () => store.set({ sideTab: 'input' }));
     $('tab-aggregate').addEventListener('click', () => store.set({ sideTab: 'aggregate' }));
     const hide = $<HTMLInputElement>('hide-special');
@@ -45,16 +49,17 @@ export class SidePanel implements AppPart<typeof KEYS> {
 
   update(s: State): void {
     const request = ++this.request;
-    const open = s.view === 'single' && s.selected !== null;
+    const probe = s.selected === null ? s.probes.find((p) => p.id === s.activeProbe) : undefined;
+    const open = s.view === 'single' && (s.selected !== null || probe !== undefined);
     $('side').hidden = !open;
     $<HTMLInputElement>('hide-special').checked = s.hideSpecial;
     $<HTMLInputElement>('arrows').checked = s.arrows;
-    if (open) void this.render(s, request);
+    if (open) void (probe ? this.renderProbe(s, probe, request) : this.render(s, request));
   }
 
-  private async render(s: State, request: number): Promise<void> {
-    const { data, activity } = this.ctx;
-    const image = data.modality === 'image';
+  // Which of the panel's views and options the tab and the run's modality show.
+  private showTab(s: State): { image: boolean; input: boolean } {
+    const image = this.ctx.data.modality === 'image';
     const input = s.sideTab === 'input';
     $('tab-input').classList.toggle('active', input);
     $('tab-aggregate').classList.toggle('active', !input);
@@ -63,6 +68,12 @@ export class SidePanel implements AppPart<typeof KEYS> {
     $('sentence-view').hidden = image || !input;
     $('image-view').hidden = !image || !input;
     $('aggregate-view').hidden = input;
+    return { image, input };
+  }
+
+  private async render(s: State, request: number): Promise<void> {
+    const { data, activity } = this.ctx;
+    const { image, input } = this.showTab(s);
     const { token } = pointToken(s.selected!, data.n);
     const sequence = data.tokens.sequence[token];
     const position = data.tokens.position[token];
@@ -71,14 +82,55 @@ export class SidePanel implements AppPart<typeof KEYS> {
     const { att, T } = await activity.track(api.attention(s.layer, s.head, sequence));
     if (request !== this.request) return;
     if (!input) return this.showAggregate(s, att, T, request);
-    if (image) return this.showImage(s, sequence, position, att, T, request);
+    if (image) {
+      const side = Math.round(Math.sqrt(T - 1)); // ViT: a square of patches and the class token
+      const [rows, cols] = data.info.manifest.sequences[sequence].grid ?? [side, side];
+      const { first } = data.sequenceTokens(sequence);
+      const { patchRow, patchCol } = data.tokens;
+      return this.showImage(
+        s,
+        api.imageUrl(sequence),
+        { rows, cols, clicked: position, att, T },
+        request,
+        (p) => (patchRow![first + p] < 0 ? null : [patchRow![first + p], patchCol![first + p]]),
+      );
+    }
     const { first, texts } = data.sequenceTokens(sequence);
-    const causal = data.info.manifest.model.causal;
-    const hidden = s.hideSpecial
-      ? hiddenTokens(data.tokens.special.subarray(first, first + T), T, causal)
-      : new Uint8Array(T);
+    this.showSentence(s, texts, data.tokens.special.subarray(first, first + T), att, position);
+  }
+
+  // The active probe with this head's attention (GET /api/probe/{id}/attention/...).
+  private async renderProbe(s: State, probe: Probe, request: number): Promise<void> {
+    const { image, input } = this.showTab(s);
+    $('side-title').textContent = `${headLabel(s)} · your input “${probe.label}” · ${probeSummary(probe)}`;
+    const { att, T } = await this.ctx.activity.track(api.probeAttention(probe.id, s));
+    if (request !== this.request) return;
+    if (!input) return this.showAggregate(s, att, T, request);
+    if (image && probe.image) {
+      // A ViT probe: the class token (whose attention is shown), then the patches in reading order.
+      const side = Math.round(Math.sqrt(T - 1));
+      const grid = { rows: side, cols: side, clicked: 0, att, T };
+      return this.showImage(s, probe.image, grid, request, (p) =>
+        p === 0 ? null : [Math.floor((p - 1) / side), (p - 1) % side],
+      );
+    }
+    // The server does not say which of a probe's tokens are special: only a causal model's first is hidden.
+    this.showSentence(s, probe.tokens, new Uint8Array(T), att, null);
+  }
+
+  // Sentence view of tokens with this head's attention, special tokens hidden (and renormalised) if asked.
+  private showSentence(
+    s: State,
+    texts: string[],
+    special: Uint8Array,
+    att: Float32Array,
+    marked: number | null,
+  ) {
+    const T = texts.length;
+    const causal = this.ctx.data.info.manifest.model.causal;
+    const hidden = s.hideSpecial ? hiddenTokens(special, T, causal) : new Uint8Array(T);
     const shown = s.hideSpecial ? hideAndRenormalize(att, T, hidden) : att;
-    this.sentence.show(texts, shown, T, hidden, position, matchTokens(texts, s.searchQuery));
+    this.sentence.show(texts, shown, T, hidden, marked, matchTokens(texts, s.searchQuery));
   }
 
   // The head's mean weight by key - query position over the whole dataset, and over this input.
@@ -98,28 +150,18 @@ export class SidePanel implements AppPart<typeof KEYS> {
 
   private async showImage(
     s: State,
-    sequence: number,
-    position: number,
-    att: Float32Array,
-    T: number,
+    url: string,
+    grid: { rows: number; cols: number; clicked: number; att: Float32Array; T: number },
     request: number,
+    patchOfToken: (p: number) => [number, number] | null,
   ): Promise<void> {
-    const { data, activity } = this.ctx;
-    const img = await activity.track(loadImage(api.imageUrl(sequence)));
+    const img = await this.ctx.activity.track(loadImage(url));
     if (request !== this.request) return;
-    const side = Math.round(Math.sqrt(T - 1)); // ViT: a square of patches and the class token
-    const [rows, cols] = data.info.manifest.sequences[sequence].grid ?? [side, side];
-    const { first } = data.sequenceTokens(sequence);
-    const { patchRow, patchCol } = data.tokens;
     drawImageView($<HTMLCanvasElement>('image-canvas'), $('cls-weight'), {
       image: img,
-      rows,
-      cols,
-      att,
-      T,
-      clicked: position,
+      ...grid,
       arrows: s.arrows,
-      patchOfToken: (p) => (patchRow![first + p] < 0 ? null : [patchRow![first + p], patchCol![first + p]]),
+      patchOfToken,
     });
   }
 }

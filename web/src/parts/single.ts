@@ -3,12 +3,12 @@
 // norms, and the animated 2D <-> 3D transition.
 import { keyLineSegments, topKeyLines } from '../data/attention';
 import { computeColors, fadeExcept, textColor } from '../data/colors';
-import { blend, fitIntoUnitBox } from '../data/grid';
+import { blend, bounds, fitIntoUnitBox, type Bounds } from '../data/grid';
 import { headLabel, layoutLabel } from '../data/names';
 import { tokenMask } from '../data/search';
 import { pointSizes } from '../data/sizes';
 import { pointToken } from '../data/tokens';
-import { api } from '../api';
+import { api, type Method } from '../api';
 import type { Context } from '../context';
 import { loadImage } from '../dom';
 import type { AppPart, Changed, Keys, Reads } from '../state';
@@ -16,25 +16,22 @@ import { anyChanged } from '../store';
 import type { NeighbourRings, SingleScene } from '../views/scenes';
 import { buildPatchAtlas, type PatchAtlas } from '../views/thumbnails';
 import { tokenLabels } from '../views/token-labels';
+import { ProbePlacer } from './probe-points';
 import type { LegendPanel } from './legend';
 
-const KEYS = [
-  'view',
-  'method',
-  'dim',
-  'shown',
-  'layer',
-  'head',
+// What restyles the points in place (a new head, method or dimension loads them again).
+const STYLE_KEYS = [
   'colorMode',
   'searchIndices',
   'theme',
   'selected',
   'sizeByNorm',
   'thumbnails',
-] as const satisfies Keys;
+  'probes',
+  'activeProbe',
+] as const;
+const KEYS = ['view', 'method', 'dim', 'shown', 'layer', 'head', ...STYLE_KEYS] as const satisfies Keys;
 type State = Reads<typeof KEYS>;
-// What restyles the points in place (a new head, method or dimension loads them again).
-const STYLE_KEYS = ['colorMode', 'searchIndices', 'theme', 'selected', 'sizeByNorm', 'thumbnails'] as const;
 
 export class SingleController implements AppPart<typeof KEYS> {
   readonly keys = KEYS;
@@ -46,11 +43,14 @@ export class SingleController implements AppPart<typeof KEYS> {
   private labelTimer = 0;
   private atlas: Promise<PatchAtlas> | null = null;
   private rings: NeighbourRings | null = null; // kept for the next scene when they arrive before it
+  private placer: ProbePlacer;
+  private shownLayout: { method: Method; frame: Bounds } | null = null; // what the probes are placed in
 
   constructor(
     private ctx: Context,
     private legend: LegendPanel,
   ) {
+    this.placer = new ProbePlacer(ctx);
     ctx.canvas.listen({
       onPointClick: (point) => ctx.store.set({ selected: point }),
       onViewChange: () => this.relabelSoon(),
@@ -97,7 +97,9 @@ export class SingleController implements AppPart<typeof KEYS> {
     const [coords, norms] = await activity.track(Promise.all([data.layout(shown, s.dim, s), data.norms(s)]));
     if (!onDisk) activity.note('');
     if (this.loading !== key) return;
-    const positions = fitIntoUnitBox(coords, s.dim);
+    const frame = bounds(coords, s.dim, 0, 2 * data.n);
+    const positions = fitIntoUnitBox(coords, s.dim, frame);
+    this.shownLayout = { method: shown, frame };
     this.norms = norms;
     this.scene = {
       kind: 'single',
@@ -111,6 +113,7 @@ export class SingleController implements AppPart<typeof KEYS> {
       selected: s.selected,
       neighbours: this.rings,
       thumbnails: null,
+      probes: null,
       textColor: textColor(s.theme),
       version: 0,
     };
@@ -138,6 +141,9 @@ export class SingleController implements AppPart<typeof KEYS> {
         : null;
     scene.textColor = textColor(s.theme);
     scene.lines = s.selected !== null ? await activity.track(this.attentionLines(scene, s)) : null;
+    const probes = await this.placeProbes(s);
+    const now = store.get(); // unless the probes changed meanwhile (a later restyle places those)
+    if (now.probes === s.probes && now.activeProbe === s.activeProbe) scene.probes = probes;
     this.legend.show(legend);
     this.relabel();
     this.draw();
@@ -158,6 +164,13 @@ export class SingleController implements AppPart<typeof KEYS> {
     const { first } = data.sequenceTokens(sequence);
     const [r, g, b] = textColor(s.theme);
     return keyLineSegments(topKeyLines(att, T, 2, 0.05), first, data.n, scene.positions, [r, g, b]);
+  }
+
+  // The probes in the head shown, in the frame of its dataset points.
+  private placeProbes(s: State): Promise<SingleScene['probes']> {
+    const layout = this.shownLayout;
+    if (!layout || s.probes.length === 0) return Promise.resolve(null);
+    return this.placer.single(s.probes, s.activeProbe, layout.method, s.dim, s, layout.frame);
   }
 
   private patchAtlas(): Promise<PatchAtlas> {

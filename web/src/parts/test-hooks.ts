@@ -22,6 +22,7 @@ export interface Hooks {
   readonly timings: Record<string, number>;
   state(): Record<string, unknown>;
   pointScreen(point: number): { x: number; y: number } | null;
+  probeScreen(point: number): { x: number; y: number } | null;
   cellScreen(layer: number, head: number): Rect | null;
   settled(): boolean;
 }
@@ -57,7 +58,9 @@ export function installTestHooks(store: Store<AppState>, activity: Activity): { 
     },
     timings: activity.timings,
     state: () => snapshot(store.get(), page),
-    pointScreen: (point) => (page ? pointScreen(page, point) : null),
+    pointScreen: (point) => (page ? onScreen(page, page.single.scene?.points ?? 0, point) : null),
+    probeScreen: (point) =>
+      page ? onScreen(page, page.single.scene?.probes?.count ?? 0, point, true) : null,
     cellScreen: (layer, head) => (page ? cellScreen(page, layer, head) : null),
     settled: () => activity.inFlight === 0 && !!page && page.canvas.settled() && !page.single.animating,
   };
@@ -88,6 +91,15 @@ function snapshot(s: AppState, page: Page | null): Record<string, unknown> {
     points: data ? 2 * data.n : 0,
     colorModes: data ? colorModesFor(data.modality) : [],
     neighbours: neighbourRings(page),
+    probes: s.probes.map((p) => ({
+      id: p.id,
+      label: p.label,
+      tokens: p.token_count,
+      truncated: p.truncated,
+    })),
+    activeProbe: s.activeProbe,
+    probePoints: page?.single.scene?.probes?.count ?? 0, // drawn in the single view
+    matrixProbes: page?.matrix.scene?.overlay.length ?? 0, // probes drawn over the matrix's cells
   };
 }
 
@@ -104,12 +116,18 @@ function neighbourRings(page: Page | null) {
   };
 }
 
-// Page coordinates of a single-view point a click would reach (on screen, not under the legend, the
-// breadcrumbs or the tooltip), else null.
-function pointScreen({ store, canvas, single }: Page, point: number): { x: number; y: number } | null {
+// Page coordinates of a single-view point (of the dataset, or of the probes drawn) a click would reach (on
+// screen, not under the legend, the breadcrumbs or the tooltip), else null.
+function onScreen(
+  { store, canvas, single }: Page,
+  count: number,
+  point: number,
+  probe = false,
+): { x: number; y: number } | null {
   const scene = single.scene;
-  if (!scene || store.get().view !== 'single' || point < 0 || point >= scene.points) return null;
-  const p = canvas.projectOnScreen(point3(scene.positions, point));
+  if (!scene || store.get().view !== 'single' || point < 0 || point >= count) return null;
+  const positions = probe ? scene.probes!.positions : scene.positions;
+  const p = canvas.projectOnScreen(point3(positions, point));
   if (!p) return null;
   const rect = canvas.canvasRect();
   const [x, y] = [rect.left + p[0], rect.top + p[1]];

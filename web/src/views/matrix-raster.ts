@@ -1,6 +1,6 @@
 // Pixels of the matrix view: one atlas of every cell at a base resolution, and sharper tiles of the cells on
 // screen once zoomed in. Each is a canvas that a deck.gl BitmapLayer shows at the cell's place.
-import { makeTarget, rasterizeCell, type RasterTarget } from '../data/raster';
+import { makeTarget, rasterizeCell, rasterizeMarkers, type RasterTarget } from '../data/raster';
 import { slotCell } from '../data/grid';
 
 export interface MatrixPoints {
@@ -11,6 +11,16 @@ export interface MatrixPoints {
   positions: Float32Array; // x,y a point in grid units
   colors: Uint8Array;
   radii: Float32Array | null;
+  overlay: MatrixOverlay[]; // drawn over every cell's points, distinct (the probes)
+}
+
+// Points drawn over the dataset in every cell: `perHead` points a head, head-major x,y in grid units like
+// `positions`, and one RGBA each (the same in every head) with one outline colour.
+export interface MatrixOverlay {
+  perHead: number;
+  positions: Float32Array;
+  colors: Uint8Array;
+  outline: Uint8Array;
 }
 
 const CELL_BACKGROUND = [128, 128, 128, 22];
@@ -34,6 +44,31 @@ function toCanvas(t: RasterTarget): HTMLCanvasElement {
 
 const dotFor = (size: number) => Math.max(1, Math.round(size / 90));
 
+// Head k's points, then the overlay's, into the `size`-pixel square at (left, top) of the target.
+function drawHead(target: RasterTarget, left: number, top: number, size: number, m: MatrixPoints, k: number) {
+  const [cx, cy] = slotCell(m.slotOfHead[k], m.cols);
+  const dot = dotFor(size);
+  const n = m.pointsPerHead;
+  rasterizeCell(target, left, top, size, m.positions, m.colors, m.radii, k * n, n, cx, cy, dot);
+  for (const o of m.overlay) {
+    const first = k * o.perHead;
+    rasterizeMarkers(
+      target,
+      left,
+      top,
+      size,
+      o.positions,
+      o.colors,
+      o.outline,
+      first,
+      o.perHead,
+      cx,
+      cy,
+      3 * dot,
+    );
+  }
+}
+
 // Base resolution of a cell in the atlas: 128 pixels, less when the grid is so large the atlas would exceed
 // 4096 pixels a side.
 export function baseCellSize(rows: number, cols: number): number {
@@ -47,42 +82,15 @@ export function rasterizeAtlas(m: MatrixPoints): { canvas: HTMLCanvasElement; ce
   for (let k = 0; k < heads; k++) {
     const [cx, cy] = slotCell(m.slotOfHead[k], m.cols);
     fillCell(target, cx * size, cy * size, size);
-    rasterizeCell(
-      target,
-      cx * size,
-      cy * size,
-      size,
-      m.positions,
-      m.colors,
-      m.radii,
-      k * m.pointsPerHead,
-      m.pointsPerHead,
-      cx,
-      cy,
-      dotFor(size),
-    );
+    drawHead(target, cx * size, cy * size, size, m, k);
   }
   return { canvas: toCanvas(target), cellSize: size };
 }
 
 export function rasterizeTile(m: MatrixPoints, head: number, size: number): HTMLCanvasElement {
   const target = makeTarget(size, size);
-  const [cx, cy] = slotCell(m.slotOfHead[head], m.cols);
   fillCell(target, 0, 0, size);
-  rasterizeCell(
-    target,
-    0,
-    0,
-    size,
-    m.positions,
-    m.colors,
-    m.radii,
-    head * m.pointsPerHead,
-    m.pointsPerHead,
-    cx,
-    cy,
-    dotFor(size),
-  );
+  drawHead(target, 0, 0, size, m, head);
   return toCanvas(target);
 }
 

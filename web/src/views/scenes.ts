@@ -3,6 +3,7 @@
 import type { Segments } from '../data/attention';
 import type { Cell } from '../data/cells';
 import type { Rgba } from '../data/colors';
+import type { ProbePoints } from '../data/probe';
 import type { MatrixPoints } from './matrix-raster';
 import type { PatchAtlas } from './thumbnails';
 
@@ -31,6 +32,9 @@ export interface SingleScene {
   selected: number | null;
   neighbours: NeighbourRings | null; // rings around the selected point's true and layout neighbours
   thumbnails: { atlas: PatchAtlas; tokens: number } | null; // image runs: draw points as their patches
+  // The probes' points over the dataset's (x,y,z a point), and the active probe's token labels.
+  probes:
+    (ProbePoints & { labels: { position: [number, number, number]; text: string; color: Rgba }[] }) | null;
   textColor: Rgba;
   version: number;
 }

@@ -1,6 +1,6 @@
 // deck.gl layers of the single view, a pure function of its scene: the points (dots, or patch thumbnails for
 // image runs), attention lines of the selected input, a ring around the selected point, rings around its true
-// and layout neighbours, token labels.
+// and layout neighbours, token labels, and the probes' points and labels on top.
 import { IconLayer, LineLayer, ScatterplotLayer, TextLayer } from '@deck.gl/layers';
 import { point3 } from '../data/grid';
 import type { SingleScene } from './scenes';
@@ -135,5 +135,46 @@ export function singleLayers(s: SingleScene) {
       }),
     );
   }
+  if (s.probes) layers.push(...probeLayers(s, s.probes));
   return layers as any[];
+}
+
+// The probes' points over everything else: larger, outlined in the text colour, with their token labels.
+function probeLayers(s: SingleScene, p: NonNullable<SingleScene['probes']>) {
+  return [
+    new ScatterplotLayer({
+      id: 'probe-points',
+      data: {
+        length: p.count,
+        attributes: {
+          getPosition: { value: p.positions, size: 3 },
+          getFillColor: { value: p.colors, size: 4, normalized: true },
+        },
+      },
+      getRadius: 6,
+      radiusUnits: 'pixels',
+      billboard: true,
+      stroked: true,
+      getLineColor: s.textColor,
+      lineWidthUnits: 'pixels',
+      getLineWidth: 1.5,
+      updateTriggers: { getPosition: s.version, getFillColor: s.version, getLineColor: s.version },
+    }),
+    new TextLayer({
+      id: 'probe-labels',
+      data: p.labels,
+      getPosition: (d: (typeof p.labels)[number]) => d.position,
+      getText: (d: (typeof p.labels)[number]) => d.text,
+      getSize: 13,
+      getColor: (d: (typeof p.labels)[number]) => d.color,
+      getTextAnchor: 'start',
+      getAlignmentBaseline: 'center',
+      getPixelOffset: [8, 0],
+      characterSet: 'auto',
+      fontFamily: 'monospace',
+      fontWeight: 'bold',
+      billboard: true,
+      updateTriggers: { getPosition: s.version, getColor: s.version },
+    }),
+  ];
 }

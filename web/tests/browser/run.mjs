@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { brokenLayoutTests, makeBrokenRun } from './broken-layout.mjs';
 import { cellOrderTests } from './cell-order.mjs';
+import { probeImageTests, probeTests } from './probe.mjs';
 import { launchBrowser, openCell, openPage, settled, waitFor } from './browser.mjs';
 import { neighboursTests } from './neighbours.mjs';
 import { REPO, attnviz, getJson, startServer, writeBrownSentences, writeMnistDigits } from './fixtures.mjs';
@@ -504,6 +505,8 @@ async function main() {
     ['text', runs.text, textRunTests, {}],
     ['image', runs.image, imageRunTests, { token }],
     ['broken', runs.broken, (browser, _, server) => brokenLayoutTests(browser, server, helpers), {}],
+    ['probe', runs.text, (browser, _, server) => probeTests(browser, server, helpers), {}],
+    ['probe-image', runs.image, (browser, _, server) => probeImageTests(browser, server, helpers), {}],
     ['neighbours', runs.text, (browser, _, server) => neighboursTests(browser, server, helpers), {}],
     ['order', runs.text, (browser, _, server) => cellOrderTests(browser, server, helpers), {}],
     ['runs', [runs.text, runs.image], (browser, _, server) => runSwitcherTests(browser, server, helpers), {}],
