@@ -8,6 +8,7 @@ import type { Context } from './context';
 import { carriedView, chooseRun } from './data/runs';
 import { $ } from './dom';
 import { Breadcrumbs } from './parts/breadcrumbs';
+import { HeadNav } from './parts/head-nav';
 import { listenToKeys } from './parts/keyboard';
 import { LegendPanel } from './parts/legend';
 import { MatrixController } from './parts/matrix';
@@ -15,6 +16,8 @@ import { ProbeBox } from './parts/probe';
 import { NeighboursPart } from './parts/neighbours';
 import { Progress } from './parts/progress';
 import { RunSwitcher } from './parts/run-switcher';
+import { SelectTool } from './parts/select-tool';
+import { SelectionPanel } from './parts/selection-panel';
 import { SidePanel } from './parts/side-panel';
 import { SingleController } from './parts/single';
 import { installTestHooks } from './parts/test-hooks';
@@ -35,7 +38,12 @@ async function main(): Promise<void> {
   const data = await activity.track(RunData.load());
   activity.mark('runLoaded');
   if (data.info.problems?.length) activity.note(data.info.problems.join(' · ')); // the page works without them
-  const ctx: Context = { store, data, canvas: new CanvasView($('deck')), activity };
+  const ctx: Context = {
+    store,
+    data,
+    canvas: new CanvasView($('deck'), () => $('legend').offsetHeight + 12),
+    activity,
+  };
   const legend = new LegendPanel($('legend'));
   const matrix = new MatrixController(ctx, legend);
   const single = new SingleController(ctx, legend);
@@ -51,6 +59,7 @@ async function main(): Promise<void> {
   store.add(new Toolbar(ctx));
   store.add(new RunSwitcher(runs));
   store.add(new Breadcrumbs(ctx));
+  store.add(new HeadNav(ctx));
   store.add(new Progress(ctx));
   store.add(legend);
   store.add(
@@ -64,6 +73,8 @@ async function main(): Promise<void> {
   store.add(single);
   store.add(new SidePanel(ctx));
   store.add(new ProbeBox(ctx));
+  store.add(new SelectTool(ctx, () => single.scene));
+  store.add(new SelectionPanel(ctx));
   const neighbours = new NeighboursPart(ctx, single);
   store.add(neighbours);
   listenToKeys(ctx);

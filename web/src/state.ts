@@ -19,6 +19,8 @@ export interface AppState {
   searchQuery: string;
   searchIndices: Int32Array | null;
   selected: number | null; // point (0..2N-1) clicked in the single view
+  selection: Int32Array | null; // lasso / box selection: sorted joint points 0..2N-1, the same in every head
+  isolate: boolean; // fade every point outside the selection
   hideSpecial: boolean;
   sideTab: 'input' | 'aggregate';
   cellMetric: string; // '' for none
@@ -26,6 +28,7 @@ export interface AppState {
   cellOrder: 'metric' | 'similarity'; // what sorting orders the cells by: the cell metric, or heads.json's order
   arrows: boolean;
   thumbnails: boolean;
+  labels: boolean; // token labels in the single view once zoomed in
   neighbours: boolean; // the selected point's true neighbours beside its layout neighbours (parts/neighbours.ts)
   layouts: LayoutAvailability[]; // what the server has ready; refreshed while layouts are being computed
   probes: Probe[]; // inputs of the user's own placed over the dataset (parts/probe.ts), oldest first
@@ -53,6 +56,8 @@ export const store = new Store<AppState>({
   searchQuery: '',
   searchIndices: null,
   selected: null,
+  selection: null,
+  isolate: false,
   hideSpecial: false,
   sideTab: 'input',
   cellMetric: '',
@@ -60,6 +65,7 @@ export const store = new Store<AppState>({
   cellOrder: 'metric',
   arrows: false,
   thumbnails: false,
+  labels: true,
   neighbours: false,
   layouts: [],
   probes: [],

@@ -26,3 +26,20 @@ export function headOrder(
   if (sort && similar?.length === count) return [...similar];
   return sort && values ? sortHeads(values) : Array.from({ length: count }, (_, k) => k);
 }
+
+// The head a go-to box names: "L3 H5", "l3h5", "3 5", "3,5", "3.5" (layer then head, from 0). An error
+// message for anything else or a head outside the run's `layers` x `heads`.
+export function parseHead(text: string, layers: number, heads: number): HeadId | string {
+  const m = /^\s*(?:l(?:ayer)?\s*)?(\d{1,6})\s*[\s,.:/]?\s*(?:h(?:ead)?\s*)?(\d{1,6})\s*$/i.exec(text);
+  if (!m) return `"${text.trim()}" is not a head: type it as L3 H5`;
+  const head = { layer: Number(m[1]), head: Number(m[2]) };
+  if (head.layer >= layers || head.head >= heads)
+    return `no head L${head.layer} H${head.head}: the run has layers 0-${layers - 1} and heads 0-${heads - 1}`;
+  return head;
+}
+
+// The head `step` places after (or before, when negative) `from` in layer-major order, wrapping around.
+export function stepHead(from: HeadId, step: number, layers: number, heads: number): HeadId {
+  const count = layers * heads;
+  return headId((((headIndex(from, heads) + step) % count) + count) % count, heads);
+}

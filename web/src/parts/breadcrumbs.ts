@@ -1,20 +1,31 @@
 // The breadcrumbs over the canvas: where the view is (all heads, or one head) in which layout, the way back
-// to all heads, and the patch-thumbnail switch of image runs' single view.
+// to all heads, the token-label switch of the single view and the patch-thumbnail switch of image runs'.
 import { headLabel, layoutLabel } from '../data/names';
 import type { Context } from '../context';
 import { $ } from '../dom';
 import type { AppPart, Keys, Reads } from '../state';
 
-const KEYS = ['view', 'method', 'shown', 'dim', 'layer', 'head', 'thumbnails'] as const satisfies Keys;
+const KEYS = [
+  'view',
+  'method',
+  'shown',
+  'dim',
+  'layer',
+  'head',
+  'thumbnails',
+  'labels',
+] as const satisfies Keys;
 
 export class Breadcrumbs implements AppPart<typeof KEYS> {
   readonly keys = KEYS;
   private thumbs = $<HTMLInputElement>('thumbs');
+  private labels = $<HTMLInputElement>('labels');
 
   constructor(private ctx: Context) {
     const { store } = ctx;
     $('back').addEventListener('click', () => store.set({ view: 'matrix', selected: null }));
     this.thumbs.addEventListener('change', () => store.set({ thumbnails: this.thumbs.checked }));
+    this.labels.addEventListener('change', () => store.set({ labels: this.labels.checked }));
   }
 
   update(s: Reads<typeof KEYS>): void {
@@ -24,5 +35,7 @@ export class Breadcrumbs implements AppPart<typeof KEYS> {
     $('back').hidden = !single;
     $('thumbs-toggle').hidden = !single || this.ctx.data.modality !== 'image';
     this.thumbs.checked = s.thumbnails;
+    $('labels-toggle').hidden = !single;
+    this.labels.checked = s.labels;
   }
 }

@@ -13,6 +13,7 @@ import { CELL_PAD, fitIntoCell, flatForCell, slotCell, type Bounds } from '../da
 import { headId, headOrder, type HeadId } from '../data/heads';
 import { searchRadii, tokenMask } from '../data/search';
 import type { Dim, Method } from '../api';
+import { brushColors, brushRadii, selectionMask } from '../data/select';
 import type { Context } from '../context';
 import type { AppPart, Changed, Keys, Reads } from '../state';
 import { anyChanged } from '../store';
@@ -27,6 +28,8 @@ const KEYS = [
   'shown',
   'colorMode',
   'searchIndices',
+  'selection',
+  'isolate',
   'theme',
   'cellMetric',
   'sortCells',
@@ -73,7 +76,10 @@ export class MatrixController implements AppPart<typeof KEYS> {
       } else void this.load();
     } else if (changed.has('sortCells') || (s.sortCells && anyChanged(changed, ['cellMetric', 'cellOrder'])))
       void this.load();
-    else if (anyChanged(changed, ['colorMode', 'searchIndices', 'theme', 'cellMetric'])) void this.restyle();
+    else if (
+      anyChanged(changed, ['colorMode', 'searchIndices', 'selection', 'isolate', 'theme', 'cellMetric'])
+    )
+      void this.restyle();
     else if (changed.has('layouts') && s.shown !== data.shownFor(s.method, s.dim)) void this.load(); // now on disk
     if (anyChanged(changed, ['probes', 'theme', 'view']) && this.complete) void this.placeProbes();
   }
@@ -201,7 +207,12 @@ export class MatrixController implements AppPart<typeof KEYS> {
     const points = 2 * data.n;
     const count = data.layers * data.heads;
     const mask = s.searchIndices ? tokenMask(s.searchIndices, data.n) : null;
-    const style = (c: Uint8Array) => (mask ? fadeExcept(c, mask, 40) : c);
+    // Linked brushing: the selection made in a single view, highlighted in every cell.
+    const brush = s.selection ? selectionMask(s.selection, points) : null;
+    const style = (c: Uint8Array) => {
+      const faded = mask ? fadeExcept(c, mask, 40) : c;
+      return brush ? brushColors(faded, brush, s.isolate, 15) : faded;
+    };
     let legend: Legend;
     if (s.colorMode === 'norm') {
       const legends = await this.ctx.activity.track(
@@ -221,8 +232,9 @@ export class MatrixController implements AppPart<typeof KEYS> {
       const colors = style(one.colors);
       for (let k = 0; k < count; k++) scene.colors.set(colors, k * points * 4);
     }
-    if (s.searchIndices) {
-      const one = searchRadii(s.searchIndices, data.n, 1, 2.5);
+    if (s.searchIndices || brush) {
+      const search = s.searchIndices ? searchRadii(s.searchIndices, data.n, 1, 2.5) : null;
+      const one = brush ? brushRadii(search, brush, 1, 1.6) : search!;
       scene.radii ??= new Float32Array(points * count);
       for (let k = 0; k < count; k++) scene.radii.set(one, k * points);
     } else scene.radii = null;

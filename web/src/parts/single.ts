@@ -6,6 +6,7 @@ import { computeColors, fadeExcept, textColor } from '../data/colors';
 import { blend, bounds, fitIntoUnitBox, type Bounds } from '../data/grid';
 import { headLabel, layoutLabel } from '../data/names';
 import { tokenMask } from '../data/search';
+import { brushColors, brushRadii, selectionMask } from '../data/select';
 import { pointSizes } from '../data/sizes';
 import { pointToken } from '../data/tokens';
 import { api, type Method } from '../api';
@@ -25,10 +26,13 @@ const STYLE_KEYS = [
   'searchIndices',
   'theme',
   'selected',
+  'selection',
+  'isolate',
   'sizeByNorm',
   'thumbnails',
   'probes',
   'activeProbe',
+  'labels',
 ] as const;
 const KEYS = ['view', 'method', 'dim', 'shown', 'layer', 'head', ...STYLE_KEYS] as const satisfies Keys;
 type State = Reads<typeof KEYS>;
@@ -132,8 +136,12 @@ export class SingleController implements AppPart<typeof KEYS> {
     const norms = s.colorMode === 'norm' ? await data.norms(s) : null;
     const { colors, legend } = computeColors(s.colorMode, data.tokens, norms);
     const mask = this.emphasis(s);
-    scene.colors = mask ? fadeExcept(colors, mask, 30) : colors;
-    scene.radii = pointSizes(data.n, s.sizeByNorm ? this.norms : null, s.searchIndices);
+    const faded = mask ? fadeExcept(colors, mask, 30) : colors;
+    const radii = pointSizes(data.n, s.sizeByNorm ? this.norms : null, s.searchIndices);
+    // The lasso / box selection (linked brushing: the same points in every head) in the highlight colour.
+    const brush = s.selection ? selectionMask(s.selection, 2 * data.n) : null;
+    scene.colors = brush ? brushColors(faded, brush, s.isolate, 20) : faded;
+    scene.radii = brush ? brushRadii(radii, brush, 3, 4.5) : radii;
     scene.selected = s.selected;
     scene.thumbnails =
       s.thumbnails && data.modality === 'image'
@@ -192,14 +200,15 @@ export class SingleController implements AppPart<typeof KEYS> {
     this.ctx.activity.mark('singleDrawn');
   }
 
-  // Token labels once zoomed in beyond the fit (1.5 zoom levels in 2D, 1 in 3D).
+  // Token labels once zoomed in beyond the fit (1.5 zoom levels in 2D, 1 in 3D), unless switched off.
   private relabel(): void {
     const scene = this.scene;
     if (!scene) return;
     const { canvas, data, store } = this.ctx;
     const s: State = store.get();
     const zoomed = canvas.zoomAboveFit() >= (s.dim === 2 ? 1.5 : 1);
-    scene.labels = zoomed ? tokenLabels(canvas, scene.positions, data.tokens.text, this.emphasis(s)) : [];
+    scene.labels =
+      s.labels && zoomed ? tokenLabels(canvas, scene.positions, data.tokens.text, this.emphasis(s)) : [];
   }
 
   // After the user moved the camera and it rested a moment.

@@ -84,6 +84,8 @@ function snapshot(s: AppState, page: Page | null): Record<string, unknown> {
     selected: s.selected,
     selectedSequence:
       s.selected === null || !data ? null : data.tokens.sequence[pointToken(s.selected, data.n).token],
+    selection: s.selection ? Array.from(s.selection) : null,
+    isolate: s.isolate,
     labels: page?.single.scene?.labels.length ?? 0,
     badges: page?.matrix.scene?.cells.filter((c) => c.badge).map((c) => `${c.label}: ${c.badge}`) ?? [],
     layers: data?.layers,

@@ -5,7 +5,7 @@ import { api, type Dim, type Method } from '../api';
 import { colorModeLabels, colorModesFor, type ColorMode } from '../data/colors';
 import type { Context } from '../context';
 import { $ } from '../dom';
-import { methodNames } from '../data/names';
+import { metricInfo, methodNames, type MetricGroup } from '../data/names';
 import type { AppPart, Keys, Reads } from '../state';
 
 const KEYS = [
@@ -34,10 +34,10 @@ export class Toolbar implements AppPart<typeof KEYS> {
   constructor(private ctx: Context) {
     const { store, data } = ctx;
     const model = data.info.manifest.model;
-    $('run-title').textContent =
-      `${model.model_type} · ${model.num_layers} layers × ${model.num_heads} heads · ${data.n} tokens`;
+    const title = `${model.model_type} · ${model.num_layers} layers × ${model.num_heads} heads · ${data.n} tokens`;
+    $('run-title').textContent = $('run-title').title = title; // the title may be cut short on narrow screens
     for (const mode of colorModesFor(data.modality)) this.color.add(new Option(colorModeLabels[mode], mode));
-    for (const name of data.metrics.names) this.metric.add(new Option(name, name));
+    this.addMetrics(data.metrics.names);
     this.method.addEventListener('change', () => store.set({ method: this.method.value as Method }));
     for (const dim of [2, 3] as Dim[]) $(`dim-${dim}`).addEventListener('click', () => store.set({ dim }));
     this.color.addEventListener('change', () => store.set({ colorMode: this.color.value as ColorMode }));
@@ -84,6 +84,24 @@ export class Toolbar implements AppPart<typeof KEYS> {
     $('search-count').textContent =
       matches === undefined ? '' : `${matches} match${matches === 1 ? '' : 'es'}`;
     document.body.classList.toggle('dark', s.theme === 'dark');
+  }
+
+  // The cell metrics by readable name with a one-line explanation on hover, grouped (behaviour, faithfulness,
+  // timing, other) in that order.
+  private addMetrics(names: string[]): void {
+    const groups = new Map<MetricGroup, HTMLOptGroupElement>();
+    for (const group of ['behaviour', 'faithfulness', 'timing', 'other'] as MetricGroup[]) {
+      const element = document.createElement('optgroup');
+      element.label = group;
+      groups.set(group, element);
+    }
+    for (const name of names) {
+      const info = metricInfo(name);
+      const option = new Option(info.label, name);
+      option.title = `${info.hint} (${name})`;
+      groups.get(info.group)!.append(option);
+    }
+    for (const group of groups.values()) if (group.children.length > 0) this.metric.append(group);
   }
 
   private async runSearch(query: string): Promise<void> {

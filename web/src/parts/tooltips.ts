@@ -3,7 +3,7 @@
 // of what is drawn, in the single view when the points move (a restyle keeps the hovered point's tooltip).
 import type { HeadMetrics } from '../data/metrics';
 import { headIndex, type HeadId } from '../data/heads';
-import { headLabel, layoutFile } from '../data/names';
+import { headLabel, layoutFile, metricInfo } from '../data/names';
 import { pointToken, type SequenceInfo, type Tokens } from '../data/tokens';
 import type { Context } from '../context';
 import { $ } from '../dom';
@@ -66,7 +66,7 @@ export function cellText(head: HeadId, heads: number, metrics: HeadMetrics, file
     name.endsWith(`.${file}`) ? !QUALITY.includes(name.slice(0, -file.length - 1)) : !LAYOUT_FILE.test(name);
   for (const name of metrics.names.filter(shown).slice(0, MAX_METRICS)) {
     const v = metrics.values.get(name)![k];
-    if (!Number.isNaN(v)) lines.push(`${name}: ${v.toFixed(3)}`);
+    if (!Number.isNaN(v)) lines.push(`${metricInfo(name).label}: ${v.toFixed(3)}`);
   }
   return lines.join('\n');
 }

@@ -33,7 +33,11 @@ export class CanvasView {
   private version = 0; // of the last scene drawn
   private renderedVersion = -1;
 
-  constructor(private container: HTMLElement) {
+  // `bottomInset`: pixels at the bottom of the canvas that the matrix's fit keeps free (the legend is there).
+  constructor(
+    private container: HTMLElement,
+    private bottomInset: () => number = () => 0,
+  ) {
     this.overlay = document.createElement('canvas');
     this.overlay.className = 'label-overlay';
     container.append(this.overlay);
@@ -90,9 +94,10 @@ export class CanvasView {
     return [this.container.clientWidth || 800, this.container.clientHeight || 600];
   }
 
-  private fit(extentW: number, extentH: number): number {
+  // The zoom that fits an extent (world units) into the canvas, less `insetBottom` pixels of its height.
+  private fit(extentW: number, extentH: number, insetBottom = 0): number {
     const [w, h] = this.size();
-    return Math.log2(Math.min(w / extentW, h / extentH));
+    return Math.log2(Math.min(w / extentW, (h - insetBottom) / extentH));
   }
 
   // Shows the matrix scene as it is; `resetView` fits the whole grid on screen again.
@@ -100,11 +105,14 @@ export class CanvasView {
     const wasMatrix = this.scene?.kind === 'matrix';
     this.scene = scene;
     if (resetView || !wasMatrix) {
-      this.fitZoom = this.fit(scene.cols + 0.4, scene.rows + 0.4);
+      const [, h] = this.size();
+      const inset = Math.min(this.bottomInset(), h / 3);
+      this.fitZoom = this.fit(scene.cols + 0.4, scene.rows + 0.4, inset);
       this.deck.setProps({ views: new OrthographicView({ id: 'ortho', controller: true }) });
       this.setViewState(
         {
-          target: [scene.cols / 2, scene.rows / 2, 0],
+          // The grid's centre sits `inset / 2` pixels above the canvas's centre.
+          target: [scene.cols / 2, scene.rows / 2 + inset / 2 / 2 ** this.fitZoom, 0],
           zoom: this.fitZoom,
           minZoom: this.fitZoom - 1,
           maxZoom: this.fitZoom + 6,

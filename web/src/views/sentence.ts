@@ -1,19 +1,11 @@
 // Sentence view (BertViz-like): the input's tokens as queries on the left and keys on the right, one line per
 // query-key pair whose opacity is the attention weight. Hovering a token keeps only its lines; a click pins it.
-const SVG = 'http://www.w3.org/2000/svg';
+import { renderBars, svgElement as el } from './bars';
+
 const ROW = 18;
 const LEFT_X = 150;
 const RIGHT_X = 270;
 const MIN_SHOWN = 0.01; // weights below this draw nothing visible anyway
-
-function el<K extends keyof SVGElementTagNameMap>(
-  name: K,
-  attrs: Record<string, string | number>,
-): SVGElementTagNameMap[K] {
-  const node = document.createElementNS(SVG, name);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-  return node;
-}
 
 type Focus = { side: 'query' | 'key'; index: number } | null;
 
@@ -103,32 +95,9 @@ export function renderAggregate(
   mean: number[],
   title: string,
 ): void {
-  container.replaceChildren();
-  const width = 400;
-  const height = 180;
-  const barW = Math.max(1, (width - 20) / Math.max(1, offsets.length));
-  const top = Math.max(...mean, 1e-9);
-  const svg = el('svg', { width, height: height + 40 });
-  const caption = el('text', { x: 0, y: 12 });
-  caption.textContent = title;
-  svg.append(caption);
-  offsets.forEach((d, k) => {
-    const h = (mean[k] / top) * height;
-    const rect = el('rect', {
-      x: 10 + k * barW,
-      y: 20 + height - h,
-      width: Math.max(1, barW - 1),
-      height: h,
-    });
-    const tip = el('title', {});
-    tip.textContent = `offset ${d}: ${mean[k].toFixed(4)}`;
-    rect.append(tip);
-    svg.append(rect);
-    if (d === 0 || d === offsets[0] || d === offsets[offsets.length - 1]) {
-      const label = el('text', { x: 10 + k * barW, y: height + 34 });
-      label.textContent = String(d);
-      svg.append(label);
-    }
+  renderBars(container, offsets, mean, title, {
+    width: 400,
+    height: 180,
+    tip: (d, m) => `offset ${d}: ${m.toFixed(4)}`,
   });
-  container.append(svg);
 }

@@ -13,6 +13,8 @@ import { launchBrowser, openCell, openPage, settled, waitFor } from './browser.m
 import { neighboursTests } from './neighbours.mjs';
 import { REPO, attnviz, getJson, startServer, writeBrownSentences, writeMnistDigits } from './fixtures.mjs';
 import { Pixels } from './pixels.mjs';
+import { navTests } from './nav.mjs';
+import { selectTests } from './select.mjs';
 import { runSwitcherTests } from './run-switcher.mjs';
 
 const ARTIFACTS = path.join(REPO, 'tests/artifacts/browser');
@@ -507,6 +509,8 @@ async function main() {
     ['broken', runs.broken, (browser, _, server) => brokenLayoutTests(browser, server, helpers), {}],
     ['probe', runs.text, (browser, _, server) => probeTests(browser, server, helpers), {}],
     ['probe-image', runs.image, (browser, _, server) => probeImageTests(browser, server, helpers), {}],
+    ['select', runs.text, (browser, _, server) => selectTests(browser, server, helpers), {}],
+    ['nav', runs.text, (browser, _, server) => navTests(browser, server, helpers), {}],
     ['neighbours', runs.text, (browser, _, server) => neighboursTests(browser, server, helpers), {}],
     ['order', runs.text, (browser, _, server) => cellOrderTests(browser, server, helpers), {}],
     ['runs', [runs.text, runs.image], (browser, _, server) => runSwitcherTests(browser, server, helpers), {}],
@@ -528,6 +532,8 @@ async function main() {
       ['single', 'single-view'],
       ['sentence', 'sentence-view'],
       ['vit-single-image', 'image-view'],
+      ['select-lasso', 'selection'],
+      ['select-matrix', 'selection-matrix'],
       ['neighbours', 'neighbours'],
     ]) {
       fs.copyFileSync(path.join(ARTIFACTS, `${from}.png`), path.join(docs, `${to}.png`));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { matrixCells } from '../../src/data/cells';
-import { headId, headIndex, headOrder } from '../../src/data/heads';
-import { headLabel, layoutLabel } from '../../src/data/names';
+import { headId, headIndex, headOrder, parseHead, stepHead } from '../../src/data/heads';
+import { headLabel, layoutLabel, metricInfo } from '../../src/data/names';
 
 describe('heads', () => {
   it('converts a head index to layer and head and back (layer-major)', () => {
@@ -50,5 +50,48 @@ describe('matrix cells', () => {
     const lightness = (k: number) => cells[k].color!.slice(0, 3).reduce((a, b) => a + b, 0);
     expect(lightness(0)).toBeGreaterThan(lightness(2));
     expect(cells[0].color![3]).toBe(110);
+  });
+  it('reads a head typed into the go-to box, with a message for anything else', () => {
+    for (const text of ['L3 H5', 'l3h5', ' 3 5 ', '3,5', '3.5', 'layer 3 head 5', 'L3:H5'])
+      expect(parseHead(text, 6, 8)).toEqual({ layer: 3, head: 5 });
+    expect(parseHead('L6 H0', 6, 8)).toMatch(/no head L6 H0: the run has layers 0-5 and heads 0-7/);
+    expect(parseHead('L1 H8', 6, 8)).toMatch(/no head/);
+    for (const text of ['', 'L3', 'H5', 'L-1 H2', 'L1 H2 H3', 'x', 'L1e9 H1'])
+      expect(parseHead(text, 6, 8)).toMatch(/not a head/);
+  });
+  it('steps to the next and previous head in layer-major order, wrapping around', () => {
+    expect(stepHead({ layer: 0, head: 7 }, 1, 6, 8)).toEqual({ layer: 1, head: 0 });
+    expect(stepHead({ layer: 0, head: 0 }, -1, 6, 8)).toEqual({ layer: 5, head: 7 });
+    expect(stepHead({ layer: 5, head: 7 }, 1, 6, 8)).toEqual({ layer: 0, head: 0 });
+  });
+});
+
+describe('metric names', () => {
+  it('gives known metrics a readable label, a hint and a group', () => {
+    expect(metricInfo('attention.entropy_normalised')).toMatchObject({
+      label: 'attention entropy (normalised)',
+      group: 'behaviour',
+    });
+    expect(metricInfo('distance_dot_correlation.tsne-2d')).toMatchObject({
+      label: 'closeness ranks keys as attention · t-SNE 2D',
+      group: 'faithfulness',
+    });
+    expect(metricInfo('distance_dot_correlation.raw').label).toBe(
+      'closeness ranks keys as attention · raw vectors',
+    );
+    expect(metricInfo('seconds.umap-3d')).toMatchObject({ label: 'time (s) · UMAP 3D', group: 'timing' });
+    expect(metricInfo('tsne-2d.kl')).toMatchObject({
+      label: 't-SNE KL divergence · t-SNE 2D',
+      group: 'faithfulness',
+    });
+    expect(metricInfo('attention.entropy').hint.length).toBeGreaterThan(10);
+  });
+  it('keeps an unknown metric as it is, in "other"', () => {
+    expect(metricInfo('custom.thing')).toEqual({
+      label: 'custom.thing',
+      hint: 'custom.thing',
+      group: 'other',
+    });
+    expect(metricInfo('plain')).toEqual({ label: 'plain', hint: 'plain', group: 'other' });
   });
 });

@@ -49,8 +49,8 @@ describe('tooltip texts', () => {
       [
         'L0 H1',
         'umap-2d: trustworthiness 0.950 · cross-entropy 1.23e+5 after 500 epochs',
-        'attention.entropy: 2.000',
-        'distance_dot_correlation.umap-2d: 0.250',
+        'attention entropy: 2.000',
+        'closeness ranks keys as attention · UMAP 2D: 0.250',
       ].join('\n'),
     );
   });
