@@ -31,7 +31,9 @@ void add_extract_command(CLI::App& app) {
          "--max-length", options->max_length,
          "Cut longer text inputs to L tokens (default: longer than the model's positions is an error)")
       ->check(at_least(1));
-  cmd->add_option("--dtype", *dtype, "Storage of q and k: f16 or f32")->capture_default_str();
+  cmd->add_option("--dtype", *dtype, "Storage of q and k (and v): f16 or f32")->capture_default_str();
+  cmd->add_flag("--values", options->values,
+                "Also record value vectors (value-norm weighting; the file grows by half)");
   cmd->add_option("--threads", options->threads, "Threads (default: every core)")->check(at_least(0));
   cmd->add_option("--batch", options->batch_tokens, "Tokens per forward pass (whole inputs, at least one)")
       ->capture_default_str()

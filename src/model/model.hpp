@@ -1,5 +1,6 @@
 #pragma once
-// A transformer that records, per layer, the queries and keys its attention dot product receives.
+// A transformer that records, per layer, the queries and keys its attention dot product receives (and, when
+// asked, the values it averages).
 #include <filesystem>
 #include <memory>
 #include <span>
@@ -18,11 +19,13 @@ struct ModelInput {
 struct ForwardOptions {
   bool attention = false;  // also return attention probabilities
   bool hidden = false;     // also return the final hidden state
+  bool values = false;     // also return each layer's value vectors (LayerCapture::v)
 };
 
 struct LayerCapture {
   std::vector<float> q;     // [num_heads, T, head_dim]
   std::vector<float> k;     // [num_kv_heads, T, head_dim]
+  std::vector<float> v;     // [num_kv_heads, T, head_dim] when requested: what attention averages
   std::vector<float> attn;  // [num_heads, T, T] when requested
 };
 

@@ -29,6 +29,7 @@ std::vector<Capture> Transformer::forward_batch(std::span<const ModelInput> inpu
     for (LayerCapture& layer : captures[s].layers) {
       layer.q.resize(tokens * shape.q_width());
       layer.k.resize(tokens * shape.kv_width());
+      if (options.values) layer.v.resize(tokens * shape.kv_width());
       if (options.attention) layer.attn.resize(size_t(shape.num_heads) * tokens * tokens);
     }
   }
@@ -112,6 +113,7 @@ void self_attention(const AttentionShape& shape, const Batch& batch, const float
     LayerCapture& capture = captures[s].layers[layer];
     split_heads(rows, stride, tokens, shape.num_heads, hd, capture.q.data());
     split_heads(keys, stride, tokens, shape.num_kv_heads, hd, capture.k.data());
+    if (!capture.v.empty()) split_heads(values, stride, tokens, shape.num_kv_heads, hd, capture.v.data());
     for (int h = 0; h < shape.num_heads; ++h) {
       const int kv = h / group;
       head_probabilities(rows + h * hd, stride, keys + kv * hd, stride, tokens, hd, shape.scale, shape.causal,

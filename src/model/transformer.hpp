@@ -1,6 +1,6 @@
 #pragma once
 // What the architectures share: the batch of stacked sequences, the Model plumbing around one batched run,
-// and multi-head self-attention that records q, k (and probabilities) as it goes.
+// and multi-head self-attention that records q, k (and values and probabilities) as it goes.
 #include <memory>
 #include <span>
 #include <vector>
@@ -32,7 +32,7 @@ class Transformer : public Model {
  protected:
   // Throws an Error describing what is wrong with one input (sequence `index` of the batch).
   virtual void validate(const ModelInput& input, int index) const;
-  // Runs the batch, filling each capture's q and k (and attn when sized); returns hidden [total,
+  // Runs the batch, filling each capture's q and k (and v, attn when sized); returns hidden [total,
   // hidden_size].
   virtual std::vector<float> run(std::span<const ModelInput> inputs, const Batch& batch,
                                  std::vector<Capture>& captures) const = 0;
@@ -56,7 +56,8 @@ struct AttentionShape {
 AttentionShape attention_shape(const ModelConfig& config);
 
 // qkv: [total, qkv_width] rows laid out q | k | v. Writes out [total, q_width] and, for each sequence, the
-// layer's q and k into captures (and the probabilities when captures[s].layers[layer].attn is sized).
+// layer's q and k into captures (and v, the probabilities, when captures[s].layers[layer].v, .attn are
+// sized).
 void self_attention(const AttentionShape& shape, const Batch& batch, const float* qkv, float* out,
                     std::vector<Capture>& captures, int layer);
 

@@ -123,6 +123,7 @@ ExtractResult extract(const ExtractOptions& o) {
   contents.sequences = std::move(data.sequences);
   contents.tokens = std::move(data.tokens);
   contents.dtype = o.dtype;
+  contents.values = o.values;
   contents.induction = measure_induction(*model, tokenizer ? &*tokenizer : nullptr);
   const int64_t total_tokens = static_cast<int64_t>(contents.tokens.size());
 
@@ -141,12 +142,12 @@ ExtractResult extract(const ExtractOptions& o) {
         batch[i].pixel_values =
             preprocess_image(decode_image(data.images[first + i]), *preprocess, config.num_channels);
       });
-    const std::vector<Capture> captures = model->forward_batch(batch);
+    const std::vector<Capture> captures = model->forward_batch(batch, {.values = o.values});
     // Converting to f16 and writing is independent per (sequence, layer): spread it over the threads.
     const int64_t layers = config.num_layers;
     parallel_for(static_cast<int64_t>(captures.size()) * layers, threads, [&](int64_t i) {
       const LayerCapture& c = captures[i / layers].layers[i % layers];
-      writer.write(static_cast<int>(first + i / layers), static_cast<int>(i % layers), c.q, c.k);
+      writer.write(static_cast<int>(first + i / layers), static_cast<int>(i % layers), c.q, c.k, c.v);
     });
     int64_t tokens = 0;
     for (size_t i = 0; i < captures.size(); ++i) {

@@ -18,7 +18,8 @@ struct ExtractOptions {
   int64_t max_tokens = 0;           // > 0: keep whole inputs, in order, while their total stays within this
   int max_length = 0;               // > 0: cut longer text inputs to this many tokens (with a warning);
                                     // 0: an input longer than the model's positions is an error
-  DType dtype = DType::F16;         // storage of q and k: F16 or F32
+  DType dtype = DType::F16;         // storage of q and k (and v): F16 or F32
+  bool values = false;              // also store value vectors (l{L}.v): half as much again on disk
   int threads = 0;                  // 0: every core
   int batch_tokens = 2048;          // tokens per forward pass (whole sequences, at least one)
   bool force = false;               // replace an existing run at `out` (only once the new one is complete)

@@ -210,6 +210,7 @@ std::shared_ptr<const Run> Run::open(const fs::path& dir) {
   if (dtype_text != "F16" && dtype_text != "F32") qk.fail("dtype", "must be \"F16\" or \"F32\"");
   const DType dtype = dtype_text == "F16" ? DType::F16 : DType::F32;
   const int64_t n = qk.integer("num_tokens", 1);
+  run->has_values_ = qk.has("values") && qk.boolean("values");
   const RunSequence& last = run->sequences_.back();
   if (last.first_token + last.token_count != n)
     qk.fail("num_tokens", "is " + std::to_string(n) + " but the sequences hold " +
@@ -221,15 +222,18 @@ std::shared_ptr<const Run> Run::open(const fs::path& dir) {
   const fs::path qk_path = dir / file;
   const RunModel& m = run->model_;
   const int64_t row = m.head_dim * static_cast<int64_t>(dtype_size(dtype));
-  const int64_t data_bytes = static_cast<int64_t>(m.num_layers) * (m.num_heads + m.num_kv_heads) * n * row;
+  const int64_t stored_heads = m.num_heads + m.num_kv_heads * (run->has_values_ ? 2 : 1);
+  const int64_t data_bytes = static_cast<int64_t>(m.num_layers) * stored_heads * n * row;
   const uint64_t file_size = qk_file_size(qk_path);
   const uint64_t header_size = qk_header_size(qk_path);
   if (header_size + 8 <= file_size && file_size - 8 - header_size < static_cast<uint64_t>(data_bytes))
     throw Error(qk_path.string() + " is truncated: " + std::to_string(file_size - 8 - header_size) +
                 " bytes of vectors, the manifest needs " + std::to_string(data_bytes));
   run->qk_ = std::make_shared<const QkFile>(qk_path);
+  std::vector<std::pair<char, int>> tensors{{'q', m.num_heads}, {'k', m.num_kv_heads}};
+  if (run->has_values_) tensors.emplace_back('v', m.num_kv_heads);
   for (int layer = 0; layer < m.num_layers; ++layer)
-    for (const auto& [which, heads] : {std::pair{'q', m.num_heads}, std::pair{'k', m.num_kv_heads}}) {
+    for (const auto& [which, heads] : tensors) {
       const std::string name = qk_tensor_name(layer, which);
       const TensorView& t = run->qk_->at(name);
       const std::vector<int64_t> shape{heads, n, m.head_dim};
@@ -274,6 +278,18 @@ std::vector<float> Run::keys(int layer, int kv_head, int64_t first, int64_t coun
     throw Error("layer " + std::to_string(layer) + " out of range");
   return head_rows(*qk_, qk_tensor_name(layer, 'k'), kv_head, model_.num_kv_heads, num_tokens(),
                    model_.head_dim, first, count);
+}
+
+std::vector<float> Run::values(int layer, int kv_head, int64_t first, int64_t count) const {
+  if (!has_values_) throw Error(dir_.string() + " holds no value vectors (extract it with --values)");
+  if (layer < 0 || layer >= model_.num_layers)
+    throw Error("layer " + std::to_string(layer) + " out of range");
+  return head_rows(*qk_, qk_tensor_name(layer, 'v'), kv_head, model_.num_kv_heads, num_tokens(),
+                   model_.head_dim, first, count);
+}
+
+std::vector<float> Run::values(int layer, int kv_head) const {
+  return values(layer, kv_head, 0, num_tokens());
 }
 
 std::vector<float> Run::queries(int layer, int head) const { return queries(layer, head, 0, num_tokens()); }

@@ -73,6 +73,10 @@ class Run {
   // Rows [first, first+count) only, for one sequence.
   std::vector<float> queries(int layer, int head, int64_t first, int64_t count) const;
   std::vector<float> keys(int layer, int kv_head, int64_t first, int64_t count) const;
+  // Whether the run holds value vectors (manifest qk.values, extract --values); values() is an Error if not.
+  bool has_values() const { return has_values_; }
+  std::vector<float> values(int layer, int kv_head) const;
+  std::vector<float> values(int layer, int kv_head, int64_t first, int64_t count) const;
 
   // That sequence's attention matrix for one head, recomputed from q and k: [T, T] row-major.
   std::vector<float> attention(int layer, int head, int sequence) const;
@@ -84,6 +88,7 @@ class Run {
   std::vector<RunSequence> sequences_;
   TokenTable tokens_;
   std::optional<RunInduction> induction_;
+  bool has_values_ = false;
   std::shared_ptr<const QkFile> qk_;
 };
 

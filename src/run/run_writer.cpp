@@ -84,6 +84,7 @@ nlohmann::json manifest_json(const RunContents& c) {
       {"sequences", std::move(sequences)},
       {"qk", {{"file", "qk.safetensors"}, {"dtype", dtype_name(c.dtype)}, {"num_tokens", c.tokens.size()}}},
   };
+  if (c.values) manifest["qk"]["values"] = true;
   if (c.induction) {
     nlohmann::json scores = nlohmann::json::array();
     for (int layer = 0; layer < m.num_layers; ++layer)
@@ -119,18 +120,22 @@ RunWriter::RunWriter(fs::path dir, RunContents contents)
   const RunModel& m = contents_.model;
   const int64_t n = static_cast<int64_t>(contents_.tokens.size());
 
-  // Tensors in the order l0.q, l0.k, l1.q, ... laid out back to back.
+  // Tensors in the order l0.q, l0.k[, l0.v], l1.q, ... laid out back to back.
   const fs::path path = dir_ / "qk.safetensors";
   std::vector<TensorSpec> tensors;
   for (int layer = 0; layer < m.num_layers; ++layer) {
     tensors.push_back({qk_tensor_name(layer, 'q'), contents_.dtype, {m.num_heads, n, m.head_dim}});
     tensors.push_back({qk_tensor_name(layer, 'k'), contents_.dtype, {m.num_kv_heads, n, m.head_dim}});
+    if (contents_.values)
+      tensors.push_back({qk_tensor_name(layer, 'v'), contents_.dtype, {m.num_kv_heads, n, m.head_dim}});
   }
   const SafetensorsLayout layout = safetensors_layout(
       tensors, {{"format", "attnviz-run"}, {"version", std::to_string(kRunFormatVersion)}}, path);
+  const size_t per_layer = contents_.values ? 3 : 2;
   for (int layer = 0; layer < m.num_layers; ++layer) {
-    q_offset_.push_back(static_cast<int64_t>(layout.offsets[2 * layer]));
-    k_offset_.push_back(static_cast<int64_t>(layout.offsets[2 * layer + 1]));
+    q_offset_.push_back(static_cast<int64_t>(layout.offsets[per_layer * layer]));
+    k_offset_.push_back(static_cast<int64_t>(layout.offsets[per_layer * layer + 1]));
+    if (contents_.values) v_offset_.push_back(static_cast<int64_t>(layout.offsets[per_layer * layer + 2]));
   }
   data_start_ = static_cast<int64_t>(layout.header.size());
   written_.assign(contents_.sequences.size() * m.num_layers, 0);
@@ -166,7 +171,8 @@ void RunWriter::write_heads(int64_t tensor_offset, int heads, int64_t first, int
   }
 }
 
-void RunWriter::write(int sequence, int layer, std::span<const float> q, std::span<const float> k) {
+void RunWriter::write(int sequence, int layer, std::span<const float> q, std::span<const float> k,
+                      std::span<const float> v) {
   const RunModel& m = contents_.model;
   if (sequence < 0 || sequence >= static_cast<int>(contents_.sequences.size()) || layer < 0 ||
       layer >= m.num_layers)
@@ -174,11 +180,14 @@ void RunWriter::write(int sequence, int layer, std::span<const float> q, std::sp
                 " out of range");
   const RunSequence& s = contents_.sequences[sequence];
   const size_t rows = static_cast<size_t>(s.token_count * m.head_dim);
-  if (q.size() != rows * m.num_heads || k.size() != rows * m.num_kv_heads)
+  const size_t v_size = contents_.values ? rows * m.num_kv_heads : 0;
+  if (q.size() != rows * m.num_heads || k.size() != rows * m.num_kv_heads || v.size() != v_size)
     throw Error("run writer: sequence " + std::to_string(sequence) + " layer " + std::to_string(layer) +
-                ": q/k sizes do not match " + std::to_string(s.token_count) + " tokens");
+                ": q/k/v sizes do not match " + std::to_string(s.token_count) + " tokens" +
+                (contents_.values ? " (values expected)" : " (no values expected)"));
   write_heads(q_offset_[layer], m.num_heads, s.first_token, s.token_count, q);
   write_heads(k_offset_[layer], m.num_kv_heads, s.first_token, s.token_count, k);
+  if (contents_.values) write_heads(v_offset_[layer], m.num_kv_heads, s.first_token, s.token_count, v);
   written_[static_cast<size_t>(sequence) * m.num_layers + layer] = 1;
 }
 

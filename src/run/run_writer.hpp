@@ -30,13 +30,14 @@ struct RunContents {
   std::vector<RunSequence> sequences;     // first_token and token_count tile [0, N) in order
   TokenTable tokens;                      // N rows; char_* for text runs, patch_* for image runs
   DType dtype = DType::F16;               // F16 or F32
+  bool values = false;                    // also store each layer's value vectors l{L}.v (extract --values)
   std::optional<RunInduction> induction;  // text runs: measured by extract (run/induction.hpp)
 };
 
 nlohmann::json manifest_json(const RunContents& contents);
 nlohmann::json tokens_json(const TokenTable& tokens, const std::string& modality);
 
-// The name of tensor l{layer}.q or l{layer}.k.
+// The name of tensor l{layer}.q, l{layer}.k or l{layer}.v.
 std::string qk_tensor_name(int layer, char which);
 
 class RunWriter {
@@ -49,9 +50,10 @@ class RunWriter {
 
   const RunContents& contents() const { return contents_; }
 
-  // One sequence's vectors for one layer: q [num_heads, T, head_dim], k [num_kv_heads, T, head_dim].
-  // Thread-safe for different (sequence, layer) pairs.
-  void write(int sequence, int layer, std::span<const float> q, std::span<const float> k);
+  // One sequence's vectors for one layer: q [num_heads, T, head_dim], k and v [num_kv_heads, T, head_dim]
+  // (v exactly when contents().values, empty otherwise). Thread-safe for different (sequence, layer) pairs.
+  void write(int sequence, int layer, std::span<const float> q, std::span<const float> k,
+             std::span<const float> v = {});
 
   // Checks every (sequence, layer) was written, closes qk.safetensors, writes manifest.json and tokens.json.
   void finish();
@@ -62,9 +64,9 @@ class RunWriter {
   std::filesystem::path dir_;
   RunContents contents_;
   int fd_ = -1;
-  int64_t data_start_ = 0;                    // file offset of the data section
-  std::vector<int64_t> q_offset_, k_offset_;  // per layer, within the data section
-  std::vector<uint8_t> written_;              // [sequence * num_layers + layer]
+  int64_t data_start_ = 0;                               // file offset of the data section
+  std::vector<int64_t> q_offset_, k_offset_, v_offset_;  // per layer, within the data section
+  std::vector<uint8_t> written_;                         // [sequence * num_layers + layer]
 };
 
 }  // namespace attnviz

@@ -27,6 +27,23 @@ std::vector<float> head_norms(const Run& run, int layer, int head) {
   return norms;
 }
 
+std::vector<float> head_value_norms(const Run& run, int layer, int head) {
+  return row_norms(run.values(layer, run.model().kv_head_for(head)), run.model().head_dim);
+}
+
+std::vector<float> value_norm_weighted(std::span<const float> attention, std::span<const float> value_norms) {
+  const size_t t = value_norms.size();
+  std::vector<float> weighted(attention.begin(), attention.end());
+  for (size_t i = 0; i < t; ++i) {
+    float* row = weighted.data() + i * t;
+    double sum = 0;
+    for (size_t j = 0; j < t; ++j) sum += row[j] *= value_norms[j];
+    if (sum > 0)
+      for (size_t j = 0; j < t; ++j) row[j] = static_cast<float>(row[j] / sum);
+  }
+  return weighted;
+}
+
 RelativeAttention relative_attention(const Run& run, int layer, int head) {
   const auto& sequences = run.sequences();
   int64_t longest = 1;

@@ -184,6 +184,7 @@ void Api::add_routes(httplib::Server& server, const std::string& prefix) {
   get("/layouts/.*", &Api::all_layouts);
   get("/attention/.*", &Api::attention);
   get("/norms/.*", &Api::norms);
+  get("/value-norms/.*", &Api::value_norms);
   get("/search", &Api::search);
   get("/aggregate/.*", &Api::aggregate);
   get("/image/.*", &Api::image);
@@ -290,8 +291,36 @@ void Api::attention(const httplib::Request& req, httplib::Response& res) {
   const int layer = parse_index(params[0], model.num_layers, "layer");
   const int head = parse_index(params[1], model.num_heads, "head");
   const int sequence = parse_index(params[2], static_cast<int64_t>(run_->sequences().size()), "sequence");
-  const std::string count = std::to_string(run_->sequences()[sequence].token_count);
-  reply_floats(res, run_->attention(layer, head, sequence), count + "," + count);
+  const RunSequence& s = run_->sequences()[sequence];
+  const std::string count = std::to_string(s.token_count);
+  reply_floats(res,
+               weighted(req, run_->attention(layer, head, sequence),
+                        [&] {
+                          return row_norms(
+                              run_->values(layer, model.kv_head_for(head), s.first_token, s.token_count),
+                              model.head_dim);
+                        }),
+               count + "," + count);
+}
+
+std::vector<float> Api::weighted(const httplib::Request& req, std::vector<float> attention,
+                                 const std::function<std::vector<float>()>& norms) const {
+  const std::string weight = req.has_param("weight") ? req.get_param_value("weight") : "attention";
+  if (weight == "attention") return attention;
+  if (weight != "value-norm")
+    throw HttpError(400, "no weight " + printable(weight) + " (valid: attention, value-norm)");
+  if (!run_->has_values())
+    throw HttpError(409, "this run has no value vectors: extract it with --values to weight by value norm");
+  return value_norm_weighted(attention, norms());
+}
+
+void Api::value_norms(const httplib::Request& req, httplib::Response& res) {
+  auto params = path_params(req.path, "/api/value-norms/", 2, "/api/value-norms/{layer}/{head}");
+  const int layer = parse_index(params[0], run_->model().num_layers, "layer");
+  const int head = parse_index(params[1], run_->model().num_heads, "head");
+  if (!run_->has_values())
+    throw HttpError(409, "this run has no value vectors: extract it with --values for value norms");
+  reply_floats(res, head_value_norms(*run_, layer, head), std::to_string(run_->num_tokens()));
 }
 
 void Api::norms(const httplib::Request& req, httplib::Response& res) {
@@ -448,7 +477,16 @@ void Api::probe_routes(const httplib::Request& req, httplib::Response& res) {
         attention_probabilities(c.q, c.k, model.num_heads, model.num_kv_heads, probe->tokens_count(),
                                 model.head_dim, model.attention_scale, model.causal);
     const size_t tt = static_cast<size_t>(probe->tokens_count()) * probe->tokens_count();
-    return reply_floats(res, std::span<const float>(all.data() + head * tt, tt), t + "," + t);
+    std::vector<float> one(all.begin() + head * tt, all.begin() + (head + 1) * tt);
+    const size_t kv_rows = static_cast<size_t>(probe->tokens_count()) * model.head_dim;
+    return reply_floats(res,
+                        weighted(req, std::move(one),
+                                 [&] {
+                                   const auto first = c.v.begin() + model.kv_head_for(head) * kv_rows;
+                                   return row_norms(std::vector<float>(first, first + kv_rows),
+                                                    model.head_dim);
+                                 }),
+                        t + "," + t);
   }
   if (params[1] != "layout") throw HttpError(400, std::string("use ") + usage);
   const LayoutMethod method = parse_method(params[2]);

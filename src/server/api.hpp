@@ -2,6 +2,7 @@
 // The JSON/binary API over one run (docs/api.md): every route under /api/.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -43,6 +44,7 @@ class Api {
   void all_layouts(const httplib::Request& req, httplib::Response& res);
   void attention(const httplib::Request& req, httplib::Response& res);
   void norms(const httplib::Request& req, httplib::Response& res);
+  void value_norms(const httplib::Request& req, httplib::Response& res);
   void search(const httplib::Request& req, httplib::Response& res);
   void aggregate(const httplib::Request& req, httplib::Response& res);
   void image(const httplib::Request& req, httplib::Response& res);
@@ -52,6 +54,10 @@ class Api {
   void create_probe(const std::string& body, httplib::Response& res);
   void probe_routes(const httplib::Request& req, httplib::Response& res);
   Metric layout_metric();
+  // ?weight= of the attention routes: the attention as computed, or weighted by the value norms `norms`
+  // gives (called only when asked for); 400 for another weight, 409 when the run has no values.
+  std::vector<float> weighted(const httplib::Request& req, std::vector<float> attention,
+                              const std::function<std::vector<float>()>& norms) const;
 
   std::shared_ptr<const Run> run_;
   std::filesystem::path image_root_;                          // image runs: only files inside it are served

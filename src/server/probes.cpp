@@ -95,7 +95,7 @@ std::shared_ptr<const Probe> Probes::create(const std::string& body) {
   } catch (const Error& e) {
     throw HttpError(400, e.what());
   }
-  Capture capture = loaded->model->forward(data.inputs[0]);
+  Capture capture = loaded->model->forward(data.inputs[0], {.values = run_->has_values()});
   auto probe = std::make_shared<Probe>();
   probe->tokens = std::move(data.tokens.token);
   probe->positions = std::move(data.tokens.position);
@@ -105,7 +105,7 @@ std::shared_ptr<const Probe> Probes::create(const std::string& body) {
   // vectors, and so its own points, back.
   if (run_->manifest()["qk"].value("dtype", "") == "F16")
     for (LayerCapture& layer : probe->layers)
-      for (std::vector<float>* v : {&layer.q, &layer.k})
+      for (std::vector<float>* v : {&layer.q, &layer.k, &layer.v})
         for (float& x : *v) x = f16_to_f32(f32_to_f16(x));
   std::lock_guard lock(cache_mutex_);
   char id[24];

@@ -27,7 +27,8 @@ struct Probe {
   std::vector<int32_t> positions;
   bool truncated = false;
   int tokens_count() const { return static_cast<int>(tokens.size()); }
-  std::vector<LayerCapture> layers;    // per layer: q [num_heads, T, head_dim], k [num_kv_heads, T, head_dim]
+  // per layer: q [num_heads, T, head_dim], k (and v when the run holds values) [num_kv_heads, T, head_dim]
+  std::vector<LayerCapture> layers;
   nlohmann::json description() const;  // {"id", "tokens", "positions", "token_count", "truncated"}
 };
 

@@ -13,8 +13,9 @@ namespace attnviz::test {
 
 struct TinyRun {
   RunContents contents;  // F32 unless the test changes it
-  // Per layer: q [num_heads, N, head_dim] and k [num_kv_heads, N, head_dim] over all N tokens.
-  std::vector<std::vector<float>> q, k;
+  // Per layer: q [num_heads, N, head_dim] and k [num_kv_heads, N, head_dim] over all N tokens; v as k when
+  // contents.values (with_values), else empty.
+  std::vector<std::vector<float>> q, k, v;
 
   // One sequence per entry of `sequences`, its tokens' display strings: the text is their concatenation and
   // the offsets are in code points. Token ids count the tokens of the run; nothing is special. Zero vectors.
@@ -67,6 +68,18 @@ struct TinyRun {
     return *this;
   }
 
+  // Stores value vectors too (extract --values): seeded normal values.
+  TinyRun& with_values(unsigned seed, float stddev = 1.0f) {
+    const RunModel& m = contents.model;
+    contents.values = true;
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> normal(0.0f, stddev);
+    v.assign(m.num_layers, std::vector<float>(static_cast<size_t>(m.num_kv_heads * tokens() * m.head_dim)));
+    for (auto& layer : v)
+      for (float& x : layer) x = normal(rng);
+    return *this;
+  }
+
   // Where a head's vector of one token starts in q[layer] or k[layer].
   size_t offset(int head, int64_t token) const {
     return static_cast<size_t>((head * tokens() + token) * contents.model.head_dim);
@@ -77,6 +90,9 @@ struct TinyRun {
   const float* key(int layer, int kv_head, int64_t token) const {
     return k[layer].data() + offset(kv_head, token);
   }
+  const float* value(int layer, int kv_head, int64_t token) const {
+    return v[layer].data() + offset(kv_head, token);
+  }
 
   // Creates dir and writes the run into it.
   const TinyRun& write(const std::filesystem::path& dir) const {
@@ -85,8 +101,10 @@ struct TinyRun {
     const RunModel& m = contents.model;
     for (size_t s = 0; s < contents.sequences.size(); ++s)
       for (int layer = 0; layer < m.num_layers; ++layer)
-        writer.write(static_cast<int>(s), layer, rows(q[layer], m.num_heads, contents.sequences[s]),
-                     rows(k[layer], m.num_kv_heads, contents.sequences[s]));
+        writer.write(
+            static_cast<int>(s), layer, rows(q[layer], m.num_heads, contents.sequences[s]),
+            rows(k[layer], m.num_kv_heads, contents.sequences[s]),
+            contents.values ? rows(v[layer], m.num_kv_heads, contents.sequences[s]) : std::vector<float>{});
     writer.finish();
     return *this;
   }

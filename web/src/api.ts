@@ -6,6 +6,8 @@ import type { SequenceInfo, TokensJson } from './data/tokens';
 
 export type Method = 'tsne' | 'umap' | 'pca';
 export type Dim = 2 | 3;
+// How the sentence and image views weigh attention: as computed, or by value norm (α_ij·‖v_j‖ renormalised).
+export type AttentionWeight = 'attention' | 'value-norm';
 
 export interface ModelInfo {
   model_type: string;
@@ -21,6 +23,7 @@ export interface Manifest {
   model: ModelInfo;
   dataset: Record<string, unknown>;
   sequences: SequenceInfo[];
+  qk?: { values?: boolean }; // values: the run holds value vectors (extract --values)
 }
 
 export interface LayoutAvailability {
@@ -156,8 +159,12 @@ export const api = {
   },
   norms: async (layer: number, head: number, points: number) =>
     (await float32(at(`norms/${layer}/${head}`), [points])).data,
-  attention: async (layer: number, head: number, sequence: number) => {
-    const { data, shape } = await float32(at(`attention/${layer}/${head}/${sequence}`));
+  // ‖v‖ of one head's N value vectors (runs extracted with --values).
+  valueNorms: async (layer: number, head: number, tokens: number) =>
+    (await float32(at(`value-norms/${layer}/${head}`), [tokens])).data,
+  attention: async (layer: number, head: number, sequence: number, weight: AttentionWeight = 'attention') => {
+    const query = weight === 'attention' ? '' : `?weight=${weight}`;
+    const { data, shape } = await float32(at(`attention/${layer}/${head}/${sequence}${query}`));
     return { att: data, T: shape[0] };
   },
   search: (token: string) =>

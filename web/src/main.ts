@@ -23,6 +23,7 @@ import { SingleController } from './parts/single';
 import { installTestHooks } from './parts/test-hooks';
 import { Toolbar } from './parts/toolbar';
 import { Tooltips } from './parts/tooltips';
+import { ValuesToggle } from './parts/values';
 import { RunData } from './run-data';
 import { store } from './state';
 import { CanvasView } from './views/canvas';
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
   store.add(new SelectionPanel(ctx));
   const neighbours = new NeighboursPart(ctx, single);
   store.add(neighbours);
+  store.add(new ValuesToggle(ctx));
   listenToKeys(ctx);
   hooks.connect({ ...ctx, matrix, single, neighbours });
 }

@@ -1,5 +1,6 @@
 // What the page knows about the run: manifest, token table, metrics, and caches of layouts and norms.
 import { api, type Dim, type HeadsInfo, type LayoutAvailability, type Method, type RunInfo } from './api';
+import type { ColorMode } from './data/colors';
 import { headId, headIndex, type HeadId } from './data/heads';
 import { parseMetrics, type HeadMetrics } from './data/metrics';
 import { makeTokens, pointToken, type Tokens } from './data/tokens';
@@ -10,7 +11,7 @@ export class RunData {
   readonly n: number; // tokens; every head has 2n points
   metrics: HeadMetrics;
   private layoutCache = new Map<string, Float32Array>();
-  private normCache = new Map<string, Promise<Float32Array>>();
+  private normCache = new Map<string, Promise<Float32Array>>(); // norms and value norms, by route and head
 
   constructor(
     public info: RunInfo,
@@ -35,6 +36,11 @@ export class RunData {
 
   get modality(): 'text' | 'image' {
     return this.info.manifest.model.modality;
+  }
+
+  // The run holds value vectors (extract --values): value-norm weighting and colouring are offered.
+  get hasValues(): boolean {
+    return this.info.manifest.qk?.values === true;
   }
 
   availability(method: Method, dim: Dim): LayoutAvailability {
@@ -105,10 +111,25 @@ export class RunData {
 
   // |q| then |k| of one head (2N values).
   norms({ layer, head }: HeadId): Promise<Float32Array> {
-    const key = `${layer}/${head}`;
+    return this.cachedNorms(`norms/${layer}/${head}`, () => api.norms(layer, head, 2 * this.n));
+  }
+
+  // ‖v‖ of one head's values (N values); only for runs with values.
+  valueNorms({ layer, head }: HeadId): Promise<Float32Array> {
+    return this.cachedNorms(`value-norms/${layer}/${head}`, () => api.valueNorms(layer, head, this.n));
+  }
+
+  // What colour mode `mode` colours one head by (computeColors' `values`), or null when it needs nothing.
+  async colorValues(mode: ColorMode, head: HeadId): Promise<Float32Array | null> {
+    if (mode === 'norm') return this.norms(head);
+    if (mode === 'value-norm') return this.valueNorms(head);
+    return null;
+  }
+
+  private cachedNorms(key: string, load: () => Promise<Float32Array>): Promise<Float32Array> {
     let norms = this.normCache.get(key);
     if (!norms) {
-      norms = api.norms(layer, head, 2 * this.n);
+      norms = load();
       norms.catch(() => this.normCache.delete(key));
       this.normCache.set(key, norms);
     }

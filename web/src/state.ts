@@ -1,6 +1,6 @@
 // The page's one state object. Parts of the page read it (each declares the keys it reads, see store.ts);
 // controls and interactions change it through the store.
-import type { Dim, LayoutAvailability, Method } from './api';
+import type { AttentionWeight, Dim, LayoutAvailability, Method } from './api';
 import type { ColorMode } from './data/colors';
 import type { Probe } from './data/probe';
 import { Store, type Part } from './store';
@@ -33,6 +33,7 @@ export interface AppState {
   layouts: LayoutAvailability[]; // what the server has ready; refreshed while layouts are being computed
   probes: Probe[]; // inputs of the user's own placed over the dataset (parts/probe.ts), oldest first
   activeProbe: string | null; // id of the probe the side panel shows
+  attentionWeight: AttentionWeight; // sentence / image view: attention as is, or weighted by value norm
 }
 
 // A part declares what it reads as `const KEYS = [...] as const satisfies Keys` and implements
@@ -70,4 +71,5 @@ export const store = new Store<AppState>({
   layouts: [],
   probes: [],
   activeProbe: null,
+  attentionWeight: 'attention',
 });

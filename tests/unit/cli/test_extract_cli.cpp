@@ -48,6 +48,42 @@ TEST(ExtractCli, DefaultF16MatchesWithinHalfPrecision) {
   }
 }
 
+// --values in F16 (the default) on the GQA fixture: the manifest says so, the file holds exactly q, k and v
+// (the v tensors half as large again as q at kv_heads = heads / 2), and v equals a forward pass in F16.
+TEST(ExtractCli, ValuesRoundTrip) {
+  for (const Fixture& fixture : test::all_fixtures()) {
+    if (fixture.name != "hf/llama") continue;
+    TempDir tmp;
+    const Output out = extract_fixture(fixture, tmp, " --values");
+    ASSERT_EQ(out.status, 0) << out.err;
+    const auto run = Run::open(tmp / "run");
+    EXPECT_EQ(run->manifest()["qk"]["values"], true);
+    EXPECT_EQ(run->manifest()["qk"]["dtype"], "F16");
+    ASSERT_TRUE(run->has_values());
+    const RunModel& m = run->model();
+    const auto file = SafetensorsFile::open(tmp / "run/qk.safetensors");
+    uint64_t bytes = 0;
+    for (int layer = 0; layer < m.num_layers; ++layer) {
+      const TensorView& v = file->at("l" + std::to_string(layer) + ".v");
+      EXPECT_EQ(v.dtype, DType::F16);
+      EXPECT_EQ(v.shape, (std::vector<int64_t>{m.num_kv_heads, run->num_tokens(), m.head_dim}));
+      bytes += v.bytes.size();
+    }
+    EXPECT_EQ(bytes, uint64_t(m.num_layers) * m.num_kv_heads * run->num_tokens() * m.head_dim * 2);
+    const auto reference = SafetensorsFile::open(fixture.reference / "values.safetensors");
+    const RunSequence& seq = run->sequences()[1];
+    const std::vector<float> want = reference->at("s1.l1.v").to_f32();
+    std::vector<float> got;
+    for (int h = 0; h < m.num_kv_heads; ++h) {
+      const auto rows = run->values(1, h, seq.first_token, seq.token_count);
+      got.insert(got.end(), rows.begin(), rows.end());
+    }
+    EXPECT_LE(test::max_abs_diff(got, want), 2e-3f);  // F16 rounding of values of magnitude < 1
+    return;
+  }
+  FAIL() << "no hf/llama fixture";
+}
+
 TEST(ExtractCli, ExistingOutputNeedsForce) {
   TempDir tmp;
   write_text(tmp / "a.jsonl", "{\"input_ids\": [1, 2]}\n");

@@ -1,6 +1,9 @@
 // Every fixture: q, k, attention probabilities of every layer and head and the final hidden state match what
-// Hugging Face transformers computed, to 1e-4 absolute; forward_batch gives what forward gives.
+// Hugging Face transformers computed, to 1e-4 absolute; forward_batch gives what forward gives. The hf/
+// fixtures' value vectors match values.safetensors (tests/fixtures/tools/make_value_references.py) as well.
 #include <gtest/gtest.h>
+
+#include <filesystem>
 
 #include "model/model.hpp"
 #include "model/ops.hpp"
@@ -85,6 +88,25 @@ TEST_P(Conformance, AttentionFromCapturedQueriesAndKeys) {
         attention_probabilities(layer.q, layer.k, c.num_heads, c.num_kv_heads, capture.tokens, c.head_dim,
                                 c.attention_scale, c.causal);
     EXPECT_LE(max_abs_diff(p, layer.attn), 1e-6f);
+  }
+}
+
+TEST_P(Conformance, ValuesMatchReference) {
+  const Fixture& fixture = GetParam();
+  const auto path = test::source_dir() / "tests/fixtures" / fixture.name / "values.safetensors";
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << "no value reference for " << fixture.name;
+  const std::unique_ptr<Model> model = load_model(fixture.model_dir);
+  const Reference ref(fixture.name);
+  const auto values = SafetensorsFile::open(path);
+  for (int s = 0; s < ref.sequences(); ++s) {
+    const Capture with = model->forward(ref.input(s), {.values = true});
+    const Capture without = model->forward(ref.input(s));
+    for (int l = 0; l < model->config().num_layers; ++l) {
+      const std::string name = "s" + std::to_string(s) + ".l" + std::to_string(l) + ".v";
+      EXPECT_LE(max_abs_diff(with.layers[l].v, values->at(name).to_f32()), kTolerance) << name;
+      EXPECT_TRUE(without.layers[l].v.empty()) << "values only when asked for";
+      EXPECT_EQ(with.layers[l].k, without.layers[l].k);
+    }
   }
 }
 

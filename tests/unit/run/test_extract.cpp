@@ -2,6 +2,8 @@
 // and bad input (an Error, and nothing left behind).
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "conformance.hpp"
 #include "core/error.hpp"
 #include "run/extract.hpp"
@@ -49,6 +51,55 @@ TEST(Extract, MatchesEveryReferenceInF16Batched) {
     const auto run = Run::open(tmp / "run");
     EXPECT_EQ(run->manifest()["qk"]["dtype"], "F16");
     test::expect_run_matches(*run, f, {1e-4f, 1e-3f, 5e-3f});
+  }
+}
+
+// --values: every hf fixture's value vectors as values.safetensors holds them (tests/fixtures/README.md), the
+// file larger by exactly the v tensors, the manifest saying so; without it the run has none.
+TEST(Extract, ValuesMatchTheReferenceAndAddTheirBytes) {
+  for (const Fixture& f : test::all_fixtures()) {
+    if (!std::filesystem::exists(f.reference / "values.safetensors")) continue;
+    SCOPED_TRACE(f.name);
+    TempDir tmp;
+    const auto input = test::write_reference_jsonl(f, tmp.path());
+    ExtractOptions o = options_for(f.model.string(), input, tmp / "plain");
+    o.dtype = DType::F32;
+    extract(o);
+    o.out = tmp / "values";
+    o.values = true;
+    extract(o);
+    const auto plain = Run::open(tmp / "plain"), run = Run::open(tmp / "values");
+    EXPECT_FALSE(plain->has_values());
+    EXPECT_THROW(plain->values(0, 0), Error);
+    EXPECT_FALSE(plain->manifest()["qk"].contains("values"));
+    ASSERT_TRUE(run->has_values());
+    EXPECT_EQ(run->manifest()["qk"]["values"], true);
+    const RunModel& m = run->model();
+    // The data sections (after the 8-byte length and the header): q, k and v of every layer, nothing else.
+    const auto data_bytes = [](const std::filesystem::path& path) {
+      std::ifstream in(path, std::ios::binary);
+      uint64_t header = 0;
+      in.read(reinterpret_cast<char*>(&header), 8);
+      return std::filesystem::file_size(path) - 8 - header;
+    };
+    const uint64_t row = uint64_t(run->num_tokens()) * m.head_dim * 4;
+    EXPECT_EQ(data_bytes(tmp / "plain/qk.safetensors"), m.num_layers * (m.num_heads + m.num_kv_heads) * row);
+    EXPECT_EQ(data_bytes(tmp / "values/qk.safetensors"),
+              m.num_layers * (m.num_heads + 2 * m.num_kv_heads) * row);
+    const auto reference = SafetensorsFile::open(f.reference / "values.safetensors");
+    for (int s = 0; s < f.sequences; ++s) {
+      const RunSequence& seq = run->sequences()[s];
+      for (int layer = 0; layer < m.num_layers; ++layer) {
+        const std::string name = "s" + std::to_string(s) + ".l" + std::to_string(layer) + ".v";
+        const std::vector<float> want = reference->at(name).to_f32();
+        std::vector<float> got;
+        for (int h = 0; h < m.num_kv_heads; ++h) {
+          const auto rows = run->values(layer, h, seq.first_token, seq.token_count);
+          got.insert(got.end(), rows.begin(), rows.end());
+        }
+        EXPECT_LE(test::max_abs_diff(got, want), 1e-4f) << name;
+      }
+    }
   }
 }
 

@@ -218,6 +218,19 @@ TEST(RunFormat, OpenChecksSizesAgainstTheManifest) {
   expect_open_error(tmp / "run", "sequence 1: \"first_token\" is 2, expected 3");
 }
 
+// qk.values is optional: a manifest that claims values the file lacks, or says it in the wrong type, is an
+// error naming it; `false` reads as no values.
+TEST(RunFormat, OpenChecksTheValuesClaim) {
+  TempDir tmp;
+  write_small_run(tmp / "run", DType::F32);
+  edit_manifest(tmp / "run", [](nlohmann::json& m) { m["qk"]["values"] = false; });
+  EXPECT_FALSE(Run::open(tmp / "run")->has_values());
+  edit_manifest(tmp / "run", [](nlohmann::json& m) { m["qk"]["values"] = "yes"; });
+  expect_open_error(tmp / "run", "\"values\" must be true or false");
+  edit_manifest(tmp / "run", [](nlohmann::json& m) { m["qk"]["values"] = true; });
+  expect_open_error(tmp / "run", "is truncated");
+}
+
 TEST(RunFormat, OpenChecksTheTokenTable) {
   TempDir tmp;
   write_small_run(tmp / "run", DType::F32);

@@ -17,6 +17,7 @@ export type ColorMode =
   | 'position-mod-5'
   | 'punctuation'
   | 'norm'
+  | 'value-norm'
   | 'token-length'
   | 'input-length'
   | 'frequency'
@@ -29,6 +30,7 @@ export const colorModeLabels: Record<ColorMode, string> = {
   'position-mod-5': 'position mod 5',
   punctuation: 'punctuation & special',
   norm: 'vector norm',
+  'value-norm': 'value norm',
   'token-length': 'token length',
   'input-length': 'input length',
   frequency: 'token frequency',
@@ -36,20 +38,27 @@ export const colorModeLabels: Record<ColorMode, string> = {
   'patch-col': 'patch column',
 };
 
-export function colorModesFor(modality: string): ColorMode[] {
-  return modality === 'image'
-    ? ['qk', 'patch-row', 'patch-col', 'position', 'norm']
-    : [
-        'qk',
-        'position',
-        'position-mod-5',
-        'punctuation',
-        'norm',
-        'token-length',
-        'input-length',
-        'frequency',
-      ];
+// The modes a run offers; 'value-norm' only when it holds value vectors.
+export function colorModesFor(modality: string, hasValues = false): ColorMode[] {
+  const modes: ColorMode[] =
+    modality === 'image'
+      ? ['qk', 'patch-row', 'patch-col', 'position', 'norm']
+      : [
+          'qk',
+          'position',
+          'position-mod-5',
+          'punctuation',
+          'norm',
+          'token-length',
+          'input-length',
+          'frequency',
+        ];
+  if (hasValues) modes.splice(modes.indexOf('norm') + 1, 0, 'value-norm');
+  return modes;
 }
+
+// Modes whose colours differ from head to head (the matrix view fetches and colours each head).
+export const perHeadColorModes: ReadonlySet<ColorMode> = new Set(['norm', 'value-norm']);
 
 export type Legend =
   | { kind: 'categorical'; title: string; items: { label: string; color: string }[] }
@@ -60,6 +69,7 @@ export const KEY_COLOR: [number, number, number] = [230, 110, 180];
 const SPECIAL_COLOR: [number, number, number] = [220, 140, 30];
 const PUNCT_COLOR: [number, number, number] = [70, 120, 220];
 const OTHER_COLOR: [number, number, number] = [170, 170, 170];
+const NEUTRAL_COLOR: [number, number, number] = [205, 205, 205]; // queries in the key-only 'value-norm' mode
 
 type Rgb = [number, number, number];
 export type Rgba = [number, number, number, number];
@@ -125,11 +135,12 @@ const categorical = (title: string, items: [string, Rgb][]): Legend => ({
 const fmt = (v: number) =>
   Math.abs(v) >= 100 || Number.isInteger(v) ? String(Math.round(v)) : v.toPrecision(3);
 
-// `norms` (|q| then |k|, 2N values) is needed for mode 'norm' only.
+// `values`: for mode 'norm' |q| then |k| (2N values), for 'value-norm' ‖v‖ of each key (N values); null for
+// the other modes (RunData.colorValues fetches them).
 export function computeColors(
   mode: ColorMode,
   tokens: Tokens,
-  norms: Float32Array | null,
+  values: Float32Array | null,
 ): { colors: Uint8Array; legend: Legend } {
   const n = tokens.n;
   const out = new Uint8Array(2 * n * 4);
@@ -192,8 +203,14 @@ export function computeColors(
       };
     }
     case 'norm': {
-      if (!norms || norms.length !== 2 * n) throw new Error('colour by norm needs 2N norms');
-      return { colors: out, legend: scaled('vector norm', norms, interpolatePlasma) };
+      if (!values || values.length !== 2 * n) throw new Error('colour by norm needs 2N norms');
+      return { colors: out, legend: scaled('vector norm', values, interpolatePlasma) };
+    }
+    case 'value-norm': {
+      if (!values || values.length !== n) throw new Error('colour by value norm needs N value norms');
+      const legend = scaled('value norm ‖v‖ (keys; queries grey)', values, interpolatePlasma); // both sides
+      for (let i = 0; i < n; i++) put(out, i, NEUTRAL_COLOR);
+      return { colors: out, legend };
     }
     case 'token-length': {
       for (let i = 0; i < n; i++) perToken[i] = tokens.text[i].trim().length;

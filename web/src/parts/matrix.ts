@@ -7,6 +7,7 @@ import {
   textColor,
   type ColorMode,
   type Legend,
+  perHeadColorModes,
 } from '../data/colors';
 import { matrixCells } from '../data/cells';
 import { CELL_PAD, fitIntoCell, flatForCell, slotCell, type Bounds } from '../data/grid';
@@ -214,7 +215,7 @@ export class MatrixController implements AppPart<typeof KEYS> {
       return brush ? brushColors(faded, brush, s.isolate, 15) : faded;
     };
     let legend: Legend;
-    if (s.colorMode === 'norm') {
+    if (perHeadColorModes.has(s.colorMode)) {
       const legends = await this.ctx.activity.track(
         Promise.all(
           Array.from({ length: count }, async (_, k) => {
@@ -251,8 +252,7 @@ export class MatrixController implements AppPart<typeof KEYS> {
 
   private async headColors(mode: ColorMode, k: number): Promise<{ colors: Uint8Array; legend: Legend }> {
     const { data } = this.ctx;
-    const norms = mode === 'norm' ? await data.norms(headId(k, data.heads)) : null;
-    return computeColors(mode, data.tokens, norms);
+    return computeColors(mode, data.tokens, await data.colorValues(mode, headId(k, data.heads)));
   }
 
   private draw(): void {

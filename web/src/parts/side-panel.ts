@@ -25,6 +25,7 @@ const KEYS = [
   'searchQuery',
   'probes',
   'activeProbe',
+  'attentionWeight',
 ] as const satisfies Keys;
 type State = Reads<typeof KEYS>;
 
@@ -79,7 +80,9 @@ export class SidePanel implements AppPart<typeof KEYS> {
     const position = data.tokens.position[token];
     $('side-title').textContent =
       `${headLabel(s)} · input ${sequence} · token ${position + 1} of ${data.tokens.sequenceLength[token]}`;
-    const { att, T } = await activity.track(api.attention(s.layer, s.head, sequence));
+    // The aggregate compares this input with the dataset's unweighted mean: it stays unweighted too.
+    const weight = input ? s.attentionWeight : 'attention';
+    const { att, T } = await activity.track(api.attention(s.layer, s.head, sequence, weight));
     if (request !== this.request) return;
     if (!input) return this.showAggregate(s, att, T, request);
     if (image) {

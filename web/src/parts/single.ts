@@ -133,8 +133,11 @@ export class SingleController implements AppPart<typeof KEYS> {
     if (!scene) return;
     const { store, data, activity } = this.ctx;
     const s: State = store.get();
-    const norms = s.colorMode === 'norm' ? await data.norms(s) : null;
-    const { colors, legend } = computeColors(s.colorMode, data.tokens, norms);
+    const { colors, legend } = computeColors(
+      s.colorMode,
+      data.tokens,
+      await data.colorValues(s.colorMode, s),
+    );
     const mask = this.emphasis(s);
     const faded = mask ? fadeExcept(colors, mask, 30) : colors;
     const radii = pointSizes(data.n, s.sizeByNorm ? this.norms : null, s.searchIndices);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { brokenLayoutTests, makeBrokenRun } from './broken-layout.mjs';
 import { cellOrderTests } from './cell-order.mjs';
 import { probeImageTests, probeTests } from './probe.mjs';
+import { makeValuesRun, valuesTests } from './values.mjs';
 import { launchBrowser, openCell, openPage, settled, waitFor } from './browser.mjs';
 import { neighboursTests } from './neighbours.mjs';
 import { REPO, attnviz, getJson, startServer, writeBrownSentences, writeMnistDigits } from './fixtures.mjs';
@@ -512,6 +513,7 @@ async function main() {
     ['select', runs.text, (browser, _, server) => selectTests(browser, server, helpers), {}],
     ['nav', runs.text, (browser, _, server) => navTests(browser, server, helpers), {}],
     ['neighbours', runs.text, (browser, _, server) => neighboursTests(browser, server, helpers), {}],
+    ['values', makeValuesRun(WORK), (browser, _, server) => valuesTests(browser, server, helpers), {}],
     ['order', runs.text, (browser, _, server) => cellOrderTests(browser, server, helpers), {}],
     ['runs', [runs.text, runs.image], (browser, _, server) => runSwitcherTests(browser, server, helpers), {}],
   ]) {

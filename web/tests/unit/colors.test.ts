@@ -97,6 +97,22 @@ describe('colour modes', () => {
     }
     expect(colorModesFor('image')).toContain('patch-col');
   });
+  it('colours keys by value norm and leaves queries one neutral grey', () => {
+    const values = Float32Array.from([1, 4, 2, 4, 0]); // ‖v‖ of the 5 keys
+    const { colors, legend } = computeColors('value-norm', text, values);
+    for (let q = 1; q < 5; q++) expect(rgb(colors, q)).toEqual(rgb(colors, 0));
+    expect(rgb(colors, 0)).not.toEqual(rgb(colors, 5 + 1));
+    expect(rgb(colors, 5 + 1)).toEqual(rgb(colors, 5 + 3)); // equal norms, equal colours
+    expect(rgb(colors, 5 + 1)).not.toEqual(rgb(colors, 5 + 4)); // the ends of the range
+    expect(legend).toMatchObject({ kind: 'continuous', min: '0', max: '4' });
+    expect(() => computeColors('value-norm', text, new Float32Array(10))).toThrow(/N value norms/);
+  });
+  it('offers value norm only for runs with values, after vector norm', () => {
+    expect(colorModesFor('text')).not.toContain('value-norm');
+    const modes = colorModesFor('text', true);
+    expect(modes[modes.indexOf('norm') + 1]).toBe('value-norm');
+    expect(colorModesFor('image', true)).toContain('value-norm');
+  });
   it('fades all but the kept tokens', () => {
     const { colors } = computeColors('qk', text, null);
     const faded = fadeExcept(colors, Uint8Array.from([0, 1, 0, 0, 0]), 20);
