@@ -116,11 +116,26 @@ void guarded_call(httplib::Response& res, F&& handler) {
   }
 }
 
-httplib::Server::Handler guarded(void (Api::*handler)(const httplib::Request&, httplib::Response&),
-                                 Api* api) {
-  return [handler, api](const httplib::Request& req, httplib::Response& res) {
-    guarded_call(res, [&] { (api->*handler)(req, res); });
+// `handler` under `prefix`: it sees the request with `prefix` written as "/api".
+httplib::Server::Handler guarded(void (Api::*handler)(const httplib::Request&, httplib::Response&), Api* api,
+                                 const std::string& prefix) {
+  if (prefix == "/api") {
+    return [handler, api](const httplib::Request& req, httplib::Response& res) {
+      guarded_call(res, [&] { (api->*handler)(req, res); });
+    };
+  }
+  return [handler, api, prefix](const httplib::Request& req, httplib::Response& res) {
+    httplib::Request as_api = req;
+    as_api.path = "/api" + req.path.substr(prefix.size());
+    guarded_call(res, [&] { (api->*handler)(as_api, res); });
   };
+}
+
+// `prefix` as a regular expression: '.', the one character of a run name that means something there, escaped.
+std::string route_prefix(const std::string& prefix) {
+  std::string pattern;
+  for (char c : prefix) pattern += c == '.' ? std::string("[.]") : std::string(1, c);
+  return pattern;
 }
 
 // The body of a request, at most kMaxRequestBodyBytes: 413 beyond (httplib stops reading there itself), or
@@ -158,28 +173,29 @@ Api::Api(std::shared_ptr<const Run> run, std::string model)
     search_index_[search_key(tokens[i])].push_back(static_cast<int64_t>(i));
 }
 
-void Api::add_routes(httplib::Server& server) {
-  server.Get("/api/run", guarded(&Api::run_info, this));
-  server.Get("/api/tokens", guarded(&Api::tokens, this));
-  server.Get("/api/layout/.*", guarded(&Api::layout, this));
-  server.Get("/api/layouts/.*", guarded(&Api::all_layouts, this));
-  server.Get("/api/attention/.*", guarded(&Api::attention, this));
-  server.Get("/api/norms/.*", guarded(&Api::norms, this));
-  server.Get("/api/value-norms/.*", guarded(&Api::value_norms, this));
-  server.Get("/api/search", guarded(&Api::search, this));
-  server.Get("/api/aggregate/.*", guarded(&Api::aggregate, this));
-  server.Get("/api/image/.*", guarded(&Api::image, this));
-  server.Get("/api/heads", guarded(&Api::heads, this));
-  server.Get("/api/neighbours/.*", guarded(&Api::neighbours, this));
+void Api::add_routes(httplib::Server& server, const std::string& prefix) {
+  const std::string at = route_prefix(prefix);
+  const auto get = [&](const char* route, auto handler) {
+    server.Get(at + route, guarded(handler, this, prefix));
+  };
+  get("/run", &Api::run_info);
+  get("/tokens", &Api::tokens);
+  get("/layout/.*", &Api::layout);
+  get("/layouts/.*", &Api::all_layouts);
+  get("/attention/.*", &Api::attention);
+  get("/norms/.*", &Api::norms);
+  get("/value-norms/.*", &Api::value_norms);
+  get("/search", &Api::search);
+  get("/aggregate/.*", &Api::aggregate);
+  get("/image/.*", &Api::image);
+  get("/heads", &Api::heads);
+  get("/neighbours/.*", &Api::neighbours);
   // The one route that takes a body (up to kMaxRequestBodyBytes; httplib answers 413 above it).
-  server.Post("/api/probe",
+  server.Post(at + "/probe",
               [this](const httplib::Request&, httplib::Response& res, const httplib::ContentReader& read) {
                 guarded_call(res, [&] { create_probe(read_body(read), res); });
               });
-  server.Get("/api/probe/.*", guarded(&Api::probe_routes, this));
-  server.Get("/api(/.*)?", [](const httplib::Request& req, httplib::Response& res) {
-    reply_error(res, 404, "no API route " + req.path + " (see docs/api.md)");
-  });
+  get("/probe/.*", &Api::probe_routes);
 }
 
 void Api::run_info(const httplib::Request&, httplib::Response& res) {

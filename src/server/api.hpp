@@ -32,7 +32,10 @@ class Api {
  public:
   // model: `attnviz serve --model` for probes (server/probes.hpp); empty: the manifest's model.source.
   explicit Api(std::shared_ptr<const Run> run, std::string model = "");
-  void add_routes(httplib::Server& server);
+  // Every route of one run under `prefix` ("/api", or "/api/runs/{name}" with a name of [A-Za-z0-9._-]):
+  // a handler sees the path with `prefix` written as "/api", so the routes are the same under any prefix.
+  // Paths under the prefix that no route takes are left to the caller (the server answers them 404).
+  void add_routes(httplib::Server& server, const std::string& prefix = "/api");
 
  private:
   void run_info(const httplib::Request& req, httplib::Response& res);

@@ -25,6 +25,7 @@
 #include "server/api.hpp"
 #include "server/connections.hpp"
 #include "server/http_util.hpp"
+#include "server/runs.hpp"
 #include "server/static_files.hpp"
 
 namespace attnviz {
@@ -142,8 +143,8 @@ fs::path default_web_dir() { return fs::path(ATTNVIZ_SOURCE_DIR) / "web" / "dist
 struct Server::Impl {
   ServerOptions options;
   fs::path web_dir;
-  std::shared_ptr<const Run> run;
-  std::unique_ptr<server::Api> api;
+  std::vector<server::ServedRun> runs;
+  std::vector<std::unique_ptr<server::Api>> apis;  // one per run, in the order of `runs`
   std::unique_ptr<server::Access> access;
   server::ConnectionLimits limits;
   std::unique_ptr<server::Connections> connections;  // while started
@@ -156,6 +157,7 @@ struct Server::Impl {
   int listen_socket = -1;  // the socket httplib last configured: after a successful bind, the bound one
 
   void configure();
+  void add_api_routes();
   bool answer(server::SocketStream& stream, bool last);
 };
 
@@ -165,8 +167,16 @@ Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>()) {
   if (!impl_->options.web_dir.empty() && !fs::is_directory(impl_->web_dir)) {
     throw Error("the web UI folder " + impl_->web_dir.string() + " is not a folder");
   }
-  impl_->run = Run::open(impl_->options.run_dir);
-  impl_->api = std::make_unique<server::Api>(impl_->run, impl_->options.model);
+  std::vector<fs::path> paths = {impl_->options.run_dir};
+  paths.insert(paths.end(), impl_->options.more_run_dirs.begin(), impl_->options.more_run_dirs.end());
+  impl_->runs = server::open_runs(paths);
+  if (impl_->runs.size() > 1 && !impl_->options.model.empty()) {
+    throw Error("a probe model was named for " + std::to_string(impl_->runs.size()) +
+                " runs: with several, each run's probes use the model its manifest records");
+  }
+  for (const server::ServedRun& served : impl_->runs) {
+    impl_->apis.push_back(std::make_unique<server::Api>(served.run, impl_->options.model));
+  }
   impl_->access = std::make_unique<server::Access>(
       server::AccessOptions{impl_->options.token, impl_->options.allowed_hosts});
   impl_->configure();
@@ -190,7 +200,7 @@ void Server::Impl::configure() {
   http.set_default_headers({{"X-Content-Type-Options", "nosniff"}});
   http.set_pre_routing_handler(
       [this](const httplib::Request& req, httplib::Response& res) { return access->check(req, res); });
-  api->add_routes(http);
+  add_api_routes();
   http.Get(".*", [this](const httplib::Request& req, httplib::Response& res) {
     server::serve_static(web_dir, req, res);
   });
@@ -225,6 +235,29 @@ void Server::Impl::configure() {
     } catch (...) {
       server::reply_error(res, 500, "internal error");
     }
+  });
+}
+
+// Each run's routes under /api/runs/{name}, the first run's also under /api, GET /api/runs; then 404 for any
+// other path under /api (before the static files' catch-all).
+void Server::Impl::add_api_routes() {
+  const std::string listing = server::runs_reply(runs).dump();
+  http.Get("/api/runs", [listing](const httplib::Request&, httplib::Response& res) {
+    res.set_content(listing, "application/json");
+  });
+  for (size_t i = 0; i < runs.size(); ++i) apis[i]->add_routes(http, "/api/runs/" + runs[i].name);
+  http.Get("/api/runs/([^/]*)(/.*)?", [this](const httplib::Request& req, httplib::Response& res) {
+    const std::string name = req.matches[1];
+    const bool served = std::any_of(runs.begin(), runs.end(), [&](const auto& r) { return r.name == name; });
+    if (served) {
+      server::reply_error(res, 404, "no API route " + server::printable(req.path) + " (see docs/api.md)");
+    } else {
+      server::reply_error(res, 404, "no run " + server::printable(name) + " (GET /api/runs lists them)");
+    }
+  });
+  apis.front()->add_routes(http, "/api");
+  http.Get("/api(/.*)?", [](const httplib::Request& req, httplib::Response& res) {
+    server::reply_error(res, 404, "no API route " + server::printable(req.path) + " (see docs/api.md)");
   });
 }
 
@@ -302,7 +335,10 @@ void serve(const ServerOptions& options) {
   install_interrupt_handler();
   Server server(options);
   server.start();
-  std::printf("attnviz: serving %s at %s (Ctrl-C stops)\n", options.run_dir.c_str(), server.url().c_str());
+  const std::string more =
+      options.more_run_dirs.empty() ? "" : " and " + std::to_string(options.more_run_dirs.size()) + " more";
+  std::printf("attnviz: serving %s%s at %s (Ctrl-C stops)\n", options.run_dir.c_str(), more.c_str(),
+              server.url().c_str());
   std::fflush(stdout);
   while (!interrupted()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   server.stop();

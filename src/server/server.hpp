@@ -12,8 +12,13 @@ namespace attnviz {
 constexpr size_t kMaxRequestBodyBytes = size_t{1} << 20;
 
 struct ServerOptions {
+  // The run served under /api/ (and /api/runs/{name}/), or a folder of runs whose first is. Every run is also
+  // served under /api/runs/{name}/ (server/runs.hpp).
   std::filesystem::path run_dir;
-  std::string model;  // the model probes run (a folder or hub id); empty: the manifest's model.source
+  std::vector<std::filesystem::path> more_run_dirs;  // further runs (or folders of runs), in this order
+  // The model probes of the first run run (a folder or hub id); empty: the manifest's model.source. An Error
+  // when several runs are served: each run's probes use the model its manifest records.
+  std::string model;
   std::filesystem::path web_dir;  // built front end (web/dist); empty: the default location
   std::string host = "127.0.0.1";
   int port = 8000;  // 0: any free port
@@ -27,9 +32,9 @@ struct ServerOptions {
 // The folder served when ServerOptions::web_dir is empty: web/dist of the source tree.
 std::filesystem::path default_web_dir();
 
-// A server running in a background thread, for `attnviz demo` and the tests. The run is opened by the
-// constructor (an Error says what is wrong with it); files under RUN/layouts are re-read whenever they appear
-// or change, so the server may start before the layouts are computed.
+// A server running in a background thread, for `attnviz demo` and the tests. The runs are opened by the
+// constructor (an Error says what is wrong with one); files under RUN/layouts are re-read whenever they
+// appear or change, so the server may start before the layouts are computed.
 class Server {
  public:
   explicit Server(ServerOptions options);

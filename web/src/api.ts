@@ -62,6 +62,32 @@ export interface RunInfo {
   problems?: string[]; // metrics.json / progress.json that could not be read (then null above)
 }
 
+// A run the server serves (GET /api/runs); `prefix` is where its routes are, relative to the page.
+export interface ServedRun {
+  name: string;
+  prefix: string;
+  model: string;
+  modality: 'text' | 'image';
+  layers: number;
+  heads: number;
+  sequences: number;
+  tokens: number;
+}
+
+// The heads map (GET /api/heads; layouts/heads.json): per head (layer-major) its type scores, type and place
+// on the map; `order` the heads in an order that puts similar ones next to each other.
+export interface HeadsInfo {
+  heads: {
+    layer: number;
+    head: number;
+    scores: Record<string, number | null>;
+    type: string | null;
+    map: [number, number];
+  }[];
+  order: number[];
+  divergence: number[][];
+}
+
 // GET /api/neighbours: a point's true partners by scaled q·k, highest first, each with its rank among the
 // point's nearest points of the other kind in the layout named (1 = nearest).
 export interface NeighboursReply {
@@ -108,47 +134,65 @@ async function float32(url: string, expected?: number[]): Promise<{ data: Float3
   return { data: float32WithShape(await response.arrayBuffer(), shape), shape };
 }
 
+// Every route of one run is under this prefix: 'api/' (the server's first run) or 'api/runs/{name}/'.
+let runPrefix = 'api/';
+const at = (route: string) => runPrefix + route;
+
 export const api = {
-  run: () => json<RunInfo>('api/run'),
-  tokens: () => json<TokensJson>('api/tokens'),
+  // The runs served, and the one whose routes every other function here asks.
+  runs: () => json<{ runs: ServedRun[] }>('api/runs'),
+  useRun: (run: ServedRun) => {
+    runPrefix = run.prefix;
+  },
+  run: () => json<RunInfo>(at('run')),
+  tokens: () => json<TokensJson>(at('tokens')),
   // [2N x dim] for one head.
   layout: async (method: Method, dim: Dim, layer: number, head: number, points: number) =>
-    (await float32(`api/layout/${method}/${dim}/${layer}/${head}`, [points, dim])).data,
+    (await float32(at(`layout/${method}/${dim}/${layer}/${head}`), [points, dim])).data,
   // [L*H x 2N x dim] for every head, or null while the method's layouts are not all on disk.
   layouts: async (method: Method, dim: Dim, heads: number, points: number) => {
     try {
-      return (await float32(`api/layouts/${method}/${dim}`, [heads, points, dim])).data;
+      return (await float32(at(`layouts/${method}/${dim}`), [heads, points, dim])).data;
     } catch (e) {
       if (e instanceof HttpError && e.status === 404) return null;
       throw e;
     }
   },
   norms: async (layer: number, head: number, points: number) =>
-    (await float32(`api/norms/${layer}/${head}`, [points])).data,
+    (await float32(at(`norms/${layer}/${head}`), [points])).data,
   // ‖v‖ of one head's N value vectors (runs extracted with --values).
   valueNorms: async (layer: number, head: number, tokens: number) =>
-    (await float32(`api/value-norms/${layer}/${head}`, [tokens])).data,
+    (await float32(at(`value-norms/${layer}/${head}`), [tokens])).data,
   attention: async (layer: number, head: number, sequence: number, weight: AttentionWeight = 'attention') => {
     const query = weight === 'attention' ? '' : `?weight=${weight}`;
-    const { data, shape } = await float32(`api/attention/${layer}/${head}/${sequence}${query}`);
+    const { data, shape } = await float32(at(`attention/${layer}/${head}/${sequence}${query}`));
     return { att: data, T: shape[0] };
   },
   aggregate: (layer: number, head: number) =>
-    json<{ offsets: number[]; mean: number[] }>(`api/aggregate/${layer}/${head}`),
+    json<{ offsets: number[]; mean: number[] }>(at(`aggregate/${layer}/${head}`)),
   neighbours: (layer: number, head: number, point: number, k: number, layout: string) =>
-    json<NeighboursReply>(`api/neighbours/${layer}/${head}/${point}?k=${k}&layout=${layout}`),
-  imageUrl: (sequence: number) => `api/image/${sequence}`,
+    json<NeighboursReply>(at(`neighbours/${layer}/${head}/${point}?k=${k}&layout=${layout}`)),
+  imageUrl: (sequence: number) => at(`image/${sequence}`),
   // A new input run through the run's model (the one route with a body).
   probe: async (input: ProbeInput) =>
-    (await get('api/probe', { method: 'POST', body: JSON.stringify(input) })).json() as Promise<ProbeReply>,
+    (await get(at('probe'), { method: 'POST', body: JSON.stringify(input) })).json() as Promise<ProbeReply>,
   // [2T x dim]: the probe's queries then keys in one head's stored layout.
   probeLayout: async (id: string, method: Method, dim: Dim, { layer, head }: HeadId, T: number) =>
-    (await float32(`api/probe/${id}/layout/${method}/${dim}/${layer}/${head}`, [2 * T, dim])).data,
+    (await float32(at(`probe/${id}/layout/${method}/${dim}/${layer}/${head}`), [2 * T, dim])).data,
   // [L*H x 2T x dim]: the same in every head.
   probeLayouts: async (id: string, method: Method, dim: Dim, heads: number, T: number) =>
-    (await float32(`api/probe/${id}/layout/${method}/${dim}`, [heads, 2 * T, dim])).data,
+    (await float32(at(`probe/${id}/layout/${method}/${dim}`), [heads, 2 * T, dim])).data,
   probeAttention: async (id: string, { layer, head }: HeadId) => {
-    const { data, shape } = await float32(`api/probe/${id}/attention/${layer}/${head}`);
+    const { data, shape } = await float32(at(`probe/${id}/attention/${layer}/${head}`));
     return { att: data, T: shape[0] };
+  },
+  // null while the run has no heads map (404: `attnviz layout` writes it).
+  heads: async () => {
+    try {
+      return await json<HeadsInfo>(at('heads'));
+    } catch (e) {
+      if (e instanceof HttpError && e.status === 404) return null;
+      throw e;
+    }
   },
 };

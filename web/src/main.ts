@@ -3,8 +3,9 @@
 // module in parts/ that declares the keys it reads, plus a line here.
 import './style.css';
 import { Activity } from './activity';
-import type { Method } from './api';
+import { api, type Method } from './api';
 import type { Context } from './context';
+import { carriedView, chooseRun } from './data/runs';
 import { $ } from './dom';
 import { Breadcrumbs } from './parts/breadcrumbs';
 import { Export } from './parts/export';
@@ -16,6 +17,7 @@ import { ProbeBox } from './parts/probe';
 import { NeighboursPart } from './parts/neighbours';
 import { Permalink, stateFromUrl } from './parts/permalink';
 import { Progress } from './parts/progress';
+import { RunSwitcher } from './parts/run-switcher';
 import { Search } from './parts/search';
 import { SelectTool } from './parts/select-tool';
 import { SelectionPanel } from './parts/selection-panel';
@@ -34,6 +36,9 @@ const hooks = installTestHooks(store, activity);
 
 async function main(): Promise<void> {
   activity.mark('start');
+  const { runs } = await activity.track(api.runs());
+  const run = chooseRun(runs, new URLSearchParams(window.location.search).get('run'));
+  api.useRun(run);
   const data = await activity.track(RunData.load());
   activity.mark('runLoaded');
   if (data.info.problems?.length) activity.note(data.info.problems.join(' · ')); // the page works without them
@@ -51,13 +56,13 @@ async function main(): Promise<void> {
   const methods: Method[] = ['tsne', 'umap', 'pca'];
   const best = methods.find((m) => data.complete(m, 2)) ?? methods.find((m) => !data.problem(m, 2)) ?? 'pca';
   const dark = window.matchMedia?.('(prefers-color-scheme: dark)').matches;
-  store.set({
-    method: best,
-    theme: dark ? 'dark' : 'light',
-    layouts: data.info.layouts,
-    ...stateFromUrl(data),
-  });
+  // A switch from another run carries the view state that still applies (data/runs.ts); a permalink's
+  // parameters (parts/permalink.ts) apply on top.
+  const carried = carriedView(window.location.search, data.layers, data.heads, (m) => !data.problem(m, 2));
+  store.set({ method: best, theme: dark ? 'dark' : 'light', layouts: data.info.layouts, run: run.name });
+  store.set({ ...carried, ...stateFromUrl(data), run: run.name });
   store.add(new Toolbar(ctx));
+  store.add(new RunSwitcher(runs));
   store.add(new Search(ctx));
   store.add(new Export(ctx));
   store.add(new Breadcrumbs(ctx));

@@ -1,5 +1,5 @@
 // What the page knows about the run: manifest, token table, metrics, and caches of layouts and norms.
-import { api, type Dim, type LayoutAvailability, type Method, type RunInfo } from './api';
+import { api, type Dim, type HeadsInfo, type LayoutAvailability, type Method, type RunInfo } from './api';
 import type { ColorMode } from './data/colors';
 import { headId, headIndex, type HeadId } from './data/heads';
 import { parseMetrics, type HeadMetrics } from './data/metrics';
@@ -16,6 +16,7 @@ export class RunData {
   constructor(
     public info: RunInfo,
     readonly tokens: Tokens,
+    readonly headsMap: HeadsInfo | null = null, // null: the run has no heads map yet
   ) {
     this.layers = info.manifest.model.num_layers;
     this.heads = info.manifest.model.num_heads;
@@ -24,8 +25,8 @@ export class RunData {
   }
 
   static async load(): Promise<RunData> {
-    const [info, tokens] = await Promise.all([api.run(), api.tokens()]);
-    return new RunData(info, makeTokens(tokens, info.manifest.sequences));
+    const [info, tokens, heads] = await Promise.all([api.run(), api.tokens(), api.heads()]);
+    return new RunData(info, makeTokens(tokens, info.manifest.sequences), heads);
   }
 
   async refresh(): Promise<void> {

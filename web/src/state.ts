@@ -7,6 +7,7 @@ import { defaultSearchMode, type SearchMode } from './data/search';
 import { Store, type Part } from './store';
 
 export interface AppState {
+  run: string; // the served run the page shows (GET /api/runs' name)
   view: 'matrix' | 'single';
   method: Method; // the layout method asked for
   shown: Method | null; // the method drawn now (PCA stands in while t-SNE / UMAP are computed)
@@ -27,6 +28,7 @@ export interface AppState {
   sideTab: 'input' | 'aggregate';
   cellMetric: string; // '' for none
   sortCells: boolean;
+  cellOrder: 'metric' | 'similarity'; // what sorting orders the cells by: the cell metric, or heads.json's order
   arrows: boolean;
   thumbnails: boolean;
   labels: boolean; // token labels in the single view once zoomed in
@@ -44,8 +46,8 @@ export type Reads<K extends Keys> = Pick<AppState, K[number]>;
 export type Changed<K extends Keys> = ReadonlySet<K[number]>;
 export type AppPart<K extends Keys> = Part<AppState, K[number]>;
 
-// The state a page starts from (before the run and the URL are read); the URL leaves out keys at these values.
 export const defaults: AppState = {
+  run: '',
   view: 'matrix',
   method: 'tsne',
   shown: null,
@@ -66,6 +68,7 @@ export const defaults: AppState = {
   sideTab: 'input',
   cellMetric: '',
   sortCells: false,
+  cellOrder: 'metric',
   arrows: false,
   thumbnails: false,
   labels: true,

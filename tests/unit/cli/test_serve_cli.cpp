@@ -21,6 +21,16 @@ using attnviz::test::Listener;
 using attnviz::test::ProcessOutput;
 using attnviz::test::run_attnviz;
 
+// GET `path` from a server that is starting: retried for up to 10 s while nothing listens.
+httplib::Result get_once_up(httplib::Client& client, const char* path) {
+  auto result = client.Get(path);
+  for (int attempt = 0; attempt < 200 && !result; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    result = client.Get(path);
+  }
+  return result;
+}
+
 // One small brown-gpt run, extracted once for every test of this file.
 class ServeCli : public ::testing::Test {
  protected:
@@ -69,11 +79,7 @@ TEST_F(ServeCli, ServesTheRunAndStopsOnSigint) {
   BackgroundProcess server({"serve", (dir / "run").string(), "--port", std::to_string(port)},
                            dir / "serve.log");
   httplib::Client client("127.0.0.1", port);
-  auto result = client.Get("/api/run");
-  for (int attempt = 0; attempt < 200 && !result; ++attempt) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    result = client.Get("/api/run");
-  }
+  auto result = get_once_up(client, "/api/run");
   ASSERT_TRUE(result) << "attnviz serve did not answer";
   EXPECT_EQ(result->status, 200);
   auto run = nlohmann::json::parse(result->body);
@@ -88,6 +94,36 @@ TEST_F(ServeCli, ServesTheRunAndStopsOnSigint) {
   const std::string first_line = log.substr(0, log.find('\n'));
   EXPECT_NE(first_line.find("http://127.0.0.1:" + std::to_string(port) + "/"), std::string::npos)
       << first_line;
+}
+
+TEST_F(ServeCli, SeveralRunsOrAFolderOfRunsAreServedEachUnderItsName) {
+  const int port = free_port();
+  BackgroundProcess server({"serve", (dir / "run").string(), dir.string(), "--port", std::to_string(port)},
+                           dir / "runs.log");
+  httplib::Client client("127.0.0.1", port);
+  auto result = get_once_up(client, "/api/runs");
+  ASSERT_TRUE(result) << "attnviz serve did not answer";
+  ASSERT_EQ(result->status, 200) << result->body;
+  const auto runs = nlohmann::json::parse(result->body)["runs"];
+  ASSERT_EQ(runs.size(), 2u) << "the run, and the folder holding it: " << result->body;
+  EXPECT_EQ(runs[0]["name"], "run");
+  EXPECT_EQ(runs[1]["name"], "run-2");
+  EXPECT_EQ(client.Get("/api/runs/run-2/attention/5/7/3")->body, client.Get("/api/attention/5/7/3")->body);
+  EXPECT_EQ(server.interrupt(std::chrono::seconds(10)), 0);
+}
+
+TEST_F(ServeCli, AFolderWithoutRunsOrAModelForSeveralRunsIsAOneLineError) {
+  fs::create_directories(dir / "no-runs-here" / "inner");
+  const std::string run = (dir / "run").string();
+  const auto empty = run_attnviz("serve " + run + " " + (dir / "no-runs-here").string());
+  EXPECT_EQ(empty.status, 1);
+  EXPECT_EQ(empty.err.rfind("attnviz: error: ", 0), 0u) << empty.err;
+  EXPECT_NE(empty.err.find("no-runs-here: not a run"), std::string::npos) << empty.err;
+  EXPECT_EQ(empty.err.find('\n'), empty.err.size() - 1) << "one line: " << empty.err;
+  const auto model = run_attnviz("serve " + run + " " + run + " --model some/model");
+  EXPECT_NE(model.status, 0);
+  EXPECT_EQ(model.err.rfind("attnviz: error: --model", 0), 0u) << model.err;
+  EXPECT_EQ(model.err.find('\n'), model.err.size() - 1) << "one line: " << model.err;
 }
 
 // The first line a background server prints, once it has printed one.

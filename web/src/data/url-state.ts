@@ -59,6 +59,8 @@ function flag<K extends 'hideSpecial' | 'neighbours' | 'isolate' | 'labels'>(
 }
 
 export const PARAMS = [
+  // The run served (several runs: parts/run-switcher.ts); main.ts reads it before anything else.
+  param({ key: 'run', name: 'run', history: 'push', write: String, read: (t) => t }),
   param({
     key: 'view',
     name: 'view',

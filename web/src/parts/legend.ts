@@ -11,6 +11,7 @@ const KEYS = [
   'sizeByNorm',
   'cellMetric',
   'sortCells',
+  'cellOrder',
 ] as const satisfies Keys;
 
 export class LegendPanel implements AppPart<typeof KEYS> {
@@ -36,8 +37,10 @@ export class LegendPanel implements AppPart<typeof KEYS> {
     const notes = [];
     if (s.searchIndices) notes.push(`search "${s.searchQuery}": enlarged`);
     if (s.view === 'single' && s.sizeByNorm) notes.push('size: vector norm');
+    const bySimilarity = s.sortCells && s.cellOrder === 'similarity';
     if (s.view === 'matrix' && s.cellMetric)
-      notes.push(`cells: ${s.cellMetric}${s.sortCells ? ' (sorted)' : ''}`);
+      notes.push(`cells: ${s.cellMetric}${s.sortCells && !bySimilarity ? ' (sorted)' : ''}`);
+    if (s.view === 'matrix' && bySimilarity) notes.push('cells: similar heads side by side');
     renderLegend(this.element, this.legend, notes.join(' · '));
   }
 }

@@ -34,6 +34,7 @@ const KEYS = [
   'theme',
   'cellMetric',
   'sortCells',
+  'cellOrder',
   'layouts',
   'probes',
 ] as const satisfies Keys;
@@ -74,7 +75,8 @@ export class MatrixController implements AppPart<typeof KEYS> {
         void this.restyle();
         canvas.showMatrix(this.scene, true);
       } else void this.load();
-    } else if (changed.has('sortCells') || (s.sortCells && changed.has('cellMetric'))) void this.load();
+    } else if (changed.has('sortCells') || (s.sortCells && anyChanged(changed, ['cellMetric', 'cellOrder'])))
+      void this.load();
     else if (
       anyChanged(changed, ['colorMode', 'searchIndices', 'selection', 'isolate', 'theme', 'cellMetric'])
     )
@@ -113,6 +115,7 @@ export class MatrixController implements AppPart<typeof KEYS> {
       count,
       s.cellMetric ? data.metrics.values.get(s.cellMetric) : undefined,
       s.sortCells,
+      s.cellOrder === 'similarity' ? data.headsMap?.order : undefined,
     );
     const slotOfHead = new Int32Array(count);
     this.order.forEach((k, slot) => (slotOfHead[k] = slot));
@@ -240,6 +243,7 @@ export class MatrixController implements AppPart<typeof KEYS> {
       this.order,
       data.heads,
       s.cellMetric ? data.metrics.values.get(s.cellMetric) : undefined,
+      data.headsMap?.heads.map((h) => h.type),
     );
     scene.textColor = textColor(s.theme);
     this.legend.show(legend);

@@ -71,6 +71,7 @@ export function installTestHooks(store: Store<AppState>, activity: Activity): { 
 function snapshot(s: AppState, page: Page | null): Record<string, unknown> {
   const data = page?.data;
   return {
+    run: s.run,
     view: s.view,
     method: s.method,
     shown: s.shown,
@@ -91,6 +92,7 @@ function snapshot(s: AppState, page: Page | null): Record<string, unknown> {
     selection: s.selection ? Array.from(s.selection) : null,
     isolate: s.isolate,
     labels: page?.single.scene?.labels.length ?? 0,
+    badges: page?.matrix.scene?.cells.filter((c) => c.badge).map((c) => `${c.label}: ${c.badge}`) ?? [],
     layers: data?.layers,
     heads: data?.heads,
     points: data ? 2 * data.n : 0,

@@ -1,6 +1,7 @@
 // The toolbar: its controls set the state, and show it (so any change of the state, not only a click, is
 // reflected): layout method (marked unavailable where its file is broken) and dimension, colour mode, size by
-// norm, cell metric and sorting, theme. (Token search: parts/search.ts.)
+// norm, cell metric and sorting (by the metric, or similar heads side by side), theme. (Token search:
+// parts/search.ts.)
 import type { Dim, Method } from '../api';
 import { colorModeLabels, colorModesFor, type ColorMode } from '../data/colors';
 import type { Context } from '../context';
@@ -16,6 +17,7 @@ const KEYS = [
   'sizeByNorm',
   'cellMetric',
   'sortCells',
+  'cellOrder',
   'theme',
 ] as const satisfies Keys;
 
@@ -26,6 +28,7 @@ export class Toolbar implements AppPart<typeof KEYS> {
   private sizeNorm = $<HTMLInputElement>('size-norm');
   private metric = $<HTMLSelectElement>('cell-metric');
   private sort = $<HTMLInputElement>('sort-cells');
+  private order = $<HTMLSelectElement>('cell-order');
 
   constructor(ctx: Context) {
     const { store, data } = ctx;
@@ -41,6 +44,13 @@ export class Toolbar implements AppPart<typeof KEYS> {
     this.sizeNorm.addEventListener('change', () => store.set({ sizeByNorm: this.sizeNorm.checked }));
     this.metric.addEventListener('change', () => store.set({ cellMetric: this.metric.value }));
     this.sort.addEventListener('change', () => store.set({ sortCells: this.sort.checked }));
+    // Similar heads side by side: heads.json's order, which `attnviz layout` writes.
+    const similarity = this.order.querySelector<HTMLOptionElement>('option[value=similarity]')!;
+    similarity.disabled = !data.headsMap;
+    if (!data.headsMap) similarity.title = 'no heads map yet (attnviz layout writes layouts/heads.json)';
+    this.order.addEventListener('change', () =>
+      store.set({ cellOrder: this.order.value as 'metric' | 'similarity', sortCells: true }),
+    );
     $('theme').addEventListener('click', () =>
       store.set({ theme: store.get().theme === 'dark' ? 'light' : 'dark' }),
     );
@@ -61,6 +71,7 @@ export class Toolbar implements AppPart<typeof KEYS> {
     this.sizeNorm.checked = s.sizeByNorm;
     this.metric.value = s.cellMetric;
     this.sort.checked = s.sortCells;
+    this.order.value = s.cellOrder;
     document.body.classList.toggle('dark', s.theme === 'dark');
   }
 

@@ -43,7 +43,7 @@ export function matrixLayers(s: MatrixScene, pixels: MatrixPixels) {
   return layers as any[];
 }
 
-// Draws each cell's label at its top-left corner into `overlay` (the canvas's size in CSS pixels, `w` x `h`),
+// Draws each cell's label at its top-left corner, and its type badge at its top-right, into `overlay` (the canvas's size in CSS pixels, `w` x `h`),
 // or clears it when `scene` is null.
 export function drawCellLabels(
   overlay: HTMLCanvasElement,
@@ -65,8 +65,16 @@ export function drawCellLabels(
   ctx.fillStyle = `rgba(${r}, ${g}, ${b}, ${a / 255})`;
   ctx.font = '11px monospace';
   ctx.textBaseline = 'top';
+  const visible = (p: [number, number] | null): p is [number, number] =>
+    !!p && p[0] > -60 && p[1] > -20 && p[0] < w + 60 && p[1] < h;
   for (const cell of scene.cells) {
     const p = project([cell.x + 0.04, cell.y + 0.04, 0]);
-    if (p && p[0] > -60 && p[1] > -20 && p[0] < w && p[1] < h) ctx.fillText(cell.label, p[0], p[1]);
+    if (visible(p)) ctx.fillText(cell.label, p[0], p[1]);
   }
+  ctx.textAlign = 'right';
+  for (const cell of scene.cells) {
+    const p = cell.badge ? project([cell.x + 0.96, cell.y + 0.04, 0]) : null;
+    if (visible(p)) ctx.fillText(cell.badge, p[0], p[1]);
+  }
+  ctx.textAlign = 'left';
 }

@@ -87,13 +87,14 @@ export function freePort() {
   });
 }
 
-// `attnviz serve RUN` on a free port; resolves once /api/run answers (bounded), with stop(). With a token, the
-// server requires it and `url` is the link that hands it to a browser (/?token=...).
+// `attnviz serve RUN` (or RUN RUN ... when `run` is a list) on a free port; resolves once /api/run answers
+// (bounded), with stop(). With a token, the server requires it and `url` is the link that hands it to a
+// browser (/?token=...).
 export async function startServer(run, { token = '', timeoutMs = 30000 } = {}) {
   const port = await freePort();
   const args = [
     'serve',
-    run,
+    ...[run].flat(),
     '--host',
     '127.0.0.1',
     '--port',

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { brokenLayoutTests, makeBrokenRun } from './broken-layout.mjs';
+import { cellOrderTests } from './cell-order.mjs';
 import { probeImageTests, probeTests } from './probe.mjs';
 import { makeValuesRun, valuesTests } from './values.mjs';
 import { shareTests } from './share.mjs';
@@ -16,6 +17,7 @@ import { REPO, attnviz, getJson, startServer, writeBrownSentences, writeMnistDig
 import { Pixels } from './pixels.mjs';
 import { navTests } from './nav.mjs';
 import { selectTests } from './select.mjs';
+import { runSwitcherTests } from './run-switcher.mjs';
 
 const ARTIFACTS = path.join(REPO, 'tests/artifacts/browser');
 const WORK = path.join(REPO, 'tests/artifacts/browser-runs');
@@ -514,6 +516,8 @@ async function main() {
     ['neighbours', runs.text, (browser, _, server) => neighboursTests(browser, server, helpers), {}],
     ['values', () => makeValuesRun(WORK), (browser, _, server) => valuesTests(browser, server, helpers), {}],
     ['share', runs.text, (browser, _, server) => shareTests(browser, server, helpers), {}],
+    ['order', runs.text, (browser, _, server) => cellOrderTests(browser, server, helpers), {}],
+    ['runs', [runs.text, runs.image], (browser, _, server) => runSwitcherTests(browser, server, helpers), {}],
   ]) {
     if (only && !only.includes(name)) continue;
     const server = await startServer(typeof run === 'function' ? run() : run, options);

@@ -20,9 +20,20 @@ describe('heads', () => {
     expect(headOrder(4, values, true)).toEqual([2, 3, 0, 1]);
     expect(headOrder(4, undefined, true)).toEqual([0, 1, 2, 3]);
   });
+  it('orders cells by the heads map (similar heads side by side) when given and sorting', () => {
+    const values = Float32Array.from([0.1, NaN, 0.9, 0.5]);
+    expect(headOrder(4, values, true, [3, 1, 0, 2])).toEqual([3, 1, 0, 2]);
+    expect(headOrder(4, values, false, [3, 1, 0, 2])).toEqual([0, 1, 2, 3]);
+    expect(headOrder(4, values, true, [1, 0])).toEqual([2, 3, 0, 1]); // not this run's: by the metric
+  });
 });
 
 describe('matrix cells', () => {
+  it('badges each head with its type from the heads map, in its own cell', () => {
+    const cells = matrixCells([2, 0, 1], 3, undefined, ['previous_token', null, 'induction']);
+    expect(cells.map((c) => c.badge)).toEqual(['induct', 'prev', '']);
+    expect(matrixCells([0], 1, undefined, ['a_new_type'])[0].badge).toBe('a_new_type');
+  });
   it('places each head of the order in its slot, labelled with its own name', () => {
     const cells = matrixCells([3, 0, 1, 2], 2, undefined);
     expect(cells.map((c) => [c.x, c.y, c.label])).toEqual([
@@ -31,7 +42,7 @@ describe('matrix cells', () => {
       [0, 1, 'L0 H1'],
       [1, 1, 'L1 H0'],
     ]);
-    expect(cells.every((c) => c.color === null)).toBe(true);
+    expect(cells.every((c) => c.color === null && c.badge === '')).toBe(true);
   });
   it('shades cells darker for larger values, and leaves heads without a value unfilled', () => {
     const cells = matrixCells([0, 1, 2], 3, Float32Array.from([0, NaN, 2]));

@@ -1,0 +1,138 @@
+// Several runs in one server (docs/api.md, "Several runs"): /api/runs, each run under /api/runs/{name}/, the
+// first also under /api/, a folder of runs, and what is refused.
+#include <filesystem>
+
+#include "core/error.hpp"
+#include "core/fs.hpp"
+#include "server/runs.hpp"
+#include "server_fixture.hpp"
+#include "support/error_of.hpp"
+
+namespace attnviz::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A copy of `run` at `dir` with its first sentence left out (so the two runs' answers differ).
+void write_smaller_copy(const TestRun& run, const fs::path& dir) {
+  auto sentences = run.sentences;
+  sentences.erase(sentences.begin());
+  TinyRun::text(
+      {"gpt2", "text", TestRun::kLayers, TestRun::kHeads, TestRun::kKvHeads, TestRun::kHeadDim, true, 1.0f},
+      sentences)
+      .random(11, 1.0f)
+      .write(dir);
+}
+
+class Runs : public ServerTest {
+ protected:
+  void SetUp() override {
+    write_smaller_copy(run, other.path() / "run");  // the same base name as the first: "run-2"
+    fs::copy(run.dir, other.path() / "v1.0", fs::copy_options::recursive);
+    ServerTest::SetUp();
+  }
+  void start_more() {
+    server->stop();
+    ServerOptions options;
+    options.run_dir = run.dir;
+    options.more_run_dirs = {other.path() / "run", other.path() / "v1.0"};
+    options.web_dir = web.path();
+    options.port = 0;
+    server = std::make_unique<Server>(options);
+    client = std::make_unique<httplib::Client>("127.0.0.1", server->start());
+    client->set_url_encode(false);
+  }
+  TempDir other;
+};
+
+TEST_F(Runs, OneRunIsListedAndServedUnderItsNameAndBare) {
+  const nlohmann::json runs = get_json("/api/runs");
+  ASSERT_EQ(runs["runs"].size(), 1u);
+  EXPECT_EQ(runs["runs"][0]["name"], "run");
+  EXPECT_EQ(runs["runs"][0]["prefix"], "api/runs/run/");
+  EXPECT_EQ(get("/api/runs/run/attention/1/2/0")->body, get("/api/attention/1/2/0")->body);
+}
+
+TEST_F(Runs, EachRunIsServedUnderItsNameAndTheFirstAlsoBare) {
+  start_more();
+  const nlohmann::json runs = get_json("/api/runs");
+  ASSERT_EQ(runs["runs"].size(), 3u);
+  const char* names[] = {"run", "run-2", "v1.0"};
+  for (size_t i = 0; i < 3; ++i) {
+    const nlohmann::json& r = runs["runs"][i];
+    EXPECT_EQ(r["name"], names[i]);
+    EXPECT_EQ(r["prefix"], std::string("api/runs/") + names[i] + "/");
+    EXPECT_EQ(r["model"], "gpt2");
+    EXPECT_EQ(r["layers"], TestRun::kLayers);
+    EXPECT_EQ(r["heads"], TestRun::kHeads);
+  }
+  EXPECT_EQ(runs["runs"][0]["sequences"], 3);
+  EXPECT_EQ(runs["runs"][1]["sequences"], 2);
+  EXPECT_EQ(runs["runs"][0]["tokens"], run.n);
+
+  EXPECT_EQ(get_json("/api/runs/run-2/run")["manifest"]["sequences"].size(), 2u);
+  EXPECT_EQ(get_json("/api/run")["manifest"]["sequences"].size(), 3u) << "bare /api/ is the first run";
+  EXPECT_EQ(get("/api/runs/run/attention/1/2/0")->body, get("/api/attention/1/2/0")->body);
+  EXPECT_EQ(get("/api/runs/v1.0/norms/1/3")->body, get("/api/norms/1/3")->body) << "a copy of the first";
+  EXPECT_NE(get("/api/runs/run-2/attention/1/2/0")->body, get("/api/attention/1/2/0")->body);
+  EXPECT_LT(get_json("/api/runs/run-2/search?token=the")["count"], get_json("/api/search?token=the")["count"])
+      << "its own token table";
+
+  // Its own bounds, and errors as under /api/.
+  EXPECT_NE(expect_error("/api/runs/run-2/attention/0/0/2", 404).find("sequence 2"), std::string::npos);
+  expect_error("/api/runs/run-2/attention/x/0/0", 400);
+  EXPECT_NE(expect_error("/api/runs/run-3/run", 404).find("no run 'run-3'"), std::string::npos);
+  EXPECT_NE(expect_error("/api/runs/v1x0/run", 404).find("no run"), std::string::npos) << "'.' is literal";
+  for (const char* path : {"/api/runs/run-2/nothing", "/api/runs/run-2/", "/api/runs/run-2", "/api/runs/"}) {
+    expect_error(path, 404);
+  }
+  EXPECT_EQ(client->Post("/api/runs", "", "text/plain")->status, 405);
+  EXPECT_EQ(client->Post("/api/runs/run-2/run", "{}", "application/json")->status, 405);
+}
+
+TEST(OpenRuns, AFolderOfRunsIsExpandedInNameOrder) {
+  TestRun run;
+  TempDir folder;
+  fs::copy(run.dir, folder / "b", fs::copy_options::recursive);
+  fs::copy(run.dir, folder / "a run", fs::copy_options::recursive);
+  fs::create_directories(folder / "not-a-run");
+  const auto runs = server::open_runs({folder.path(), run.dir});
+  ASSERT_EQ(runs.size(), 3u);
+  EXPECT_EQ(runs[0].name, "a_run");
+  EXPECT_EQ(runs[1].name, "b");
+  EXPECT_EQ(runs[2].name, "run");
+  EXPECT_EQ(runs[0].run->dir(), folder / "a run");
+}
+
+TEST(OpenRuns, WhatIsNotARunIsAnErrorNamingIt) {
+  TempDir folder;
+  fs::create_directories(folder / "empty" / "inner");
+  EXPECT_NE(
+      error_of([&] { server::open_runs({folder / "empty"}); }).find("empty: not a run (no manifest.json)"),
+      std::string::npos);
+  EXPECT_NE(error_of([&] { server::open_runs({folder / "missing"}); }).find("missing: not a folder"),
+            std::string::npos);
+  TestRun run;
+  fs::create_directories(folder / "runs");
+  fs::copy(run.dir, folder / "runs" / "broken", fs::copy_options::recursive);
+  write_file_atomic(folder / "runs" / "broken" / "manifest.json", "{");
+  EXPECT_NE(error_of([&] {
+              server::open_runs({run.dir, folder / "runs"});
+            }).find("broken"),
+            std::string::npos);
+}
+
+TEST(OpenRuns, AProbeModelWithSeveralRunsIsRefused) {
+  TestRun run;
+  ServerOptions options;
+  options.run_dir = run.dir;
+  options.more_run_dirs = {run.dir};
+  options.model = "some/model";
+  EXPECT_NE(error_of([&] { Server server(options); }).find("each run's probes use the model its manifest"),
+            std::string::npos);
+  options.model.clear();
+  Server twice(options);  // the same run twice: "run" and "run-2"
+}
+
+}  // namespace
+}  // namespace attnviz::test

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import type { ServedRun } from '../../src/api';
+import { carriedView, chooseRun, switchQuery } from '../../src/data/runs';
+
+const run = (name: string): ServedRun => ({
+  name,
+  prefix: `api/runs/${name}/`,
+  model: 'gpt2',
+  modality: 'text',
+  layers: 4,
+  heads: 12,
+  sequences: 3,
+  tokens: 30,
+});
+
+describe('several runs', () => {
+  it('opens the requested run when served, else the first', () => {
+    const runs = [run('gpt'), run('bert')];
+    expect(chooseRun(runs, 'bert').name).toBe('bert');
+    expect(chooseRun(runs, 'nope').name).toBe('gpt');
+    expect(chooseRun(runs, null).name).toBe('gpt');
+  });
+  it('carries the view through a switch, keeping other parameters', () => {
+    const query = switchQuery('?token=abc&run=gpt', 'bert', {
+      view: 'single',
+      method: 'umap',
+      dim: 3,
+      layer: 3,
+      head: 11,
+    });
+    const params = new URLSearchParams(query);
+    expect(params.get('token')).toBe('abc');
+    expect(params.get('run')).toBe('bert');
+    expect(carriedView(query, 12, 12, () => true)).toEqual({
+      view: 'single',
+      method: 'umap',
+      dim: 3,
+      layer: 3,
+      head: 11,
+    });
+  });
+  it('clamps layer and head to the run opened and drops a method it cannot show', () => {
+    const query = switchQuery('', 'small', { view: 'single', method: 'tsne', dim: 2, layer: 9, head: 11 });
+    expect(carriedView(query, 2, 4, (m) => m !== 'tsne')).toEqual({
+      view: 'single',
+      dim: 2,
+      layer: 1,
+      head: 3,
+    });
+  });
+  it('leaves out what is malformed', () => {
+    expect(carriedView('?view=heads!&method=x&dim=4&layer=-1&head=1e3', 4, 4, () => true)).toEqual({});
+    expect(carriedView('', 4, 4, () => true)).toEqual({});
+  });
+});
