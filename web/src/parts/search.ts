@@ -77,9 +77,11 @@ export class Search implements AppPart<typeof KEYS> {
           span.textContent = texts[p];
           row.append(span);
         }
-        row.addEventListener('click', () =>
-          store.set({ view: 'single', selected: tokens[0], sideTab: 'input' }),
-        );
+        // The list closes once an input is chosen: it would cover the sentence view it opens.
+        row.addEventListener('click', () => {
+          this.results.hidden = true;
+          store.set({ view: 'single', selected: tokens[0], sideTab: 'input' });
+        });
         return row;
       }),
     );
