@@ -539,6 +539,10 @@ async function main() {
       ['select-lasso', 'selection'],
       ['select-matrix', 'selection-matrix'],
       ['neighbours', 'neighbours'],
+      ['share-hidden-tokens', 'search-hide'],
+      ['probe-single', 'probe'],
+      ['values-sentence-weighted', 'value-norm'],
+      ['matrix-by-similarity', 'matrix-by-similarity'],
     ]) {
       fs.copyFileSync(path.join(ARTIFACTS, `${from}.png`), path.join(docs, `${to}.png`));
     }
