@@ -10,6 +10,7 @@ import { $ } from './dom';
 import { Breadcrumbs } from './parts/breadcrumbs';
 import { Export } from './parts/export';
 import { HeadNav } from './parts/head-nav';
+import { HeadsController } from './parts/heads';
 import { listenToKeys } from './parts/keyboard';
 import { LegendPanel } from './parts/legend';
 import { MatrixController } from './parts/matrix';
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
   const legend = new LegendPanel($('legend'));
   const matrix = new MatrixController(ctx, legend);
   const single = new SingleController(ctx, legend);
+  const heads = new HeadsController(ctx, legend);
   // The first method whose 2D layouts are all on disk (t-SNE, else UMAP, else PCA) opens the page; else the
   // first whose file is not broken.
   const methods: Method[] = ['tsne', 'umap', 'pca'];
@@ -78,6 +80,7 @@ async function main(): Promise<void> {
   );
   store.add(matrix);
   store.add(single);
+  store.add(heads);
   store.add(new SidePanel(ctx));
   store.add(new ProbeBox(ctx));
   store.add(new SelectTool(ctx, () => single.scene));
@@ -87,7 +90,7 @@ async function main(): Promise<void> {
   store.add(new ValuesToggle(ctx));
   store.add(new Permalink(ctx)); // last: the URL shows the state once every part has reacted to it
   listenToKeys(ctx);
-  hooks.connect({ ...ctx, matrix, single, neighbours });
+  hooks.connect({ ...ctx, matrix, single, heads, neighbours });
 }
 
 main().catch((e) => activity.fail(e));

@@ -2,13 +2,14 @@
 // controls and interactions change it through the store.
 import type { AttentionWeight, Dim, LayoutAvailability, Method } from './api';
 import type { ColorMode } from './data/colors';
+import type { HeadsColor } from './data/heads-map';
 import type { Probe } from './data/probe';
 import { defaultSearchMode, type SearchMode } from './data/search';
 import { Store, type Part } from './store';
 
 export interface AppState {
   run: string; // the served run the page shows (GET /api/runs' name)
-  view: 'matrix' | 'single';
+  view: 'matrix' | 'single' | 'heads'; // all heads in a grid, one head, or the heads map (parts/heads.ts)
   method: Method; // the layout method asked for
   shown: Method | null; // the method drawn now (PCA stands in while t-SNE / UMAP are computed)
   dim: Dim;
@@ -29,6 +30,8 @@ export interface AppState {
   cellMetric: string; // '' for none
   sortCells: boolean;
   cellOrder: 'metric' | 'similarity'; // what sorting orders the cells by: the cell metric, or heads.json's order
+  headsColor: HeadsColor; // the heads view colours its heads by layer, type or the cell metric
+  headsSize: string; // ... and sizes them by this type score ('' : all alike)
   arrows: boolean;
   thumbnails: boolean;
   labels: boolean; // token labels in the single view once zoomed in
@@ -69,6 +72,8 @@ export const defaults: AppState = {
   cellMetric: '',
   sortCells: false,
   cellOrder: 'metric',
+  headsColor: 'layer',
+  headsSize: '',
   arrows: false,
   thumbnails: false,
   labels: true,

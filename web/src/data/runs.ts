@@ -4,7 +4,7 @@
 import type { Dim, Method, ServedRun } from '../api';
 
 export interface CarriedView {
-  view?: 'matrix' | 'single';
+  view?: 'matrix' | 'single' | 'heads';
   method?: Method;
   dim?: Dim;
   layer?: number;
@@ -42,7 +42,7 @@ export function carriedView(
   const params = new URLSearchParams(search);
   const carried: CarriedView = {};
   const view = params.get('view');
-  if (view === 'matrix' || view === 'single') carried.view = view;
+  if (view === 'matrix' || view === 'single' || view === 'heads') carried.view = view;
   const method = params.get('method');
   if ((method === 'tsne' || method === 'umap' || method === 'pca') && usable(method)) carried.method = method;
   const dim = params.get('dim');

@@ -66,7 +66,21 @@ export const PARAMS = [
     name: 'view',
     history: 'push',
     write: String,
-    read: (t) => oneOf(t, ['matrix', 'single'] as const),
+    read: (t) => oneOf(t, ['matrix', 'single', 'heads'] as const),
+  }),
+  param({
+    key: 'headsColor',
+    name: 'hcolor',
+    history: 'replace',
+    write: String,
+    read: (t) => oneOf(t, ['layer', 'type', 'metric'] as const),
+  }),
+  param({
+    key: 'headsSize',
+    name: 'hsize',
+    history: 'replace',
+    write: String,
+    read: (t) => (/^[a-z_]{1,40}$/.test(t) ? t : undefined),
   }),
   param({
     key: 'method',

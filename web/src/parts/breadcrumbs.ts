@@ -1,4 +1,4 @@
-// The breadcrumbs over the canvas: where the view is (all heads, or one head) in which layout, the way back
+// The breadcrumbs over the canvas: where the view is (all heads, one head, the heads map) in which layout, the way back
 // to all heads, the token-label switch of the single view and the patch-thumbnail switch of image runs'.
 import { headLabel, layoutLabel } from '../data/names';
 import type { Context } from '../context';
@@ -31,8 +31,13 @@ export class Breadcrumbs implements AppPart<typeof KEYS> {
   update(s: Reads<typeof KEYS>): void {
     const single = s.view === 'single';
     const layout = layoutLabel(s.shown ?? s.method, s.dim);
-    $('where').textContent = single ? `${headLabel(s)} · ${layout}` : `all heads · ${layout}`;
-    $('back').hidden = !single;
+    const where = {
+      single: `${headLabel(s)} · ${layout}`,
+      matrix: `all heads · ${layout}`,
+      heads: 'heads map',
+    };
+    $('where').textContent = where[s.view];
+    $('back').hidden = s.view === 'matrix';
     $('thumbs-toggle').hidden = !single || this.ctx.data.modality !== 'image';
     this.thumbs.checked = s.thumbnails;
     $('labels-toggle').hidden = !single;

@@ -57,7 +57,7 @@ export class Export implements AppPart<typeof KEYS> {
   // "brown-gpt_L3H5" in the single view, "brown-gpt_matrix" in the matrix.
   private prefix(s: State): string {
     const run = safeName(runName(this.ctx.data.info.manifest.model));
-    return s.view === 'single' ? `${run}_L${s.layer}H${s.head}` : `${run}_matrix`;
+    return s.view === 'single' ? `${run}_L${s.layer}H${s.head}` : `${run}_${s.view}`;
   }
 }
 

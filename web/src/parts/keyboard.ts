@@ -1,6 +1,6 @@
 // Keyboard navigation of the single view: arrow keys move to the neighbouring head (left / right) or layer
 // (up / down), Escape clears the lasso / box selection if there is one (in either view), else goes back to all
-// heads. Keys typed into a text field are left alone.
+// heads (from the single view and the heads view). Keys typed into a text field are left alone.
 import type { Context } from '../context';
 
 const MOVES: Record<string, [number, number]> = {
@@ -15,6 +15,7 @@ export function listenToKeys({ store, data }: Context): void {
     const s = store.get();
     if ((e.target as HTMLElement).tagName === 'INPUT') return;
     if (e.key === 'Escape' && s.selection) return store.set({ selection: null, isolate: false });
+    if (s.view === 'heads' && e.key === 'Escape') return store.set({ view: 'matrix' });
     if (s.view !== 'single') return;
     if (e.key === 'Escape') store.set({ view: 'matrix', selected: null });
     const move = MOVES[e.key];

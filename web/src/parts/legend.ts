@@ -12,6 +12,7 @@ const KEYS = [
   'cellMetric',
   'sortCells',
   'cellOrder',
+  'headsSize',
 ] as const satisfies Keys;
 
 export class LegendPanel implements AppPart<typeof KEYS> {
@@ -41,6 +42,7 @@ export class LegendPanel implements AppPart<typeof KEYS> {
     if (s.view === 'matrix' && s.cellMetric)
       notes.push(`cells: ${s.cellMetric}${s.sortCells && !bySimilarity ? ' (sorted)' : ''}`);
     if (s.view === 'matrix' && bySimilarity) notes.push('cells: similar heads side by side');
+    if (s.view === 'heads') notes.push(`size: ${s.headsSize ? s.headsSize.replace('_', ' ') : 'all alike'}`);
     renderLegend(this.element, this.legend, notes.join(' · '));
   }
 }

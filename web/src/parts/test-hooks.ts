@@ -8,6 +8,7 @@ import type { Activity } from '../activity';
 import type { Context } from '../context';
 import type { AppState } from '../state';
 import type { Store } from '../store';
+import type { HeadsController } from './heads';
 import type { MatrixController } from './matrix';
 import type { NeighboursPart } from './neighbours';
 import type { SingleController } from './single';
@@ -17,6 +18,7 @@ type Rect = { x: number; y: number; width: number; height: number };
 export interface Hooks {
   readonly matrixDrawn: boolean;
   readonly singleDrawn: boolean;
+  readonly headsDrawn: boolean;
   readonly busy: number;
   readonly error: string | null;
   readonly timings: Record<string, number>;
@@ -24,6 +26,7 @@ export interface Hooks {
   pointScreen(point: number): { x: number; y: number } | null;
   probeScreen(point: number): { x: number; y: number } | null;
   cellScreen(layer: number, head: number): Rect | null;
+  headScreen(layer: number, head: number): { x: number; y: number } | null;
   settled(): boolean;
 }
 
@@ -36,6 +39,7 @@ declare global {
 interface Page extends Context {
   matrix: MatrixController;
   single: SingleController;
+  heads: HeadsController;
   neighbours: NeighboursPart;
 }
 
@@ -50,6 +54,9 @@ export function installTestHooks(store: Store<AppState>, activity: Activity): { 
     get singleDrawn() {
       return page?.single.drawn ?? false;
     },
+    get headsDrawn() {
+      return page?.heads.drawn ?? false;
+    },
     get busy() {
       return activity.inFlight;
     },
@@ -62,6 +69,7 @@ export function installTestHooks(store: Store<AppState>, activity: Activity): { 
     probeScreen: (point) =>
       page ? onScreen(page, page.single.scene?.probes?.count ?? 0, point, true) : null,
     cellScreen: (layer, head) => (page ? cellScreen(page, layer, head) : null),
+    headScreen: (layer, head) => (page ? headScreen(page, layer, head) : null),
     settled: () => activity.inFlight === 0 && !!page && page.canvas.settled() && !page.single.animating,
   };
   window.__attnviz = hooks;
@@ -152,4 +160,13 @@ function cellScreen({ store, canvas, data, matrix }: Page, layer: number, head: 
   if (!a || !b) return null;
   const rect = canvas.canvasRect();
   return { x: rect.left + a[0], y: rect.top + a[1], width: b[0] - a[0], height: b[1] - a[1] };
+}
+
+// Page coordinates of a head's point in the heads view, or null when it is not shown.
+function headScreen({ store, canvas, data, heads }: Page, layer: number, head: number) {
+  const scene = heads.scene;
+  if (!scene || store.get().view !== 'heads') return null;
+  const p = canvas.projectOnScreen(point3(scene.positions, headIndex({ layer, head }, data.heads)));
+  const rect = canvas.canvasRect();
+  return p && { x: rect.left + p[0], y: rect.top + p[1] };
 }

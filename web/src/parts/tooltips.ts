@@ -1,5 +1,5 @@
 // The tooltip over the canvas: a cell's head, how far to trust its drawn layout and its other metrics in the
-// matrix view, a point's token, input and norm in the single view. It hides when the picture under the pointer changes: in the matrix on any change
+// matrix view, a point's token, input and norm in the single view, a head's type and scores in the heads view. It hides when the picture under the pointer changes: in the matrix on any change
 // of what is drawn, in the single view when the points move (a restyle keeps the hovered point's tooltip).
 import type { HeadMetrics } from '../data/metrics';
 import { headIndex, type HeadId } from '../data/heads';
@@ -9,6 +9,7 @@ import type { Context } from '../context';
 import { $ } from '../dom';
 import type { AppPart, Changed, Keys, Reads } from '../state';
 import { anyChanged } from '../store';
+import { headMapText } from '../data/heads-map';
 
 const KEYS = [
   'view',
@@ -119,6 +120,7 @@ export class Tooltips implements AppPart<typeof KEYS> {
           x,
           y,
         ),
+      onHeadHover: (k, x, y) => this.show(k === null ? null : headMapText(data.headsMap!, k), x, y),
       onPointHover: (point, x, y) =>
         this.show(
           point === null ? null : pointText(point, data.tokens, data.info.manifest.sequences, norms()),

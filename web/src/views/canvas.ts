@@ -1,11 +1,13 @@
-// The one WebGL canvas (deck.gl) that draws the matrix view (every head in its grid cell) and the single view
-// (one head, 2D orthographic or 3D orbit): the camera, picking, and the scene drawn now. The layers are pure
-// functions of the scene (matrix-layers.ts, single-layers.ts); other parts of the page listen to its events;
+// The one WebGL canvas (deck.gl) that draws the matrix view (every head in its grid cell), the single view
+// (one head, 2D orthographic or 3D orbit) and the heads view (the heads map): the camera, picking, and the
+// scene drawn now. The layers are pure functions of the scene (matrix-layers.ts, single-layers.ts,
+// heads-layers.ts); other parts of the page listen to its events;
 // `capture` redraws it at a higher resolution for export.
 import { Deck, OrbitView, OrthographicView, type PickingInfo } from '@deck.gl/core';
+import { headsLayers } from './heads-layers';
 import { drawCellLabels, matrixLayers } from './matrix-layers';
 import { MatrixPixels, tilesWanted } from './matrix-raster';
-import type { MatrixScene, Scene, SingleScene } from './scenes';
+import type { HeadsScene, MatrixScene, Scene, SingleScene } from './scenes';
 import { singleLayers } from './single-layers';
 
 export interface CanvasEvents {
@@ -14,6 +16,8 @@ export interface CanvasEvents {
   onMatrixZoomedIn(cell: [number, number]): void;
   onPointHover(point: number | null, x: number, y: number): void;
   onPointClick(point: number | null): void;
+  onHeadHover(head: number | null, x: number, y: number): void; // the heads view: a head index, layer-major
+  onHeadClick(head: number): void;
   onViewChange(): void; // the user panned, zoomed or turned the view
   onAfterRender(): void;
 }
@@ -127,7 +131,7 @@ export class CanvasView {
   draw(scene: Scene): void {
     scene.version = ++this.version;
     if (scene.kind === 'matrix') this.showMatrix(scene, false);
-    else this.showSingle(scene, false);
+    else this.showPoints(scene, false);
   }
 
   // Every scene drawn has reached the screen.
@@ -168,31 +172,23 @@ export class CanvasView {
     this.render();
   }
 
-  private showSingle(scene: SingleScene, resetView: boolean): void {
+  // The single view's or the heads view's points, both in [-1, 1]: fitted when the kind or dim changes.
+  private showPoints(scene: SingleScene | HeadsScene, resetView: boolean): void {
     const previous = this.scene;
     this.scene = scene;
-    if (resetView || previous?.kind !== 'single' || previous.dim !== scene.dim) {
+    const dim = (s: Scene | null) => (s?.kind === 'single' ? s.dim : 2);
+    if (resetView || previous?.kind !== scene.kind || dim(previous) !== dim(scene)) {
       this.fitZoom = this.fit(2.4, 2.4);
-      if (scene.dim === 2) {
-        this.deck.setProps({ views: new OrthographicView({ id: 'ortho', controller: true }) });
-        this.setViewState(
-          { target: [0, 0, 0], zoom: this.fitZoom, minZoom: this.fitZoom - 2, maxZoom: this.fitZoom + 8 },
-          false,
-        );
-      } else {
-        this.deck.setProps({ views: new OrbitView({ id: 'orbit', controller: true, orbitAxis: 'Y' }) });
-        this.setViewState(
-          {
-            target: [0, 0, 0],
-            zoom: this.fitZoom - 0.3,
-            rotationX: 35,
-            rotationOrbit: 40,
-            minZoom: this.fitZoom - 3,
-            maxZoom: this.fitZoom + 8,
-          },
-          false,
-        );
-      }
+      const z = this.fitZoom;
+      const [view, state] =
+        dim(scene) === 2
+          ? [new OrthographicView({ id: 'ortho', controller: true }), { zoom: z, minZoom: z - 2 }]
+          : [
+              new OrbitView({ id: 'orbit', controller: true, orbitAxis: 'Y' }),
+              { zoom: z - 0.3, rotationX: 35, rotationOrbit: 40, minZoom: z - 3 },
+            ];
+      this.deck.setProps({ views: view });
+      this.setViewState({ target: [0, 0, 0], maxZoom: z + 8, ...state }, false);
     }
     this.render();
   }
@@ -251,7 +247,9 @@ export class CanvasView {
   }
 
   private hover(info: PickingInfo): void {
-    if (this.scene?.kind === 'matrix') this.emit('onCellHover', this.cellAt(info), info.x, info.y);
+    const kind = this.scene?.kind;
+    if (kind === 'matrix') this.emit('onCellHover', this.cellAt(info), info.x, info.y);
+    else if (kind === 'heads') this.emit('onHeadHover', isPoint(info) ? info.index : null, info.x, info.y);
     else this.emit('onPointHover', isPoint(info) ? info.index : null, info.x, info.y);
   }
 
@@ -259,6 +257,8 @@ export class CanvasView {
     if (this.scene?.kind === 'matrix') {
       const cell = this.cellAt(info);
       if (cell) this.emit('onCellClick', cell);
+    } else if (this.scene?.kind === 'heads') {
+      if (isPoint(info)) this.emit('onHeadClick', info.index);
     } else this.emit('onPointClick', isPoint(info) ? info.index : null);
   }
 
@@ -266,9 +266,13 @@ export class CanvasView {
     const scene = this.scene;
     if (!scene) return;
     if (scene.kind === 'matrix' && this.pixels.refresh(scene, scene.version)) this.scheduleTiles();
-    this.deck.setProps({
-      layers: scene.kind === 'matrix' ? matrixLayers(scene, this.pixels) : singleLayers(scene),
-    });
+    const layers =
+      scene.kind === 'matrix'
+        ? matrixLayers(scene, this.pixels)
+        : scene.kind === 'heads'
+          ? headsLayers(scene)
+          : singleLayers(scene);
+    this.deck.setProps({ layers });
   }
 
   // Once the view rests zoomed in, the cells on screen are redrawn at their screen resolution.

@@ -1,5 +1,5 @@
-// What the canvas draws: a scene for the matrix view (every head in its grid cell) or for the single view
-// (one head). Controllers fill the buffers; `version` tells the canvas when their contents changed.
+// What the canvas draws: a scene for the matrix view (every head in its grid cell), for the single view
+// (one head) or for the heads view (every head a point on the heads map). Controllers fill the buffers; `version` tells the canvas when their contents changed.
 import type { Segments } from '../data/attention';
 import type { Cell } from '../data/cells';
 import type { Rgba } from '../data/colors';
@@ -39,4 +39,16 @@ export interface SingleScene {
   version: number;
 }
 
-export type Scene = MatrixScene | SingleScene;
+// Every head a point on the heads map (data/heads-map.ts); `outlined` the head the single view last showed.
+export interface HeadsScene {
+  kind: 'heads';
+  positions: Float32Array; // x,y,z a head in [-1, 1]
+  colors: Uint8Array; // RGBA a head
+  radii: Float32Array; // pixels a head
+  labels: string[]; // a head's name ("L3 H5"), drawn beside it
+  outlined: number | null;
+  textColor: Rgba;
+  version: number;
+}
+
+export type Scene = MatrixScene | SingleScene | HeadsScene;

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { brokenLayoutTests, makeBrokenRun } from './broken-layout.mjs';
 import { cellOrderTests } from './cell-order.mjs';
+import { headsTests } from './heads.mjs';
 import { probeImageTests, probeTests } from './probe.mjs';
 import { makeValuesRun, valuesTests } from './values.mjs';
 import { shareTests } from './share.mjs';
@@ -517,6 +518,7 @@ async function main() {
     ['values', () => makeValuesRun(WORK), (browser, _, server) => valuesTests(browser, server, helpers), {}],
     ['share', runs.text, (browser, _, server) => shareTests(browser, server, helpers), {}],
     ['order', runs.text, (browser, _, server) => cellOrderTests(browser, server, helpers), {}],
+    ['heads', runs.text, (browser, _, server) => headsTests(browser, server, helpers), {}],
     ['runs', [runs.text, runs.image], (browser, _, server) => runSwitcherTests(browser, server, helpers), {}],
   ]) {
     if (only && !only.includes(name)) continue;
@@ -543,6 +545,7 @@ async function main() {
       ['probe-single', 'probe'],
       ['values-sentence-weighted', 'value-norm'],
       ['matrix-by-similarity', 'matrix-by-similarity'],
+      ['heads-by-type', 'heads-view'],
     ]) {
       fs.copyFileSync(path.join(ARTIFACTS, `${from}.png`), path.join(docs, `${to}.png`));
     }

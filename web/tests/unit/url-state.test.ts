@@ -28,9 +28,12 @@ describe('url state', () => {
       hiddenTokens: [0, 17, 99],
       hideSpecial: true,
       neighbours: true,
+      headsColor: 'type',
+      headsSize: 'previous_token',
     };
     const search = encodeState(state, defaults);
     expect({ ...defaults, ...decodeState(search, limits) }).toEqual(state);
+    expect(decodeState('?view=heads', limits)).toEqual({ view: 'heads' });
   });
   it('leaves defaults out', () => {
     expect(encodeState(defaults, defaults)).toBe('');
@@ -38,7 +41,7 @@ describe('url state', () => {
   });
   it('ignores malformed or out-of-range parameters one by one', () => {
     const patch = decodeState(
-      '?view=heads&l=4&h=-1&dim=4&color=nope&metric=x&p=200&hide=1,x&qm=regex&tab=zz&method=umap&q=ok&%zz',
+      '?view=grid&hcolor=size&hsize=Bad-1&l=4&h=-1&dim=4&color=nope&metric=x&p=200&hide=1,x&qm=regex&tab=zz&method=umap&q=ok&%zz',
       limits,
     );
     expect(patch).toEqual({ method: 'umap', searchQuery: 'ok' });
