@@ -17,15 +17,19 @@ void HeadTypeStats::add_sequence(const float* attention, int64_t tokens, const u
     // First token: rows after it (row 0 attending to itself is not a sink).
     if (i > 0) first_token_.add(row[0]);
     // Duplicate tokens and special tokens after the first position, excluding the row's own token.
-    double duplicate = 0, on_special = 0, entropy = 0;
+    double duplicate = 0, on_special = 0, entropy = 0, before = 0, after = 0;
     bool has_duplicate = false, has_special = false;
     for (int64_t j = 0; j < end; ++j) {
       const double a = row[j];
       if (a > 0) entropy -= a * std::log(a);
+      if (j < i - kMaxOffset) before += a;
+      if (j > i + kMaxOffset) after += a;
       if (j == i) continue;
       if (ids[j] == ids[i]) has_duplicate = true, duplicate += a;
       if (j > 0 && special[j]) has_special = true, on_special += a;
     }
+    before_.add(before);
+    after_.add(after);
     if (has_duplicate) same_token_.add(duplicate);
     if (has_special) special_tokens_.add(on_special);
     if (end > 1) broad_.add(entropy / std::log(double(end)));
@@ -33,6 +37,16 @@ void HeadTypeStats::add_sequence(const float* attention, int64_t tokens, const u
 }
 
 double HeadTypeStats::offset_mass(int d) const { return offset_[d + kMaxOffset].value().value_or(0.0); }
+
+Fingerprint HeadTypeStats::fingerprint(const HeadScores& scores) const {
+  Fingerprint f{};
+  for (int d = -kMaxOffset; d <= kMaxOffset; ++d) f[d + kMaxOffset] = offset_mass(d);
+  f[2 * kMaxOffset + 1] = before_.value().value_or(0.0);
+  f[2 * kMaxOffset + 2] = after_.value().value_or(0.0);
+  for (int t = 0; t < kHeadTypes; ++t) f[2 * kMaxOffset + 3 + t] = scores[t].value_or(0.0);
+  for (double& v : f) v = std::clamp(v, 0.0, 1.0);  // sums of probabilities: rounding must not leave [0, 1]
+  return f;
+}
 
 HeadScores HeadTypeStats::scores() const {
   HeadScores s;

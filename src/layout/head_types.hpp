@@ -38,6 +38,14 @@ using HeadScores = std::array<std::optional<double>, kHeadTypes>;
 // The relative offsets whose attention mass a head's statistics keep: -kMaxOffset..+kMaxOffset.
 constexpr int kMaxOffset = 8;
 
+// The behaviour fingerprint (docs/format.md, "heads.json"): a fixed-length vector per head of figures that do
+// not depend on the tokenizer, so heads of different models can be compared (GET /api/heads/map). Entries:
+// attention mass at relative offset -8..+8 (17; 0 where never visible), the mass beyond -8 and beyond +8
+// (2), then the type scores in kHeadTypeNames' order (8: first-token and special-token sink masses and the
+// normalised entropy among them), a score that does not apply counted 0 (there is no such mass to take).
+constexpr int kFingerprintSize = 2 * kMaxOffset + 1 + 2 + kHeadTypes;
+using Fingerprint = std::array<double, kFingerprintSize>;
+
 // Sums over attention rows from which every score but induction follows.
 class HeadTypeStats {
  public:
@@ -49,6 +57,8 @@ class HeadTypeStats {
   HeadScores scores() const;
   // Mean attention at relative offset d (key position - query position), over rows where it is visible.
   double offset_mass(int d) const;
+  // The fingerprint from these statistics and the scores (with induction, when measured).
+  Fingerprint fingerprint(const HeadScores& scores) const;
 
  private:
   struct Mean {
@@ -61,6 +71,7 @@ class HeadTypeStats {
   };
   Mean same_token_, first_token_, special_tokens_, broad_;
   std::array<Mean, 2 * kMaxOffset + 1> offset_;
+  Mean before_, after_;  // mass on keys further than kMaxOffset before / after the query, every row
   bool causal_ = false;
 };
 

@@ -1,5 +1,6 @@
 #include "layout/heads_file.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -51,6 +52,14 @@ void validate(const nlohmann::json& doc, const Run& run, const std::string& wher
     for (std::string_view name : kHeadTypeNames)
       if (!scores.contains(name) || !is_probability(scores.at(name)))
         fail("head " + std::to_string(i) + ": score " + std::string(name) + " must be null or in [0, 1]");
+    // The fingerprint is optional (files written before it still read); when present, every entry a mass.
+    const auto fingerprint = h.find("fingerprint");
+    if (fingerprint != h.end() &&
+        (!fingerprint->is_array() || fingerprint->size() != kFingerprintSize ||
+         !std::all_of(fingerprint->begin(), fingerprint->end(),
+                      [](const nlohmann::json& v) { return v.is_number() && is_probability(v); })))
+      fail("head " + std::to_string(i) + ": \"fingerprint\" must be " + std::to_string(kFingerprintSize) +
+           " numbers in [0, 1]");
     const auto& map = h.at("map");
     if (!map.is_array() || map.size() != 2 || !map[0].is_number() || !map[1].is_number())
       fail("head " + std::to_string(i) + ": \"map\" must be [x, y]");
@@ -96,7 +105,8 @@ nlohmann::json heads_json(const Run& run, const HeadsMap& map) {
                      {"scores", std::move(scores)},
                      {"type", h.type ? nlohmann::json(kHeadTypeNames[static_cast<int>(*h.type)]) : nullptr},
                      {"map", h.map},
-                     {"offsets", h.offsets}});
+                     {"offsets", h.offsets},
+                     {"fingerprint", h.fingerprint}});
   }
   const size_t n = map.heads.size();
   nlohmann::json divergence = nlohmann::json::array();
@@ -137,8 +147,8 @@ nlohmann::json read_heads_file(const Run& run) {
 
 bool heads_file_fresh(const Run& run) {
   try {
-    read_heads_file(run);
-    return true;
+    // A file from before the fingerprint still serves /api/heads, but the next layout job completes it.
+    return read_heads_file(run)["heads"][0].contains("fingerprint");
   } catch (const Error&) {
     return false;
   }

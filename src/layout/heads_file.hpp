@@ -26,7 +26,7 @@ void write_heads_file(const Run& run, const HeadsMap& map);
 // another format or version, stale, or sizes that do not match the run).
 nlohmann::json read_heads_file(const Run& run);
 
-// True when layouts/heads.json exists and read_heads_file accepts it.
+// True when layouts/heads.json exists, read_heads_file accepts it and it has the heads' fingerprints.
 bool heads_file_fresh(const Run& run);
 
 }  // namespace attnviz

@@ -96,6 +96,7 @@ HeadsMap compute_heads_map(const Run& run, unsigned seed, int threads) {
     summary.scores[static_cast<int>(HeadType::Induction)] = run.induction(layer, head);
     summary.type = head_type(summary.scores);
     for (int d = -kMaxOffset; d <= kMaxOffset; ++d) summary.offsets[d + kMaxOffset] = stats.offset_mass(d);
+    summary.fingerprint = stats.fingerprint(summary.scores);
   });
 
   // Step 4: divergences, then the order and the map (MDS of the Jensen-Shannon distance, the square root

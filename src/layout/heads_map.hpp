@@ -24,6 +24,7 @@ struct HeadSummary {
   std::optional<HeadType> type;
   std::array<double, 2> map = {0, 0};
   std::array<double, 2 * kMaxOffset + 1> offsets = {};  // mean attention at offset -8..+8 (0: not visible)
+  Fingerprint fingerprint = {};                         // head_types.hpp
 };
 
 struct HeadsMap {

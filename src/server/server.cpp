@@ -24,6 +24,7 @@
 #include "server/access.hpp"
 #include "server/api.hpp"
 #include "server/connections.hpp"
+#include "server/heads_across_runs.hpp"
 #include "server/http_util.hpp"
 #include "server/runs.hpp"
 #include "server/static_files.hpp"
@@ -238,12 +239,21 @@ void Server::Impl::configure() {
   });
 }
 
-// Each run's routes under /api/runs/{name}, the first run's also under /api, GET /api/runs; then 404 for any
+// Each run's routes under /api/runs/{name}, the first run's also under /api, GET /api/runs and the heads of
+// every run in one map (GET /api/heads/map); then 404 for any
 // other path under /api (before the static files' catch-all).
 void Server::Impl::add_api_routes() {
   const std::string listing = server::runs_reply(runs).dump();
   http.Get("/api/runs", [listing](const httplib::Request&, httplib::Response& res) {
     res.set_content(listing, "application/json");
+  });
+  // About every run at once: the heads of all of them in one map (computed per request from the files).
+  http.Get("/api/heads/map", [this](const httplib::Request&, httplib::Response& res) {
+    try {
+      res.set_content(server::heads_across_runs_reply(runs), "application/json");
+    } catch (const server::HttpError& e) {
+      server::reply_error(res, e.status, e.what());
+    }
   });
   for (size_t i = 0; i < runs.size(); ++i) apis[i]->add_routes(http, "/api/runs/" + runs[i].name);
   http.Get("/api/runs/([^/]*)(/.*)?", [this](const httplib::Request& req, httplib::Response& res) {

@@ -121,6 +121,28 @@ TEST(HeadTypes, EachBidirectionalPatternScoresItsOwnTypeNearOneAndTheOthersNearZ
   expect_only(map.heads[2], HeadType::SameToken);
 }
 
+TEST(HeadFingerprint, HoldsOffsetMassesTheMassBeyondAndTheScoresWithZeroWhereAScoreDoesNotApply) {
+  TempDir temp;
+  pattern_run({Pattern::Previous, Pattern::FirstToken, Pattern::Uniform}, true).write(temp / "run");
+  const HeadsMap map = compute_heads_map(*Run::open(temp / "run"), 42, 2);
+  constexpr int kBefore = 2 * kMaxOffset + 1, kAfter = kBefore + 1, kScores = kAfter + 1;
+  for (const HeadSummary& h : map.heads) {
+    for (int d = 0; d <= 2 * kMaxOffset; ++d) EXPECT_EQ(h.fingerprint[d], h.offsets[d]);
+    EXPECT_EQ(h.fingerprint[kAfter], 0.0) << "a causal head sees nothing after its query";
+    for (int t = 0; t < kHeadTypes; ++t) EXPECT_EQ(h.fingerprint[kScores + t], h.scores[t].value_or(0.0));
+    for (double v : h.fingerprint) EXPECT_TRUE(v >= 0 && v <= 1);
+  }
+  EXPECT_NEAR(map.heads[0].fingerprint[kMaxOffset - 1], 1.0, 1e-3);  // previous token: all at -1
+  EXPECT_NEAR(map.heads[0].fingerprint[kBefore], 0.0, 1e-3);
+  // The first-token sink: rows past position 8 put their mass beyond -8; the mean over all rows of the
+  // kTokens-position inputs is the share of such rows, (kTokens - 1 - kMaxOffset) / kTokens.
+  EXPECT_NEAR(map.heads[1].fingerprint[kBefore], double(kTokens - 1 - kMaxOffset) / kTokens, 1e-3);
+  // A uniform causal row spreads its mass: row i puts (i - 8) / (i + 1) beyond -8.
+  double beyond = 0;
+  for (int i = 0; i < kTokens; ++i) beyond += std::max(0, i - kMaxOffset) / double(i + 1);
+  EXPECT_NEAR(map.heads[2].fingerprint[kBefore], beyond / kTokens, 1e-3);
+}
+
 TEST(HeadTypes, AHeadBelowEveryThresholdHasNoType) {
   HeadScores scores;
   scores[static_cast<int>(HeadType::PreviousToken)] = 0.4;
@@ -231,6 +253,19 @@ TEST_F(HeadsFile, TheLayoutJobWritesItOnceAndAgainWhenStale) {
   EXPECT_TRUE(heads_file_fresh(*Run::open(temp_ / "run")));
 }
 
+TEST_F(HeadsFile, AFileWithoutFingerprintsStillReadsButTheNextJobAddsThem) {
+  run_layout_job(options());
+  const auto run = Run::open(temp_ / "run");
+  nlohmann::json doc = read_heads_file(*run);
+  ASSERT_EQ(doc["heads"][0]["fingerprint"].size(), size_t(kFingerprintSize));
+  for (auto& h : doc["heads"]) h.erase("fingerprint");  // as written before the fingerprint existed
+  write_file_atomic(heads_file_path(run->dir()), doc.dump());
+  EXPECT_EQ(read_heads_file(*run)["heads"].size(), 2u);
+  EXPECT_FALSE(heads_file_fresh(*run));
+  EXPECT_GT(run_layout_job(options()).heads_map_seconds, 0);
+  EXPECT_TRUE(read_heads_file(*run)["heads"][1].contains("fingerprint"));
+}
+
 TEST_F(HeadsFile, AMalformedFileIsRejectedWithItsReason) {
   run_layout_job(options());
   const auto run = Run::open(temp_ / "run");
@@ -248,6 +283,12 @@ TEST_F(HeadsFile, AMalformedFileIsRejectedWithItsReason) {
   EXPECT_NE(broken([](auto& d) { d["heads"][1]["layer"] = "x"; }).find("heads.json"), std::string::npos);
   EXPECT_NE(broken([](auto& d) { d["heads"].erase(1); }).find("must list 2"), std::string::npos);
   EXPECT_NE(broken([](auto& d) { d["version"] = 2; }).find("version"), std::string::npos);
+  EXPECT_NE(broken([](auto& d) { d["heads"][0]["fingerprint"][3] = -0.5; }).find("fingerprint"),
+            std::string::npos);
+  EXPECT_NE(broken([](auto& d) { d["heads"][1]["fingerprint"].erase(0); }).find("fingerprint"),
+            std::string::npos);
+  EXPECT_NE(broken([](auto& d) { d["heads"][1]["fingerprint"] = "x"; }).find("fingerprint"),
+            std::string::npos);
   write_file_atomic(path, "{\"heads\": [");
   EXPECT_NE(test::error_of([&] { read_heads_file(*run); }).find("heads.json"), std::string::npos);
 }

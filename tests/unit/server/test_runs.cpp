@@ -1,9 +1,12 @@
 // Several runs in one server (docs/api.md, "Several runs"): /api/runs, each run under /api/runs/{name}/, the
 // first also under /api/, a folder of runs, and what is refused.
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 #include "core/error.hpp"
 #include "core/fs.hpp"
+#include "layout/heads_file.hpp"
 #include "server/runs.hpp"
 #include "server_fixture.hpp"
 #include "support/error_of.hpp"
@@ -132,6 +135,42 @@ TEST(OpenRuns, AProbeModelWithSeveralRunsIsRefused) {
             std::string::npos);
   options.model.clear();
   Server twice(options);  // the same run twice: "run" and "run-2"
+}
+
+// GET /api/heads/map: the heads of every served run in one map by their fingerprints. "v1.0" is a copy of
+// "run": each of its heads lands exactly on the same head of "run"; "run-2" has no heads map and is skipped.
+TEST_F(Runs, TheHeadsMapPlacesEveryRunsHeadsAndARunServedTwiceCoincides) {
+  start_more();
+  EXPECT_NE(expect_error("/api/heads/map", 404).find("no served run"), std::string::npos);
+  for (const fs::path& dir : {run.dir, other.path() / "v1.0"}) {
+    const auto opened = Run::open(dir);
+    write_heads_file(*opened, compute_heads_map(*opened, 42, 2));
+  }
+  const nlohmann::json map = get_json("/api/heads/map");
+  ASSERT_EQ(map["runs"].size(), 2u);
+  EXPECT_EQ(map["runs"][0]["name"], "run");
+  EXPECT_EQ(map["runs"][1]["name"], "v1.0");
+  ASSERT_EQ(map["skipped"].size(), 1u);
+  EXPECT_EQ(map["skipped"][0]["name"], "run-2");
+  EXPECT_NE(map["skipped"][0]["reason"].get<std::string>().find("no heads map yet"), std::string::npos);
+  const size_t n = TestRun::kLayers * TestRun::kHeads;
+  ASSERT_EQ(map["heads"].size(), 2 * n);
+  double spread = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const nlohmann::json &a = map["heads"][i], &b = map["heads"][n + i];
+    EXPECT_EQ(a["run"], "run");
+    EXPECT_EQ(b["run"], "v1.0");
+    EXPECT_EQ(a["layer"], i / TestRun::kHeads);
+    EXPECT_EQ(a["head"], b["head"]);
+    EXPECT_NEAR(a["map"][0].get<double>(), b["map"][0].get<double>(), 1e-9) << "head " << i;
+    EXPECT_NEAR(a["map"][1].get<double>(), b["map"][1].get<double>(), 1e-9) << "head " << i;
+    spread =
+        std::max(spread, std::hypot(a["map"][0].get<double>() - map["heads"][0]["map"][0].get<double>(),
+                                    a["map"][1].get<double>() - map["heads"][0]["map"][1].get<double>()));
+  }
+  EXPECT_GT(spread, 1e-3) << "different heads are placed apart";
+  EXPECT_EQ(client->Post("/api/heads/map", "", "text/plain")->status, 405);
+  EXPECT_EQ(get("/api/runs/run/heads/map")->status, 404) << "a run-wide route, not a per-run one";
 }
 
 }  // namespace

@@ -1,0 +1,62 @@
+#include "server/heads_across_runs.hpp"
+
+#include <cmath>
+
+#include "core/error.hpp"
+#include "layout/head_similarity.hpp"
+#include "layout/heads_file.hpp"
+#include "server/http_util.hpp"
+
+namespace attnviz::server {
+
+std::string heads_across_runs_reply(const std::vector<ServedRun>& runs) {
+  // Step 1: every run's heads with a fingerprint (a run without: skipped, with why).
+  nlohmann::json listed = nlohmann::json::array(), skipped = nlohmann::json::array(),
+                 heads = nlohmann::json::array();
+  std::vector<std::vector<double>> fingerprints;
+  for (const ServedRun& served : runs) {
+    nlohmann::json doc;
+    try {
+      doc = read_heads_file(*served.run);
+    } catch (const Error& e) {
+      skipped.push_back({{"name", served.name}, {"reason", e.what()}});
+      continue;
+    }
+    if (!doc["heads"][0].contains("fingerprint")) {
+      skipped.push_back({{"name", served.name},
+                         {"reason", "layouts/heads.json has no fingerprints (attnviz layout adds them)"}});
+      continue;
+    }
+    for (const nlohmann::json& h : doc["heads"]) {
+      heads.push_back(
+          {{"run", served.name}, {"layer", h["layer"]}, {"head", h["head"]}, {"type", h["type"]}});
+      fingerprints.push_back(h["fingerprint"].get<std::vector<double>>());
+    }
+    listed.push_back({{"name", served.name}, {"heads", doc["heads"].size()}});
+  }
+  const size_t n = fingerprints.size();
+  if (n == 0)
+    throw HttpError(404, "no served run has a heads map with fingerprints (attnviz layout writes it)");
+  if (n > kMaxMapHeads) {
+    throw HttpError(409, std::to_string(n) + " heads in the served runs: the map places at most " +
+                             std::to_string(kMaxMapHeads));
+  }
+  // Step 2: euclidean distances between fingerprints, then the map by classical MDS.
+  std::vector<double> distance(n * n, 0.0);
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = i + 1; j < n; ++j) {
+      double sum = 0;
+      for (size_t e = 0; e < fingerprints[i].size(); ++e) {
+        const double d = fingerprints[i][e] - fingerprints[j][e];
+        sum += d * d;
+      }
+      distance[i * n + j] = distance[j * n + i] = std::sqrt(sum);
+    }
+  const std::vector<double> points = classical_mds(distance, static_cast<int>(n), 2);
+  for (size_t i = 0; i < n; ++i) heads[i]["map"] = {points[2 * i], points[2 * i + 1]};
+  return nlohmann::json{
+      {"runs", std::move(listed)}, {"skipped", std::move(skipped)}, {"heads", std::move(heads)}}
+      .dump();
+}
+
+}  // namespace attnviz::server
