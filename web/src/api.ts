@@ -88,6 +88,21 @@ export interface HeadsInfo {
   divergence: number[][];
 }
 
+// GET /api/heads/map: the heads of every served run in one map by their behaviour fingerprints; `skipped` the
+// served runs left out (no fingerprints yet) and why.
+export interface MapHead {
+  run: string;
+  layer: number;
+  head: number;
+  type: string | null;
+  map: [number, number];
+}
+export interface HeadsAcrossRuns {
+  runs: { name: string; heads: number }[];
+  skipped: { name: string; reason: string }[];
+  heads: MapHead[];
+}
+
 // GET /api/neighbours: a point's true partners by scaled q·k, highest first, each with its rank among the
 // point's nearest points of the other kind in the layout named (1 = nearest).
 export interface NeighboursReply {
@@ -185,6 +200,15 @@ export const api = {
   probeAttention: async (id: string, { layer, head }: HeadId) => {
     const { data, shape } = await float32(at(`probe/${id}/attention/${layer}/${head}`));
     return { att: data, T: shape[0] };
+  },
+  // Every served run's heads in one map (top level, whatever run is in use); null when no run has one.
+  headsAcrossRuns: async () => {
+    try {
+      return await json<HeadsAcrossRuns>('api/heads/map');
+    } catch (e) {
+      if (e instanceof HttpError && e.status === 404) return null;
+      throw e;
+    }
   },
   // null while the run has no heads map (404: `attnviz layout` writes it).
   heads: async () => {

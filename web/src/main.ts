@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   const legend = new LegendPanel($('legend'));
   const matrix = new MatrixController(ctx, legend);
   const single = new SingleController(ctx, legend);
-  const heads = new HeadsController(ctx, legend);
+  const heads = new HeadsController(ctx, legend, runs);
   // The first method whose 2D layouts are all on disk (t-SNE, else UMAP, else PCA) opens the page; else the
   // first whose file is not broken.
   const methods: Method[] = ['tsne', 'umap', 'pca'];
@@ -76,6 +76,7 @@ async function main(): Promise<void> {
       ctx,
       (cell) => matrix.headAt(cell),
       () => single.norms,
+      (k) => heads.textAt(k),
     ),
   );
   store.add(matrix);

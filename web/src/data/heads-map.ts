@@ -22,6 +22,11 @@ const [SMALLEST, LARGEST] = [3, 16]; // pixels, at scores 0 and 1
 
 const rgba = (css: string): Rgba => [...parseCssColor(css), 255];
 
+// One colour a head type (the same in every run), grey for none.
+export function typeColor(type: string | null): Rgba {
+  return type === null ? NONE : rgba(schemeTableau10[Math.max(0, TYPES.indexOf(type)) % 10]);
+}
+
 // The map's coordinates scaled into [-1, 1] (both axes by the same factor, centred), as x,y,0 per head.
 export function mapPositions(map: [number, number][]): Float32Array {
   const out = new Float32Array(map.length * 3);
@@ -47,8 +52,7 @@ export function headColors(
 ): { colors: Rgba[]; legend: Legend } {
   const heads = info.heads;
   if (by === 'type') {
-    const colorOf = (t: string | null) =>
-      t === null ? NONE : rgba(schemeTableau10[Math.max(0, TYPES.indexOf(t)) % 10]);
+    const colorOf = typeColor;
     const present = TYPES.filter((t) => heads.some((h) => h.type === t));
     const items = [...present.map((t) => ({ label: t.replace('_', ' '), color: css(colorOf(t)) }))];
     items.push({ label: 'no type', color: css(NONE) });

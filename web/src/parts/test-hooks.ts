@@ -26,7 +26,7 @@ export interface Hooks {
   pointScreen(point: number): { x: number; y: number } | null;
   probeScreen(point: number): { x: number; y: number } | null;
   cellScreen(layer: number, head: number): Rect | null;
-  headScreen(layer: number, head: number): { x: number; y: number } | null;
+  headScreen(layer: number, head: number, run?: string): { x: number; y: number } | null;
   settled(): boolean;
 }
 
@@ -69,7 +69,7 @@ export function installTestHooks(store: Store<AppState>, activity: Activity): { 
     probeScreen: (point) =>
       page ? onScreen(page, page.single.scene?.probes?.count ?? 0, point, true) : null,
     cellScreen: (layer, head) => (page ? cellScreen(page, layer, head) : null),
-    headScreen: (layer, head) => (page ? headScreen(page, layer, head) : null),
+    headScreen: (layer, head, run) => (page ? headScreen(page, layer, head, run) : null),
     settled: () => activity.inFlight === 0 && !!page && page.canvas.settled() && !page.single.animating,
   };
   window.__attnviz = hooks;
@@ -162,11 +162,13 @@ function cellScreen({ store, canvas, data, matrix }: Page, layer: number, head: 
   return { x: rect.left + a[0], y: rect.top + a[1], width: b[0] - a[0], height: b[1] - a[1] };
 }
 
-// Page coordinates of a head's point in the heads view, or null when it is not shown.
-function headScreen({ store, canvas, data, heads }: Page, layer: number, head: number) {
+// Page coordinates of a head's point in the heads view (of the run shown, or of `run`), or null when it is not
+// shown.
+function headScreen({ store, canvas, heads }: Page, layer: number, head: number, run?: string) {
   const scene = heads.scene;
-  if (!scene || store.get().view !== 'heads') return null;
-  const p = canvas.projectOnScreen(point3(scene.positions, headIndex({ layer, head }, data.heads)));
+  const k = heads.indexOf(run ?? store.get().run, layer, head);
+  if (!scene || store.get().view !== 'heads' || k < 0) return null;
+  const p = canvas.projectOnScreen(point3(scene.positions, k));
   const rect = canvas.canvasRect();
   return p && { x: rect.left + p[0], y: rect.top + p[1] };
 }

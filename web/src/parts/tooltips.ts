@@ -9,7 +9,6 @@ import type { Context } from '../context';
 import { $ } from '../dom';
 import type { AppPart, Changed, Keys, Reads } from '../state';
 import { anyChanged } from '../store';
-import { headMapText } from '../data/heads-map';
 
 const KEYS = [
   'view',
@@ -106,11 +105,13 @@ export class Tooltips implements AppPart<typeof KEYS> {
   private file = ''; // the layout file drawn, whose figures a cell's tooltip shows
   private searchLine = ''; // the search's count, under a cell's head (the matrix enlarges its matches)
 
-  // `headAt`: the head in a matrix cell; `norms`: those of the single view's head.
+  // `headAt`: the head in a matrix cell; `norms`: those of the single view's head; `headText`: the tooltip
+  // of the heads view's point k.
   constructor(
     private ctx: Context,
     headAt: (cell: [number, number]) => HeadId,
     norms: () => Float32Array | null,
+    headText: (k: number) => string,
   ) {
     const { canvas, data } = ctx;
     canvas.listen({
@@ -120,7 +121,7 @@ export class Tooltips implements AppPart<typeof KEYS> {
           x,
           y,
         ),
-      onHeadHover: (k, x, y) => this.show(k === null ? null : headMapText(data.headsMap!, k), x, y),
+      onHeadHover: (k, x, y) => this.show(k === null ? null : headText(k), x, y),
       onPointHover: (point, x, y) =>
         this.show(
           point === null ? null : pointText(point, data.tokens, data.info.manifest.sequences, norms()),

@@ -7,7 +7,8 @@ import type { HeadsScene } from './scenes';
 export function headsLayers(s: HeadsScene) {
   const count = s.radii.length;
   const heads = Array.from({ length: count }, (_, k) => k);
-  const triggers = { getPosition: s.version, getFillColor: s.version, getRadius: s.version };
+  const v = s.version;
+  const triggers = { getPosition: v, getFillColor: v, getRadius: v, getLineColor: v, getLineWidth: v };
   return [
     new ScatterplotLayer({
       id: 'points-heads',
@@ -17,9 +18,10 @@ export function headsLayers(s: HeadsScene) {
       getRadius: (k: number) => s.radii[k],
       radiusUnits: 'pixels',
       stroked: true,
-      getLineColor: [255, 255, 255, 200],
+      getLineColor: (k: number) =>
+        s.outlines ? (Array.from(s.outlines.subarray(4 * k, 4 * k + 4)) as any) : [255, 255, 255, 200],
       lineWidthUnits: 'pixels',
-      getLineWidth: 1,
+      getLineWidth: (k: number) => (k < s.others ? 2.5 : 1), // other runs' heads: a thick outline
       pickable: true,
       updateTriggers: triggers,
     }),

@@ -39,13 +39,16 @@ export interface SingleScene {
   version: number;
 }
 
-// Every head a point on the heads map (data/heads-map.ts); `outlined` the head the single view last showed.
+// Every head a point on the heads map (data/heads-map.ts; with several runs, every run's: data/heads-across.ts);
+// `outlined` the head the single view last showed.
 export interface HeadsScene {
   kind: 'heads';
   positions: Float32Array; // x,y,z a head in [-1, 1]
   colors: Uint8Array; // RGBA a head
   radii: Float32Array; // pixels a head
-  labels: string[]; // a head's name ("L3 H5"), drawn beside it
+  outlines: Uint8Array | null; // RGBA a head: several runs, each outlined in its colour (null: one run)
+  others: number; // heads of other runs, drawn first (the run shown's come after them)
+  labels: string[]; // a head's name ("L3 H5"), drawn beside it ('' for none)
   outlined: number | null;
   textColor: Rgba;
   version: number;

@@ -131,3 +131,63 @@ export async function headsTests(browser, server, { check, assert, shot, state }
   await pixels.page.close();
   await page.close();
 }
+
+// With two runs served (text and image): both runs' heads are on the map, the runs' key names them, and a
+// click on a head of the other run opens that run's single view of the head.
+export async function headsRunsTests(browser, server, { check, assert, shot, state }) {
+  const { runs } = await getJson(`${server.url}api/runs`);
+  const map = await getJson(`${server.url}api/heads/map`);
+  const [shown, other] = runs.map((r) => r.name);
+  const page = await openPage(browser, `${server.url}?view=heads`);
+  const screenOf = (h) =>
+    page.evaluate(([l, k, run]) => window.__attnviz.headScreen(l, k, run), [h.layer, h.head, h.run]);
+
+  await check("heads (runs): every served run's heads are on one map, the key names the runs", async () => {
+    assert(map.runs.length === 2, `the map places ${map.runs.length} runs (${JSON.stringify(map.skipped)})`);
+    await waitFor(page, () => !document.getElementById('heads-runs').hidden, 'the runs key', 30000);
+    await waitFor(page, () => window.__attnviz.headsDrawn, 'the heads of both runs', 30000);
+    await settled(page);
+    const key = await page.locator('[data-testid=heads-runs]').textContent();
+    assert(key.includes(shown) && key.includes(other), `key "${key}"`);
+    const at = await Promise.all(map.heads.map(screenOf));
+    assert(
+      at.every((p) => p !== null),
+      `${at.filter((p) => !p).length} of ${at.length} heads not on screen`,
+    );
+    await shot(page, 'heads-runs');
+  });
+
+  await check('heads (runs): a click on a head of the other run opens it there', async () => {
+    const all = await Promise.all(map.heads.map(screenOf));
+    // The other run's head farthest from every other head, so the click reaches it.
+    const candidates = map.heads
+      .map((h, i) => ({ h, p: all[i] }))
+      .filter(({ h }) => h.run === other)
+      .map(({ h, p }) => ({
+        h,
+        p,
+        gap: Math.min(...all.filter((q) => q !== p).map((q) => Math.hypot(q.x - p.x, q.y - p.y))),
+      }))
+      .sort((a, b) => b.gap - a.gap);
+    const { h, p } = candidates[0];
+    await page.mouse.move(p.x, p.y);
+    await waitFor(page, () => !document.getElementById('tooltip').hidden, 'the tooltip');
+    const tip = await page.locator('[data-testid=tooltip]').textContent();
+    assert(tip.startsWith(`${other} · L${h.layer} H${h.head}`), `tooltip "${tip}"`);
+    await page.mouse.click(p.x, p.y);
+    await page.waitForURL((url) => url.search.includes(`run=${other}`), { timeout: 20000 });
+    await waitFor(
+      page,
+      () => window.__attnviz?.state().view === 'single' && window.__attnviz.singleDrawn,
+      'the other run',
+      30000,
+    );
+    const s = await state(page);
+    assert(
+      s.run === other && s.layer === h.layer && s.head === h.head,
+      `opened ${s.run} L${s.layer} H${s.head}`,
+    );
+    assert(page.errors.length === 0, page.errors.slice(0, 3).join(' | '));
+  });
+  await page.close();
+}
