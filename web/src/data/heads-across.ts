@@ -2,17 +2,27 @@
 // map of behaviour fingerprints. The run shown keeps its colours and sizes (heads-map.ts) and is drawn last, on
 // top; the other runs' heads are coloured by layer (their own depth) or type, grey for a metric they do not
 // share, and outlined in their run's colour so the runs stay apart.
-import { interpolateViridis, schemeTableau10 } from 'd3-scale-chromatic';
+import { interpolateViridis } from 'd3-scale-chromatic';
 import type { HeadsAcrossRuns, MapHead } from '../api';
 import { parseCssColor, type Rgba } from './colors';
-import { mapPositions, typeColor, type HeadsColor, type HeadsPoints } from './heads-map';
+import { mapPositions, typeColor, typeLegend, type HeadsColor, type HeadsPoints } from './heads-map';
 
 const OWN_OUTLINE: Rgba = [255, 255, 255, 200];
 const OTHER_RADIUS = 6; // pixels
 
+// Outline colours of the runs, none of them a type's fill (d3's schemeTableau10): near-black, magenta, cyan,
+// lime, dark red.
+const RUN_OUTLINES: Rgba[] = [
+  [25, 25, 25, 255],
+  [230, 0, 230, 255],
+  [0, 200, 255, 255],
+  [110, 230, 0, 255],
+  [140, 0, 0, 255],
+];
+
 // A served run's outline colour, by its place among the runs of the map.
 export function runColor(index: number): Rgba {
-  return [...parseCssColor(schemeTableau10[index % 10]), 255];
+  return RUN_OUTLINES[index % RUN_OUTLINES.length];
 }
 
 export interface AcrossPoints extends HeadsPoints {
@@ -60,6 +70,7 @@ export function acrossRunsPoints(
     outlines,
     heads,
     others: others.length,
-    legend: own.legend,
+    // Colouring by type, the legend lists the types of every run's heads.
+    legend: color === 'type' ? typeLegend(heads.map((h) => h.type)) : own.legend,
   };
 }

@@ -22,6 +22,16 @@ const [SMALLEST, LARGEST] = [3, 16]; // pixels, at scores 0 and 1
 
 const rgba = (css: string): Rgba => [...parseCssColor(css), 255];
 
+// The legend of colouring by type: the types that occur among `types`, then "no type".
+export function typeLegend(types: (string | null)[]): Legend {
+  const items = TYPES.filter((t) => types.includes(t)).map((t) => ({
+    label: t.replace('_', ' '),
+    color: css(typeColor(t)),
+  }));
+  items.push({ label: 'no type', color: css(NONE) });
+  return { kind: 'categorical', title: 'head type', items };
+}
+
 // One colour a head type (the same in every run), grey for none.
 export function typeColor(type: string | null): Rgba {
   return type === null ? NONE : rgba(schemeTableau10[Math.max(0, TYPES.indexOf(type)) % 10]);
@@ -52,14 +62,7 @@ export function headColors(
 ): { colors: Rgba[]; legend: Legend } {
   const heads = info.heads;
   if (by === 'type') {
-    const colorOf = typeColor;
-    const present = TYPES.filter((t) => heads.some((h) => h.type === t));
-    const items = [...present.map((t) => ({ label: t.replace('_', ' '), color: css(colorOf(t)) }))];
-    items.push({ label: 'no type', color: css(NONE) });
-    return {
-      colors: heads.map((h) => colorOf(h.type)),
-      legend: { kind: 'categorical', title: 'head type', items },
-    };
+    return { colors: heads.map((h) => typeColor(h.type)), legend: typeLegend(heads.map((h) => h.type)) };
   }
   if (by === 'metric' && metric) {
     const range = extent(metric.values) ?? [0, 1];

@@ -48,6 +48,11 @@ describe('heads across runs', () => {
     expect(Array.from(points.colors.subarray(0, 4))).toEqual(typeColor('next_token'));
     expect(Array.from(points.colors.subarray(12, 16))).toEqual(typeColor('broad'));
     expect(points.radii[3]).toBeGreaterThan(points.radii[4]); // sized by broad: 0.9 over 0.2
+    expect(points.legend.kind === 'categorical' && points.legend.items.map((i) => i.label)).toEqual([
+      'next token',
+      'broad',
+      'no type',
+    ]); // every run's types
   });
   it('colours other runs by their own depth when colouring by layer', () => {
     const byLayer = acrossRunsPoints(across, 'gpt', headsPoints(own, 'layer', '', 2, null), 'layer');
