@@ -19,7 +19,11 @@ std::string heads_across_runs_reply(const std::vector<ServedRun>& runs) {
     try {
       doc = read_heads_file(*served.run);
     } catch (const Error& e) {
-      skipped.push_back({{"name", served.name}, {"reason", e.what()}});
+      // The reason names the file within the run, not where the run is (GET /api/runs gives no paths).
+      std::string reason = e.what();
+      const std::string dir = served.run->dir().string() + "/";
+      if (reason.starts_with(dir)) reason.erase(0, dir.size());
+      skipped.push_back({{"name", served.name}, {"reason", reason}});
       continue;
     }
     if (!doc["heads"][0].contains("fingerprint")) {
