@@ -18,6 +18,12 @@ uint64_t total_bytes(const std::vector<PlannedFile>& files) {
   return total;
 }
 
+std::string files_text(const std::vector<PlannedFile>& files) {
+  std::string text;
+  for (const PlannedFile& f : files) text += (text.empty() ? "" : ", ") + f.name + " " + size_text(f.bytes);
+  return text;
+}
+
 DiskSpace disk_space(const fs::path& path) {
   fs::path at = fs::absolute(path).lexically_normal();
   std::error_code ec;

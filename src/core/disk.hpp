@@ -17,6 +17,8 @@ struct PlannedFile {
 };
 
 uint64_t total_bytes(const std::vector<PlannedFile>& files);
+// "qk.safetensors 26.5 MB, tokens.json 110.0 kB": the files with their sizes, for the jobs' first line.
+std::string files_text(const std::vector<PlannedFile>& files);
 
 // The space of the filesystem holding `path` (its nearest existing ancestor): bytes free to an unprivileged
 // writer (statvfs f_bavail × f_frsize) and its block size. Error "cannot read the free space of PATH: ...".

@@ -80,12 +80,10 @@ LayoutEstimate estimate_layout(const Run& run, const std::vector<PlannedLayout>&
 }
 
 std::string describe(const LayoutEstimate& e, const std::string& dir) {
-  std::string files;
-  for (const PlannedFile& f : e.files)
-    files += (files.empty() ? "" : ", ") + f.name + " " + size_text(f.bytes);
-  return "layout: writes up to " + size_text(total_bytes(e.files)) + " in " + dir + " (" + files +
-         "); peak memory about " + size_text(e.memory()) + " (heads at once and their layouts " +
-         size_text(e.phase) + ", kept neighbours " + size_text(e.neighbours) + ")";
+  return "layout: writes up to " + size_text(total_bytes(e.files)) + " in " + dir + " (" +
+         files_text(e.files) + "); peak memory about " + size_text(e.memory()) +
+         " (heads at once and their layouts " + size_text(e.phase) + ", kept neighbours " +
+         size_text(e.neighbours) + ")";
 }
 
 }  // namespace attnviz

@@ -47,7 +47,7 @@ size_t batch_end(const std::vector<RunSequence>& sequences, size_t first, int ba
 }
 
 ExtractEstimate estimate_extract(const RunContents& contents, const ModelConfig& config, uint64_t parameters,
-                                 int batch_tokens, int threads) {
+                                 uint64_t checkpoint_bytes, int batch_tokens, int threads) {
   ExtractEstimate e;
   const SafetensorsLayout qk = qk_file_layout(contents, "qk.safetensors");
   e.files = {{"qk.safetensors", qk.header.size() + qk.data_size},
@@ -57,6 +57,7 @@ ExtractEstimate estimate_extract(const RunContents& contents, const ModelConfig&
   const uint64_t f32 = sizeof(float);
   e.base = kBaseBytes + kThreadBytes * static_cast<uint64_t>(std::max(threads, 1));
   e.weights = parameters * f32;
+  e.checkpoint = checkpoint_bytes;
   e.tables = kTableBytesPerToken * contents.tokens.size() + e.files[1].bytes;
   // Per token of the pass: the hidden state and its normalised copy, q/k/v and the attention output, the
   // MLP's intermediate activations (step by step: model/*.cpp), and the captured q, k (and v) of every layer;
@@ -72,12 +73,10 @@ ExtractEstimate estimate_extract(const RunContents& contents, const ModelConfig&
 }
 
 std::string describe(const ExtractEstimate& e, const std::string& out) {
-  std::string files;
-  for (const PlannedFile& f : e.files)
-    files += (files.empty() ? "" : ", ") + f.name + " " + size_text(f.bytes);
-  return "extract: writes " + size_text(total_bytes(e.files)) + " to " + out + " (" + files +
+  return "extract: writes " + size_text(total_bytes(e.files)) + " to " + out + " (" + files_text(e.files) +
          "); peak memory about " + size_text(e.memory()) + " (weights " + size_text(e.weights) +
-         ", largest batch " + size_text(e.batch) + ", tokens " + size_text(e.tables) + ")";
+         ", checkpoint while loading " + size_text(e.checkpoint) + ", largest batch " + size_text(e.batch) +
+         ", tokens " + size_text(e.tables) + ")";
 }
 
 }  // namespace attnviz

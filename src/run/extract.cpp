@@ -15,6 +15,7 @@
 #include "core/process.hpp"
 #include "core/progress.hpp"
 #include "image/image.hpp"
+#include "model/checkpoint.hpp"
 #include "model/fingerprint.hpp"
 #include "run/encode.hpp"
 #include "run/estimate.hpp"
@@ -83,6 +84,14 @@ void warn_truncated(const EncodedDataset& data, int max_length) {
                data.truncated.size(), max_length, names.c_str());
 }
 
+// The size of the model's weight files (one, or the shards of its index).
+uint64_t checkpoint_bytes(const fs::path& model_dir) {
+  uint64_t bytes = 0;
+  const Checkpoint checkpoint = Checkpoint::open(model_dir);
+  for (const auto& file : checkpoint.files()) bytes += fs::file_size(file->path());
+  return bytes;
+}
+
 }  // namespace
 
 ExtractResult extract(const ExtractOptions& o) {
@@ -121,8 +130,8 @@ ExtractResult extract(const ExtractOptions& o) {
   const int64_t total_tokens = static_cast<int64_t>(contents.tokens.size());
   // Refused here, before anything is written, when the run cannot fit the disk (the staging folder is a
   // sibling of out: the same filesystem). An existing run at out stays until the new one is complete.
-  const ExtractEstimate estimate =
-      estimate_extract(contents, config, model->parameter_count(), o.batch_tokens, threads);
+  const ExtractEstimate estimate = estimate_extract(contents, config, model->parameter_count(),
+                                                    checkpoint_bytes(model_dir), o.batch_tokens, threads);
   require_disk_space(out.has_parent_path() ? out.parent_path() : fs::path("."), estimate.files, "this run");
   if (o.progress) std::fprintf(stderr, "attnviz: %s\n", describe(estimate, out.string()).c_str());
 

@@ -23,6 +23,8 @@ TEST(Disk, FilesTakeWholeBlocksAndOneMoreEach) {
   EXPECT_EQ(bytes_on_disk({{"a", 1}, {"b", 4096}}, 4096), 2 * 4096u + 2 * 4096u);
   EXPECT_EQ(bytes_on_disk({{"a", 4097}}, 4096), 3 * 4096u);
   EXPECT_EQ(total_bytes({{"a", 4097}, {"b", 3}}), 4100u);
+  EXPECT_EQ(files_text({{"qk.safetensors", 26'450'904}, {"tokens.json", 3}}),
+            "qk.safetensors 26.5 MB, tokens.json 3 B");
 }
 
 TEST(Disk, TheFreeSpaceIsTheFilesystemsAndAFolderNotYetMadeIsOnItsParents) {

@@ -29,7 +29,7 @@ ModelConfig config_of(const RunModel& m) {
 
 // Each predicted file exists in the written run with exactly the predicted size.
 void expect_exact(const test::TinyRun& run) {
-  const ExtractEstimate e = estimate_extract(run.contents, config_of(run.contents.model), 1000, 64, 2);
+  const ExtractEstimate e = estimate_extract(run.contents, config_of(run.contents.model), 1000, 2000, 64, 2);
   test::TempDir dir;
   run.write(dir / "run");
   ASSERT_EQ(e.files.size(), 3u);
@@ -55,13 +55,16 @@ TEST(ExtractEstimate, TheFilesAreExactlyTheSizesTheWriterWrites) {
 TEST(ExtractEstimate, MemoryCountsTheWeightsAsFloat32AndGrowsWithTheBatchAndTheValues) {
   test::TinyRun run = test::TinyRun::text(kModel, std::vector<std::vector<std::string>>(40, {"a", "b", "c"}));
   const ModelConfig config = config_of(kModel);
-  const ExtractEstimate small = estimate_extract(run.contents, config, 1'000'000, 3, 1);
+  const ExtractEstimate small = estimate_extract(run.contents, config, 1'000'000, 0, 3, 1);
   EXPECT_EQ(small.weights, 4'000'000u);
   EXPECT_EQ(small.memory(), small.base + small.weights + small.tables + small.batch);
-  const ExtractEstimate large = estimate_extract(run.contents, config, 1'000'000, 30, 1);
+  // Loading a checkpoint larger than a pass's activations: the mapped file is the peak.
+  const ExtractEstimate loading = estimate_extract(run.contents, config, 1'000'000, 1'000'000'000, 3, 1);
+  EXPECT_EQ(loading.memory(), loading.base + loading.weights + 1'000'000'000);
+  const ExtractEstimate large = estimate_extract(run.contents, config, 1'000'000, 0, 30, 1);
   EXPECT_GT(large.batch, 9 * small.batch);  // ten sequences a pass instead of one
   run.with_values(1);
-  EXPECT_GT(estimate_extract(run.contents, config, 1'000'000, 30, 1).batch, large.batch);
+  EXPECT_GT(estimate_extract(run.contents, config, 1'000'000, 0, 30, 1).batch, large.batch);
 }
 
 TEST(ExtractEstimate, BatchesAreWholeSequencesUpToTheBudgetAndAtLeastOne) {
