@@ -1,6 +1,8 @@
 #include "server/probe_request.hpp"
 
+#include <cstdint>
 #include <optional>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -49,6 +51,22 @@ std::string strip_data_url(const std::string& text) {
   return comma == std::string::npos ? text : text.substr(comma + 1);
 }
 
+// An array of ids, each an integer in [0, 2^31): a float, a negative or a larger number is refused here
+// (converting it to int32 would be undefined or wrap to another id).
+std::vector<int32_t> id_array(const nlohmann::json& value, const char* key) {
+  const auto refuse = [&] {
+    throw HttpError(400, std::string("\"") + key + "\" must be an array of integers in [0, 2147483647]");
+  };
+  if (!value.is_array()) refuse();
+  std::vector<int32_t> ids;
+  ids.reserve(value.size());
+  for (const auto& v : value) {
+    if (!v.is_number_unsigned() || v.get<uint64_t>() > uint64_t{INT32_MAX}) refuse();
+    ids.push_back(static_cast<int32_t>(v.get<uint64_t>()));
+  }
+  return ids;
+}
+
 }  // namespace
 
 ProbeRequest parse_probe_request(const std::string& body, bool image_run) {
@@ -81,12 +99,8 @@ ProbeRequest parse_probe_request(const std::string& body, bool image_run) {
     throw HttpError(400, "this run's model reads images: send {\"image\": \"<base64 PNG or JPEG>\"}");
   if (j.contains("input_ids")) {
     item.kind = InputKind::Ids;
-    try {
-      item.input_ids = j["input_ids"].get<std::vector<int32_t>>();
-      if (j.contains("token_type_ids")) item.token_type_ids = j["token_type_ids"].get<std::vector<int32_t>>();
-    } catch (const nlohmann::json::exception&) {
-      throw HttpError(400, "\"input_ids\" and \"token_type_ids\" must be arrays of integers");
-    }
+    item.input_ids = id_array(j["input_ids"], "input_ids");
+    if (j.contains("token_type_ids")) item.token_type_ids = id_array(j["token_type_ids"], "token_type_ids");
     if (item.input_ids.empty()) throw HttpError(400, "\"input_ids\" is empty");
     return in;
   }

@@ -161,6 +161,13 @@ TEST_F(ProbeApi, BadInputIsOneLineWithItsStatus) {
   EXPECT_FALSE(error_of(post(R"({"other": "x"})"), 400).empty());
   EXPECT_FALSE(error_of(post(R"({"input_ids": [1, 99999999]})"), 400).empty());
   EXPECT_FALSE(error_of(post(R"({"input_ids": []})"), 400).empty());
+  // Not ids at all: a number too big for any integer type (found by fuzz_probe), negative, fractional, or
+  // beyond int32 (which would wrap around to a valid id).
+  for (const char* ids : {"[464, 1111111111111111111111111111111111111111111111]", "[-1]", "[1.5]",
+                          "[4294967297]", "\"464\"", "[[464]]"})
+    EXPECT_NE(error_of(post(std::string(R"({"input_ids": )") + ids + "}"), 400).find("input_ids"),
+              std::string::npos)
+        << ids;
   EXPECT_FALSE(error_of(post(R"({"image": "iVBORw0KGgo="})"), 400).empty()) << "an image on a text run";
   EXPECT_FALSE(error_of(post(R"({"text": "a", "text_pair": "b"})"), 400).empty()) << "GPT-2 has no pairs";
   EXPECT_EQ(post(std::string((1 << 20) + 10, ' '))->status, 413);
