@@ -8,7 +8,7 @@ packages=(
   build-essential cmake pkg-config libclang-rt-14-dev
   libopenblas-dev nlohmann-json3-dev libutf8proc-dev libstb-dev libeigen3-dev libhnswlib-dev libfftw3-dev
   libcpp-httplib-dev libcli11-dev libcurl4-openssl-dev libgtest-dev
-  chromium wrk
+  chromium wrk time
   slurm-wlm munge
 )
 missing=()

@@ -40,6 +40,14 @@ constexpr HeadTensor kHeadTensors[] = {
      true},
 };
 
+// The header metadata of every layout file.
+std::map<std::string, std::string> file_metadata(const Run& run, LayoutMethod method, int dim) {
+  return {{"format", "attnviz-layout"},
+          {"method", layout_method_name(method)},
+          {"dim", std::to_string(dim)},
+          {"tokens", std::to_string(run.num_tokens())}};
+}
+
 std::string shape_text(DType dtype, const std::vector<int64_t>& shape) {
   std::string text = std::string(dtype_name(dtype)) + " [";
   for (size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
@@ -160,11 +168,21 @@ void write_layout_file(const Run& run, const fs::path& path, LayoutMethod method
                           kind.shape({run.num_tokens(), dim, run.model().head_dim})},
                          std::as_bytes(std::span<const float>(v))});
     }
-  write_safetensors(path, tensors,
-                    {{"format", "attnviz-layout"},
-                     {"method", layout_method_name(method)},
-                     {"dim", std::to_string(dim)},
-                     {"tokens", std::to_string(run.num_tokens())}});
+  write_safetensors(path, tensors, file_metadata(run, method, dim));
+}
+
+uint64_t layout_file_bytes(const Run& run, LayoutMethod method, int dim, const std::vector<HeadId>& heads) {
+  const FileShape shape{run.num_tokens(), dim, run.model().head_dim};
+  const bool pca = method == LayoutMethod::PCA;
+  std::vector<TensorSpec> tensors;
+  for (const HeadId& h : heads)
+    for (const HeadTensor& kind : kHeadTensors) {
+      if (!pca && (kind.values == &HeadLayout::mean || kind.values == &HeadLayout::components)) continue;
+      tensors.push_back({head_tensor_name(h.first, h.second) + kind.suffix, DType::F32, kind.shape(shape)});
+    }
+  const SafetensorsLayout layout =
+      safetensors_layout(tensors, file_metadata(run, method, dim), "layout file");
+  return layout.header.size() + layout.data_size;
 }
 
 }  // namespace attnviz

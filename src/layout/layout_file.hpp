@@ -68,6 +68,11 @@ class LayoutFile {
       tensors_;  // [layer * heads + head]: one per head tensor, or none
 };
 
+// The size in bytes of (method, dim)'s file holding exactly `heads`, each with every tensor the layout job
+// writes (PCA: points, scale, shift, mean, components; others: points, scale, shift). Exact for a file the
+// job writes; an upper bound where heads kept from an older file lack optional tensors.
+uint64_t layout_file_bytes(const Run& run, LayoutMethod method, int dim, const std::vector<HeadId>& heads);
+
 // Writes (method, dim)'s file for the run: the heads in `computed` and the ones of the existing file that fit
 // and are not among them, by layer then head, with the header metadata {"format": "attnviz-layout", "method",
 // "dim", "tokens"}. Written whole under a temporary name, then renamed.

@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "core/disk.hpp"
 #include "core/error.hpp"
 #include "core/fs.hpp"
 #include "core/interrupt.hpp"
@@ -19,6 +20,7 @@
 #include "core/parallel.hpp"
 #include "core/process.hpp"
 #include "core/progress.hpp"
+#include "layout/estimate.hpp"
 #include "layout/head_input.hpp"
 #include "layout/heads_file.hpp"
 #include "layout/layout_file.hpp"
@@ -360,6 +362,7 @@ LayoutJobResult run_layout_job(const LayoutJobOptions& options) {
                                                            {LayoutMethod::TSNE, 2}, {LayoutMethod::UMAP, 2},
                                                            {LayoutMethod::TSNE, 3}, {LayoutMethod::UMAP, 3}};
   std::vector<FileJob> files;
+  std::vector<PlannedLayout> planned;  // the files this job rewrites, for the disk and memory estimate
   LayoutJobResult result;
   int64_t units = 0;
   for (const auto& [method, dim] : order) {
@@ -379,14 +382,33 @@ LayoutJobResult run_layout_job(const LayoutJobOptions& options) {
       }
     }
     units += static_cast<int64_t>(f.todo.size());
+    if (!f.todo.empty()) {
+      const fs::path path = options.shard.sharded()
+                                ? shard_layout_path(run->dir(), method, dim, options.shard)
+                                : layout_file_path(run->dir(), method, dim);
+      std::set<HeadId> after(f.todo.begin(), f.todo.end());
+      if (!options.shard.sharded()) after.insert(stored.begin(), stored.end());
+      planned.push_back({method,
+                         dim,
+                         path.lexically_relative(run->dir()).string(),
+                         static_cast<int>(f.todo.size()),
+                         {after.begin(), after.end()}});
+    }
     files.push_back(std::move(f));
   }
   fs::create_directories(
       options.shard.sharded() ? shard_progress_path(run->dir(), options.shard).parent_path() : dir);
   const int threads = options.threads > 0 ? options.threads : default_threads();
+  const bool heads_map =
+      (!options.shard.sharded() || options.shard.index == 0) && (options.force || !heads_file_fresh(*run));
+  // Refused before anything is written when the files cannot fit the disk (each new file is written whole
+  // beside the one it replaces: counted whole).
+  const LayoutEstimate estimate = estimate_layout(*run, planned, heads_map, threads);
+  require_disk_space(dir, estimate.files, "this layout job");
+  if (options.show_progress) std::fprintf(stderr, "attnviz: %s\n", describe(estimate, dir.string()).c_str());
   // The heads map first: it covers every head, takes seconds, and the page's heads view needs it. Of a job
   // spread over shards, shard 0 writes it.
-  if ((!options.shard.sharded() || options.shard.index == 0) && (options.force || !heads_file_fresh(*run))) {
+  if (heads_map) {
     const auto start = std::chrono::steady_clock::now();
     write_heads_file(*run, compute_heads_map(*run, options.seed, threads));
     result.heads_map_seconds =

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 
+#include "core/disk.hpp"
 #include "core/error.hpp"
 #include "core/fs.hpp"
 #include "core/interrupt.hpp"
@@ -14,8 +15,10 @@
 #include "core/process.hpp"
 #include "core/progress.hpp"
 #include "image/image.hpp"
+#include "model/checkpoint.hpp"
 #include "model/fingerprint.hpp"
 #include "run/encode.hpp"
+#include "run/estimate.hpp"
 #include "run/induction.hpp"
 #include "run/run_writer.hpp"
 
@@ -81,13 +84,12 @@ void warn_truncated(const EncodedDataset& data, int max_length) {
                data.truncated.size(), max_length, names.c_str());
 }
 
-// The sequences [first, end) of the next forward pass: whole sequences up to batch_tokens, at least one.
-size_t batch_end(const std::vector<RunSequence>& sequences, size_t first, int batch_tokens) {
-  size_t end = first + 1;
-  int64_t tokens = sequences[first].token_count;
-  while (end < sequences.size() && tokens + sequences[end].token_count <= batch_tokens)
-    tokens += sequences[end++].token_count;
-  return end;
+// The size of the model's weight files (one, or the shards of its index).
+uint64_t checkpoint_bytes(const fs::path& model_dir) {
+  uint64_t bytes = 0;
+  const Checkpoint checkpoint = Checkpoint::open(model_dir);
+  for (const auto& file : checkpoint.files()) bytes += fs::file_size(file->path());
+  return bytes;
 }
 
 }  // namespace
@@ -126,6 +128,12 @@ ExtractResult extract(const ExtractOptions& o) {
   contents.values = o.values;
   contents.induction = measure_induction(*model, tokenizer ? &*tokenizer : nullptr);
   const int64_t total_tokens = static_cast<int64_t>(contents.tokens.size());
+  // Refused here, before anything is written, when the run cannot fit the disk (the staging folder is a
+  // sibling of out: the same filesystem). An existing run at out stays until the new one is complete.
+  const ExtractEstimate estimate = estimate_extract(contents, config, model->parameter_count(),
+                                                    checkpoint_bytes(model_dir), o.batch_tokens, threads);
+  require_disk_space(out.has_parent_path() ? out.parent_path() : fs::path("."), estimate.files, "this run");
+  if (o.progress) std::fprintf(stderr, "attnviz: %s\n", describe(estimate, out.string()).c_str());
 
   const auto start = std::chrono::steady_clock::now();
   StagingDir staging(out);

@@ -114,23 +114,37 @@ nlohmann::json tokens_json(const TokenTable& t, const std::string& modality) {
   return j;
 }
 
+SafetensorsLayout qk_file_layout(const RunContents& c, const fs::path& path) {
+  const RunModel& m = c.model;
+  const int64_t n = static_cast<int64_t>(c.tokens.size());
+  // Tensors in the order l0.q, l0.k[, l0.v], l1.q, ... laid out back to back.
+  std::vector<TensorSpec> tensors;
+  for (int layer = 0; layer < m.num_layers; ++layer) {
+    tensors.push_back({qk_tensor_name(layer, 'q'), c.dtype, {m.num_heads, n, m.head_dim}});
+    tensors.push_back({qk_tensor_name(layer, 'k'), c.dtype, {m.num_kv_heads, n, m.head_dim}});
+    if (c.values) tensors.push_back({qk_tensor_name(layer, 'v'), c.dtype, {m.num_kv_heads, n, m.head_dim}});
+  }
+  return safetensors_layout(
+      tensors, {{"format", "attnviz-run"}, {"version", std::to_string(kRunFormatVersion)}}, path);
+}
+
+// A byte-level token can be half of a UTF-8 character: its display string then holds U+FFFD.
+constexpr auto kReplaceInvalid = nlohmann::json::error_handler_t::replace;
+
+std::string tokens_json_text(const RunContents& c) {
+  return tokens_json(c.tokens, c.model.modality).dump(-1, ' ', false, kReplaceInvalid);
+}
+
+std::string manifest_json_text(const RunContents& c) {
+  return manifest_json(c).dump(1, ' ', false, kReplaceInvalid);
+}
+
 RunWriter::RunWriter(fs::path dir, RunContents contents)
     : dir_(std::move(dir)), contents_(std::move(contents)) {
   check_contents(contents_);
   const RunModel& m = contents_.model;
-  const int64_t n = static_cast<int64_t>(contents_.tokens.size());
-
-  // Tensors in the order l0.q, l0.k[, l0.v], l1.q, ... laid out back to back.
   const fs::path path = dir_ / "qk.safetensors";
-  std::vector<TensorSpec> tensors;
-  for (int layer = 0; layer < m.num_layers; ++layer) {
-    tensors.push_back({qk_tensor_name(layer, 'q'), contents_.dtype, {m.num_heads, n, m.head_dim}});
-    tensors.push_back({qk_tensor_name(layer, 'k'), contents_.dtype, {m.num_kv_heads, n, m.head_dim}});
-    if (contents_.values)
-      tensors.push_back({qk_tensor_name(layer, 'v'), contents_.dtype, {m.num_kv_heads, n, m.head_dim}});
-  }
-  const SafetensorsLayout layout = safetensors_layout(
-      tensors, {{"format", "attnviz-run"}, {"version", std::to_string(kRunFormatVersion)}}, path);
+  const SafetensorsLayout layout = qk_file_layout(contents_, path);
   const size_t per_layer = contents_.values ? 3 : 2;
   for (int layer = 0; layer < m.num_layers; ++layer) {
     q_offset_.push_back(static_cast<int64_t>(layout.offsets[per_layer * layer]));
@@ -200,11 +214,8 @@ void RunWriter::finish() {
   fd_ = -1;
   if (::close(fd) != 0)
     throw Error("cannot write " + (dir_ / "qk.safetensors").string() + ": " + std::strerror(errno));
-  // A byte-level token can be half of a UTF-8 character: its display string then holds U+FFFD.
-  constexpr auto replace = nlohmann::json::error_handler_t::replace;
-  write_file_atomic(dir_ / "tokens.json",
-                    tokens_json(contents_.tokens, contents_.model.modality).dump(-1, ' ', false, replace));
-  write_file_atomic(dir_ / "manifest.json", manifest_json(contents_).dump(1, ' ', false, replace));
+  write_file_atomic(dir_ / "tokens.json", tokens_json_text(contents_));
+  write_file_atomic(dir_ / "manifest.json", manifest_json_text(contents_));
 }
 
 }  // namespace attnviz

@@ -36,9 +36,16 @@ struct RunContents {
 
 nlohmann::json manifest_json(const RunContents& contents);
 nlohmann::json tokens_json(const TokenTable& tokens, const std::string& modality);
+// The files' text as RunWriter writes them (run/estimate.hpp measures them before the job starts).
+std::string manifest_json_text(const RunContents& contents);
+std::string tokens_json_text(const RunContents& contents);
 
 // The name of tensor l{layer}.q, l{layer}.k or l{layer}.v.
 std::string qk_tensor_name(int layer, char which);
+
+// Where everything goes in qk.safetensors for these contents (its header, each tensor's offset, the data
+// size): the file RunWriter creates, and its exact size for the disk check (run/estimate.hpp).
+SafetensorsLayout qk_file_layout(const RunContents& contents, const std::filesystem::path& path);
 
 class RunWriter {
  public:

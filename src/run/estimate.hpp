@@ -1,0 +1,42 @@
+#pragma once
+// What `attnviz extract` will write and how much memory it will hold at its peak, known before it starts
+// (docs/sizing.md): the one place where both are computed, from the run's contents (tokens known once the
+// inputs are encoded) and the model's shape. The disk figures are the files' exact sizes; the memory figure
+// is an estimate, checked against measured peak RSS by tests/unit/run/test_estimate.cpp.
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/disk.hpp"
+#include "model/config.hpp"
+#include "run/run_writer.hpp"
+
+namespace attnviz {
+
+// The forward passes' batching rule: the sequences [first, end) of the next pass are whole sequences adding
+// up to at most batch_tokens tokens, and at least one.
+size_t batch_end(const std::vector<RunSequence>& sequences, size_t first, int batch_tokens);
+
+struct ExtractEstimate {
+  std::vector<PlannedFile> files;  // qk.safetensors, tokens.json, manifest.json: exact sizes
+  // Peak resident memory = base + weights + the larger of loading (the checkpoint mapped while its tensors
+  // are converted) and running (tables + batch):
+  uint64_t base = 0;        // the process itself: code, libraries, BLAS buffers (kBaseBytes + per thread)
+  uint64_t weights = 0;     // every parameter as float32 (model/weights.hpp converts them all on loading)
+  uint64_t checkpoint = 0;  // the weight files, mapped and read while the model loads, released after
+  uint64_t tables = 0;      // the token table, the encoded inputs and the JSON text of tokens.json
+  uint64_t batch = 0;       // the largest forward pass: activations, captured q/k(/v), attention scores
+  uint64_t memory() const { return base + weights + std::max(checkpoint, tables + batch); }
+};
+
+// contents: complete (after the inputs are encoded and induction measured), as RunWriter will write them.
+// checkpoint_bytes: the size of the model's weight files.
+ExtractEstimate estimate_extract(const RunContents& contents, const ModelConfig& config, uint64_t parameters,
+                                 uint64_t checkpoint_bytes, int batch_tokens, int threads);
+
+// One line for stderr: "extract: writes 12.3 MB to runs/x (qk.safetensors 12.0 MB, ...), peak memory about
+// 450.0 MB (weights 420.0 MB, largest batch 30.0 MB, ...)".
+std::string describe(const ExtractEstimate& estimate, const std::string& out);
+
+}  // namespace attnviz
