@@ -1,6 +1,7 @@
 #pragma once
 // IEEE half (F16) and bfloat16 (BF16) conversions to and from float32: one value at a time, and rows of
-// values for readers and writers of tensors. Float-to-half rounds to nearest, ties to even; NaN stays NaN.
+// values for readers and writers of tensors. Float-to-half rounds to nearest, ties to even; NaN stays NaN
+// (half-to-float makes a signalling NaN quiet, as the hardware conversion does).
 #include <bit>
 #include <cmath>
 #include <cstddef>
@@ -12,7 +13,8 @@ inline float f16_to_f32(uint16_t h) {
   const uint32_t sign = uint32_t(h & 0x8000) << 16;
   const uint32_t exponent = (h >> 10) & 0x1f;
   const uint32_t mantissa = h & 0x3ff;
-  if (exponent == 0x1f) return std::bit_cast<float>(sign | 0x7f800000u | (mantissa << 13));  // inf, NaN
+  if (exponent == 0x1f)  // inf, or NaN made quiet as F16C's conversion makes it
+    return std::bit_cast<float>(sign | 0x7f800000u | (mantissa ? 0x400000u : 0u) | (mantissa << 13));
   if (exponent != 0) return std::bit_cast<float>(sign | ((exponent + 127 - 15) << 23) | (mantissa << 13));
   const float subnormal = std::ldexp(static_cast<float>(mantissa), -24);  // exact: at most 10 bits
   return sign ? -subnormal : subnormal;

@@ -126,5 +126,20 @@ TEST(Half, RowsConvertLikeSingleValues) {
   }
 }
 
+// Every one of the 65536 half and bfloat16 bit patterns (signalling NaNs included) converts in a row as it
+// does alone.
+TEST(Half, RowsConvertEveryBitPattern) {
+  std::vector<uint16_t> halves(65536);
+  for (size_t i = 0; i < halves.size(); ++i) halves[i] = static_cast<uint16_t>(i);
+  std::vector<float> back(halves.size());
+  const auto* bytes = reinterpret_cast<const std::byte*>(halves.data());
+  f16_to_f32_row(bytes, back.data(), back.size());
+  for (size_t i = 0; i < back.size(); ++i)
+    ASSERT_EQ(std::bit_cast<uint32_t>(back[i]), std::bit_cast<uint32_t>(f16_to_f32(halves[i]))) << i;
+  bf16_to_f32_row(bytes, back.data(), back.size());
+  for (size_t i = 0; i < back.size(); ++i)
+    ASSERT_EQ(std::bit_cast<uint32_t>(back[i]), std::bit_cast<uint32_t>(bf16_to_f32(halves[i]))) << i;
+}
+
 }  // namespace
 }  // namespace attnviz
