@@ -19,7 +19,7 @@ class Bert : public Transformer {
     const int d = config.hidden_size, inner = config.intermediate_size;
     activation_ = ops::parse_activation(config.activation);
     Weights w(model_dir, {"bert.", "roberta."}, "embeddings.word_embeddings.weight");
-    words_ = w.load("embeddings.word_embeddings.weight", {config.vocab_size, d});
+    words_ = w.matrix("embeddings.word_embeddings.weight", {config.vocab_size, d});
     positions_ = w.load("embeddings.position_embeddings.weight", {config.max_positions, d});
     types_ = w.load("embeddings.token_type_embeddings.weight", {config.type_vocab_size, d});
     embedding_norm_ = w.norm("embeddings.LayerNorm", d);
@@ -33,6 +33,7 @@ class Bert : public Transformer {
                          w.norm(p + "attention.output.LayerNorm", d), w.norm(p + "output.LayerNorm", d)});
     }
     parameters_ = w.parameters_loaded();
+    weight_copy_bytes_ = w.bytes_copied();
   }
 
  protected:
@@ -44,11 +45,11 @@ class Bert : public Transformer {
       const ModelInput& input = inputs[s];
       for (int t = 0; t < batch.length(s); ++t) {
         float* row = x.data() + (batch.start[s] + t) * d;
-        const float* word = words_.data() + size_t(input.input_ids[t]) * d;
+        words_.to_f32(input.input_ids[t], 1, row);
         const float* position = positions_.data() + size_t(config_.position_offset + t) * d;
         const float* type =
             types_.data() + size_t(input.token_type_ids.empty() ? 0 : input.token_type_ids[t]) * d;
-        for (size_t i = 0; i < d; ++i) row[i] = word[i] + type[i] + position[i];
+        for (size_t i = 0; i < d; ++i) row[i] = row[i] + type[i] + position[i];
       }
     }
     layernorm(x, embedding_norm_);
@@ -75,7 +76,8 @@ class Bert : public Transformer {
   }
 
   ops::Activation activation_;
-  std::vector<float> words_, positions_, types_;
+  ops::StoredRows words_;  // [vocab, d]
+  std::vector<float> positions_, types_;
   Norm embedding_norm_;
   std::vector<BertBlock> blocks_;
 };

@@ -66,6 +66,12 @@ void Checkpoint::add(std::shared_ptr<const SafetensorsFile> file) {
   files_.push_back(std::move(file));
 }
 
+std::shared_ptr<const SafetensorsFile> Checkpoint::file_of(const TensorView& tensor) const {
+  for (const auto& file : files_)
+    if (file->find(tensor.name) == &tensor) return file;
+  throw Error("tensor '" + tensor.name + "' is not in the checkpoint " + path_.string());
+}
+
 Checkpoint Checkpoint::open_index(const fs::path& index_path) {
   Checkpoint checkpoint;
   checkpoint.path_ = index_path;

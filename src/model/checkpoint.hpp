@@ -30,6 +30,8 @@ class Checkpoint {
   const TensorView* find(const std::string& name) const;
   const TensorView& at(const std::string& name) const;
   std::vector<std::string> names() const;  // sorted
+  // The mapped file holding `tensor` (one of this checkpoint's): whoever keeps it keeps the tensor's bytes.
+  std::shared_ptr<const SafetensorsFile> file_of(const TensorView& tensor) const;
   const std::vector<std::shared_ptr<const SafetensorsFile>>& files() const { return files_; }
   const std::filesystem::path& path() const { return path_; }  // what was opened
 

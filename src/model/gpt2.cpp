@@ -19,7 +19,7 @@ class Gpt2 : public Transformer {
     const int d = config.hidden_size;
     activation_ = ops::parse_activation(config.activation);
     Weights w(model_dir, {"transformer."}, "wte.weight");
-    wte_ = w.load("wte.weight", {config.vocab_size, d});
+    wte_ = w.matrix("wte.weight", {config.vocab_size, d});
     wpe_ = w.load("wpe.weight", {config.max_positions, d});
     for (int l = 0; l < config.num_layers; ++l) {
       const std::string p = "h." + std::to_string(l) + ".";
@@ -30,6 +30,7 @@ class Gpt2 : public Transformer {
     }
     ln_f_ = w.norm("ln_f", d);
     parameters_ = w.parameters_loaded();
+    weight_copy_bytes_ = w.bytes_copied();
   }
 
  protected:
@@ -41,9 +42,8 @@ class Gpt2 : public Transformer {
     for (int s = 0; s < batch.size(); ++s) {
       for (int t = 0; t < batch.length(s); ++t) {
         float* row = x.data() + (batch.start[s] + t) * d;
-        const float* token = wte_.data() + size_t(inputs[s].input_ids[t]) * d;
-        const float* position = wpe_.data() + size_t(t) * d;
-        for (size_t i = 0; i < d; ++i) row[i] = token[i] + position[i];
+        wte_.to_f32(inputs[s].input_ids[t], 1, row);
+        ops::add(row, wpe_.data() + size_t(t) * d, d);
       }
     }
     const AttentionShape shape = attention_shape(config_);
@@ -64,7 +64,8 @@ class Gpt2 : public Transformer {
 
  private:
   ops::Activation activation_;
-  std::vector<float> wte_, wpe_;
+  ops::StoredRows wte_;  // [vocab, d]
+  std::vector<float> wpe_;
   std::vector<Gpt2Block> blocks_;
   Norm ln_f_;
 };

@@ -21,7 +21,7 @@ class Llama : public Transformer {
     const int q_width = config.num_heads * config.head_dim, kv_width = config.num_kv_heads * config.head_dim;
     activation_ = ops::parse_activation(config.activation);
     Weights w(model_dir, {"model."}, "embed_tokens.weight");
-    embed_ = w.load("embed_tokens.weight", {config.vocab_size, d});
+    embed_ = w.matrix("embed_tokens.weight", {config.vocab_size, d});
     for (int l = 0; l < config.num_layers; ++l) {
       const std::string p = "layers." + std::to_string(l) + ".";
       const bool bias = config.attention_bias;
@@ -37,6 +37,7 @@ class Llama : public Transformer {
     }
     final_norm_ = w.norm("norm", d, false);
     parameters_ = w.parameters_loaded();
+    weight_copy_bytes_ = w.bytes_copied();
   }
 
  protected:
@@ -49,8 +50,7 @@ class Llama : public Transformer {
         gate_up(n * 2 * inner), mlp(n * inner);
     for (int s = 0; s < batch.size(); ++s)
       for (int t = 0; t < batch.length(s); ++t)
-        std::copy_n(embed_.data() + size_t(inputs[s].input_ids[t]) * d, d,
-                    x.data() + (batch.start[s] + t) * d);
+        embed_.to_f32(inputs[s].input_ids[t], 1, x.data() + (batch.start[s] + t) * d);
     for (int l = 0; l < config_.num_layers; ++l) {
       const LlamaBlock& b = blocks_[l];
       rmsnorm(x, b.input_norm, h);
@@ -85,7 +85,7 @@ class Llama : public Transformer {
 
   ops::Activation activation_;
   ops::RopeTable rope_;
-  std::vector<float> embed_;
+  ops::StoredRows embed_;  // [vocab, d]
   std::vector<LlamaBlock> blocks_;
   Norm final_norm_;
 };

@@ -50,6 +50,9 @@ class Model {
   // Number of tokens a given input produces (image models: patches + class token).
   virtual int sequence_length(const ModelInput& input) const = 0;
   virtual size_t parameter_count() const = 0;
+  // Bytes of weights the model holds as its own float32 copies (norms, biases, positions, and any tensor that
+  // cannot stay mapped); the rest is read in place from the checkpoint's mapped files.
+  virtual size_t weight_copy_bytes() const = 0;
 };
 
 // Loads config.json and the safetensors weights of a local model folder; validates every tensor's shape.

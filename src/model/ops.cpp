@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "core/error.hpp"
+#include "core/half.hpp"
 
 // Element-wise loops must vectorise: activations and softmax touch every value of every layer. GCC keeps
 // the clamps in fast_exp as branches unless it may ignore floating-point traps, and compiles each hot loop
@@ -43,6 +44,46 @@ inline float fast_exp(float input) {
 
 }  // namespace
 
+void StoredRows::to_f32(int first, int count, float* out) const {
+  const size_t n = size_t(count) * size_t(cols), start = size_t(first) * size_t(cols);
+  switch (storage) {
+    case Storage::F32:
+      std::copy_n(f32() + start, n, out);
+      return;
+    case Storage::F16:
+      return f16_to_f32_row(data + start * 2, out, n);
+    case Storage::BF16:
+      return bf16_to_f32_row(data + start * 2, out, n);
+  }
+}
+
+const float* StoredRows::f32() const {
+  return storage == Storage::F32 ? reinterpret_cast<const float*>(data) : nullptr;
+}
+
+StoredRows owned_rows(std::vector<float> values, int rows, int cols) {
+  if (values.size() != size_t(rows) * size_t(cols)) throw Error("owned_rows: values do not fill the matrix");
+  auto copy = std::make_shared<const std::vector<float>>(std::move(values));
+  const auto* data = reinterpret_cast<const std::byte*>(copy->data());
+  return {.owner = std::move(copy), .data = data, .storage = Storage::F32, .rows = rows, .cols = cols};
+}
+
+namespace {
+
+// y[rows, out] += x·Wᵀ over W's stored rows first .. first + count − 1 (float32 w [count, in]) when W is
+// [out, in]; with in_major, W [in, out]: those rows are inputs, multiplied by x's columns of the same index.
+void multiply_rows(const Linear& layer, const float* x, int rows, const float* w, int first, int count,
+                   float* y) {
+  if (!layer.in_major)
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, count, layer.in, 1.0f, x, layer.in, w,
+                layer.in, 1.0f, y + first, layer.out);
+  else
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, layer.out, count, 1.0f, x + first, layer.in,
+                w, layer.out, 1.0f, y, layer.out);
+}
+
+}  // namespace
+
 void linear(const Linear& layer, const float* x, int rows, float* y, bool accumulate) {
   if (rows == 0) return;
   const size_t out = size_t(layer.out);
@@ -57,9 +98,22 @@ void linear(const Linear& layer, const float* x, int rows, float* y, bool accumu
   } else if (!layer.bias.empty()) {
     for (size_t r = 0; r < size_t(rows); ++r) add(y + r * out, layer.bias.data(), out);
   }
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, layer.in_major ? CblasNoTrans : CblasTrans, rows, layer.out,
-              layer.in, 1.0f, x, layer.in, layer.weight.data(), layer.in_major ? layer.out : layer.in, 1.0f,
-              y, layer.out);
+  thread_local std::vector<float> block;  // one half block converted to float32
+  int first = 0;                          // the part's first row within W's stored rows
+  for (const StoredRows& part : layer.weight) {
+    if (const float* w = part.f32()) {
+      multiply_rows(layer, x, rows, w, first, part.rows, y);
+    } else {
+      const int block_rows = int(std::max<size_t>(1, kHalfBlockValues / size_t(part.cols)));
+      for (int r = 0; r < part.rows; r += block_rows) {
+        const int count = std::min(block_rows, part.rows - r);
+        block.resize(size_t(count) * size_t(part.cols));
+        part.to_f32(r, count, block.data());
+        multiply_rows(layer, x, rows, block.data(), first + r, count, y);
+      }
+    }
+    first += part.rows;
+  }
 }
 
 void layernorm(const float* x, int rows, int dim, const float* gamma, const float* beta, float eps,

@@ -1,22 +1,51 @@
 #pragma once
 // The arithmetic of a transformer over flat row-major float buffers: dense layers (OpenBLAS sgemm), norms,
-// activations, softmax and rotary embeddings. Rows are tokens.
+// activations, softmax and rotary embeddings. Rows are tokens. Weight matrices stay where the checkpoint
+// holds them (StoredRows: its memory mapping, F32, F16 or BF16), so a half-precision model costs its file
+// size, not twice it; each product converts the block of weight rows it needs.
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace attnviz::ops {
 
+// How a stored matrix encodes its values.
+enum class Storage { F32, F16, BF16 };
+
+// A row-major matrix [rows, cols] read where it is stored: inside a checkpoint's memory mapping (not copied)
+// or in a float32 copy. `owner` keeps that memory alive (the mapped file, or the copy).
+struct StoredRows {
+  std::shared_ptr<const void> owner;
+  const std::byte* data = nullptr;  // F32 data is float-aligned; halves may have any alignment
+  Storage storage = Storage::F32;
+  int rows = 0, cols = 0;
+
+  // out[count, cols] = rows first .. first + count − 1 as float32 (halves converted exactly).
+  void to_f32(int first, int count, float* out) const;
+  // The values themselves when stored as float32; nullptr for halves.
+  const float* f32() const;
+};
+
+// A float32 copy as StoredRows: values [rows, cols].
+StoredRows owned_rows(std::vector<float> values, int rows, int cols);
+
 // y = x·Wᵀ + b. W is stored [out, in] (torch.nn.Linear) or, with in_major, [in, out] (GPT-2's Conv1D).
 struct Linear {
   int in = 0, out = 0;
   bool in_major = false;
-  std::vector<float> weight;
+  // W's stored rows as consecutive parts: one per checkpoint tensor (a fused projection has several, q | k |
+  // v, stacked along W's first dimension). Their rows add up to out (in with in_major); cols is in (out).
+  std::vector<StoredRows> weight;
   std::vector<float> bias;  // empty: no bias
 };
 
-// y[rows, out] = x[rows, in]·W + b; with accumulate, y += x·W + b (a residual connection).
+// y[rows, out] = x[rows, in]·W + b; with accumulate, y += x·W + b (a residual connection). Float32 parts go
+// to sgemm as they are; half parts are converted a block of rows at a time (kHalfBlockValues values) into a
+// buffer of the calling thread, and each block is one sgemm.
 void linear(const Linear& layer, const float* x, int rows, float* y, bool accumulate = false);
+// 4 MB of float32: small beside the weights, big enough that sgemm runs at full speed on each block.
+inline constexpr size_t kHalfBlockValues = size_t(1) << 20;
 
 // y = (x − mean) / sqrt(var + eps) · gamma + beta, per row of dim values (y may equal x).
 void layernorm(const float* x, int rows, int dim, const float* gamma, const float* beta, float eps, float* y);

@@ -135,7 +135,7 @@ ops::Linear fuse_linear(const std::vector<const ops::Linear*>& parts) {
   for (const ops::Linear* part : parts) any_bias = any_bias || !part->bias.empty();
   for (const ops::Linear* part : parts) {
     fused.out += part->out;
-    fused.weight.insert(fused.weight.end(), part->weight.begin(), part->weight.end());
+    fused.weight.insert(fused.weight.end(), part->weight.begin(), part->weight.end());  // no copy of values
     if (!any_bias) continue;
     if (part->bias.empty())
       fused.bias.resize(fused.bias.size() + part->out, 0.0f);

@@ -28,6 +28,7 @@ class Transformer : public Model {
                                      const ForwardOptions& options = {}) const override;
   int sequence_length(const ModelInput& input) const override { return int(input.input_ids.size()); }
   size_t parameter_count() const override { return parameters_; }
+  size_t weight_copy_bytes() const override { return weight_copy_bytes_; }
 
  protected:
   // Throws an Error describing what is wrong with one input (sequence `index` of the batch).
@@ -42,6 +43,7 @@ class Transformer : public Model {
 
   ModelConfig config_;
   size_t parameters_ = 0;
+  size_t weight_copy_bytes_ = 0;  // Weights::bytes_copied() of the loader
 };
 
 struct AttentionShape {
@@ -61,7 +63,8 @@ AttentionShape attention_shape(const ModelConfig& config);
 void self_attention(const AttentionShape& shape, const Batch& batch, const float* qkv, float* out,
                     std::vector<Capture>& captures, int layer);
 
-// Fuses the query, key and value projections into one matrix so that one sgemm computes all three.
+// Fuses the query, key and value projections into one layer (their stored rows stacked, biases joined) so
+// that one call computes all three.
 ops::Linear fuse_linear(const std::vector<const ops::Linear*>& parts);
 
 // The loaders of each architecture (one file each).

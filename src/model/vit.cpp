@@ -26,7 +26,7 @@ class Vit : public Transformer {
     patch_ = {.in = c * p * p,
               .out = d,
               .in_major = false,
-              .weight = w.load("embeddings.patch_embeddings.projection.weight", {d, c, p, p}),
+              .weight = {w.matrix("embeddings.patch_embeddings.projection.weight", {d, c, p, p})},
               .bias = w.load("embeddings.patch_embeddings.projection.bias", {d})};
     for (int l = 0; l < config.num_layers; ++l) {
       const std::string n = "encoder.layer." + std::to_string(l) + ".";
@@ -40,6 +40,7 @@ class Vit : public Transformer {
     }
     final_norm_ = w.norm("layernorm", d);
     parameters_ = w.parameters_loaded();
+    weight_copy_bytes_ = w.bytes_copied();
   }
 
   int sequence_length(const ModelInput&) const override { return config_.max_positions; }

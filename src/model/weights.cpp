@@ -34,7 +34,7 @@ const TensorView& Weights::find(const std::string& name) const {
   return *t;
 }
 
-std::vector<float> Weights::load(const std::string& name, const std::vector<int64_t>& shape) {
+const TensorView& Weights::checked(const std::string& name, const std::vector<int64_t>& shape) {
   const TensorView& t = find(name);
   if (t.shape != shape)
     throw Error("tensor '" + t.name + "' in " + t.file.string() + " has shape " + shape_string(t.shape) +
@@ -44,12 +44,42 @@ std::vector<float> Weights::load(const std::string& name, const std::vector<int6
                 ", expected a floating-point dtype");
   parameters_loaded_ += size_t(t.numel());
   dtypes_.insert(dtype_name(t.dtype));
+  return t;
+}
+
+std::vector<float> Weights::load(const std::string& name, const std::vector<int64_t>& shape) {
+  const TensorView& t = checked(name, shape);
+  bytes_copied_ += size_t(t.numel()) * sizeof(float);
   return t.to_f32();
+}
+
+ops::StoredRows Weights::matrix(const std::string& name, const std::vector<int64_t>& shape) {
+  const TensorView& t = checked(name, shape);
+  int64_t cols = 1;
+  for (size_t i = 1; i < shape.size(); ++i) cols *= shape[i];
+  const int rows = int(shape.front());
+  const bool aligned = reinterpret_cast<uintptr_t>(t.bytes.data()) % alignof(float) == 0;
+  ops::Storage storage;
+  if (t.dtype == DType::F16)
+    storage = ops::Storage::F16;
+  else if (t.dtype == DType::BF16)
+    storage = ops::Storage::BF16;
+  else if (t.dtype == DType::F32 && aligned)
+    storage = ops::Storage::F32;
+  else {
+    bytes_copied_ += size_t(t.numel()) * sizeof(float);
+    return ops::owned_rows(t.to_f32(), rows, int(cols));
+  }
+  return {.owner = checkpoint_.file_of(t),
+          .data = t.bytes.data(),
+          .storage = storage,
+          .rows = rows,
+          .cols = int(cols)};
 }
 
 ops::Linear Weights::linear(const std::string& name, int in, int out, bool bias) {
   ops::Linear layer{
-      .in = in, .out = out, .in_major = false, .weight = load(name + ".weight", {out, in}), .bias = {}};
+      .in = in, .out = out, .in_major = false, .weight = {matrix(name + ".weight", {out, in})}, .bias = {}};
   if (bias) layer.bias = load(name + ".bias", {out});
   return layer;
 }
@@ -64,7 +94,7 @@ ops::Linear Weights::conv1d(const std::string& name, int in, int out) {
   return {.in = in,
           .out = out,
           .in_major = true,
-          .weight = load(name + ".weight", {in, out}),
+          .weight = {matrix(name + ".weight", {in, out})},
           .bias = load(name + ".bias", {out})};
 }
 

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "core/error.hpp"
+#include "core/half.hpp"
 #include "model/model.hpp"
 #include "model/ops.hpp"
 
@@ -63,15 +64,71 @@ TEST(Ops, NormsAndLinear) {
 
   // [2 rows, 3 in] → 2 out, as torch.nn.Linear ([out, in]) and as Conv1D ([in, out]).
   const std::vector<float> in{1, 2, 3, 4, 5, 6};
-  const ops::Linear linear{
-      .in = 3, .out = 2, .in_major = false, .weight = {1, 0, 0, 0, 1, 1}, .bias = {10, 20}};
-  const ops::Linear conv{.in = 3, .out = 2, .in_major = true, .weight = {1, 0, 0, 1, 0, 1}, .bias = {10, 20}};
+  const ops::Linear linear{.in = 3,
+                           .out = 2,
+                           .in_major = false,
+                           .weight = {ops::owned_rows({1, 0, 0, 0, 1, 1}, 2, 3)},
+                           .bias = {10, 20}};
+  const ops::Linear conv{.in = 3,
+                         .out = 2,
+                         .in_major = true,
+                         .weight = {ops::owned_rows({1, 0, 0, 1, 0, 1}, 3, 2)},
+                         .bias = {10, 20}};
   for (const ops::Linear* layer : {&linear, &conv}) {
     std::vector<float> out(4, 100.0f);
     ops::linear(*layer, in.data(), 2, out.data());
     EXPECT_EQ(out, (std::vector<float>{11, 25, 14, 31}));
     ops::linear(*layer, in.data(), 2, out.data(), true);  // residual: out += x·W + b
     EXPECT_EQ(out, (std::vector<float>{22, 50, 28, 62}));
+  }
+}
+
+// Half-precision stored rows as a mapping holds them: their bits, behind an owner.
+ops::StoredRows half_rows(const std::vector<uint16_t>& bits, ops::Storage storage, int rows, int cols) {
+  auto copy = std::make_shared<const std::vector<uint16_t>>(bits);
+  const auto* data = reinterpret_cast<const std::byte*>(copy->data());
+  return {.owner = copy, .data = data, .storage = storage, .rows = rows, .cols = cols};
+}
+
+// A layer whose weights are halves computes what the same layer computes from a float32 copy of the rounded
+// weights, when the product runs over several converted blocks (a part larger than kHalfBlockValues), over
+// several parts (a fused projection) and in both weight orders.
+TEST(Ops, HalfWeightsComputeWhatTheirFloat32CopyComputes) {
+  // Blocks of 2^20 values: 419 rows of 2500 (the first part is 3 blocks), or 1165 rows of 900 (in_major: 3).
+  const int in = 2500, parts_out[] = {900, 200, 7}, rows = 5;
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal(0.0f, 0.05f);
+  std::vector<float> x(size_t(rows) * in);
+  for (float& v : x) v = normal(rng);
+  for (const ops::Storage storage : {ops::Storage::F16, ops::Storage::BF16}) {
+    for (const bool in_major : {false, true}) {
+      ops::Linear half{.in = in, .out = 0, .in_major = in_major, .weight = {}, .bias = {}};
+      ops::Linear copy = half;
+      for (const int out : parts_out) {
+        // in_major: one part [in, out] (Conv1D layers are never fused); otherwise parts [out, in] stacked.
+        if (in_major && out != parts_out[0]) continue;
+        const int stored_rows = in_major ? in : out, cols = in_major ? out : in;
+        std::vector<uint16_t> bits(size_t(stored_rows) * cols);
+        std::vector<float> rounded(bits.size());
+        for (size_t i = 0; i < bits.size(); ++i) {
+          const float v = normal(rng);
+          bits[i] = storage == ops::Storage::F16 ? f32_to_f16(v) : f32_to_bf16(v);
+          rounded[i] = storage == ops::Storage::F16 ? f16_to_f32(bits[i]) : bf16_to_f32(bits[i]);
+        }
+        half.weight.push_back(half_rows(bits, storage, stored_rows, cols));
+        copy.weight.push_back(ops::owned_rows(rounded, stored_rows, cols));
+        half.out = copy.out = half.out + out;
+      }
+      half.bias = copy.bias = std::vector<float>(size_t(half.out), 0.5f);
+      std::vector<float> from_half(size_t(rows) * half.out, 1.0f), from_copy = from_half;
+      ops::linear(half, x.data(), rows, from_half.data(), true);
+      ops::linear(copy, x.data(), rows, from_copy.data(), true);
+      float worst = 0.0f;
+      for (size_t i = 0; i < from_half.size(); ++i)
+        worst = std::max(worst, std::abs(from_half[i] - from_copy[i]));
+      // Blocks split an in_major product's sum into partial sums: float32 rounding only.
+      EXPECT_LE(worst, in_major ? 1e-6f : 0.0f) << int(storage) << " in_major " << in_major;
+    }
   }
 }
 
