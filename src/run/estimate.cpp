@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "model/ops.hpp"
+
 namespace attnviz {
 
 namespace {
@@ -46,8 +48,9 @@ size_t batch_end(const std::vector<RunSequence>& sequences, size_t first, int ba
   return end;
 }
 
-ExtractEstimate estimate_extract(const RunContents& contents, const ModelConfig& config, uint64_t parameters,
-                                 uint64_t checkpoint_bytes, int batch_tokens, int threads) {
+ExtractEstimate estimate_extract(const RunContents& contents, const ModelConfig& config,
+                                 uint64_t weight_copy_bytes, uint64_t checkpoint_bytes, int batch_tokens,
+                                 int threads) {
   ExtractEstimate e;
   const SafetensorsLayout qk = qk_file_layout(contents, "qk.safetensors");
   e.files = {{"qk.safetensors", qk.header.size() + qk.data_size},
@@ -56,7 +59,7 @@ ExtractEstimate estimate_extract(const RunContents& contents, const ModelConfig&
 
   const uint64_t f32 = sizeof(float);
   e.base = kBaseBytes + kThreadBytes * static_cast<uint64_t>(std::max(threads, 1));
-  e.weights = parameters * f32;
+  e.weights = weight_copy_bytes + f32 * ops::kHalfBlockValues;
   e.checkpoint = checkpoint_bytes;
   e.tables = kTableBytesPerToken * contents.tokens.size() + e.files[1].bytes;
   // Per token of the pass: the hidden state and its normalised copy, q/k/v and the attention output, the
@@ -74,9 +77,9 @@ ExtractEstimate estimate_extract(const RunContents& contents, const ModelConfig&
 
 std::string describe(const ExtractEstimate& e, const std::string& out) {
   return "extract: writes " + size_text(total_bytes(e.files)) + " to " + out + " (" + files_text(e.files) +
-         "); peak memory about " + size_text(e.memory()) + " (weights " + size_text(e.weights) +
-         ", checkpoint while loading " + size_text(e.checkpoint) + ", largest batch " + size_text(e.batch) +
-         ", tokens " + size_text(e.tables) + ")";
+         "); peak memory about " + size_text(e.memory()) + " (checkpoint mapped " + size_text(e.checkpoint) +
+         ", weight copies " + size_text(e.weights) + ", largest batch " + size_text(e.batch) + ", tokens " +
+         size_text(e.tables) + ")";
 }
 
 }  // namespace attnviz

@@ -20,23 +20,25 @@ size_t batch_end(const std::vector<RunSequence>& sequences, size_t first, int ba
 
 struct ExtractEstimate {
   std::vector<PlannedFile> files;  // qk.safetensors, tokens.json, manifest.json: exact sizes
-  // Peak resident memory = base + weights + the larger of loading (the checkpoint mapped while its tensors
-  // are converted) and running (tables + batch):
-  uint64_t base = 0;        // the process itself: code, libraries, BLAS buffers (kBaseBytes + per thread)
-  uint64_t weights = 0;     // every parameter as float32 (model/weights.hpp converts them all on loading)
-  uint64_t checkpoint = 0;  // the weight files, mapped and read while the model loads, released after
+  // Peak resident memory = base + weights + checkpoint + tables + batch:
+  uint64_t base = 0;     // the process itself: code, libraries, BLAS buffers (kBaseBytes + per thread)
+  uint64_t weights = 0;  // the model's float32 copies (norms, biases, positions: model/weights.hpp) and the
+                         // buffer a block of half-precision weight rows is converted into
+  uint64_t checkpoint = 0;  // the weight files, mapped: matrices are read in place on every pass (in F16/BF16
+                            // as stored), so the whole file stays resident while the job runs
   uint64_t tables = 0;      // the token table, the encoded inputs and the JSON text of tokens.json
   uint64_t batch = 0;       // the largest forward pass: activations, captured q/k(/v), attention scores
-  uint64_t memory() const { return base + weights + std::max(checkpoint, tables + batch); }
+  uint64_t memory() const { return base + weights + checkpoint + tables + batch; }
 };
 
 // contents: complete (after the inputs are encoded and induction measured), as RunWriter will write them.
-// checkpoint_bytes: the size of the model's weight files.
-ExtractEstimate estimate_extract(const RunContents& contents, const ModelConfig& config, uint64_t parameters,
-                                 uint64_t checkpoint_bytes, int batch_tokens, int threads);
+// weight_copy_bytes: Model::weight_copy_bytes(); checkpoint_bytes: the size of the model's weight files.
+ExtractEstimate estimate_extract(const RunContents& contents, const ModelConfig& config,
+                                 uint64_t weight_copy_bytes, uint64_t checkpoint_bytes, int batch_tokens,
+                                 int threads);
 
 // One line for stderr: "extract: writes 12.3 MB to runs/x (qk.safetensors 12.0 MB, ...), peak memory about
-// 450.0 MB (weights 420.0 MB, largest batch 30.0 MB, ...)".
+// 450.0 MB (checkpoint mapped 420.0 MB, weight copies 4.2 MB, largest batch 30.0 MB, ...)".
 std::string describe(const ExtractEstimate& estimate, const std::string& out);
 
 }  // namespace attnviz

@@ -130,7 +130,7 @@ ExtractResult extract(const ExtractOptions& o) {
   const int64_t total_tokens = static_cast<int64_t>(contents.tokens.size());
   // Refused here, before anything is written, when the run cannot fit the disk (the staging folder is a
   // sibling of out: the same filesystem). An existing run at out stays until the new one is complete.
-  const ExtractEstimate estimate = estimate_extract(contents, config, model->parameter_count(),
+  const ExtractEstimate estimate = estimate_extract(contents, config, model->weight_copy_bytes(),
                                                     checkpoint_bytes(model_dir), o.batch_tokens, threads);
   require_disk_space(out.has_parent_path() ? out.parent_path() : fs::path("."), estimate.files, "this run");
   if (o.progress) std::fprintf(stderr, "attnviz: %s\n", describe(estimate, out.string()).c_str());
