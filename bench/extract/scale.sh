@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Scale benchmark, big checkpoints (docs/benchmarks.md, "Scale: big checkpoints"): `attnviz extract` on
+# checkpoints of real models' shapes with random BF16 weights (make_scale_checkpoint.py), its peak RSS and
+# tokens/s, next to a plain PyTorch LLaMA on the same mapped BF16 checkpoint and inputs (torch_llama.py) for the
+# LLaMA shapes; RUNS repetitions each, the median reported, one job at a time (never two big ones at once).
+# Each checkpoint is deleted after its shape is measured unless KEEP=1.
+#
+# Usage: bench/extract/scale.sh SHAPE [SHAPE ...]   (shapes: llama-3.2-1b llama-3-8b gpt2-small bert-base)
+#   env: ATTNVIZ=build/attnviz THREADS=2 RUNS=3 TORCH=1 SEQUENCES=4 LENGTH=32 POSITIONS=8192 KEEP=0
+#        WORK=/work/tmp/attnviz-scale
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+attnviz=${ATTNVIZ:-$repo/build/attnviz}
+threads=${THREADS:-2}
+runs=${RUNS:-3}
+work=${WORK:-/work/tmp/attnviz-scale}
+python=/usr/bin/python3
+
+[ -x "$attnviz" ] || { echo "no attnviz binary at $attnviz (set ATTNVIZ or run make build)" >&2; exit 1; }
+mkdir -p "$work"
+
+peak_mb() { awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2 / 1024}' "$1"; }
+wall_s() { awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; printf "%.1f", s}' "$1"; }
+median() { sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+
+echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'), threads $threads, runs $runs, $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB"
+echo "| model (BF16) | file (GB) | side | tokens | tokens/s | wall (s) | peak RSS (GB) | RSS / file | load average |"
+echo "|---|---|---|---|---|---|---|---|---|"
+for shape in "$@"; do
+  "$python" "$here/make_scale_checkpoint.py" "$shape" "$work" --sequences "${SEQUENCES:-4}" --length "${LENGTH:-32}" \
+    --positions "${POSITIONS:-8192}" >&2
+  model="$work/$shape" ids="$work/$shape-ids.jsonl"
+  file_gb=$(awk -v b="$(stat -c %s "$model/model.safetensors")" 'BEGIN {printf "%.2f", b / 1e9}')
+  tokens=$(( ${SEQUENCES:-4} * ${LENGTH:-32} ))
+  sides=(attnviz)
+  [[ "${TORCH:-1}" == 1 && "$shape" == llama* ]] && sides+=(torch)
+  for side in "${sides[@]}"; do
+    rates=() walls=() peaks=() loads=()
+    for ((r = 0; r < runs; r++)); do
+      loads+=("$(cut -d' ' -f1 /proc/loadavg)")
+      if [[ $side == attnviz ]]; then
+        /usr/bin/time -v -o "$work/time" "$attnviz" extract --model "$model" --input "$ids" --out "$work/run" --force \
+          --threads "$threads" 2>"$work/log"
+        rates+=("$(sed -n 's/.*(\([0-9.]*\) tokens\/s)$/\1/p' "$work/log" | tail -n 1)")
+        grep -o 'peak memory about [^(]*' "$work/log" | head -n 1 >&2 || true
+      else
+        /usr/bin/time -v -o "$work/time" "$python" "$here/torch_llama.py" "$model" "$ids" "$work/torch_qk.f16" \
+          --threads "$threads" >"$work/torch.json"
+        rates+=("$("$python" -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["tokens_per_s"], 1))' "$work/torch.json")")
+      fi
+      walls+=("$(wall_s "$work/time")") peaks+=("$(peak_mb "$work/time")")
+      rm -rf "$work/run" "$work/torch_qk.f16"
+    done
+    peak_gb=$(printf '%s\n' "${peaks[@]}" | median | awk '{printf "%.2f", $1 / 1024}')
+    echo "| $shape | $file_gb | $side | $tokens | $(printf '%s\n' "${rates[@]}" | median) |" \
+      "$(printf '%s\n' "${walls[@]}" | median) | $peak_gb | $(awk -v p="$peak_gb" -v f="$file_gb" 'BEGIN {printf "%.2f", p / f}') |" \
+      "$(printf '%s ' "${loads[@]}")|"
+  done
+  [[ "${KEEP:-0}" == 1 ]] || rm -rf "$model" "$ids"
+done
+echo "(tokens/s: the extraction passes, model loading and attnviz's induction measurement excluded; wall and peak RSS:"
+echo " the whole process, median of $runs; PyTorch: plain LLaMA in bfloat16 on the mapped weights, after one warm-up pass)"
