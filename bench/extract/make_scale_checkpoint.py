@@ -116,12 +116,12 @@ def write_checkpoint(path, tensors, dtype, rng):
         for name, shape in tensors:
             n = int(np.prod(shape))
             if len(shape) == 1 and name.endswith("weight"):  # a norm's scale
-                f.write(np.repeat(one, n).tobytes())
+                f.write(np.repeat(one, n))
                 continue
             start = int(rng.integers(POOL))
             while n > 0:
                 chunk = pool[start:start + n]
-                f.write(chunk.tobytes())
+                f.write(chunk)  # the array's own bytes: no copy
                 n -= len(chunk)
                 start = 0
     os.replace(path + ".tmp", path)
