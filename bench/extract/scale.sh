@@ -42,7 +42,7 @@ for shape in "$@"; do
       if [[ $side == attnviz ]]; then
         /usr/bin/time -v -o "$work/time" "$attnviz" extract --model "$model" --input "$ids" --out "$work/run" --force \
           --threads "$threads" 2>"$work/log"
-        rates+=("$(sed -n 's/.*(\([0-9.]*\) tokens\/s)$/\1/p' "$work/log" | tail -n 1)")
+        rates+=("$(sed -n 's/.* tokens, \([0-9.]*\) tokens\/s, took .*/\1/p' "$work/log" | tail -n 1)")  # 1 decimal
         grep -o 'peak memory about [^(]*' "$work/log" | head -n 1 >&2 || true
       else
         /usr/bin/time -v -o "$work/time" "$python" "$here/torch_llama.py" "$model" "$ids" "$work/torch_qk.f16" \

@@ -15,10 +15,11 @@ struct BertBlock {
 
 class Bert : public Transformer {
  public:
-  Bert(const ModelConfig& config, const std::filesystem::path& model_dir) : Transformer(config) {
+  Bert(const ModelConfig& config, const std::filesystem::path& model_dir, WeightStorage storage)
+      : Transformer(config) {
     const int d = config.hidden_size, inner = config.intermediate_size;
     activation_ = ops::parse_activation(config.activation);
-    Weights w(model_dir, {"bert.", "roberta."}, "embeddings.word_embeddings.weight");
+    Weights w(model_dir, {"bert.", "roberta."}, "embeddings.word_embeddings.weight", storage);
     words_ = w.matrix("embeddings.word_embeddings.weight", {config.vocab_size, d});
     positions_ = w.load("embeddings.position_embeddings.weight", {config.max_positions, d});
     types_ = w.load("embeddings.token_type_embeddings.weight", {config.type_vocab_size, d});
@@ -84,8 +85,9 @@ class Bert : public Transformer {
 
 }  // namespace
 
-std::unique_ptr<Model> load_bert(const ModelConfig& config, const std::filesystem::path& model_dir) {
-  return std::make_unique<Bert>(config, model_dir);
+std::unique_ptr<Model> load_bert(const ModelConfig& config, const std::filesystem::path& model_dir,
+                                 WeightStorage storage) {
+  return std::make_unique<Bert>(config, model_dir, storage);
 }
 
 }  // namespace attnviz

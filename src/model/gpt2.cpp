@@ -15,10 +15,11 @@ struct Gpt2Block {
 
 class Gpt2 : public Transformer {
  public:
-  Gpt2(const ModelConfig& config, const std::filesystem::path& model_dir) : Transformer(config) {
+  Gpt2(const ModelConfig& config, const std::filesystem::path& model_dir, WeightStorage storage)
+      : Transformer(config) {
     const int d = config.hidden_size;
     activation_ = ops::parse_activation(config.activation);
-    Weights w(model_dir, {"transformer."}, "wte.weight");
+    Weights w(model_dir, {"transformer."}, "wte.weight", storage);
     wte_ = w.matrix("wte.weight", {config.vocab_size, d});
     wpe_ = w.load("wpe.weight", {config.max_positions, d});
     for (int l = 0; l < config.num_layers; ++l) {
@@ -72,8 +73,9 @@ class Gpt2 : public Transformer {
 
 }  // namespace
 
-std::unique_ptr<Model> load_gpt2(const ModelConfig& config, const std::filesystem::path& model_dir) {
-  return std::make_unique<Gpt2>(config, model_dir);
+std::unique_ptr<Model> load_gpt2(const ModelConfig& config, const std::filesystem::path& model_dir,
+                                 WeightStorage storage) {
+  return std::make_unique<Gpt2>(config, model_dir, storage);
 }
 
 }  // namespace attnviz

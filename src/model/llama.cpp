@@ -14,13 +14,13 @@ struct LlamaBlock {
 
 class Llama : public Transformer {
  public:
-  Llama(const ModelConfig& config, const std::filesystem::path& model_dir)
+  Llama(const ModelConfig& config, const std::filesystem::path& model_dir, WeightStorage storage)
       : Transformer(config),
         rope_(ops::rope_table(config.max_positions, config.head_dim, config.rope_theta)) {
     const int d = config.hidden_size, inner = config.intermediate_size;
     const int q_width = config.num_heads * config.head_dim, kv_width = config.num_kv_heads * config.head_dim;
     activation_ = ops::parse_activation(config.activation);
-    Weights w(model_dir, {"model."}, "embed_tokens.weight");
+    Weights w(model_dir, {"model."}, "embed_tokens.weight", storage);
     embed_ = w.matrix("embed_tokens.weight", {config.vocab_size, d});
     for (int l = 0; l < config.num_layers; ++l) {
       const std::string p = "layers." + std::to_string(l) + ".";
@@ -92,8 +92,9 @@ class Llama : public Transformer {
 
 }  // namespace
 
-std::unique_ptr<Model> load_llama(const ModelConfig& config, const std::filesystem::path& model_dir) {
-  return std::make_unique<Llama>(config, model_dir);
+std::unique_ptr<Model> load_llama(const ModelConfig& config, const std::filesystem::path& model_dir,
+                                  WeightStorage storage) {
+  return std::make_unique<Llama>(config, model_dir, storage);
 }
 
 }  // namespace attnviz

@@ -55,8 +55,14 @@ class Model {
   virtual size_t weight_copy_bytes() const = 0;
 };
 
+// Where a model keeps its weight matrices: in the checkpoint's mapped files as stored (F16/BF16 cost their
+// file size), or as float32 copies that no longer depend on the files (twice a half checkpoint's size), for a
+// long-lived process that must survive the files being truncated under it (the server: docs/security.md).
+enum class WeightStorage { Mapped, Copied };
+
 // Loads config.json and the safetensors weights of a local model folder; validates every tensor's shape.
-std::unique_ptr<Model> load_model(const std::filesystem::path& model_dir);
+std::unique_ptr<Model> load_model(const std::filesystem::path& model_dir,
+                                  WeightStorage storage = WeightStorage::Mapped);
 
 // softmax(scale * q k^T) per head, causal when asked; grouped-query heads share key heads.
 std::vector<float> attention_probabilities(std::span<const float> q, std::span<const float> k, int num_heads,

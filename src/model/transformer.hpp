@@ -68,9 +68,13 @@ void self_attention(const AttentionShape& shape, const Batch& batch, const float
 ops::Linear fuse_linear(const std::vector<const ops::Linear*>& parts);
 
 // The loaders of each architecture (one file each).
-std::unique_ptr<Model> load_gpt2(const ModelConfig& config, const std::filesystem::path& model_dir);
-std::unique_ptr<Model> load_bert(const ModelConfig& config, const std::filesystem::path& model_dir);
-std::unique_ptr<Model> load_vit(const ModelConfig& config, const std::filesystem::path& model_dir);
-std::unique_ptr<Model> load_llama(const ModelConfig& config, const std::filesystem::path& model_dir);
+std::unique_ptr<Model> load_gpt2(const ModelConfig& config, const std::filesystem::path& model_dir,
+                                 WeightStorage storage);
+std::unique_ptr<Model> load_bert(const ModelConfig& config, const std::filesystem::path& model_dir,
+                                 WeightStorage storage);
+std::unique_ptr<Model> load_vit(const ModelConfig& config, const std::filesystem::path& model_dir,
+                                WeightStorage storage);
+std::unique_ptr<Model> load_llama(const ModelConfig& config, const std::filesystem::path& model_dir,
+                                  WeightStorage storage);
 
 }  // namespace attnviz

@@ -15,11 +15,12 @@ struct VitBlock {
 
 class Vit : public Transformer {
  public:
-  Vit(const ModelConfig& config, const std::filesystem::path& model_dir) : Transformer(config) {
+  Vit(const ModelConfig& config, const std::filesystem::path& model_dir, WeightStorage storage)
+      : Transformer(config) {
     const int d = config.hidden_size, inner = config.intermediate_size, c = config.num_channels,
               p = config.patch_size;
     activation_ = ops::parse_activation(config.activation);
-    Weights w(model_dir, {"vit."}, "embeddings.cls_token");
+    Weights w(model_dir, {"vit."}, "embeddings.cls_token", storage);
     class_token_ = w.load("embeddings.cls_token", {1, 1, d});
     positions_ = w.load("embeddings.position_embeddings", {1, config.max_positions, d});
     // The convolution's kernel [d, c, p, p] is a Linear over patches flattened channel, row, column.
@@ -108,8 +109,9 @@ class Vit : public Transformer {
 
 }  // namespace
 
-std::unique_ptr<Model> load_vit(const ModelConfig& config, const std::filesystem::path& model_dir) {
-  return std::make_unique<Vit>(config, model_dir);
+std::unique_ptr<Model> load_vit(const ModelConfig& config, const std::filesystem::path& model_dir,
+                                WeightStorage storage) {
+  return std::make_unique<Vit>(config, model_dir, storage);
 }
 
 }  // namespace attnviz

@@ -11,8 +11,8 @@ std::string shape_string(const std::vector<int64_t>& shape) {
 }
 
 Weights::Weights(const std::filesystem::path& model_dir, const std::vector<std::string>& prefixes,
-                 const std::string& probe)
-    : checkpoint_(Checkpoint::open(model_dir)), model_dir_(model_dir) {
+                 const std::string& probe, WeightStorage storage)
+    : checkpoint_(Checkpoint::open(model_dir)), model_dir_(model_dir), storage_(storage) {
   if (checkpoint_.find(probe)) return;
   for (const std::string& prefix : prefixes) {
     if (checkpoint_.find(prefix + probe)) {
@@ -53,6 +53,11 @@ std::vector<float> Weights::load(const std::string& name, const std::vector<int6
   return t.to_f32();
 }
 
+ops::StoredRows Weights::copy(const TensorView& t, int rows, int cols) {
+  bytes_copied_ += size_t(t.numel()) * sizeof(float);
+  return ops::owned_rows(t.to_f32(), rows, cols);
+}
+
 ops::StoredRows Weights::matrix(const std::string& name, const std::vector<int64_t>& shape) {
   const TensorView& t = checked(name, shape);
   int64_t cols = 1;
@@ -60,16 +65,15 @@ ops::StoredRows Weights::matrix(const std::string& name, const std::vector<int64
   const int rows = int(shape.front());
   const bool aligned = reinterpret_cast<uintptr_t>(t.bytes.data()) % alignof(float) == 0;
   ops::Storage storage;
+  if (storage_ == WeightStorage::Copied) return copy(t, rows, int(cols));
   if (t.dtype == DType::F16)
     storage = ops::Storage::F16;
   else if (t.dtype == DType::BF16)
     storage = ops::Storage::BF16;
   else if (t.dtype == DType::F32 && aligned)
     storage = ops::Storage::F32;
-  else {
-    bytes_copied_ += size_t(t.numel()) * sizeof(float);
-    return ops::owned_rows(t.to_f32(), rows, int(cols));
-  }
+  else
+    return copy(t, rows, int(cols));
   return {.owner = checkpoint_.file_of(t),
           .data = t.bytes.data(),
           .storage = storage,

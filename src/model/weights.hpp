@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "model/checkpoint.hpp"
+#include "model/model.hpp"
 #include "model/ops.hpp"
 
 namespace attnviz {
@@ -23,13 +24,15 @@ class Weights {
  public:
   // prefixes: the task prefixes this family's checkpoints may put before base names ("transformer.");
   // probe: a base name every checkpoint of the family has, used to find which prefix this one uses.
+  // storage: whether matrix() leaves matrices mapped or copies them (model.hpp).
   Weights(const std::filesystem::path& model_dir, const std::vector<std::string>& prefixes,
-          const std::string& probe);
+          const std::string& probe, WeightStorage storage = WeightStorage::Mapped);
 
   // The tensor `name` (base name) converted to float32; Error if it is missing or its shape differs.
   std::vector<float> load(const std::string& name, const std::vector<int64_t>& shape);
   // The tensor `name` of `shape` as a matrix [shape[0], product of the rest], left in the mapping (F32, F16,
-  // BF16; a float32 copy for F64, or F32 that is not float-aligned in its file). Error as load's.
+  // BF16; a float32 copy for F64, for F32 that is not float-aligned in its file, or when storage is Copied).
+  // Error as load's.
   ops::StoredRows matrix(const std::string& name, const std::vector<int64_t>& shape);
   bool has(const std::string& name) const;
   // `name`.weight as [out, in] (torch.nn.Linear) and, with bias, `name`.bias as [out].
@@ -49,10 +52,12 @@ class Weights {
   // The tensor `name`, its shape and dtype checked; counted as loaded.
   const TensorView& checked(const std::string& name, const std::vector<int64_t>& shape);
   const TensorView& find(const std::string& name) const;
+  ops::StoredRows copy(const TensorView& t, int rows, int cols);  // a float32 copy, counted
 
   Checkpoint checkpoint_;
   std::filesystem::path model_dir_;
   std::string prefix_;
+  WeightStorage storage_;
   size_t parameters_loaded_ = 0;
   size_t bytes_copied_ = 0;
   std::set<std::string> dtypes_;

@@ -64,7 +64,9 @@ std::shared_ptr<const Probes::Loaded> Probes::load() {
                     ", but the run was extracted with " + expected + ": not the same weights");
     }
     auto loaded = std::make_shared<Loaded>();
-    loaded->model = load_model(dir);
+    // Copied: the server outlives any one use of the checkpoint, and a file truncated under a mapping would
+    // kill it with SIGBUS (docs/security.md).
+    loaded->model = load_model(dir, WeightStorage::Copied);
     const RunModel shape = run_model(loaded->model->config()), &want = run_->model();
     if (shape.num_layers != want.num_layers || shape.num_heads != want.num_heads ||
         shape.num_kv_heads != want.num_kv_heads || shape.head_dim != want.head_dim ||

@@ -36,6 +36,14 @@ inline std::vector<Fixture> all_fixtures() {
           {"demo/mnist-vit", source_dir() / "models/mnist-vit", true}};
 }
 
+// A fixture's name as a test name: "hf/gpt2" → "hf_gpt2".
+inline std::string fixture_test_name(const ::testing::TestParamInfo<Fixture>& info) {
+  std::string name = info.param.name;
+  for (char& ch : name)
+    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  return name;
+}
+
 class Reference {
  public:
   explicit Reference(const std::string& name)

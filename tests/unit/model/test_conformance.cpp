@@ -111,12 +111,7 @@ TEST_P(Conformance, ValuesMatchReference) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, Conformance, ::testing::ValuesIn(test::all_fixtures()),
-                         [](const ::testing::TestParamInfo<Fixture>& info) {
-                           std::string name = info.param.name;
-                           for (char& ch : name)
-                             if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-                           return name;
-                         });
+                         test::fixture_test_name);
 
 }  // namespace
 }  // namespace attnviz

@@ -111,13 +111,24 @@ TEST_P(HalfWeights, ComputeWhatRoundedFloat32ComputesAndStayNearTheReference) {
   }
 }
 
+// WeightStorage::Copied (the server's probes) computes what the mapped model computes and no longer needs the
+// file: truncated under it, the model still runs (a mapped one would die of SIGBUS).
+TEST(WeightStorage, CopiedWeightsComputeTheSameAndSurviveTheFileBeingTruncated) {
+  test::TempDir dir;
+  const fs::path model_dir = dir / "brown-gpt";  // an F16 checkpoint
+  fs::copy(test::source_dir() / "models/brown-gpt", model_dir);
+  const ModelInput input{.input_ids = {1, 2, 3, 4, 5}, .token_type_ids = {}, .pixel_values = {}};
+  const Capture mapped = load_model(model_dir)->forward(input, {.hidden = true});
+  const std::unique_ptr<Model> copied = load_model(model_dir, WeightStorage::Copied);
+  EXPECT_GT(copied->weight_copy_bytes(), 2 * fs::file_size(model_dir / "model.safetensors") * 9 / 10);
+  fs::resize_file(model_dir / "model.safetensors", 0);
+  const Capture after = copied->forward(input, {.hidden = true});
+  EXPECT_EQ(after.hidden, mapped.hidden);
+  EXPECT_EQ(after.layers.back().q, mapped.layers.back().q);
+}
+
 INSTANTIATE_TEST_SUITE_P(Fixtures, HalfWeights, ::testing::ValuesIn(test::all_fixtures()),
-                         [](const ::testing::TestParamInfo<Fixture>& info) {
-                           std::string name = info.param.name;
-                           for (char& ch : name)
-                             if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-                           return name;
-                         });
+                         test::fixture_test_name);
 
 }  // namespace
 }  // namespace attnviz
