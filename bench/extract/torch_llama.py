@@ -7,17 +7,17 @@ OUT as float16, then prints one JSON line: tokens, seconds, tokens/s (after one 
 
 Usage: python3 torch_llama.py MODEL_DIR IDS.jsonl OUT_FILE [--threads T] [--batch B]
 """
-import argparse
 import json
 import mmap
 import os
 import struct
-import time
 import warnings
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from torch_extract import run_extraction
 
 
 def load_bf16(path):
@@ -85,35 +85,7 @@ class Llama:
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("model")
-    parser.add_argument("ids")
-    parser.add_argument("out")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--batch", type=int, default=4)
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    model = Llama(args.model)
-    with open(args.ids) as f:
-        sequences = [json.loads(line)["input_ids"] for line in f if line.strip()]
-    with torch.inference_mode():  # warm-up, untimed: pages the mapped weights in, as attnviz's induction pass does
-        model.forward(torch.tensor(sequences[:1], dtype=torch.long), lambda layer, q, k: None)
-    start = time.perf_counter()
-    tokens = 0
-    with torch.inference_mode(), open(args.out, "wb") as out:
-        def capture(layer, q, k):
-            out.write(q.to(torch.float16).numpy().tobytes())
-            out.write(k.to(torch.float16).numpy().tobytes())
-
-        for b in range(0, len(sequences), args.batch):
-            batch = sequences[b:b + args.batch]
-            assert len({len(s) for s in batch}) == 1, "the benchmark's sequences share one length"
-            model.forward(torch.tensor(batch, dtype=torch.long), capture)
-            tokens += sum(len(s) for s in batch)
-    seconds = time.perf_counter() - start
-    print(json.dumps({"tokens": tokens, "seconds": seconds, "tokens_per_s": tokens / seconds,
-                      "threads": torch.get_num_threads()}))
-
+    run_extraction(Llama, default_batch=4, warm_up=True)
 
 if __name__ == "__main__":
     main()
