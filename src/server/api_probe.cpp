@@ -40,19 +40,18 @@ void Api::probe_routes(const httplib::Request& req, httplib::Response& res) {
   if (params[1] == "attention" && segments == 4) {
     const int layer = parse_index(params[2], model.num_layers, "layer");
     const int head = parse_index(params[3], model.num_heads, "head");
+    // The one head asked for: its queries [T, head_dim] against its key head's keys [T, head_dim].
     const LayerCapture& c = probe->layers[layer];
-    const std::vector<float> all =
-        attention_probabilities(c.q, c.k, model.num_heads, model.num_kv_heads, probe->tokens_count(),
-                                model.head_dim, model.attention_scale, model.causal);
-    const size_t tt = static_cast<size_t>(probe->tokens_count()) * probe->tokens_count();
-    std::vector<float> one(all.begin() + head * tt, all.begin() + (head + 1) * tt);
-    const size_t kv_rows = static_cast<size_t>(probe->tokens_count()) * model.head_dim;
+    const size_t rows = static_cast<size_t>(probe->tokens_count()) * model.head_dim;
+    const size_t kv_first = static_cast<size_t>(model.kv_head_for(head)) * rows;
+    std::vector<float> one = attention_probabilities(
+        std::span(c.q).subspan(head * rows, rows), std::span(c.k).subspan(kv_first, rows), 1, 1,
+        probe->tokens_count(), model.head_dim, model.attention_scale, model.causal);
     return reply_floats(res,
                         weighted(req, std::move(one),
                                  [&] {
-                                   const auto first = c.v.begin() + model.kv_head_for(head) * kv_rows;
-                                   return row_norms(std::vector<float>(first, first + kv_rows),
-                                                    model.head_dim);
+                                   const auto first = c.v.begin() + kv_first;
+                                   return row_norms(std::vector<float>(first, first + rows), model.head_dim);
                                  }),
                         t + "," + t);
   }
