@@ -3,7 +3,7 @@
 // Usage: npm run test:browser   (env ATTNVIZ_BIN: the attnviz binary, default ../build/attnviz;
 // BROWSER_SUITES=a,b runs only the named suites; KEEP_SCREENSHOTS_FOR_DOCS=1 also copies the best
 // screenshots to docs/images/; HEAD_TYPES_RUN=RUN shows the head types of that run instead of the text run's,
-// e.g. brown-gpt's demo run for the guide).
+// e.g. brown-gpt's demo run, whose screenshots docs/guide.md shows: copied by hand from the artifacts).
 // Prints "N passed, N failed" and exits non-zero when anything failed. Every wait is bounded.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -562,11 +562,6 @@ async function main() {
       ['values-sentence-weighted', 'value-norm'],
       ['matrix-by-similarity', 'matrix-by-similarity'],
       ['heads-by-type', 'heads-view'],
-      ['head-type-previous_token', 'head-type-previous-token'],
-      ['head-type-same_token', 'head-type-same-token'],
-      ['head-type-first_token', 'head-type-first-token'],
-      ['head-type-positional', 'head-type-positional'],
-      ['head-type-broad', 'head-type-broad'],
     ]) {
       fs.copyFileSync(path.join(ARTIFACTS, `${from}.png`), path.join(docs, `${to}.png`));
     }
