@@ -184,6 +184,7 @@ TEST(HeadsMapAcrossModels, PlacesBrownGptAndBrownBertAndSetsBertsNextTokenHeadsA
   TempDir temp;
   std::vector<fs::path> dirs;
   for (const std::string model : {"brown-gpt", "brown-bert"}) {
+    fs::create_directories(temp / model);
     const ProcessOutput extracted = extract_brown(model, temp / model, 12);
     ASSERT_EQ(extracted.status, 0) << extracted.text;
     const auto opened = Run::open(temp / model / "run");
