@@ -183,7 +183,7 @@ void Api::attention(const httplib::Request& req, httplib::Response& res) {
 
 std::vector<float> Api::weighted(const httplib::Request& req, std::vector<float> attention,
                                  const std::function<std::vector<float>()>& norms) const {
-  const std::string weight = req.has_param("weight") ? req.get_param_value("weight") : "attention";
+  const std::string weight = single_param(req, "weight", "attention");
   if (weight == "attention") return attention;
   if (weight != "value-norm")
     throw HttpError(400, "no weight " + printable(weight) + " (valid: attention, value-norm)");
