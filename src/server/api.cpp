@@ -40,8 +40,8 @@ fs::path image_folder(const nlohmann::json& manifest) {
   return dataset->value("kind", "") == "images" ? path : path.parent_path();
 }
 
-// /api/heads from a validated layouts/heads.json: each head's layer, head, scores, type and map; the order
-// and the divergence matrix.
+// /api/heads from a validated layouts/heads.json: each head's layer, head, scores, type, map and behaviour
+// fingerprint (null in a file written before it); the order and the divergence matrix.
 std::shared_ptr<const std::string> heads_reply(const Run& run) {
   const nlohmann::json doc = read_heads_file(run);
   nlohmann::json heads = nlohmann::json::array();
@@ -50,7 +50,8 @@ std::shared_ptr<const std::string> heads_reply(const Run& run) {
                      {"head", h["head"]},
                      {"scores", h["scores"]},
                      {"type", h["type"]},
-                     {"map", h["map"]}});
+                     {"map", h["map"]},
+                     {"fingerprint", h.value("fingerprint", nlohmann::json())}});
   const nlohmann::json reply = {
       {"heads", std::move(heads)}, {"order", doc["order"]}, {"divergence", doc["divergence"]}};
   return std::make_shared<const std::string>(reply.dump());

@@ -66,9 +66,9 @@ inline void expect_one_line_error(const ProcessOutput& r, const std::string& nee
 }
 
 // `attnviz extract` of the first `lines` lines of the held-out Brown sentences (data/brown_eval.txt; blank
-// lines are skipped) with the bundled brown-gpt: writes dir/input.txt and the run dir/run.
-inline ProcessOutput extract_brown_gpt(const std::filesystem::path& dir, int lines,
-                                       const std::string& flags = "") {
+// lines are skipped) with a bundled model (brown-gpt, brown-bert): writes dir/input.txt and the run dir/run.
+inline ProcessOutput extract_brown(const std::string& model, const std::filesystem::path& dir, int lines,
+                                   const std::string& flags = "") {
   const std::filesystem::path source = ATTNVIZ_SOURCE_DIR;
   std::string text = read_text(source / "data" / "brown_eval.txt"), head;
   for (size_t at = 0; lines-- > 0 && at < text.size();) {
@@ -77,8 +77,13 @@ inline ProcessOutput extract_brown_gpt(const std::filesystem::path& dir, int lin
     at = end;
   }
   write_text(dir / "input.txt", head);
-  return run_attnviz("extract --model " + shell_quoted(source / "models" / "brown-gpt") + " --input " +
+  return run_attnviz("extract --model " + shell_quoted(source / "models" / model) + " --input " +
                      shell_quoted(dir / "input.txt") + " --out " + shell_quoted(dir / "run") + " " + flags);
+}
+
+inline ProcessOutput extract_brown_gpt(const std::filesystem::path& dir, int lines,
+                                       const std::string& flags = "") {
+  return extract_brown("brown-gpt", dir, lines, flags);
 }
 
 // A socket listening on a free 127.0.0.1 port, held until destroyed; `backlog` connections may wait.

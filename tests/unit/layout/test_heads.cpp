@@ -13,6 +13,7 @@
 #include "layout/heads_file.hpp"
 #include "layout/heads_map.hpp"
 #include "layout/layout_job.hpp"
+#include "run/induction.hpp"
 #include "support/error_of.hpp"
 #include "support/temp_dir.hpp"
 #include "support/tiny_run.hpp"
@@ -119,6 +120,53 @@ TEST(HeadTypes, EachBidirectionalPatternScoresItsOwnTypeNearOneAndTheOthersNearZ
   expect_only(map.heads[0], HeadType::NextToken);
   expect_only(map.heads[1], HeadType::SpecialTokens);
   expect_only(map.heads[2], HeadType::SameToken);
+}
+
+// Induction is measured apart from the other types (by extract, on random token sequences repeated twice:
+// run/induction.hpp), so its detector is checked against the others on one such sequence, [BOS] copy copy,
+// with causal attention built row by row: each other pattern scores induction near 0, and the induction
+// pattern scores every other type near 0 but the first-token sink, where its rows with nothing to copy yet
+// (the first copy) put their weight, as trained induction heads do: half the rows, so first_token is 0.5.
+TEST(HeadTypes, InductionAgainstTheOtherPatternsOnARepeatedSequence) {
+  constexpr int kLength = 20, kStart = 1, kT = kStart + 2 * kLength;
+  std::vector<int32_t> ids(kT);
+  for (int i = 0; i < kLength; ++i) ids[kStart + i] = ids[kStart + kLength + i] = 100 + (i * 7) % kLength;
+  ids[0] = 1;
+  const std::vector<uint8_t> special(kT, 0);
+  const auto in_second = [&](int i) { return i >= kStart + kLength; };
+  // One head's [T, T] attention: row i one-hot on target(i), or uniform over j <= i when target is -1.
+  const auto attention = [&](auto target) {
+    std::vector<float> a(size_t{kT} * kT, 0.0f);
+    for (int i = 0; i < kT; ++i) {
+      const int j = target(i);
+      if (j >= 0) a[size_t(i) * kT + j] = 1;
+      for (int k = 0; j < 0 && k <= i; ++k) a[size_t(i) * kT + k] = 1.0f / float(i + 1);
+    }
+    return a;
+  };
+  const std::vector<std::pair<std::string, std::vector<float>>> others = {
+      {"previous", attention([](int i) { return std::max(0, i - 1); })},
+      {"two back", attention([](int i) { return std::max(0, i - 2); })},
+      {"first token", attention([](int) { return 0; })},
+      {"uniform", attention([](int) { return -1; })},
+      {"duplicate", attention([&](int i) { return in_second(i) ? i - kLength : 0; })},
+  };
+  for (const auto& [name, a] : others)
+    EXPECT_LT(induction_score(a.data(), kT, kStart, kLength), 0.12) << name;
+
+  const auto induction = attention([&](int i) { return in_second(i) ? i - kLength + 1 : 0; });
+  EXPECT_DOUBLE_EQ(induction_score(induction.data(), kT, kStart, kLength), 1.0);
+  HeadTypeStats stats;
+  stats.add_sequence(induction.data(), kT, special.data(), ids.data(), true);
+  HeadScores scores = stats.scores();
+  for (int t = 0; t < kHeadTypes; ++t) {
+    const auto type = static_cast<HeadType>(t);
+    if (!scores[t] || type == HeadType::FirstToken) continue;
+    EXPECT_LT(*scores[t], 0.12) << kHeadTypeNames[t];
+  }
+  EXPECT_NEAR(*scores[static_cast<int>(HeadType::FirstToken)], 0.5, 1e-6);
+  scores[static_cast<int>(HeadType::Induction)] = induction_score(induction.data(), kT, kStart, kLength);
+  EXPECT_EQ(head_type(scores), HeadType::Induction);
 }
 
 TEST(HeadFingerprint, HoldsOffsetMassesTheMassBeyondAndTheScoresWithZeroWhereAScoreDoesNotApply) {

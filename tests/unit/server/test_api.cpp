@@ -322,16 +322,23 @@ TEST_F(Api, HeadsServesTheHeadsMapOnceWrittenAndNotWhenStale) {
     const nlohmann::json& h = heads["heads"][i];
     EXPECT_EQ(h["layer"], i / TestRun::kHeads);
     EXPECT_EQ(h["head"], i % TestRun::kHeads);
-    EXPECT_EQ(h.size(), 5u) << "layer, head, scores, type, map";
+    EXPECT_EQ(h.size(), 6u) << "layer, head, scores, type, map, fingerprint";
     for (std::string_view name : kHeadTypeNames) ASSERT_TRUE(h["scores"].contains(name)) << name;
     EXPECT_TRUE(h["scores"]["next_token"].is_null()) << "a causal run";
     EXPECT_TRUE(h["scores"]["induction"].is_null()) << "a run without induction";
     EXPECT_EQ(h["scores"]["broad"], *map.heads[i].scores[static_cast<int>(HeadType::Broad)]);
     EXPECT_EQ(h["map"][0], map.heads[i].map[0]);
+    EXPECT_EQ(h["fingerprint"], nlohmann::json(map.heads[i].fingerprint));
     ASSERT_EQ(heads["divergence"][i].size(), n);
     EXPECT_EQ(heads["divergence"][i][i], 0.0);
   }
   EXPECT_EQ(heads["order"], nlohmann::json(map.order));
+
+  // A file written before the fingerprint is still served, each head's fingerprint null.
+  nlohmann::json old = read_json_file(heads_file_path(run.dir));
+  for (nlohmann::json& h : old["heads"]) h.erase("fingerprint");
+  write_file_atomic(heads_file_path(run.dir), old.dump());
+  EXPECT_TRUE(get_json("/api/heads")["heads"][0]["fingerprint"].is_null());
 
   // Another run's file (here: the manifest changed under the file) is not served.
   nlohmann::json doc = read_json_file(heads_file_path(run.dir));

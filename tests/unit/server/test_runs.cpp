@@ -1,6 +1,7 @@
 // Several runs in one server (docs/api.md, "Several runs"): /api/runs, each run under /api/runs/{name}/, the
 // first also under /api/, a folder of runs, and what is refused.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <filesystem>
 
@@ -10,6 +11,7 @@
 #include "server/runs.hpp"
 #include "server_fixture.hpp"
 #include "support/error_of.hpp"
+#include "support/process.hpp"
 
 namespace attnviz::test {
 namespace {
@@ -172,6 +174,55 @@ TEST_F(Runs, TheHeadsMapPlacesEveryRunsHeadsAndARunServedTwiceCoincides) {
   EXPECT_GT(spread, 1e-3) << "different heads are placed apart";
   EXPECT_EQ(client->Post("/api/heads/map", "", "text/plain")->status, 405);
   EXPECT_EQ(get("/api/runs/run/heads/map")->status, 404) << "a run-wide route, not a per-run one";
+}
+
+// The cross-run map of two models with different tokenizers and attention (brown-gpt: causal, BPE;
+// brown-bert: bidirectional, WordPiece, [CLS] ... [SEP]), extracted by the real binary on 12 sentences: every
+// head of both is placed, none skipped; and the map shows what only one model can do: the BERT head farthest
+// from every GPT head is a next-token head, which a causal model cannot have.
+TEST(HeadsMapAcrossModels, PlacesBrownGptAndBrownBertAndSetsBertsNextTokenHeadsApart) {
+  TempDir temp;
+  std::vector<fs::path> dirs;
+  for (const std::string model : {"brown-gpt", "brown-bert"}) {
+    fs::create_directories(temp / model);
+    const ProcessOutput extracted = extract_brown(model, temp / model, 12);
+    ASSERT_EQ(extracted.status, 0) << extracted.text;
+    const auto opened = Run::open(temp / model / "run");
+    write_heads_file(*opened, compute_heads_map(*opened, 42, 2));
+    dirs.push_back(temp / model / "run");
+  }
+  TempDir web;
+  ServerOptions options;
+  options.run_dir = dirs[0];
+  options.more_run_dirs = {dirs[1]};
+  options.web_dir = web.path();
+  options.port = 0;
+  Server server(options);
+  httplib::Client client("127.0.0.1", server.start());
+  const auto reply = client.Get("/api/heads/map");
+  ASSERT_TRUE(reply && reply->status == 200) << (reply ? reply->body : "no reply");
+  const nlohmann::json map = nlohmann::json::parse(reply->body);
+  ASSERT_EQ(map["runs"].size(), 2u);
+  EXPECT_TRUE(map["skipped"].empty());
+  const nlohmann::json bert = read_heads_file(*Run::open(dirs[1]));
+  std::vector<std::array<double, 2>> gpt_at, bert_at;
+  for (const nlohmann::json& h : map["heads"]) {
+    const std::array<double, 2> at = {h["map"][0].get<double>(), h["map"][1].get<double>()};
+    ASSERT_TRUE(std::isfinite(at[0]) && std::isfinite(at[1]));
+    (h["run"] == "run" ? gpt_at : bert_at).push_back(at);
+  }
+  ASSERT_EQ(gpt_at.size(), 48u);
+  ASSERT_EQ(bert_at.size(), 48u);
+  size_t farthest = 0;
+  double farthest_gap = -1;
+  for (size_t b = 0; b < bert_at.size(); ++b) {
+    double gap = INFINITY;
+    for (const auto& g : gpt_at) gap = std::min(gap, std::hypot(bert_at[b][0] - g[0], bert_at[b][1] - g[1]));
+    if (gap > farthest_gap) farthest = b, farthest_gap = gap;
+  }
+  EXPECT_EQ(bert["heads"][farthest]["type"], "next_token")
+      << "L" << bert["heads"][farthest]["layer"] << "H" << bert["heads"][farthest]["head"] << ", "
+      << farthest_gap << " from every GPT head";
 }
 
 }  // namespace

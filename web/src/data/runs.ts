@@ -1,7 +1,8 @@
 // Several runs in one server (docs/api.md, "Several runs"): which run the page opens, and the view state a
 // switch to another run carries in the page's URL (run, view, method, dim, layer, head), clamped to what the
-// run it opens has.
+// run it opens has. The parameters are the permalink's (data/url-state.ts names them): one scheme for both.
 import type { Dim, Method, ServedRun } from '../api';
+import { paramName, type UrlKey } from './url-state';
 
 export interface CarriedView {
   view?: 'matrix' | 'single' | 'heads';
@@ -16,16 +17,18 @@ export function chooseRun(runs: ServedRun[], requested: string | null): ServedRu
   return runs.find((r) => r.name === requested) ?? runs[0];
 }
 
+// The keys a switch carries, and those it drops: the latter name tokens of the run left (a selected point,
+// hidden tokens), which mean nothing in another run.
+const CARRIED = ['view', 'method', 'dim', 'layer', 'head'] as const satisfies readonly UrlKey[];
+const RUN_BOUND = ['selected', 'hiddenTokens'] as const satisfies readonly UrlKey[];
+
 // The URL query of a switch to run `name` that keeps `view` (the page's other query parameters, e.g. its
-// token, kept).
+// token or colour mode, kept).
 export function switchQuery(search: string, name: string, view: Required<CarriedView>): string {
   const params = new URLSearchParams(search);
-  params.set('run', name);
-  params.set('view', view.view);
-  params.set('method', view.method);
-  params.set('dim', String(view.dim));
-  params.set('layer', String(view.layer));
-  params.set('head', String(view.head));
+  params.set(paramName('run'), name);
+  for (const key of CARRIED) params.set(paramName(key), String(view[key]));
+  for (const key of RUN_BOUND) params.delete(paramName(key));
   return '?' + params.toString();
 }
 
@@ -40,15 +43,16 @@ export function carriedView(
   usable: (method: Method) => boolean,
 ): CarriedView {
   const params = new URLSearchParams(search);
+  const get = (key: UrlKey) => params.get(paramName(key));
   const carried: CarriedView = {};
-  const view = params.get('view');
+  const view = get('view');
   if (view === 'matrix' || view === 'single' || view === 'heads') carried.view = view;
-  const method = params.get('method');
+  const method = get('method');
   if ((method === 'tsne' || method === 'umap' || method === 'pca') && usable(method)) carried.method = method;
-  const dim = params.get('dim');
+  const dim = get('dim');
   if (dim === '2' || dim === '3') carried.dim = Number(dim) as Dim;
-  const integer = (key: string) => {
-    const text = params.get(key);
+  const integer = (key: UrlKey) => {
+    const text = get(key);
     return text !== null && /^\d{1,9}$/.test(text) ? Number(text) : undefined;
   };
   const layer = integer('layer'),

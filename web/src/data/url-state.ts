@@ -151,6 +151,11 @@ export const PARAMS = [
 export type UrlKey = (typeof PARAMS)[number]['key'];
 export const URL_KEYS: readonly UrlKey[] = PARAMS.map((p) => p.key);
 
+// The URL parameter that holds `key` (e.g. 'l' for layer), for whoever else writes a URL (data/runs.ts).
+export function paramName(key: UrlKey): string {
+  return PARAMS.find((p) => p.key === key)!.name;
+}
+
 // The query string for `state` ('' or '?…'), keys equal to `defaults` left out.
 export function encodeState(state: AppState, defaults: AppState): string {
   const query = new URLSearchParams();

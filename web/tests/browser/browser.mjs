@@ -57,3 +57,17 @@ export async function openCell(page, layer, head, what = 'the single view') {
   await waitFor(page, () => window.__attnviz.state().view === 'single' && window.__attnviz.singleDrawn, what);
   await settled(page);
 }
+
+// How the toolbar fits the page's width: the vertical spread of its visible controls' centres (0 when they
+// are one row), the right edge of the rightmost, and whether it overflows (scrolls).
+export const toolbarFit = (page) =>
+  page.evaluate(() => {
+    const bar = document.querySelector('.toolbar');
+    const boxes = [...bar.children].map((c) => c.getBoundingClientRect()).filter((r) => r.width > 0);
+    const tops = new Set(boxes.map((r) => Math.round(r.top + r.height / 2)));
+    return {
+      rows: Math.max(...tops) - Math.min(...tops),
+      right: Math.max(...boxes.map((r) => r.right)),
+      hidden: bar.scrollWidth > bar.clientWidth,
+    };
+  });

@@ -1,7 +1,7 @@
 // Browser tests of the heads view (issue 15 item 5) on the text run: the breadcrumbs' "heads map" button opens
 // it, every head is drawn at its place (pixels), hovering a head names its type and scores, colour and size
 // follow their selects (and the URL), a click opens the head's single view, and ?view=heads opens it directly.
-import { openPage, settled, waitFor } from './browser.mjs';
+import { openPage, settled, toolbarFit, waitFor } from './browser.mjs';
 import { getJson } from './fixtures.mjs';
 import { Pixels } from './pixels.mjs';
 
@@ -134,27 +134,48 @@ export async function headsTests(browser, server, { check, assert, shot, state }
 
 // With two runs served (text and image): both runs' heads are on the map, the runs' key names them, and a
 // click on a head of the other run opens that run's single view of the head.
+// Served: the text run, the image run and the text run again (a third run, named "<text>-2").
 export async function headsRunsTests(browser, server, { check, assert, shot, state }) {
   const { runs } = await getJson(`${server.url}api/runs`);
   const map = await getJson(`${server.url}api/heads/map`);
-  const [shown, other] = runs.map((r) => r.name);
-  const page = await openPage(browser, `${server.url}?view=heads`);
+  const [shown, other, twin] = runs.map((r) => r.name);
+  const page = await openPage(browser, `${server.url}?view=heads`, { width: 1400, height: 900 });
   const screenOf = (h) =>
     page.evaluate(([l, k, run]) => window.__attnviz.headScreen(l, k, run), [h.layer, h.head, h.run]);
 
   await check("heads (runs): every served run's heads are on one map, the key names the runs", async () => {
-    assert(map.runs.length === 2, `the map places ${map.runs.length} runs (${JSON.stringify(map.skipped)})`);
+    assert(
+      map.runs.length === 3 && twin === `${shown}-2`,
+      `the map places ${map.runs.length} runs (${JSON.stringify(map.skipped)}), the third is "${twin}"`,
+    );
     await waitFor(page, () => !document.getElementById('heads-runs').hidden, 'the runs key', 30000);
-    await waitFor(page, () => window.__attnviz.headsDrawn, 'the heads of both runs', 30000);
+    await waitFor(page, () => window.__attnviz.headsDrawn, 'the heads of every run', 30000);
     await settled(page);
     const key = await page.locator('[data-testid=heads-runs]').textContent();
-    assert(key.includes(shown) && key.includes(other), `key "${key}"`);
+    assert(
+      [shown, other, twin].every((name) => key.includes(name)),
+      `key "${key}"`,
+    );
     const at = await Promise.all(map.heads.map(screenOf));
     assert(
       at.every((p) => p !== null),
       `${at.filter((p) => !p).length} of ${at.length} heads not on screen`,
     );
     await shot(page, 'heads-runs');
+  });
+
+  await check('heads (runs): a run served twice has each head on its twin (distance 0)', async () => {
+    const ofRun = (name) => map.heads.filter((h) => h.run === name);
+    const [a, b] = [ofRun(shown), ofRun(twin)];
+    assert(a.length > 0 && a.length === b.length, `${a.length} and ${b.length} heads`);
+    const apart = a.map((h, i) => Math.hypot(h.map[0] - b[i].map[0], h.map[1] - b[i].map[1]));
+    assert(Math.max(...apart) < 1e-9, `twins up to ${Math.max(...apart)} apart`);
+  });
+
+  await check('heads (runs): with three runs served the toolbar is one row at 1400 px', async () => {
+    assert(await page.locator('[data-testid=run]').isVisible(), 'no run switcher');
+    const { rows, right, hidden } = await toolbarFit(page);
+    assert(rows <= 4 && right <= 1400 && !hidden, `toolbar: centres ${rows} px apart, right edge ${right}`);
   });
 
   await check('heads (runs): a click on a head of the other run opens it there', async () => {

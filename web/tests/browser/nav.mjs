@@ -1,7 +1,7 @@
 // Browser tests of the small things a first-time user trips on (issue 14 item 7) on the text run: the toolbar
 // stays one row at 1400 px, the legend leaves the bottom-left matrix cell free, the go-to box opens the head
 // typed (and says why it cannot), previous / next step through the heads, token labels switch off.
-import { openPage, settled, waitFor } from './browser.mjs';
+import { openPage, settled, toolbarFit, waitFor } from './browser.mjs';
 
 const overlaps = (a, b) =>
   a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
@@ -12,16 +12,7 @@ export async function navTests(browser, server, { check, assert, shot, state }) 
   await check('nav: the toolbar is one row at 1400 px, every control on screen', async () => {
     await waitFor(page, () => window.__attnviz?.matrixDrawn, 'the matrix view', 30000);
     await settled(page);
-    const { rows, right, hidden } = await page.evaluate(() => {
-      const bar = document.querySelector('.toolbar');
-      const boxes = [...bar.children].map((c) => c.getBoundingClientRect()).filter((r) => r.width > 0);
-      const tops = new Set(boxes.map((r) => Math.round(r.top + r.height / 2)));
-      return {
-        rows: Math.max(...tops) - Math.min(...tops),
-        right: Math.max(...boxes.map((r) => r.right)),
-        hidden: bar.scrollWidth > bar.clientWidth,
-      };
-    });
+    const { rows, right, hidden } = await toolbarFit(page);
     assert(rows <= 4 && right <= 1400 && !hidden, `toolbar: centres ${rows} px apart, right edge ${right}`);
   });
 

@@ -2,13 +2,15 @@
 // on runs made by the real `attnviz extract` + `attnviz layout` from the bundled models.
 // Usage: npm run test:browser   (env ATTNVIZ_BIN: the attnviz binary, default ../build/attnviz;
 // BROWSER_SUITES=a,b runs only the named suites; KEEP_SCREENSHOTS_FOR_DOCS=1 also copies the best
-// screenshots to docs/images/).
+// screenshots to docs/images/; HEAD_TYPES_RUN=RUN shows the head types of that run instead of the text run's,
+// e.g. brown-gpt's demo run, whose screenshots docs/guide.md shows: copied by hand from the artifacts).
 // Prints "N passed, N failed" and exits non-zero when anything failed. Every wait is bounded.
 import fs from 'node:fs';
 import path from 'node:path';
 import { brokenLayoutTests, makeBrokenRun } from './broken-layout.mjs';
 import { cellOrderTests } from './cell-order.mjs';
 import { headsRunsTests, headsTests } from './heads.mjs';
+import { headTypesTests } from './head-types.mjs';
 import { probeImageTests, probeTests } from './probe.mjs';
 import { makeValuesRun, valuesTests } from './values.mjs';
 import { shareTests } from './share.mjs';
@@ -50,9 +52,11 @@ function assert(condition, message) {
   if (!condition) throw new Error(message);
 }
 
-async function shot(page, name) {
+// Screenshot of the page, or of the element `selector` names.
+async function shot(page, name, selector) {
   const file = path.join(ARTIFACTS, `${name}.png`);
-  const png = await page.screenshot({ path: file });
+  const clip = selector ? await page.locator(selector).boundingBox() : undefined;
+  const png = await page.screenshot({ path: file, clip });
   return png;
 }
 
@@ -519,7 +523,18 @@ async function main() {
     ['share', runs.text, (browser, _, server) => shareTests(browser, server, helpers), {}],
     ['order', runs.text, (browser, _, server) => cellOrderTests(browser, server, helpers), {}],
     ['heads', runs.text, (browser, _, server) => headsTests(browser, server, helpers), {}],
-    ['heads-runs', [runs.text, runs.image], (b, _, server) => headsRunsTests(b, server, helpers), {}],
+    [
+      'head-types',
+      process.env.HEAD_TYPES_RUN ?? runs.text,
+      (browser, _, server) => headTypesTests(browser, server, helpers),
+      {},
+    ],
+    [
+      'heads-runs',
+      [runs.text, runs.image, runs.text],
+      (b, _, server) => headsRunsTests(b, server, helpers),
+      {},
+    ],
     ['runs', [runs.text, runs.image], (browser, _, server) => runSwitcherTests(browser, server, helpers), {}],
   ]) {
     if (only && !only.includes(name)) continue;

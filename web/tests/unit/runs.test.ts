@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ServedRun } from '../../src/api';
 import { carriedView, chooseRun, switchQuery } from '../../src/data/runs';
+import { decodeState } from '../../src/data/url-state';
 
 const run = (name: string): ServedRun => ({
   name,
@@ -21,7 +22,7 @@ describe('several runs', () => {
     expect(chooseRun(runs, null).name).toBe('gpt');
   });
   it('carries the view through a switch, keeping other parameters', () => {
-    const query = switchQuery('?token=abc&run=gpt', 'bert', {
+    const query = switchQuery('?token=abc&run=gpt&color=position&p=17&hide=3,4', 'bert', {
       view: 'single',
       method: 'umap',
       dim: 3,
@@ -31,6 +32,7 @@ describe('several runs', () => {
     const params = new URLSearchParams(query);
     expect(params.get('token')).toBe('abc');
     expect(params.get('run')).toBe('bert');
+    expect(params.get('color')).toBe('position');
     expect(carriedView(query, 12, 12, () => true)).toEqual({
       view: 'single',
       method: 'umap',
@@ -48,8 +50,19 @@ describe('several runs', () => {
       head: 3,
     });
   });
+  it("writes the permalink's parameter names and drops the tokens of the run left", () => {
+    const query = switchQuery('?p=17&hide=3,4&l=1', 'bert', {
+      view: 'single',
+      method: 'pca',
+      dim: 2,
+      layer: 2,
+      head: 5,
+    });
+    const patch = decodeState(query, { layers: 4, heads: 12, n: 30, colorModes: [], metrics: [] });
+    expect(patch).toEqual({ run: 'bert', view: 'single', method: 'pca', dim: 2, layer: 2, head: 5 });
+  });
   it('leaves out what is malformed', () => {
-    expect(carriedView('?view=heads!&method=x&dim=4&layer=-1&head=1e3', 4, 4, () => true)).toEqual({});
+    expect(carriedView('?view=heads!&method=x&dim=4&l=-1&h=1e3', 4, 4, () => true)).toEqual({});
     expect(carriedView('', 4, 4, () => true)).toEqual({});
   });
 });
