@@ -94,6 +94,7 @@ fs::path prepare_run(const DemoSpec& spec, const fs::path& bundle, const fs::pat
 
 void run_demo(const DemoOptions& options) {
   install_interrupt_handler();
+  install_mapped_file_guard("the model's checkpoint");
   const DemoSpec& spec = demo_spec(options.model);
   const fs::path bundle = bundle_root();
   const fs::path cache = options.cache.empty() ? default_cache() : options.cache;

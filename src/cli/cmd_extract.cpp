@@ -47,6 +47,7 @@ void add_extract_command(CLI::App& app) {
                   " already exists (--force replaces it once the new run is complete)");
     options->threads = compute_threads(options->threads);
     install_interrupt_handler();
+    install_mapped_file_guard("the model's checkpoint");
     options->model_dir = resolve_model(*model);
     options->model_source = model_source(*model);
     const ExtractResult result = extract(*options);
