@@ -13,6 +13,7 @@
 #include "layout/progress_file.hpp"
 #include "run/run_writer.hpp"
 #include "server/byte_range.hpp"
+#include "server/compact_layouts.hpp"
 #include "server/http_util.hpp"
 #include "server/neighbours.hpp"
 #include "server/server.hpp"
@@ -259,6 +260,9 @@ void Api::all_layouts(const httplib::Request& req, httplib::Response& res) {
   auto params = path_params(req.path, "/api/layouts/", 2, "/api/layouts/{method}/{dim}");
   const LayoutMethod method = parse_method(params[0]);
   const int dim = parse_dim(params[1]);
+  const std::string encoding = single_param(req, "encoding", "f32");
+  if (encoding != "f32" && encoding != "u16")
+    throw HttpError(400, "no encoding " + printable(encoding) + " (valid: f32, u16)");
   const RunModel& model = run_->model();
   const int total = model.num_layers * model.num_heads;
   auto file = stored_.file(method, dim);
@@ -268,6 +272,8 @@ void Api::all_layouts(const httplib::Request& req, httplib::Response& res) {
                              " heads of " + params[0] + " " + params[1] +
                              "d are on disk; use /api/layout/ per head");
   }
+  if (encoding == "u16")
+    return reply_compact_layouts(req, res, file, model.num_heads, total, 2 * run_->num_tokens(), dim);
   // Streamed head by head from the loaded file, which `file` keeps alive even if a newer one replaces it.
   // reply_ranged only asks for bytes inside the total, so every offset falls in one of the heads.
   const uint64_t head_bytes = file->points_bytes(0, 0).size();
