@@ -26,11 +26,6 @@ void add_serve_command(CLI::App& app) {
   cmd->callback([options, runs] {
     options->run_dir = runs->front();
     options->more_run_dirs.assign(runs->begin() + 1, runs->end());
-    if (runs->size() > 1 && !options->model.empty()) {
-      throw CLI::ValidationError("--model",
-                                 "applies to one run; with several, each run's probes use the model "
-                                 "its manifest records");
-    }
     options->threads = serve_threads(options->threads);
     finish_server_options(*options);
     serve(*options);

@@ -107,6 +107,10 @@ Image decode_image_memory(const uint8_t* data, size_t size, const std::string& n
   if (size > size_t(std::numeric_limits<int>::max()))
     throw Error("cannot decode image " + name + ": too large");
   int width = 0, height = 0, channels = 0;
+  if (stbi_info_from_memory(data, int(size), &width, &height, &channels) &&
+      int64_t(width) * height > kMaxImagePixels)
+    throw Error("cannot decode image " + name + ": " + std::to_string(width) + " x " + std::to_string(height) +
+                " pixels, more than " + std::to_string(kMaxImagePixels));
   std::unique_ptr<uint8_t, decltype(&stbi_image_free)> pixels(
       stbi_load_from_memory(data, int(size), &width, &height, &channels, 0), stbi_image_free);
   if (!pixels) throw Error("cannot decode image " + name + ": " + decode_failure(data, size));
@@ -128,13 +132,7 @@ const char* decodable_image_type(std::string_view bytes) {
       {"GIF87a", "image/gif"},
       {"GIF89a", "image/gif"},
       {"BM", "image/bmp"}};
-  constexpr int64_t kMaxPixels = int64_t{1} << 27;  // a decompression bomb is refused before it is decoded
   const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
-  if (bytes.size() > size_t(std::numeric_limits<int>::max())) return nullptr;
-  int width = 0, height = 0, channels = 0;
-  if (!stbi_info_from_memory(data, int(bytes.size()), &width, &height, &channels) ||
-      int64_t(width) * height > kMaxPixels)
-    return nullptr;
   for (const auto& [signature, type] : kSignatures) {
     if (!bytes.starts_with(signature)) continue;
     try {

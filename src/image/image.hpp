@@ -13,11 +13,17 @@ struct Image {
   std::vector<uint8_t> pixels;              // row-major, interleaved
 };
 
-Image decode_image(const std::filesystem::path& path);  // PNG, JPEG, BMP, GIF (first frame)
+// The most pixels an image may have: a decompression bomb (a few kB declaring 60000 × 60000 pixels) is refused
+// from its header, before anything is allocated. 2^27 is over 11000 × 11000.
+constexpr int64_t kMaxImagePixels = int64_t{1} << 27;
+
+// PNG, JPEG, BMP, GIF (first frame); an Error naming the image when it does not decode or has more than
+// kMaxImagePixels pixels.
+Image decode_image(const std::filesystem::path& path);
 Image decode_image_memory(const uint8_t* data, size_t size, const std::string& name);
 
 // The MIME type of `bytes` when they are a whole image that decodes (PNG, JPEG, BMP or GIF by its signature,
-// at most 2^27 pixels), else nullptr: what may be served as an image.
+// at most kMaxImagePixels), else nullptr: what may be served as an image.
 const char* decodable_image_type(std::string_view bytes);
 
 struct PreprocessConfig {

@@ -1,5 +1,8 @@
 #include "layout/layout_file.hpp"
 
+#include <cmath>
+#include <cstring>
+
 #include "core/error.hpp"
 #include "core/fs.hpp"
 
@@ -54,6 +57,17 @@ std::string shape_text(DType dtype, const std::vector<int64_t>& shape) {
   return text + "]";
 }
 
+// Whether every float32 of `tensor` is finite: a NaN or infinity in a file would reach the probe's grid
+// indices and the neighbours' sort as undefined behaviour.
+bool all_finite(const TensorView& tensor) {
+  for (size_t at = 0; at + sizeof(float) <= tensor.bytes.size(); at += sizeof(float)) {
+    float value;
+    std::memcpy(&value, tensor.bytes.data() + at, sizeof value);
+    if (!std::isfinite(value)) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string layout_file_name(LayoutMethod method, int dim) {
@@ -103,6 +117,12 @@ LayoutFile LayoutFile::read(const Run& run, const fs::path& path, int dim) {
             layout.problem_ = path.string() + ": tensor " + name + " is " +
                               shape_text(tensor->dtype, tensor->shape) + ", this run needs " +
                               shape_text(DType::F32, shape) + ": the file was laid out for another run";
+          break;
+        }
+        if (!all_finite(*tensor)) {
+          if (misfits++ == 0)
+            layout.problem_ =
+                path.string() + ": tensor " + name + " holds a value that is not a finite number";
           break;
         }
         found.push_back(tensor);

@@ -218,10 +218,12 @@ EncodedDataset encode_inputs(const InputSet& inputs, const ModelConfig& config, 
   return data;
 }
 
-EncodedDataset encode_probe(const InputItem& item, const ModelConfig& config, const Tokenizer* tokenizer) {
+EncodedDataset encode_probe(const InputItem& item, const ModelConfig& config, const Tokenizer* tokenizer,
+                            int max_tokens) {
   const bool image_model = config.modality == Modality::Image;
+  const int positions = config.max_positions - config.position_offset;
   return encode_inputs({"", "", {item}}, config, tokenizer,
-                       {image_model ? 0 : config.max_positions - config.position_offset, 0});
+                       {image_model ? 0 : std::min(positions, max_tokens), 0});
 }
 
 }  // namespace attnviz

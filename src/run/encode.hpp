@@ -42,8 +42,10 @@ EncodedDataset encode_inputs(const InputSet& inputs, const ModelConfig& config, 
                              const EncodeLimits& limits);
 
 // One input given to a running server (a probe), encoded as encode_inputs encodes a dataset's, with the same
-// tokenizer, special tokens and checks, but cut to the model's positions rather than refused (truncated then
-// lists sequence 0). An image item with an empty path stands for pixels the caller decodes itself.
-EncodedDataset encode_probe(const InputItem& item, const ModelConfig& config, const Tokenizer* tokenizer);
+// tokenizer, special tokens and checks, but cut to the model's positions or `max_tokens`, whichever is fewer,
+// rather than refused (truncated then lists sequence 0). An image item with an empty path stands for pixels
+// the caller decodes itself (an image's tokens are its patches: never cut).
+EncodedDataset encode_probe(const InputItem& item, const ModelConfig& config, const Tokenizer* tokenizer,
+                            int max_tokens);
 
 }  // namespace attnviz

@@ -1,6 +1,7 @@
 #include "server/neighbours.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace attnviz::server {
 
@@ -12,7 +13,8 @@ std::vector<Scored> top_scores(std::span<const float> self, std::span<const floa
     const float* other = others.data() + row * d;
     float dot = 0.0f;
     for (int64_t i = 0; i < d; ++i) dot += self[i] * other[i];
-    scored[row] = {row, scale * dot};
+    const float score = scale * dot;
+    scored[row] = {row, std::isnan(score) ? -INFINITY : score};  // NaN (a broken run) ranks last, not UB
   }
   const auto higher = [](const Scored& a, const Scored& b) {
     return a.score != b.score ? a.score > b.score : a.index < b.index;
@@ -31,7 +33,7 @@ std::vector<int64_t> layout_ranks(std::span<const float> layout, int dim, int64_
     const float* other = layout.data() + j * dim;
     float sum = 0.0f;
     for (int c = 0; c < dim; ++c) sum += (other[c] - origin[c]) * (other[c] - origin[c]);
-    return sum;
+    return std::isnan(sum) ? INFINITY : sum;  // a NaN point (a broken layout) is farthest, not UB in the sort
   };
   std::vector<float> sorted(static_cast<size_t>(n));
   for (int64_t j = 0; j < n; ++j) sorted[j] = distance(first + j);

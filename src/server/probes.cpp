@@ -29,6 +29,7 @@ nlohmann::json Probe::description() const {
   return {{"id", id},
           {"tokens", tokens},
           {"positions", positions},
+          {"special", special},
           {"token_count", tokens.size()},
           {"truncated", truncated}};
 }
@@ -86,7 +87,7 @@ std::shared_ptr<const Probe> Probes::create(const std::string& body) {
   const ModelConfig& config = loaded->model->config();
   EncodedDataset data;
   try {
-    data = encode_probe(in.item, config, loaded->tokenizer ? &*loaded->tokenizer : nullptr);
+    data = encode_probe(in.item, config, loaded->tokenizer ? &*loaded->tokenizer : nullptr, kMaxProbeTokens);
     if (image_run)
       data.inputs[0].pixel_values =
           preprocess_image(decode_image_memory(reinterpret_cast<const uint8_t*>(in.image.data()),
@@ -99,6 +100,7 @@ std::shared_ptr<const Probe> Probes::create(const std::string& body) {
   auto probe = std::make_shared<Probe>();
   probe->tokens = std::move(data.tokens.token);
   probe->positions = std::move(data.tokens.position);
+  probe->special = std::move(data.tokens.special);
   probe->truncated = !data.truncated.empty();
   probe->layers = std::move(capture.layers);
   // The run stores q and k as F16 (usually): rounded the same way, a sentence of the dataset gives its own

@@ -20,16 +20,20 @@ namespace attnviz::server {
 
 // Probes kept at once: each holds every layer's q and k of its tokens (brown-gpt, 30 tokens: ~0.4 MiB).
 constexpr size_t kMaxProbes = 64;
+// The most tokens of one text probe (more are cut, and the probe says "truncated"): its attention is T × T
+// per head, so a model with 131k positions must not let one request ask for 131k².
+constexpr int kMaxProbeTokens = 1024;
 
 struct Probe {
   std::string id;
   std::vector<std::string> tokens;
   std::vector<int32_t> positions;
+  std::vector<uint8_t> special;  // 1 for special tokens ([CLS], [SEP], <|endoftext|>, the class token)
   bool truncated = false;
   int tokens_count() const { return static_cast<int>(tokens.size()); }
   // per layer: q [num_heads, T, head_dim], k (and v when the run holds values) [num_kv_heads, T, head_dim]
   std::vector<LayerCapture> layers;
-  nlohmann::json description() const;  // {"id", "tokens", "positions", "token_count", "truncated"}
+  nlohmann::json description() const;  // {"id", "tokens", "positions", "special", "token_count", "truncated"}
 };
 
 class Probes {

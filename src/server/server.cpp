@@ -172,8 +172,8 @@ Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>()) {
   paths.insert(paths.end(), impl_->options.more_run_dirs.begin(), impl_->options.more_run_dirs.end());
   impl_->runs = server::open_runs(paths);
   if (impl_->runs.size() > 1 && !impl_->options.model.empty()) {
-    throw Error("a probe model was named for " + std::to_string(impl_->runs.size()) +
-                " runs: with several, each run's probes use the model its manifest records");
+    throw Error("--model names the probe model of one run, but " + std::to_string(impl_->runs.size()) +
+                " runs are served: each run's probes use the model its manifest records");
   }
   for (const server::ServedRun& served : impl_->runs) {
     impl_->apis.push_back(std::make_unique<server::Api>(served.run, impl_->options.model));

@@ -47,8 +47,14 @@ export interface ProbeReply {
   id: string;
   tokens: string[];
   positions: number[];
+  special: number[]; // 1 for a special token ([CLS], [SEP], <|endoftext|>, the class token)
   token_count: number;
   truncated: boolean;
+}
+
+// ?weight= of the attention routes, absent for plain attention.
+function weightQuery(weight: AttentionWeight): string {
+  return weight === 'attention' ? '' : `?weight=${weight}`;
 }
 
 // The body of POST /api/probe: a text, or a base64 image on an image run.
@@ -209,8 +215,7 @@ export const api = {
   valueNorms: async (layer: number, head: number, tokens: number) =>
     (await float32(at(`value-norms/${layer}/${head}`), [tokens])).data,
   attention: async (layer: number, head: number, sequence: number, weight: AttentionWeight = 'attention') => {
-    const query = weight === 'attention' ? '' : `?weight=${weight}`;
-    const { data, shape } = await float32(at(`attention/${layer}/${head}/${sequence}${query}`));
+    const { data, shape } = await float32(at(`attention/${layer}/${head}/${sequence}${weightQuery(weight)}`));
     return { att: data, T: shape[0] };
   },
   aggregate: (layer: number, head: number) =>
@@ -227,8 +232,8 @@ export const api = {
   // [L*H x 2T x dim]: the same in every head.
   probeLayouts: async (id: string, method: Method, dim: Dim, heads: number, T: number) =>
     (await float32(at(`probe/${id}/layout/${method}/${dim}`), [heads, 2 * T, dim])).data,
-  probeAttention: async (id: string, { layer, head }: HeadId) => {
-    const { data, shape } = await float32(at(`probe/${id}/attention/${layer}/${head}`));
+  probeAttention: async (id: string, { layer, head }: HeadId, weight: AttentionWeight = 'attention') => {
+    const { data, shape } = await float32(at(`probe/${id}/attention/${layer}/${head}${weightQuery(weight)}`));
     return { att: data, T: shape[0] };
   },
   // Every served run's heads in one map (top level, whatever run is in use); null when no run has one.

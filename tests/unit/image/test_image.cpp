@@ -61,6 +61,19 @@ TEST(Decode, ACutFileSaysItIsTruncated) {
   }
 }
 
+TEST(Decode, AnImageDeclaringTooManyPixelsIsRefusedFromItsHeader) {
+  std::ifstream in(kSource / "tests/fixtures/hf/vit/image1.png", std::ios::binary);
+  std::string png((std::istreambuf_iterator<char>(in)), {});
+  // IHDR's width and height (big-endian, bytes 16-23) set to 16000 x 16000: 256 million pixels (768 MB to
+  // decode) from a few kB. (stb refuses sizes over 2^31 bytes itself; this one it would allocate.)
+  for (int at : {16, 20}) png.replace(at, 4, std::string("\x00\x00\x3e\x80", 4));
+  EXPECT_EQ(error_of([&] {
+              decode_image_memory(reinterpret_cast<const uint8_t*>(png.data()), png.size(), "bomb.png");
+            }),
+            "cannot decode image bomb.png: 16000 x 16000 pixels, more than 134217728");
+  EXPECT_EQ(decodable_image_type(png), nullptr);
+}
+
 TEST(Decode, OnlyWholeImagesAreServable) {
   std::ifstream in(kSource / "tests/fixtures/hf/vit/image1.png", std::ios::binary);
   const std::string png((std::istreambuf_iterator<char>(in)), {});

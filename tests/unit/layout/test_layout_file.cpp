@@ -2,6 +2,8 @@
 // that merges new heads into what is there.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "core/error.hpp"
 #include "core/fs.hpp"
 #include "core/safetensors.hpp"
@@ -101,6 +103,22 @@ TEST_F(LayoutFileTest, WritingMergesNewHeadsIntoTheFileByLayerThenHead) {
             (std::map<std::string, std::string>{
                 {"dim", "2"}, {"format", "attnviz-layout"}, {"method", "umap"}, {"tokens", "5"}}));
   EXPECT_EQ(raw->tensors().size(), 3u);
+}
+
+// NaN or infinity in a head (another program's file, a disk error) would reach grid indices and sorts as
+// undefined behaviour: such a head does not fit, like a wrong shape.
+TEST_F(LayoutFileTest, AHeadHoldingANonFiniteValueDoesNotFit) {
+  for (float bad : {std::nanf(""), INFINITY, -INFINITY}) {
+    std::vector<float> good = points(0, 0, 2), broken = points(0, 1, 2);
+    broken[7] = bad;
+    write_safetensors(path(LayoutMethod::UMAP, 2),
+                      {{{"l0.h0", DType::F32, {10, 2}}, std::as_bytes(std::span(good))},
+                       {{"l0.h1", DType::F32, {10, 2}}, std::as_bytes(std::span(broken))}});
+    const LayoutFile file = LayoutFile::read(*run_, path(LayoutMethod::UMAP, 2), 2);
+    EXPECT_EQ(file.heads(), (std::vector<HeadId>{{0, 0}})) << bad;
+    EXPECT_EQ(file.problem(), path(LayoutMethod::UMAP, 2).string() +
+                                  ": tensor l0.h1 holds a value that is not a finite number");
+  }
 }
 
 // One policy: a head that does not fit is described and not used, the others are; a rewrite drops it.

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "server/neighbours.hpp"
 #include "server_fixture.hpp"
 
 namespace attnviz::test {
@@ -122,6 +123,20 @@ TEST_F(Neighbours, BadInputsAre400And404) {
     expect_error(path, path.ends_with("xd") ? 400 : 404);
   }
   EXPECT_EQ(client->Post("/api/neighbours/0/0/0", "", "text/plain")->status, 405);  // GET only
+}
+
+// A run's vectors or a layout holding NaN (a broken file) rank last / farthest: the sorts stay well defined.
+TEST(NeighbourScores, NaNRanksLastAndFarthest) {
+  const std::vector<float> self = {1, 0}, others = {1, 0, NAN, 0, 2, 0, 0, NAN};
+  const auto top = server::top_scores(self, others, 2, 1.0f, 4);
+  ASSERT_EQ(top.size(), 4u);
+  EXPECT_EQ(top[0].index, 2);
+  EXPECT_EQ(top[1].index, 0);
+  EXPECT_EQ(top[2].score, -INFINITY);
+  EXPECT_EQ(top[3].score, -INFINITY);
+  const std::vector<float> layout = {0, 0, NAN, 1, 1, 0, 3, 0};  // point 0 and three others, 2D
+  EXPECT_EQ(server::layout_ranks(layout, 2, 0, 1, 3, std::vector<int64_t>{1, 2, 3}),
+            (std::vector<int64_t>{3, 1, 2}));
 }
 
 }  // namespace

@@ -11,7 +11,10 @@
 #include "core/fs.hpp"
 #include "core/json.hpp"
 #include "layout/layout_file.hpp"
+#include "model/config.hpp"
+#include "run/encode.hpp"
 #include "run/run.hpp"
+#include "server/probes.hpp"
 #include "server/server.hpp"
 #include "server_fixture.hpp"
 #include "support/process.hpp"
@@ -114,6 +117,7 @@ TEST_F(ProbeApi, ADatasetSentenceGivesItsTokensAttentionAndPointsBack) {
   for (int64_t i = 0; i < t; ++i) {
     EXPECT_EQ(probe["tokens"][i], run->tokens().token[s.first_token + i]);
     EXPECT_EQ(probe["positions"][i], i);
+    EXPECT_EQ(probe["special"][i], int(run->tokens().special[s.first_token + i]));
   }
   const std::string id = probe["id"];
 
@@ -190,6 +194,24 @@ TEST_F(ProbeApi, ALongInputIsCutToThePositionsAndSaysSo) {
   EXPECT_TRUE(probe["truncated"].get<bool>());
   const auto config = read_json_file(kSource / "models" / "brown-gpt" / "config.json");
   EXPECT_EQ(probe["token_count"], config["n_positions"]);
+}
+
+// A model with many positions (131k for Llama 3) must not let one probe ask for a 131k × 131k attention: the
+// server cuts at kMaxProbeTokens; here the same rule with a bound below brown-gpt's positions.
+TEST(EncodeProbe, ATextIsCutAtMaxTokensAndSaysSo) {
+  const std::filesystem::path model = kSource / "models" / "brown-gpt";
+  const ModelConfig config = load_config(model);
+  const std::optional<Tokenizer> tokenizer = load_tokenizer_if_any(model);
+  ASSERT_TRUE(tokenizer);
+  InputItem item;
+  item.text = "the jury said that the city had no problem with the election";
+  const EncodedDataset whole = encode_probe(item, config, &*tokenizer, server::kMaxProbeTokens);
+  ASSERT_GT(whole.tokens.size(), 5u);
+  EXPECT_TRUE(whole.truncated.empty());
+  const EncodedDataset cut = encode_probe(item, config, &*tokenizer, 5);
+  EXPECT_EQ(cut.tokens.size(), 5u);
+  EXPECT_FALSE(cut.truncated.empty());
+  for (size_t i = 0; i < 5; ++i) EXPECT_EQ(cut.tokens.token[i], whole.tokens.token[i]);
 }
 
 TEST_F(ProbeApi, ARunWithoutItsModelServesWithoutProbing) {

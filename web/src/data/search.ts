@@ -8,12 +8,16 @@
 //
 // Bounds (a pattern comes from a URL as easily as from the box, and JavaScript cannot interrupt a regular
 // expression): a pattern has at most MAX_PATTERN characters; a repeated group may not hold a repetition or an
-// alternation (`(a+)+`, `(a|aa)*`: the shapes that backtrack exponentially); a regular expression sees at most
-// MAX_TOKEN characters of each token; and matching stops with a message after BUDGET_MS.
+// alternation (`(a+)+`, `(a|aa)*`: the shapes that backtrack exponentially), and a pattern holds at most
+// MAX_REPETITIONS repetitions (k of them in a row, `\w*\w*…!`, backtrack as MAX_TOKEN^k); a regular
+// expression sees at most MAX_TOKEN characters of each token; and matching stops with a message after
+// BUDGET_MS, checked every CHECK_EVERY tokens (each at most MAX_TOKEN^3 steps, about a millisecond).
 
 export const MAX_PATTERN = 200;
 export const MAX_TOKEN = 64;
 export const BUDGET_MS = 250;
+export const MAX_REPETITIONS = 3;
+const CHECK_EVERY = 16;
 
 export interface SearchMode {
   match: 'exact' | 'substring'; // how a plain (non-/…/) query compares
@@ -49,7 +53,7 @@ export function findTokens(
   const start = now();
   for (let i = 0; i < texts.length; i++) {
     if (test(searchText(texts[i], mode.literal))) hits.push(i);
-    if ((i & 255) === 255 && now() - start > BUDGET_MS)
+    if (i % CHECK_EVERY === CHECK_EVERY - 1 && now() - start > BUDGET_MS)
       return fail(`search stopped after ${BUDGET_MS} ms (${i + 1} of ${texts.length} tokens): simplify it`);
   }
   return { indices: Int32Array.from(hits), error: null };
@@ -70,8 +74,8 @@ function matcher(q: string, mode: SearchMode): ((text: string) => boolean) | str
   if (regex) {
     const [, pattern, flags] = regex;
     if (flags !== '' && flags !== 'i') return `regular expression flag "${flags}": only i is allowed`;
-    const nested = nestedRepetition(pattern);
-    if (nested) return nested;
+    const risk = backtrackingRisk(pattern);
+    if (risk) return risk;
     let re: RegExp;
     try {
       re = new RegExp(pattern, flags + 'u');
@@ -85,13 +89,18 @@ function matcher(q: string, mode: SearchMode): ((text: string) => boolean) | str
   return (text) => text.toLowerCase() === needle;
 }
 
-// Why `pattern` could backtrack exponentially (a repeated group holding a repetition or an alternation), or
-// null. Escapes and character classes are skipped; `?` and `{0,1}`/`{1}` do not count as repetition.
-export function nestedRepetition(pattern: string): string | null {
+// Why `pattern` could backtrack for long (a repeated group holding a repetition or an alternation, or more
+// than MAX_REPETITIONS repetitions), or null. Escapes and character classes are skipped; `?` and
+// `{0,1}`/`{1}` do not count as repetition.
+export function backtrackingRisk(pattern: string): string | null {
   const groups: boolean[] = []; // per open group: whether it holds a repetition or an alternation
   let inClass = false;
+  let count = 0; // repetitions so far
+  let afterGroup = false; // pattern[i - 1] closed a group (whose repetition that branch counted)
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];
+    const closes = afterGroup;
+    afterGroup = false;
     if (c === '\\') {
       i++;
       continue;
@@ -106,9 +115,16 @@ export function nestedRepetition(pattern: string): string | null {
     else if (c === ')') {
       const risky = groups.pop() ?? false;
       const repeated = repeats(pattern, i + 1);
+      if (repeated) count++;
+      afterGroup = true;
       if (repeated && risky) return 'a repeated group may not hold a repetition or an alternation';
       if ((repeated || risky) && groups.length) groups[groups.length - 1] = true;
-    } else if (repeats(pattern, i) && groups.length) groups[groups.length - 1] = true;
+    } else if (repeats(pattern, i) && !closes) {
+      count++;
+      if (groups.length) groups[groups.length - 1] = true;
+    }
+    if (count > MAX_REPETITIONS)
+      return `at most ${MAX_REPETITIONS} repetitions (*, +, {n,}) in a pattern: more can backtrack for minutes`;
   }
   return null;
 }

@@ -111,7 +111,7 @@ export class SidePanel implements AppPart<typeof KEYS> {
   private async renderProbe(s: State, probe: Probe, request: number): Promise<void> {
     const { image, input } = this.showTab(s);
     $('side-title').textContent = `${headLabel(s)} · your input “${probe.label}” · ${probeSummary(probe)}`;
-    const { att, T } = await this.ctx.activity.track(api.probeAttention(probe.id, s));
+    const { att, T } = await this.ctx.activity.track(api.probeAttention(probe.id, s, s.attentionWeight));
     if (request !== this.request) return;
     if (!input) return this.showAggregate(s, att, T, request);
     if (image && probe.image) {
@@ -122,8 +122,7 @@ export class SidePanel implements AppPart<typeof KEYS> {
         p === 0 ? null : [Math.floor((p - 1) / side), (p - 1) % side],
       );
     }
-    // The server does not say which of a probe's tokens are special: only a causal model's first is hidden.
-    this.showSentence(s, probe.tokens, new Uint8Array(T), att, null, null);
+    this.showSentence(s, probe.tokens, Uint8Array.from(probe.special), att, null, null);
   }
 
   // Sentence view of tokens with this head's attention, special tokens hidden if asked and the tokens the user

@@ -20,6 +20,7 @@ const probe = (id: string, T = 2): Probe => ({
   id,
   tokens: Array.from({ length: T }, (_, i) => `t${i}`),
   positions: Array.from({ length: T }, (_, i) => i),
+  special: new Array<number>(T).fill(0),
   token_count: T,
   truncated: false,
   label: `probe ${id}`,

@@ -5,7 +5,8 @@ import {
   findTokens,
   groupByInput,
   matchTokens,
-  nestedRepetition,
+  backtrackingRisk,
+  MAX_REPETITIONS,
   searchRadii,
   tokenMask,
 } from '../../src/data/search';
@@ -46,9 +47,28 @@ describe('search', () => {
     }
   });
   it('allows the safe shapes of repetition', () => {
-    for (const ok of ['(ing|ed)?', 'a+b*', '(ab){1}', '[(+]+', '\\(a+\\)+', '(ab)+']) {
-      expect(nestedRepetition(ok)).toBeNull();
+    for (const ok of [
+      '(ing|ed)?',
+      'a+b*',
+      '(ab){1}',
+      '[(+]+',
+      '\\(a+\\)+',
+      '(ab)+',
+      '(a)+b*c+',
+      '[*+]*x+y+',
+    ]) {
+      expect(backtrackingRisk(ok)).toBeNull();
     }
+  });
+  it('refuses more repetitions than MAX_REPETITIONS: in a row they backtrack polynomially', () => {
+    expect(MAX_REPETITIONS).toBe(3);
+    for (const bad of ['\\w*\\w*\\w*\\w*!', 'a+b+c+d+', '(a)+(b)+(c)+(d)+', '\\(+\\)+x*y*']) {
+      expect(backtrackingRisk(bad)).toMatch(/at most 3 repetitions/);
+    }
+    // The one that froze the tab: eight in a row against 64-character tokens.
+    expect(findTokens(['a'.repeat(64)], '/\\w*\\w*\\w*\\w*\\w*\\w*\\w*\\w*!/', exact).error).toMatch(
+      /repetitions/,
+    );
   });
   it('stops after its time budget', () => {
     let t = 0;
