@@ -68,8 +68,9 @@ Api::Api(std::shared_ptr<const Run> run, std::string model)
       heads_reply_([this](const fs::path&) { return heads_reply(*run_); }),
       probes_(run_, std::move(model)),
       probe_layouts_(run_, stored_) {
-  tokens_json_ = tokens_json(run_->tokens(), run_->model().modality)
-                     .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  tokens_json_ = std::make_shared<const std::string>(
+      tokens_json(run_->tokens(), run_->model().modality)
+          .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   if (run_->model().modality == "image") image_root_ = image_folder(run_->manifest());
   const auto& tokens = run_->tokens().token;
   for (size_t i = 0; i < tokens.size(); ++i)
@@ -112,10 +113,7 @@ void Api::run_info(const httplib::Request&, httplib::Response& res) {
               {"probe", {{"available", probes_.available()}, {"reason", probes_.unavailable_reason()}}}});
 }
 
-void Api::tokens(const httplib::Request&, httplib::Response& res) {
-  res.set_header("Cache-Control", "no-cache");
-  res.set_content(tokens_json_, "application/json");
-}
+void Api::tokens(const httplib::Request&, httplib::Response& res) { reply_json_text(res, tokens_json_); }
 
 void Api::layout(const httplib::Request& req, httplib::Response& res) {
   auto params = path_params(req.path, "/api/layout/", 4, "/api/layout/{method}/{dim}/{layer}/{head}");
@@ -272,8 +270,7 @@ void Api::heads(const httplib::Request&, httplib::Response& res) {
     throw HttpError(404, e.what());
   }
   if (!reply) throw HttpError(404, "no heads map yet: attnviz layout writes layouts/heads.json");
-  res.set_header("Cache-Control", "no-cache");
-  res.set_content(*reply, "application/json");
+  reply_json_text(res, reply);
 }
 
 }  // namespace attnviz::server
