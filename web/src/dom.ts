@@ -15,3 +15,15 @@ export function loadImage(url: string): Promise<HTMLImageElement> {
     img.src = url;
   });
 }
+
+// Saves `blob` as a file called `name` (the browser's download).
+export function download(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}

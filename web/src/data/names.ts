@@ -1,5 +1,5 @@
 // What the page calls things: heads, head types and layouts.
-import type { Dim, Method } from '../api';
+import type { Dim, Method, ModelInfo } from '../api';
 import type { HeadId } from './heads';
 
 export const methodNames: Record<Method, string> = { tsne: 't-SNE', umap: 'UMAP', pca: 'PCA' };
@@ -12,6 +12,14 @@ export function headLabel({ layer, head }: HeadId): string {
 // "t-SNE 2D"
 export function layoutLabel(method: Method, dim: Dim): string {
   return `${methodNames[method]} ${dim}D`;
+}
+
+// The start of a saved file's name: the model's folder name ("brown-gpt") or hub name, else its type, in
+// characters safe in any file system.
+export function fileStem(model: ModelInfo): string {
+  const source = model.source?.replace(/@.*$/, '').replace(/\/+$/, '');
+  const name = source?.split('/').pop() || model.model_type;
+  return name.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 80) || 'attnviz';
 }
 
 // "tsne-2d": a layout file's name, as metrics.json and progress.json key its figures

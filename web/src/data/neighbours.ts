@@ -1,12 +1,5 @@
 // A point's neighbours in a layout, to set beside its true neighbours (GET /api/neighbours): the layout's
 // nearest points of the other kind (a query's keys, a key's queries) and how many of the true ones they hold.
-import type { Dim, Method } from '../api';
-
-// The name /api/neighbours takes for a layout: 'tsne-2d'.
-export function layoutName(method: Method, dim: Dim): string {
-  return `${method}-${dim}d`;
-}
-
 // The k points of the other kind nearest `point` (Euclidean) in `coords` [2n x dim], nearest first, ties by
 // the lower index: joint indices n..2n-1 for a query, 0..n-1 for a key.
 export function nearestOfOtherKind(coords: Float32Array, dim: number, point: number, n: number, k: number) {

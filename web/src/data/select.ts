@@ -129,9 +129,11 @@ export function summarizeSelection(selection: Int32Array, tokens: Tokens, top = 
   return { queries, keys: selection.length - queries, topTokens, positions, inputs };
 }
 
-// A CSV field: quoted (RFC 4180) when it holds a comma, quote or line break.
+// A CSV field: quoted (RFC 4180) when it holds a comma, quote or line break. A text (a token: the dataset's,
+// so anyone's) starting with = + - @ tab or CR gets a leading ' so a spreadsheet shows it rather than runs it
+// as a formula (OWASP's CSV injection advice); token_id still names the exact token.
 function csvField(value: string | number): string {
-  const text = String(value);
+  const text = typeof value === 'string' && /^[=+\-@\t\r]/.test(value) ? `'${value}` : String(value);
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 

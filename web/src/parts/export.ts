@@ -1,9 +1,9 @@
 // Export: "PNG" saves the canvas (matrix or single view) at 2× its resolution; "SVG" (shown while the sentence
 // view is open) saves the sentence view. Files are named after the run, the head and the layout:
 // `brown-gpt_L3H5_tsne-2d.png`, `brown-gpt_L3H5_input7.svg`, `brown-gpt_matrix_pca-3d.png`.
-import type { ModelInfo } from '../api';
 import type { Context } from '../context';
-import { $ } from '../dom';
+import { $, download } from '../dom';
+import { fileStem } from '../data/names';
 import { pointToken } from '../data/tokens';
 import type { AppPart, Keys, Reads } from '../state';
 
@@ -56,7 +56,7 @@ export class Export implements AppPart<typeof KEYS> {
 
   // "brown-gpt_L3H5" in the single view, "brown-gpt_matrix" in the matrix.
   private prefix(s: State): string {
-    const run = safeName(runName(this.ctx.data.info.manifest.model));
+    const run = fileStem(this.ctx.data.info.manifest.model);
     return s.view === 'single' ? `${run}_L${s.layer}H${s.head}` : `${run}_${s.view}`;
   }
 }
@@ -80,25 +80,4 @@ function inlineStyles(source: SVGSVGElement, copy: SVGSVGElement): void {
     ])
       target.style.setProperty(prop, style.getPropertyValue(prop));
   });
-}
-
-// The model's folder name ("brown-gpt") or hub name, else its type.
-function runName(model: ModelInfo): string {
-  const source = model.source?.replace(/@.*$/, '').replace(/\/+$/, '');
-  return source?.split('/').pop() || model.model_type;
-}
-
-function safeName(text: string): string {
-  return text.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 80) || 'attnviz';
-}
-
-function download(blob: Blob, name: string): void {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }

@@ -4,7 +4,8 @@
 // among its nearest: a per-point check of the projection.
 import { api } from '../api';
 import type { Context } from '../context';
-import { layoutName, nearestOfOtherKind, overlap } from '../data/neighbours';
+import { nearestOfOtherKind, overlap } from '../data/neighbours';
+import { layoutFile } from '../data/names';
 import { $ } from '../dom';
 import type { AppPart, Keys, Reads } from '../state';
 import type { NeighbourRings } from '../views/scenes';
@@ -48,7 +49,7 @@ export class NeighboursPart implements AppPart<typeof KEYS> {
     // The layout first: the server answers for a computed layout once it has been computed (409 before).
     const coords = await activity.track(data.layout(method, s.dim, s));
     const reply = await activity.track(
-      api.neighbours(s.layer, s.head, point, NEIGHBOURS_K, layoutName(method, s.dim)),
+      api.neighbours(s.layer, s.head, point, NEIGHBOURS_K, layoutFile(method, s.dim)),
     );
     if (request !== this.request) return;
     const partners = Int32Array.from(reply.neighbours, (n) => n.point);

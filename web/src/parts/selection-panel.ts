@@ -3,8 +3,8 @@
 // opens that input's sentence / image view), "isolate" (fade everything else, state key `isolate`) and
 // "export CSV" of the selected points with their coordinates in the current head's layout.
 import type { Context } from '../context';
-import { $ } from '../dom';
-import { headLabel, layoutFile } from '../data/names';
+import { $, download } from '../dom';
+import { fileStem, layoutFile } from '../data/names';
 import { selectionCsv, summarizeSelection, type InputTouched } from '../data/select';
 import type { AppPart, Changed, Keys, Reads } from '../state';
 import { renderBars } from '../views/bars';
@@ -80,13 +80,10 @@ export class SelectionPanel implements AppPart<typeof KEYS> {
     const shown = s.shown ?? data.shownFor(s.method, s.dim);
     const coords = await activity.track(data.layout(shown, s.dim, s));
     const csv = selectionCsv(s.selection, data.tokens, coords, s.dim);
-    const model = data.info.manifest.model.model_type;
-    const head = headLabel(s).replace(' ', '');
-    const name = `attnviz-${model}-${head}-${layoutFile(shown, s.dim)}-selection-${s.selection.length}.csv`;
-    const link = document.createElement('a');
-    link.href = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
-    link.download = name.replace(/[^\w.-]+/g, '_');
-    link.click();
-    setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+    const stem = `${fileStem(data.info.manifest.model)}_L${s.layer}H${s.head}`;
+    download(
+      new Blob([csv], { type: 'text/csv' }),
+      `${stem}_${layoutFile(shown, s.dim)}_selection-${s.selection.length}.csv`,
+    );
   }
 }

@@ -134,7 +134,7 @@ export async function selectTests(browser, server, { check, assert, shot, canvas
       page.click('[data-testid=sel-csv]'),
     ]);
     const name = download.suggestedFilename();
-    assert(/^attnviz-.+-L1H2-pca-2d-selection-\d+\.csv$/.test(name), `file name ${name}`);
+    assert(/^brown-gpt_L1H2_pca-2d_selection-\d+\.csv$/.test(name), `file name ${name}`);
     const lines = fs
       .readFileSync(await download.path(), 'utf8')
       .trimEnd()

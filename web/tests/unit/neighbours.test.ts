@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { layoutName, nearestOfOtherKind, overlap } from '../../src/data/neighbours';
+import { nearestOfOtherKind, overlap } from '../../src/data/neighbours';
 
 describe('nearestOfOtherKind', () => {
   // n = 3: queries 0..2 at x = 0, 1, 2; keys 3..5 at x = 2.5, -1, 0.5 (y = 0).
@@ -28,12 +28,5 @@ describe('overlap', () => {
     expect(overlap([1], [1])).toBe(1);
     expect(overlap([1, 2], [3])).toBe(0);
     expect(overlap([], [1])).toBe(0);
-  });
-});
-
-describe('layoutName', () => {
-  it('names the layout as the API does', () => {
-    expect(layoutName('tsne', 2)).toBe('tsne-2d');
-    expect(layoutName('pca', 3)).toBe('pca-3d');
   });
 });

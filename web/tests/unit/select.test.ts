@@ -102,4 +102,24 @@ describe('selection summary and CSV', () => {
     const coords3 = Float32Array.from({ length: 12 * 3 }, (_, i) => i);
     expect(selectionCsv(Int32Array.from([2]), tokens, coords3, 3).split('\n')[1]).toBe('",",7,0,2,query,6,7');
   });
+  it('writes a token that a spreadsheet would run as a formula as text, numbers as they are', () => {
+    const hostile = makeTokens(
+      {
+        token: ['=HYPERLINK("x")', '-', '+1', '@SUM(A1)', 'ok'],
+        token_id: [1, 2, 3, 4, 5],
+        sequence: [0, 0, 0, 0, 0],
+        position: [0, 1, 2, 3, 4],
+      },
+      [{ first_token: 0, token_count: 5 }],
+    );
+    const coords = Float32Array.from({ length: 10 * 2 }, (_, i) => -i);
+    const rows = selectionCsv(Int32Array.from([0, 1, 2, 3, 4]), hostile, coords, 2).split('\n');
+    expect(rows.slice(1, 6)).toEqual([
+      `"'=HYPERLINK(""x"")",1,0,0,query,0,-1`,
+      "'-,2,0,1,query,-2,-3",
+      "'+1,3,0,2,query,-4,-5",
+      "'@SUM(A1),4,0,3,query,-6,-7",
+      'ok,5,0,4,query,-8,-9',
+    ]);
+  });
 });
