@@ -11,8 +11,11 @@ parallel), scikit-learn's PCA.
 - trustworthiness: k = 10, cosine, on the same 3,000-point sample for every layout, median over the repeats
   (umap-learn's layouts differ from run to run).
 
-Usage: /usr/bin/python3 bench/layout/compare.py [--attnviz build/attnviz] [--heads mnist-vit:2:1,...]
-         [--repeats 3] [--threads 2] [--work DIR]
+--before BIN adds a second attnviz (e.g. the binary before a change) as "attnviz UMAP (before)", timed in the
+same repeats, so that a change is measured side by side under the same load.
+
+Usage: /usr/bin/python3 bench/layout/compare.py [--attnviz build/attnviz] [--before BIN]
+         [--heads mnist-vit:2:1,...] [--repeats 3] [--threads 2] [--work DIR]
 """
 import argparse
 import os
@@ -31,6 +34,7 @@ DEFAULT_HEADS = "mnist-vit:2:1,brown-gpt:2:3,brown-gpt:0:3,brown-gpt:5:6"
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--attnviz", default=os.path.join(heads.ROOT, "build", "attnviz"))
+    parser.add_argument("--before", default=None, help="another attnviz binary to time beside --attnviz")
     parser.add_argument("--heads", default=DEFAULT_HEADS, help="model:layer:head,...")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
@@ -52,6 +56,9 @@ def main():
             "attnviz PCA": lambda: heads.attnviz_layout(args.attnviz, run, layer, head, "pca", 2, args.threads)[1],
             "scikit-learn PCA": lambda: PCA(n_components=2).fit_transform(x),
         }
+        if args.before:
+            tools["attnviz UMAP (before)"] = lambda: heads.attnviz_layout(args.before, run, layer, head, "umap", 2,
+                                                                          args.threads)[1]
         seconds, layouts = heads.time_tools(name, tools, args.repeats)
         for tool in tools:
             trust = [trustworthiness(x[sample], y[sample], n_neighbors=10, metric="cosine") for y in layouts[tool]]

@@ -10,6 +10,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "core/huge_pages.hpp"
 #include "core/parallel.hpp"
 #include "layout/blas_threads.hpp"
 #include "layout/nearest_selector.hpp"
@@ -36,7 +37,7 @@ void exact_neighbours(const float* x, int64_t n, int dim, int threads, KnnGraph&
   const std::vector<float> norms = squared_norms(x, n, dim);
   const int64_t blocks = (n + kBlockRows - 1) / kBlockRows;
   parallel_blocks(blocks, threads, [&](int64_t first_block, int64_t last_block, int) {
-    std::vector<float> dots(static_cast<size_t>(kBlockRows * n));
+    std::vector<float> dots = huge_page_vector<float>(static_cast<size_t>(kBlockRows * n));
     NearestSelector nearest(graph.k);
     for (int64_t b = first_block; b < last_block; ++b) {
       const int64_t first = b * kBlockRows, rows = std::min(kBlockRows, n - first);

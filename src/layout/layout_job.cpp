@@ -399,8 +399,10 @@ LayoutJobResult run_layout_job(const LayoutJobOptions& options) {
   fs::create_directories(
       options.shard.sharded() ? shard_progress_path(run->dir(), options.shard).parent_path() : dir);
   const int threads = options.threads > 0 ? options.threads : default_threads();
-  const bool heads_map =
-      (!options.shard.sharded() || options.shard.index == 0) && (options.force || !heads_file_fresh(*run));
+  // The heads map is the run's, not a head's: --force redoes it only for a job over every head, so that
+  // redoing one head's layout does not pay for the whole run's map.
+  const bool heads_map = (!options.shard.sharded() || options.shard.index == 0) &&
+                         ((options.force && options.heads.empty()) || !heads_file_fresh(*run));
   // Refused before anything is written when the files cannot fit the disk (each new file is written whole
   // beside the one it replaces: counted whole).
   const LayoutEstimate estimate = estimate_layout(*run, planned, heads_map, threads);

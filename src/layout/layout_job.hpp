@@ -2,12 +2,13 @@
 // `attnviz layout`: every requested layout of every requested head of a run, written into RUN/layouts/.
 //
 // Output: the layout files (layout_file.hpp), layouts/metrics.json (per-head figures, see metrics.hpp),
-// layouts/heads.json (the heads map of every head, heads_file.hpp; rewritten when stale or forced) and
-// layouts/progress.json ({"tsne-2d": {"done": n, "total": m}, ...}, rewritten at most once a second) so a
-// running server can show partial results. Files are written whole (temporary name, then rename), in this
-// order: PCA 2D and 3D (fast), then t-SNE 2D and UMAP 2D, then t-SNE 3D and UMAP 3D; each phase processes
-// heads in parallel, one head per thread, so memory holds only the heads being laid out plus finished
-// layouts. Heads already in a file are skipped unless force; new heads are merged into existing files.
+// layouts/heads.json (the heads map of every head, heads_file.hpp; rewritten when stale, or forced over every
+// head) and layouts/progress.json ({"tsne-2d": {"done": n, "total": m}, ...}, rewritten at most once a
+// second) so a running server can show partial results. Files are written whole (temporary name, then
+// rename), in this order: PCA 2D and 3D (fast), then t-SNE 2D and UMAP 2D, then t-SNE 3D and UMAP 3D; each
+// phase processes heads in parallel, one head per thread, so memory holds only the heads being laid out plus
+// finished layouts. Heads already in a file are skipped unless force; new heads are merged into existing
+// files.
 //
 // Sharded (options.shard, layout_shards.hpp): the job lays out only the shard's heads and writes them, its
 // progress and its record into RUN/layouts/shards/ instead; then, when every shard of the count has

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "core/error.hpp"
+#include "core/huge_pages.hpp"
 #include "layout/blas_threads.hpp"
 #include "layout/nearest_selector.hpp"
 
@@ -69,7 +70,7 @@ std::vector<float> pairwise_distances(const float* x, int64_t n, int dim, Metric
     for (int c = 0; c < dim; ++c) s += x[i * dim + c] * x[i * dim + c];
     norms[i] = s;
   }
-  std::vector<float> d(static_cast<size_t>(n * n));
+  std::vector<float> d = huge_page_vector<float>(static_cast<size_t>(n * n));
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n), static_cast<int>(n), dim, 1.0f, x,
               dim, x, dim, 0.0f, d.data(), static_cast<int>(n));
   for (int64_t i = 0; i < n; ++i)

@@ -159,9 +159,10 @@ template <int Dim>
 }
 
 // UmapResult::cross_entropy. The low-dimensional similarity v and 1 - v are kept above 1e-12 so that
-// coincident points and far-apart edges give large finite terms.
+// coincident points and far-apart edges give large finite terms. Each point's terms are summed on their own
+// (in parallel) and the points' sums in order: the same figure for any thread count.
 double cross_entropy(const Affinities& graph, const std::vector<float>& y, int dim, UmapCurve curve,
-                     unsigned seed) {
+                     unsigned seed, int threads) {
   const int64_t n = graph.n;
   auto similarity = [&](int64_t i, int64_t j) {
     double d2 = 0;
@@ -169,24 +170,29 @@ double cross_entropy(const Affinities& graph, const std::vector<float>& y, int d
       d2 += double(y[i * dim + c] - y[j * dim + c]) * (y[i * dim + c] - y[j * dim + c]);
     return std::clamp(1 / (1 + curve.a * std::pow(d2, curve.b)), 1e-12, 1 - 1e-12);
   };
-  double edges = 0;  // the graph's terms, less the -log(1 - v) the sample counts for every pair
-  for (int64_t i = 0; i < n; ++i)
+  // Per point: the graph's terms, less the -log(1 - v) the sample counts for every pair; the sampled
+  // -log(1 - v) to any other point.
+  std::vector<double> edges(static_cast<size_t>(n), 0.0), sampled(static_cast<size_t>(n), 0.0);
+  parallel_for(n, threads, [&](int64_t i) {
     for (int64_t e = graph.row_start[i]; e < graph.row_start[i + 1]; ++e) {
       const double w = graph.value[e], v = similarity(i, graph.column[e]);
-      edges += (w > 0 ? w * std::log(w / v) : 0.0) + (w < 1 ? (1 - w) * std::log((1 - w) / (1 - v)) : 0.0) +
-               std::log(1 - v);
+      edges[i] += (w > 0 ? w * std::log(w / v) : 0.0) +
+                  (w < 1 ? (1 - w) * std::log((1 - w) / (1 - v)) : 0.0) + std::log(1 - v);
     }
-  if (n < 2) return edges;
-  double sampled = 0;
-  for (int64_t i = 0; i < n; ++i) {
+    if (n < 2) return;
     Rng rng = vertex_rng(seed, i, 2);
     for (int s = 0; s < kCrossEntropySamples; ++s) {
       int64_t j = rng.below(n - 1);
       j += j >= i;  // any other point
-      sampled -= std::log(1 - similarity(i, j));
+      sampled[i] -= std::log(1 - similarity(i, j));
     }
+  });
+  double edge_sum = 0, sampled_sum = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    edge_sum += edges[i];
+    sampled_sum += sampled[i];
   }
-  return edges + sampled * double(n - 1) / kCrossEntropySamples;
+  return edge_sum + sampled_sum * double(std::max<int64_t>(n - 1, 0)) / kCrossEntropySamples;
 }
 
 }  // namespace
@@ -413,7 +419,7 @@ UmapResult umap_optimise(const Affinities& graph, std::vector<float> y, const Um
     });
   }
   UmapResult result;
-  result.cross_entropy = cross_entropy(graph, y, dim, curve, options.seed);
+  result.cross_entropy = cross_entropy(graph, y, dim, curve, options.seed, threads);
   result.epochs = epochs;
   result.embedding = std::move(y);
   return result;

@@ -146,6 +146,19 @@ TEST_F(LayoutJobTest, SkipsPresentHeadsMergesNewOnesAndForceRecomputes) {
             *stored(*run, LayoutMethod::UMAP, 2, 0, 1));
 }
 
+TEST_F(LayoutJobTest, ForceRedoesTheHeadsMapOnlyOverEveryHead) {
+  LayoutJobOptions o = options();
+  o.methods = {LayoutMethod::PCA};
+  o.dims = {2};
+  EXPECT_GT(run_layout_job(o).heads_map_seconds, 0);  // none yet: written
+  EXPECT_EQ(run_layout_job(o).heads_map_seconds, 0);  // current: kept
+  o.force = true;
+  o.heads = {{0, 1}};
+  EXPECT_EQ(run_layout_job(o).heads_map_seconds, 0);  // one head's layout again: the run's map stays
+  o.heads.clear();
+  EXPECT_GT(run_layout_job(o).heads_map_seconds, 0);  // every head again: the map too
+}
+
 TEST_F(LayoutJobTest, OnDemandLayoutEqualsTheStoredOne) {
   LayoutJobOptions o = options();
   o.methods = {LayoutMethod::TSNE, LayoutMethod::UMAP};
