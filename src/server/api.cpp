@@ -12,6 +12,7 @@
 #include "run/run_writer.hpp"
 #include "server/api_params.hpp"
 #include "server/byte_range.hpp"
+#include "server/compact_layouts.hpp"
 #include "server/http_util.hpp"
 #include "server/static_files.hpp"
 
@@ -68,8 +69,9 @@ Api::Api(std::shared_ptr<const Run> run, std::string model)
       heads_reply_([this](const fs::path&) { return heads_reply(*run_); }),
       probes_(run_, std::move(model)),
       probe_layouts_(run_, stored_) {
-  tokens_json_ = tokens_json(run_->tokens(), run_->model().modality)
-                     .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  tokens_json_ = std::make_shared<const std::string>(
+      tokens_json(run_->tokens(), run_->model().modality)
+          .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   if (run_->model().modality == "image") image_root_ = image_folder(run_->manifest());
   const auto& tokens = run_->tokens().token;
   for (size_t i = 0; i < tokens.size(); ++i)
@@ -112,10 +114,7 @@ void Api::run_info(const httplib::Request&, httplib::Response& res) {
               {"probe", {{"available", probes_.available()}, {"reason", probes_.unavailable_reason()}}}});
 }
 
-void Api::tokens(const httplib::Request&, httplib::Response& res) {
-  res.set_header("Cache-Control", "no-cache");
-  res.set_content(tokens_json_, "application/json");
-}
+void Api::tokens(const httplib::Request&, httplib::Response& res) { reply_json_text(res, tokens_json_); }
 
 void Api::layout(const httplib::Request& req, httplib::Response& res) {
   auto params = path_params(req.path, "/api/layout/", 4, "/api/layout/{method}/{dim}/{layer}/{head}");
@@ -137,6 +136,9 @@ void Api::all_layouts(const httplib::Request& req, httplib::Response& res) {
   auto params = path_params(req.path, "/api/layouts/", 2, "/api/layouts/{method}/{dim}");
   const LayoutMethod method = parse_method(params[0]);
   const int dim = parse_dim(params[1]);
+  const std::string encoding = single_param(req, "encoding", "f32");
+  if (encoding != "f32" && encoding != "u16")
+    throw HttpError(400, "no encoding " + printable(encoding) + " (valid: f32, u16)");
   const RunModel& model = run_->model();
   const int total = model.num_layers * model.num_heads;
   auto file = stored_.file(method, dim);
@@ -146,6 +148,8 @@ void Api::all_layouts(const httplib::Request& req, httplib::Response& res) {
                              " heads of " + params[0] + " " + params[1] +
                              "d are on disk; use /api/layout/ per head");
   }
+  if (encoding == "u16")
+    return reply_compact_layouts(req, res, file, model.num_heads, total, 2 * run_->num_tokens(), dim);
   // Streamed head by head from the loaded file, which `file` keeps alive even if a newer one replaces it.
   // reply_ranged only asks for bytes inside the total, so every offset falls in one of the heads.
   const uint64_t head_bytes = file->points_bytes(0, 0).size();
@@ -267,8 +271,7 @@ void Api::heads(const httplib::Request&, httplib::Response& res) {
     throw HttpError(404, e.what());
   }
   if (!reply) throw HttpError(404, "no heads map yet: attnviz layout writes layouts/heads.json");
-  res.set_header("Cache-Control", "no-cache");
-  res.set_content(*reply, "application/json");
+  reply_json_text(res, reply);
 }
 
 }  // namespace attnviz::server

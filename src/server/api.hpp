@@ -61,7 +61,7 @@ class Api {
 
   std::shared_ptr<const Run> run_;
   std::filesystem::path image_root_;                          // image runs: only files inside it are served
-  std::string tokens_json_;                                   // the token table, serialised once
+  std::shared_ptr<const std::string> tokens_json_;            // the token table, serialised once
   std::map<std::string, std::vector<int64_t>> search_index_;  // search_key → token indices
   StoredLayouts stored_;
   ComputedLayouts computed_;

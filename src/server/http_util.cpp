@@ -1,5 +1,6 @@
 #include "server/http_util.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <charconv>
 
@@ -56,13 +57,28 @@ int parse_index(const std::string& text, int64_t count, const char* what) {
 }
 
 void reply_json(httplib::Response& res, const nlohmann::json& body) {
-  res.set_header("Cache-Control", "no-cache");
-  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
+  reply_json_text(res, std::make_shared<const std::string>(
+                           body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
 }
 
+void reply_json_text(httplib::Response& res, std::shared_ptr<const std::string> text) {
+  res.set_header("Cache-Control", "no-cache");
+  const size_t size =
+      text->size();  // never 0: httplib takes a provider of length 0 for one of unknown length
+  res.set_content_provider(
+      size, "application/json", [text](size_t offset, size_t length, httplib::DataSink& sink) {
+        return sink.write(text->data() + offset, std::min(length, text->size() - offset));
+      });
+}
+
+// A body set in place, not through a provider: the server's error handler keeps only a non-empty body (and
+// one line of JSON is small enough for any compression).
 void reply_error(httplib::Response& res, int status, const std::string& message) {
   res.status = status;
-  reply_json(res, {{"error", message}});
+  res.set_header("Cache-Control", "no-cache");
+  res.set_content(
+      nlohmann::json{{"error", message}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+      "application/json");
 }
 
 void reply_floats(httplib::Response& res, std::span<const float> data, const std::string& shape) {

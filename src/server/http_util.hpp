@@ -1,6 +1,7 @@
 #pragma once
 // Pieces shared by the API handlers: errors that carry an HTTP status, strict path parameters, replies.
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -31,6 +32,10 @@ std::vector<std::string> path_params(const std::string& path, const std::string&
 int parse_index(const std::string& text, int64_t count, const char* what);
 
 void reply_json(httplib::Response& res, const nlohmann::json& body);
+// JSON already serialised, sent as is (no-cache). Every JSON reply goes through here: cpp-httplib would
+// otherwise Brotli-compress it for a browser at its slowest quality, about 4 s a megabyte on this machine
+// (a 1,000-input run's token table), far slower than sending it over loopback.
+void reply_json_text(httplib::Response& res, std::shared_ptr<const std::string> text);
 void reply_error(httplib::Response& res, int status, const std::string& message);
 // Little-endian float32 with header X-Attnviz-Shape (e.g. "12,2").
 void reply_floats(httplib::Response& res, std::span<const float> data, const std::string& shape);

@@ -243,14 +243,15 @@ void Server::Impl::configure() {
 // every run in one map (GET /api/heads/map); then 404 for any
 // other path under /api (before the static files' catch-all).
 void Server::Impl::add_api_routes() {
-  const std::string listing = server::runs_reply(runs).dump();
+  const auto listing = std::make_shared<const std::string>(server::runs_reply(runs).dump());
   http.Get("/api/runs", [listing](const httplib::Request&, httplib::Response& res) {
-    res.set_content(listing, "application/json");
+    server::reply_json_text(res, listing);
   });
   // About every run at once: the heads of all of them in one map (computed per request from the files).
   http.Get("/api/heads/map", [this](const httplib::Request&, httplib::Response& res) {
     try {
-      res.set_content(server::heads_across_runs_reply(runs), "application/json");
+      server::reply_json_text(res,
+                              std::make_shared<const std::string>(server::heads_across_runs_reply(runs)));
     } catch (const server::HttpError& e) {
       server::reply_error(res, e.status, e.what());
     }

@@ -1,6 +1,7 @@
 // Client of the attnviz HTTP API (docs/api.md). Metadata is JSON; coordinates, norms and attention arrive as
 // float32 ArrayBuffers that go straight into typed arrays.
 import { float32WithShape, parseShape } from './data/binary';
+import { CompactBlocks } from './data/compact';
 import type { HeadId } from './data/heads';
 import type { SequenceInfo, TokensJson } from './data/tokens';
 
@@ -146,13 +147,42 @@ async function json<T>(url: string): Promise<T> {
   return (await get(url)).json() as Promise<T>;
 }
 
-async function float32(url: string, expected?: number[]): Promise<{ data: Float32Array; shape: number[] }> {
-  const response = await get(url);
+// The reply's X-Attnviz-Shape, checked against `expected` when given.
+function checkedShape(url: string, response: Response, expected?: number[]): number[] {
   const shape = parseShape(response.headers.get('X-Attnviz-Shape'));
   if (expected && (shape.length !== expected.length || shape.some((d, i) => d !== expected[i]))) {
     throw new Error(`${url}: shape [${shape.join(', ')}], expected [${expected.join(', ')}]`);
   }
+  return shape;
+}
+
+async function float32(url: string, expected?: number[]): Promise<{ data: Float32Array; shape: number[] }> {
+  const response = await get(url);
+  const shape = checkedShape(url, response, expected);
   return { data: float32WithShape(await response.arrayBuffer(), shape), shape };
+}
+
+// Every head's layout in the compact encoding (data/compact.ts), read as it streams in: `onHead` sees each
+// head's float32 coordinates [points x dim] as soon as its block has arrived. False (404) while the method's
+// layouts are not all on disk.
+async function compactLayouts(
+  url: string,
+  [heads, points, dim]: number[],
+  onHead: (head: number, coords: Float32Array) => void,
+): Promise<boolean> {
+  let response: Response;
+  try {
+    response = await get(url);
+  } catch (e) {
+    if (e instanceof HttpError && e.status === 404) return false;
+    throw e;
+  }
+  checkedShape(url, response, [heads, points, dim]);
+  const blocks = new CompactBlocks(heads, points, dim, onHead);
+  const reader = response.body!.getReader();
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) blocks.push(chunk.value);
+  blocks.finish();
+  return true;
 }
 
 // Every route of one run is under this prefix: 'api/' (the server's first run) or 'api/runs/{name}/'.
@@ -170,15 +200,15 @@ export const api = {
   // [2N x dim] for one head.
   layout: async (method: Method, dim: Dim, layer: number, head: number, points: number) =>
     (await float32(at(`layout/${method}/${dim}/${layer}/${head}`), [points, dim])).data,
-  // [L*H x 2N x dim] for every head, or null while the method's layouts are not all on disk.
-  layouts: async (method: Method, dim: Dim, heads: number, points: number) => {
-    try {
-      return (await float32(at(`layouts/${method}/${dim}`), [heads, points, dim])).data;
-    } catch (e) {
-      if (e instanceof HttpError && e.status === 404) return null;
-      throw e;
-    }
-  },
+  // Every head's [2N x dim] (layer-major) to `onHead` as it arrives, 16-bit fixed point per head (4 bytes a
+  // 2D point); false while the method's layouts are not all on disk.
+  layouts: (
+    method: Method,
+    dim: Dim,
+    heads: number,
+    points: number,
+    onHead: (head: number, coords: Float32Array) => void,
+  ) => compactLayouts(at(`layouts/${method}/${dim}?encoding=u16`), [heads, points, dim], onHead),
   norms: async (layer: number, head: number, points: number) =>
     (await float32(at(`norms/${layer}/${head}`), [points])).data,
   // ‖v‖ of one head's N value vectors (runs extracted with --values).

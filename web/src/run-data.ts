@@ -5,6 +5,9 @@ import { headId, headIndex, type HeadId } from './data/heads';
 import { parseMetrics, type HeadMetrics } from './data/metrics';
 import { makeTokens, pointToken, type Tokens } from './data/tokens';
 
+// How many heads' layouts RunData keeps (those the single view and head-by-head loading fetched last).
+const LAYOUT_CACHE_HEADS = 32;
+
 export class RunData {
   readonly layers: number;
   readonly heads: number;
@@ -79,15 +82,8 @@ export class RunData {
   ): Promise<void> {
     const points = 2 * this.n;
     const count = this.layers * this.heads;
-    const bulk = this.complete(method, dim) ? await api.layouts(method, dim, count, points) : null;
-    if (bulk) {
-      for (let k = 0; k < count; k++) {
-        const coords = bulk.subarray(k * points * dim, (k + 1) * points * dim);
-        this.layoutCache.set(`${method}/${dim}/${k}`, coords);
-        onHead(k, coords);
-      }
-      return;
-    }
+    // The bulk heads are not cached: a big run's every head would stay in memory twice (here and drawn).
+    if (this.complete(method, dim) && (await api.layouts(method, dim, count, points, onHead))) return;
     let next = 0;
     const worker = async () => {
       while (next < count) {
@@ -105,6 +101,9 @@ export class RunData {
     if (!coords) {
       coords = await api.layout(method, dim, layer, head, 2 * this.n);
       this.layoutCache.set(key, coords);
+      // The most recent heads only (Map keeps insertion order): memory stays bounded on a big run.
+      if (this.layoutCache.size > LAYOUT_CACHE_HEADS)
+        this.layoutCache.delete(this.layoutCache.keys().next().value!);
     }
     return coords;
   }

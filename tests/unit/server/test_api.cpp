@@ -72,6 +72,18 @@ TEST_F(Api, TokensAreTheTokenTable) {
   EXPECT_TRUE(body.contains("special") && body.contains("char_start") && !body.contains("patch_row"));
 }
 
+// A browser accepts Brotli, which cpp-httplib would apply to JSON at seconds a megabyte: JSON goes as is.
+TEST_F(Api, JsonRepliesAreNotCompressedForABrowser) {
+  for (const char* path : {"/api/tokens", "/api/run", "/api/runs", "/api/search?token=cat"}) {
+    auto result = client->Get(path, {{"Accept-Encoding", "gzip, deflate, br"}});
+    ASSERT_TRUE(result) << path;
+    EXPECT_FALSE(result->has_header("Content-Encoding")) << path;
+    EXPECT_EQ(result->get_header_value("Content-Length"), std::to_string(result->body.size())) << path;
+    EXPECT_TRUE(nlohmann::json::parse(result->body, nullptr, false).is_object()) << path;
+  }
+  EXPECT_EQ(nlohmann::json::parse(get("/api/tokens")->body), read_json_file(run.dir / "tokens.json"));
+}
+
 TEST_F(Api, AttentionIsSoftmaxOfScaledDotProductsAndEqualsRunAttention) {
   auto opened = Run::open(run.dir);
   const float scale = 1.0f / std::sqrt(float(TestRun::kHeadDim));

@@ -124,9 +124,12 @@ export class MatrixController implements AppPart<typeof KEYS> {
     this.layout = layout;
     this.shownLayout = { method: shown, dim: s.dim };
     if (s.shown !== shown) store.set({ shown });
-    await this.restyle();
+    await this.restyle(false); // nothing to see until the heads arrive
     activity.mark('matrixStyled');
     let lastDraw = performance.now();
+    // Heads computed on demand arrive one by one: show them as they come, at most twice a second. Stored
+    // ones stream in within seconds: drawing the whole atlas meanwhile would only slow them down.
+    const progressive = !data.complete(shown, s.dim);
     await activity.track(
       data.loadAll(shown, s.dim, (k, coords) => {
         if (this.layout !== layout) return;
@@ -142,8 +145,7 @@ export class MatrixController implements AppPart<typeof KEYS> {
           cy,
           CELL_PAD,
         );
-        // Heads computed on demand arrive one by one: show them as they come, at most twice a second.
-        if (performance.now() - lastDraw > 500) {
+        if (progressive && performance.now() - lastDraw > 500) {
           lastDraw = performance.now();
           this.draw();
         }
@@ -199,8 +201,9 @@ export class MatrixController implements AppPart<typeof KEYS> {
     return this.scene;
   }
 
-  // Colours, search emphasis and cell fills: everything in the matrix but the coordinates.
-  private async restyle(): Promise<void> {
+  // Colours, search emphasis and cell fills: everything in the matrix but the coordinates; drawn unless not
+  // `draw` (while loading: the scene has no coordinates yet, and redrawing an atlas of millions costs seconds).
+  private async restyle(draw = true): Promise<void> {
     const scene = this.scene;
     if (!scene) return;
     const { store, data } = this.ctx;
@@ -247,7 +250,7 @@ export class MatrixController implements AppPart<typeof KEYS> {
     );
     scene.textColor = textColor(s.theme);
     this.legend.show(legend);
-    this.draw();
+    if (draw) this.draw();
   }
 
   private async headColors(mode: ColorMode, k: number): Promise<{ colors: Uint8Array; legend: Legend }> {

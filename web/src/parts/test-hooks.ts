@@ -26,6 +26,7 @@ export interface Hooks {
   pointScreen(point: number): { x: number; y: number } | null;
   probeScreen(point: number): { x: number; y: number } | null;
   cellScreen(layer: number, head: number): Rect | null;
+  matrixPoints(layer: number, head: number): number[] | null;
   headScreen(layer: number, head: number, run?: string): { x: number; y: number } | null;
   settled(): boolean;
 }
@@ -69,6 +70,7 @@ export function installTestHooks(store: Store<AppState>, activity: Activity): { 
     probeScreen: (point) =>
       page ? onScreen(page, page.single.scene?.probes?.count ?? 0, point, true) : null,
     cellScreen: (layer, head) => (page ? cellScreen(page, layer, head) : null),
+    matrixPoints: (layer, head) => (page ? matrixPoints(page, layer, head) : null),
     headScreen: (layer, head, run) => (page ? headScreen(page, layer, head, run) : null),
     settled: () => activity.inFlight === 0 && !!page && page.canvas.settled() && !page.single.animating,
   };
@@ -160,6 +162,14 @@ function cellScreen({ store, canvas, data, matrix }: Page, layer: number, head: 
   if (!a || !b) return null;
   const rect = canvas.canvasRect();
   return { x: rect.left + a[0], y: rect.top + a[1], width: b[0] - a[0], height: b[1] - a[1] };
+}
+
+// x,y of a head's points in the matrix scene (grid units: its cell is [cx, cx+1] x [cy, cy+1]), or null.
+function matrixPoints({ matrix, data }: Page, layer: number, head: number): number[] | null {
+  const scene = matrix.scene;
+  if (!scene || !matrix.complete) return null;
+  const first = headIndex({ layer, head }, data.heads) * scene.pointsPerHead * 2;
+  return Array.from(scene.positions.subarray(first, first + scene.pointsPerHead * 2));
 }
 
 // Page coordinates of a head's point in the heads view (of the run shown, or of `run`), or null when it is not

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { brokenLayoutTests, makeBrokenRun } from './broken-layout.mjs';
 import { cellOrderTests } from './cell-order.mjs';
+import { compactLayoutsTests } from './compact-layouts.mjs';
 import { headsRunsTests, headsTests } from './heads.mjs';
 import { headTypesTests } from './head-types.mjs';
 import { probeImageTests, probeTests } from './probe.mjs';
@@ -522,6 +523,7 @@ async function main() {
     ['values', () => makeValuesRun(WORK), (browser, _, server) => valuesTests(browser, server, helpers), {}],
     ['share', runs.text, (browser, _, server) => shareTests(browser, server, helpers), {}],
     ['order', runs.text, (browser, _, server) => cellOrderTests(browser, server, helpers), {}],
+    ['compact', runs.text, (browser, _, server) => compactLayoutsTests(browser, server, helpers), {}],
     ['heads', runs.text, (browser, _, server) => headsTests(browser, server, helpers), {}],
     [
       'head-types',

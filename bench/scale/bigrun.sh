@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Big runs on one machine (issue 17 item 2; docs/benchmarks.md "Scale: big runs"): each stage's wall time and
+# peak RSS (/usr/bin/time -v), with the load average, and the matrix view in headless chromium.
+#   1. GPT-2-small shape (random weights, bench/extract/make_checkpoint.py, the real GPT-2 tokenizer) over the
+#      first INPUTS Brown sentences (data/brown_eval.txt; 1,000 ≈ 30k tokens, 60k points a head): extract,
+#      PCA 2D of all 144 heads, t-SNE 2D and UMAP 2D of HEADS (timed per head: times 144 is the whole
+#      method), then the matrix of 144 heads in chromium (bench/scale/matrix_load.mjs).
+#   2. 512 heads x 20,000 points (16 layers x 32 heads, Llama-3.2-1B's grid): a synthetic run
+#      (bench/web/make_synthetic_run.mjs: PCA-2D-shaped clusters, no model) for the page; extracting the real
+#      1B shape over 10k tokens takes too long on 2 shared cores for this script.
+# Usage: bench/scale/bigrun.sh   (env: ATTNVIZ=path/to/attnviz, THREADS=2, INPUTS=1000, HEADS=0:0,
+#        WORK=/tmp/attnviz-bench-bigrun, REPEATS=3)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+attnviz=${ATTNVIZ:-$repo/build/attnviz}
+threads=${THREADS:-2}
+inputs=${INPUTS:-1000}
+heads=${HEADS:-0:0}
+repeats=${REPEATS:-3}
+work=${WORK:-/tmp/attnviz-bench-bigrun}
+[ -x "$attnviz" ] || { echo "no attnviz binary at $attnviz (set ATTNVIZ or run make build)" >&2; exit 1; }
+[ -f "$repo/web/dist/index.html" ] || { echo "no web/dist: run make web first" >&2; exit 1; }
+rm -rf "$work" && mkdir -p "$work"
+
+# One stage: "stage | wall s | peak RSS MB | load" from /usr/bin/time -v.
+stage() {
+  local name=$1; shift
+  /usr/bin/time -v "$@" >"$work/$name.out" 2>"$work/$name.log"
+  local wall rss
+  wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$work/$name.log" |
+    awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; print s }')
+  rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$work/$name.log")
+  printf '%-28s | %8.1f s | %8.0f MB | load %s\n' "$name" "$wall" "$((rss / 1024))" "$(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+echo "== GPT-2-small shape, $inputs inputs ($(date -u +%FT%TZ), $(nproc) cores)"
+/usr/bin/python3 "$repo/bench/extract/make_checkpoint.py" "$work/ckpt" >/dev/null
+head -n "$inputs" "$repo/data/brown_eval.txt" >"$work/inputs.txt"
+run=$work/gpt2-run
+stage extract "$attnviz" extract --model "$work/ckpt/gpt2-small" --input "$work/inputs.txt" --out "$run" \
+  --threads "$threads"
+python3 -c "import json,sys; m=json.load(open(sys.argv[1])); print('tokens', sum(s['token_count'] for s in m['sequences']))" \
+  "$run/manifest.json"
+stage layout-pca-2d-all "$attnviz" layout "$run" --methods pca --dims 2 --threads "$threads"
+stage layout-tsne-2d-"$heads" "$attnviz" layout "$run" --methods tsne --dims 2 --heads "$heads" --threads "$threads"
+stage layout-umap-2d-"$heads" "$attnviz" layout "$run" --methods umap --dims 2 --heads "$heads" --threads "$threads"
+du -sb "$run"/qk.safetensors "$run"/layouts/*.safetensors
+ATTNVIZ_BIN=$attnviz node "$here/matrix_load.mjs" "$run" --repeats "$repeats"
+
+echo "== 512 heads x 20,000 points (synthetic)"
+synth=$work/synthetic-512
+stage make-synthetic node "$repo/bench/web/make_synthetic_run.mjs" "$synth" --layers 16 --heads 32 --tokens 10000 \
+  --layouts pca-2d
+ATTNVIZ_BIN=$attnviz node "$here/matrix_load.mjs" "$synth" --repeats "$repeats"
