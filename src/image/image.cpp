@@ -109,8 +109,8 @@ Image decode_image_memory(const uint8_t* data, size_t size, const std::string& n
   int width = 0, height = 0, channels = 0;
   if (stbi_info_from_memory(data, int(size), &width, &height, &channels) &&
       int64_t(width) * height > kMaxImagePixels)
-    throw Error("cannot decode image " + name + ": " + std::to_string(width) + " x " + std::to_string(height) +
-                " pixels, more than " + std::to_string(kMaxImagePixels));
+    throw Error("cannot decode image " + name + ": " + std::to_string(width) + " x " +
+                std::to_string(height) + " pixels, more than " + std::to_string(kMaxImagePixels));
   std::unique_ptr<uint8_t, decltype(&stbi_image_free)> pixels(
       stbi_load_from_memory(data, int(size), &width, &height, &channels, 0), stbi_image_free);
   if (!pixels) throw Error("cannot decode image " + name + ": " + decode_failure(data, size));

@@ -13,8 +13,8 @@ struct Image {
   std::vector<uint8_t> pixels;              // row-major, interleaved
 };
 
-// The most pixels an image may have: a decompression bomb (a few kB declaring 60000 × 60000 pixels) is refused
-// from its header, before anything is allocated. 2^27 is over 11000 × 11000.
+// The most pixels an image may have: a decompression bomb (a few kB declaring 60000 × 60000 pixels) is
+// refused from its header, before anything is allocated. 2^27 is over 11000 × 11000.
 constexpr int64_t kMaxImagePixels = int64_t{1} << 27;
 
 // PNG, JPEG, BMP, GIF (first frame); an Error naming the image when it does not decode or has more than
