@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   const dark = window.matchMedia?.('(prefers-color-scheme: dark)').matches;
   // A switch from another run carries the view state that still applies (data/runs.ts); a permalink's
   // parameters (parts/permalink.ts) apply on top.
-  const carried = carriedView(window.location.search, data.layers, data.heads, (m) => !data.problem(m, 2));
+  const carried = carriedView(window.location.search, (m) => !data.problem(m, 2));
   store.set({ method: best, theme: dark ? 'dark' : 'light', layouts: data.info.layouts, run: run.name });
   store.set({ ...carried, ...stateFromUrl(data), run: run.name });
   store.add(new Toolbar(ctx));

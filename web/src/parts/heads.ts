@@ -99,7 +99,8 @@ export class HeadsController implements AppPart<typeof KEYS> {
     const s = store.get();
     if (h.run === s.run) return store.set({ view: 'single', layer: h.layer, head: h.head, selected: null });
     const view = { view: 'single' as const, method: s.method, dim: s.dim, layer: h.layer, head: h.head };
-    window.location.search = switchQuery(window.location.search, h.run, view);
+    const target = this.runs.find((r) => r.name === h.run);
+    if (target) window.location.search = switchQuery(window.location.search, target, view);
   }
 
   private async draw(s: State): Promise<void> {

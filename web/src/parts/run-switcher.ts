@@ -22,8 +22,9 @@ export class RunSwitcher implements AppPart<typeof KEYS> {
     this.select.hidden = runs.length < 2;
     this.select.addEventListener('change', () => {
       const s = this.view;
-      if (!s || this.select.value === s.run) return;
-      window.location.search = switchQuery(window.location.search, this.select.value, s);
+      const target = runs.find((r) => r.name === this.select.value);
+      if (!s || !target || target.name === s.run) return;
+      window.location.search = switchQuery(window.location.search, target, s);
     });
   }
 

@@ -3,13 +3,13 @@ import type { ServedRun } from '../../src/api';
 import { carriedView, chooseRun, switchQuery } from '../../src/data/runs';
 import { decodeState } from '../../src/data/url-state';
 
-const run = (name: string): ServedRun => ({
+const run = (name: string, layers = 4, heads = 12): ServedRun => ({
   name,
   prefix: `api/runs/${name}/`,
   model: 'gpt2',
   modality: 'text',
-  layers: 4,
-  heads: 12,
+  layers,
+  heads,
   sequences: 3,
   tokens: 30,
 });
@@ -22,7 +22,7 @@ describe('several runs', () => {
     expect(chooseRun(runs, null).name).toBe('gpt');
   });
   it('carries the view through a switch, keeping other parameters', () => {
-    const query = switchQuery('?token=abc&run=gpt&color=position&p=17&hide=3,4', 'bert', {
+    const query = switchQuery('?token=abc&run=gpt&color=position&p=17&hide=3,4', run('bert', 12, 12), {
       view: 'single',
       method: 'umap',
       dim: 3,
@@ -33,25 +33,23 @@ describe('several runs', () => {
     expect(params.get('token')).toBe('abc');
     expect(params.get('run')).toBe('bert');
     expect(params.get('color')).toBe('position');
-    expect(carriedView(query, 12, 12, () => true)).toEqual({
+    expect(carriedView(query, () => true)).toEqual({ view: 'single', method: 'umap', dim: 3 });
+    expect([params.get('l'), params.get('h')]).toEqual(['3', '11']);
+  });
+  it('writes layer and head clamped to the run opened; the run drops a method it cannot show', () => {
+    const query = switchQuery('', run('small', 2, 4), {
       view: 'single',
-      method: 'umap',
-      dim: 3,
-      layer: 3,
+      method: 'tsne',
+      dim: 2,
+      layer: 9,
       head: 11,
     });
-  });
-  it('clamps layer and head to the run opened and drops a method it cannot show', () => {
-    const query = switchQuery('', 'small', { view: 'single', method: 'tsne', dim: 2, layer: 9, head: 11 });
-    expect(carriedView(query, 2, 4, (m) => m !== 'tsne')).toEqual({
-      view: 'single',
-      dim: 2,
-      layer: 1,
-      head: 3,
-    });
+    expect(carriedView(query, (m) => m !== 'tsne')).toEqual({ view: 'single', dim: 2 });
+    const patch = decodeState(query, { layers: 2, heads: 4, n: 30, colorModes: [], metrics: [] });
+    expect([patch.layer, patch.head]).toEqual([1, 3]);
   });
   it("writes the permalink's parameter names and drops the tokens of the run left", () => {
-    const query = switchQuery('?p=17&hide=3,4&l=1', 'bert', {
+    const query = switchQuery('?p=17&hide=3,4&l=1', run('bert'), {
       view: 'single',
       method: 'pca',
       dim: 2,
@@ -62,7 +60,7 @@ describe('several runs', () => {
     expect(patch).toEqual({ run: 'bert', view: 'single', method: 'pca', dim: 2, layer: 2, head: 5 });
   });
   it('leaves out what is malformed', () => {
-    expect(carriedView('?view=heads!&method=x&dim=4&l=-1&h=1e3', 4, 4, () => true)).toEqual({});
-    expect(carriedView('', 4, 4, () => true)).toEqual({});
+    expect(carriedView('?view=heads!&method=x&dim=4&l=-1&h=1e3', () => true)).toEqual({});
+    expect(carriedView('', () => true)).toEqual({});
   });
 });
