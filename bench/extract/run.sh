@@ -17,9 +17,7 @@ python=/usr/bin/python3  # Debian's python3-torch, which uses the system BLAS (O
 mkdir -p "$work"
 "$python" "$here/make_checkpoint.py" "$work"
 
-peak_mb() { awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2 / 1024}' "$1"; }
-cpu_s() { awk -F': ' '/User time|System time/ {s += $2} END {printf "%.1f", s}' "$1"; }
-wall_s() { awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; printf "%.1f", s}' "$1"; }
+. "$here/../time_v.sh"
 
 echo "== attnviz extract ($threads threads)"
 /usr/bin/time -v -o "$work/attnviz.time" "$attnviz" extract --model "$work/gpt2-small" --input "$work/ids.jsonl" \

@@ -20,8 +20,7 @@ python=/usr/bin/python3
 [ -x "$attnviz" ] || { echo "no attnviz binary at $attnviz (set ATTNVIZ or run make build)" >&2; exit 1; }
 mkdir -p "$work"
 
-peak_mb() { awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2 / 1024}' "$1"; }
-wall_s() { awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; printf "%.1f", s}' "$1"; }
+. "$here/../time_v.sh"
 median() { sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 
 echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'), threads $threads, runs $runs, $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB"

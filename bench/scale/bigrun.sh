@@ -23,15 +23,13 @@ work=${WORK:-/tmp/attnviz-bench-bigrun}
 [ -f "$repo/web/dist/index.html" ] || { echo "no web/dist: run make web first" >&2; exit 1; }
 rm -rf "$work" && mkdir -p "$work"
 
+. "$here/../time_v.sh"
 # One stage: "stage | wall s | peak RSS MB | load" from /usr/bin/time -v.
 stage() {
   local name=$1; shift
-  /usr/bin/time -v "$@" >"$work/$name.out" 2>"$work/$name.log"
-  local wall rss
-  wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$work/$name.log" |
-    awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; print s }')
-  rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$work/$name.log")
-  printf '%-28s | %8.1f s | %8.0f MB | load %s\n' "$name" "$wall" "$((rss / 1024))" "$(cut -d' ' -f1-3 /proc/loadavg)"
+  /usr/bin/time -v -o "$work/$name.log" "$@" >"$work/$name.out" 2>&1
+  printf '%-28s | %8.1f s | %8.0f MB | load %s\n' "$name" "$(wall_s "$work/$name.log")" \
+    "$(peak_mb "$work/$name.log")" "$(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
 echo "== GPT-2-small shape, $inputs inputs ($(date -u +%FT%TZ), $(nproc) cores)"
