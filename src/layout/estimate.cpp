@@ -4,6 +4,8 @@
 
 #include "layout/head_input.hpp"
 #include "layout/layout_file.hpp"
+#include "layout/layout_job.hpp"
+#include "run/estimate.hpp"
 
 namespace attnviz {
 
@@ -15,13 +17,11 @@ namespace {
 constexpr uint64_t kBaseBytes = uint64_t(40) << 20;
 constexpr uint64_t kThreadBytes = uint64_t(2) << 20;
 constexpr uint64_t kFftBytes = uint64_t(24) << 20;
-// The token table (as run/estimate.cpp), and JSON upper bounds per head: metrics.json's figures (~40 numbers
-// and names), heads.json's summary (scores, types, a row of divergences to every other head: 24 bytes each).
-constexpr uint64_t kTableBytesPerToken = 400;
+// JSON upper bounds per head: metrics.json's figures (~40 numbers and names), heads.json's summary (scores,
+// types, a row of divergences to every other head: 24 bytes each). (The token table: run/estimate.hpp.)
 constexpr uint64_t kMetricsBytesPerHead = 4000;
 constexpr uint64_t kHeadsBytesPerHead = 1000;
 constexpr uint64_t kHeadsBytesPerPair = 24;
-constexpr uint64_t kNeighbourCacheBytes = uint64_t(512) << 20;  // as layout_job.cpp's cap
 
 // One head's working set while it is laid out with `method`: its vectors read and normalised (raw, points and
 // the rows read), then for t-SNE and UMAP the neighbour index (HNSW: the points and ~32 links each) and

@@ -34,8 +34,6 @@ namespace attnviz {
 
 namespace {
 
-constexpr size_t kNeighbourCacheBytes = size_t(512) << 20;
-
 // One output file and the heads it still needs.
 struct FileJob {
   LayoutMethod method;

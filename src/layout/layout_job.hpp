@@ -24,6 +24,9 @@
 
 namespace attnviz {
 
+// The most memory the job's cache of kNN graphs (shared by a head's methods and dimensions) may hold.
+constexpr size_t kNeighbourCacheBytes = size_t(512) << 20;
+
 struct LayoutJobOptions {
   std::filesystem::path run_dir;
   std::vector<LayoutMethod> methods = {LayoutMethod::TSNE, LayoutMethod::UMAP, LayoutMethod::PCA};

@@ -14,10 +14,6 @@ namespace {
 constexpr uint64_t kBaseBytes = uint64_t(40) << 20;
 constexpr uint64_t kThreadBytes = uint64_t(2) << 20;
 
-// The token table in memory and its JSON text, per token: ~9 columns of numbers and a short string, held as
-// vectors, as an nlohmann::json tree while tokens.json is dumped, and as that text.
-constexpr uint64_t kTableBytesPerToken = 400;
-
 // The largest forward pass: its tokens and its longest sequence.
 struct LargestBatch {
   int64_t tokens = 0, longest = 0;

@@ -18,6 +18,10 @@ namespace attnviz {
 // up to at most batch_tokens tokens, and at least one.
 size_t batch_end(const std::vector<RunSequence>& sequences, size_t first, int batch_tokens);
 
+// The token table in memory and its JSON text, per token: ~9 columns of numbers and a short string, held as
+// vectors, as an nlohmann::json tree while tokens.json is dumped, and as that text. Layout jobs hold it too.
+constexpr uint64_t kTableBytesPerToken = 400;
+
 struct ExtractEstimate {
   std::vector<PlannedFile> files;  // qk.safetensors, tokens.json, manifest.json: exact sizes
   // Peak resident memory = base + weights + checkpoint + tables + batch:
