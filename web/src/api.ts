@@ -162,6 +162,16 @@ async function float32(url: string, expected?: number[]): Promise<{ data: Float3
   return { data: float32WithShape(await response.arrayBuffer(), shape), shape };
 }
 
+// What `request` answers, or null when it is 404 (a file not written yet); any other failure is thrown.
+async function nullOn404<T>(request: Promise<T>): Promise<T | null> {
+  try {
+    return await request;
+  } catch (e) {
+    if (e instanceof HttpError && e.status === 404) return null;
+    throw e;
+  }
+}
+
 // Every head's layout in the compact encoding (data/compact.ts), read as it streams in: `onHead` sees each
 // head's float32 coordinates [points x dim] as soon as its block has arrived. False (404) while the method's
 // layouts are not all on disk.
@@ -170,13 +180,8 @@ async function compactLayouts(
   [heads, points, dim]: number[],
   onHead: (head: number, coords: Float32Array) => void,
 ): Promise<boolean> {
-  let response: Response;
-  try {
-    response = await get(url);
-  } catch (e) {
-    if (e instanceof HttpError && e.status === 404) return false;
-    throw e;
-  }
+  const response = await nullOn404(get(url));
+  if (!response) return false;
   checkedShape(url, response, [heads, points, dim]);
   const blocks = new CompactBlocks(heads, points, dim, onHead);
   const reader = response.body!.getReader();
@@ -237,21 +242,7 @@ export const api = {
     return { att: data, T: shape[0] };
   },
   // Every served run's heads in one map (top level, whatever run is in use); null when no run has one.
-  headsAcrossRuns: async () => {
-    try {
-      return await json<HeadsAcrossRuns>('api/heads/map');
-    } catch (e) {
-      if (e instanceof HttpError && e.status === 404) return null;
-      throw e;
-    }
-  },
+  headsAcrossRuns: () => nullOn404(json<HeadsAcrossRuns>('api/heads/map')),
   // null while the run has no heads map (404: `attnviz layout` writes it).
-  heads: async () => {
-    try {
-      return await json<HeadsInfo>(at('heads'));
-    } catch (e) {
-      if (e instanceof HttpError && e.status === 404) return null;
-      throw e;
-    }
-  },
+  heads: () => nullOn404(json<HeadsInfo>(at('heads'))),
 };

@@ -4,7 +4,7 @@ import { interpolateBlues, interpolateViridis, schemeTableau10 } from 'd3-scale-
 import type { HeadsInfo } from '../api';
 import { parseCssColor, type Legend, type Rgba } from './colors';
 import { extent, unitScale } from './extent';
-import { headLabel, headTypeBadges } from './names';
+import { headLabel, headTypeBadges, typeLabel } from './names';
 
 export type HeadsColor = 'layer' | 'type' | 'metric';
 
@@ -25,7 +25,7 @@ const rgba = (css: string): Rgba => [...parseCssColor(css), 255];
 // The legend of colouring by type: the types that occur among `types`, then "no type".
 export function typeLegend(types: (string | null)[]): Legend {
   const items = TYPES.filter((t) => types.includes(t)).map((t) => ({
-    label: t.replace('_', ' '),
+    label: typeLabel(t),
     color: css(typeColor(t)),
   }));
   items.push({ label: 'no type', color: css(NONE) });
@@ -116,8 +116,8 @@ export function headsPoints(
 // The tooltip of head k: its name and type, then every score ("n/a" where it does not apply).
 export function headMapText(info: HeadsInfo, k: number): string {
   const h = info.heads[k];
-  const lines = [`${headLabel(h)} · ${h.type ? h.type.replace('_', ' ') : 'no type'}`];
+  const lines = [`${headLabel(h)} · ${h.type ? typeLabel(h.type) : 'no type'}`];
   for (const [name, v] of Object.entries(h.scores))
-    lines.push(`${name.replace('_', ' ')}: ${v === null ? 'n/a' : v.toFixed(3)}`);
+    lines.push(`${typeLabel(name)}: ${v === null ? 'n/a' : v.toFixed(3)}`);
   return lines.join('\n');
 }

@@ -27,6 +27,11 @@ export function layoutFile(method: Method, dim: Dim): string {
   return `${method}-${dim}d`;
 }
 
+// A head type or score of the heads map as words: 'previous_token' → 'previous token'.
+export function typeLabel(name: string): string {
+  return name.replaceAll('_', ' ');
+}
+
 // A head type of the heads map (docs/guide.md, "Head types") as the badge in its matrix cell's corner.
 export const headTypeBadges: Record<string, string> = {
   previous_token: 'prev',

@@ -10,7 +10,7 @@ import { textColor } from '../data/colors';
 import { headIndex } from '../data/heads';
 import { acrossRunsPoints, runColor } from '../data/heads-across';
 import { headMapText, headsPoints, type HeadsColor } from '../data/heads-map';
-import { headLabel } from '../data/names';
+import { headLabel, typeLabel } from '../data/names';
 import { switchQuery } from '../data/runs';
 import type { Context } from '../context';
 import { $ } from '../dom';
@@ -49,7 +49,7 @@ export class HeadsController implements AppPart<typeof KEYS> {
     this.color.addEventListener('change', () => store.set({ headsColor: this.color.value as HeadsColor }));
     this.size.addEventListener('change', () => store.set({ headsSize: this.size.value }));
     for (const score of Object.keys(data.headsMap?.heads[0]?.scores ?? {}))
-      this.size.add(new Option(`size: ${score.replace('_', ' ')}`, score));
+      this.size.add(new Option(`size: ${typeLabel(score)}`, score));
     canvas.listen({
       onHeadClick: (k) => this.open(this.heads[k]),
       onAfterRender: () => {
@@ -86,7 +86,7 @@ export class HeadsController implements AppPart<typeof KEYS> {
       return (
         (this.runs.length > 1 ? `${h.run} · ` : '') + headMapText(data.headsMap!, headIndex(h, data.heads))
       );
-    return `${h.run} · ${headLabel(h)} · ${h.type ? h.type.replace('_', ' ') : 'no type'}\n(click: open this run)`;
+    return `${h.run} · ${headLabel(h)} · ${h.type ? typeLabel(h.type) : 'no type'}\n(click: open this run)`;
   }
 
   // Index in the scene of a run's head, or -1.

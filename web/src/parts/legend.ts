@@ -1,6 +1,7 @@
 // The legend, always on screen: the colour mode's key (handed over by the view that coloured the points)
 // and notes on what else the picture encodes.
 import type { Legend } from '../data/colors';
+import { typeLabel } from '../data/names';
 import type { AppPart, Keys, Reads } from '../state';
 import { renderLegend } from '../views/legend';
 
@@ -42,7 +43,7 @@ export class LegendPanel implements AppPart<typeof KEYS> {
     if (s.view === 'matrix' && s.cellMetric)
       notes.push(`cells: ${s.cellMetric}${s.sortCells && !bySimilarity ? ' (sorted)' : ''}`);
     if (s.view === 'matrix' && bySimilarity) notes.push('cells: similar heads side by side');
-    if (s.view === 'heads') notes.push(`size: ${s.headsSize ? s.headsSize.replace('_', ' ') : 'all alike'}`);
+    if (s.view === 'heads') notes.push(`size: ${s.headsSize ? typeLabel(s.headsSize) : 'all alike'}`);
     renderLegend(this.element, this.legend, notes.join(' · '));
   }
 }
