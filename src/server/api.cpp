@@ -151,20 +151,14 @@ void Api::all_layouts(const httplib::Request& req, httplib::Response& res) {
   if (encoding == "u16")
     return reply_compact_layouts(req, res, file, model.num_heads, total, 2 * run_->num_tokens(), dim);
   // Streamed head by head from the loaded file, which `file` keeps alive even if a newer one replaces it.
-  // reply_ranged only asks for bytes inside the total, so every offset falls in one of the heads.
-  const uint64_t head_bytes = file->points_bytes(0, 0).size();
   const int heads = model.num_heads;
   res.set_header("Cache-Control", "no-cache");
   res.set_header("X-Attnviz-Shape", std::to_string(total) + "," + std::to_string(2 * run_->num_tokens()) +
                                         "," + std::to_string(dim));
-  reply_ranged(req, res, total * head_bytes, "application/octet-stream",
-               [file, head_bytes, heads](uint64_t offset, uint64_t length, httplib::DataSink& sink) {
-                 const int index = static_cast<int>(offset / head_bytes);
-                 const auto head = file->points_bytes(index / heads, index % heads);
-                 const uint64_t within = offset % head_bytes;
-                 const uint64_t count = std::min(length, head_bytes - within);
-                 return sink.write(reinterpret_cast<const char*>(head.data()) + within, count);
-               });
+  reply_blocks(req, res, total, file->points_bytes(0, 0).size(), [file, heads](int index) {
+    const auto head = file->points_bytes(index / heads, index % heads);
+    return std::string_view(reinterpret_cast<const char*>(head.data()), head.size());
+  });
 }
 
 void Api::attention(const httplib::Request& req, httplib::Response& res) {

@@ -128,4 +128,16 @@ void reply_ranged(const httplib::Request& req, httplib::Response& res, uint64_t 
                            });
 }
 
+void reply_blocks(const httplib::Request& req, httplib::Response& res, int count, uint64_t block_bytes,
+                  BlockSource block) {
+  // reply_ranged only asks for bytes inside the total, so every offset falls in one of the blocks.
+  reply_ranged(
+      req, res, count * block_bytes, "application/octet-stream",
+      [block = std::move(block), block_bytes](uint64_t offset, uint64_t length, httplib::DataSink& sink) {
+        const std::string_view bytes = block(static_cast<int>(offset / block_bytes));
+        const uint64_t within = offset % block_bytes;
+        return sink.write(bytes.data() + within, std::min(length, block_bytes - within));
+      });
+}
+
 }  // namespace attnviz::server

@@ -33,4 +33,11 @@ using BodyWriter = std::function<bool(uint64_t offset, uint64_t length, httplib:
 void reply_ranged(const httplib::Request& req, httplib::Response& res, uint64_t size,
                   const std::string& content_type, BodyWriter body);
 
+// The bytes of block `index` (exactly the block size), valid until the next call.
+using BlockSource = std::function<std::string_view(int index)>;
+// reply_ranged over a body of `count` blocks of `block_bytes` each (every head of a layout file, one after
+// the other), each asked of `block` only when its bytes are sent, in order.
+void reply_blocks(const httplib::Request& req, httplib::Response& res, int count, uint64_t block_bytes,
+                  BlockSource block);
+
 }  // namespace attnviz::server

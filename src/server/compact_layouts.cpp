@@ -71,18 +71,14 @@ void reply_compact_layouts(const httplib::Request& req, httplib::Response& res,
   res.set_header("X-Attnviz-Encoding", "u16");
   res.set_header("X-Attnviz-Shape",
                  std::to_string(total_heads) + "," + std::to_string(points) + "," + std::to_string(dim));
-  reply_ranged(req, res, total_heads * block_bytes, "application/octet-stream",
-               [file, current, block_bytes, heads_per_layer, dim](uint64_t offset, uint64_t length,
-                                                                  httplib::DataSink& sink) {
-                 const int head = static_cast<int>(offset / block_bytes);
+  reply_blocks(req, res, total_heads, block_bytes,
+               [file, current, heads_per_layer, dim](int head) -> std::string_view {
                  if (current->head != head) {
                    current->block = encode_compact_block(
                        file->points_bytes(head / heads_per_layer, head % heads_per_layer), dim);
                    current->head = head;
                  }
-                 const uint64_t within = offset % block_bytes;
-                 const uint64_t count = std::min(length, block_bytes - within);
-                 return sink.write(current->block.data() + within, count);
+                 return current->block;
                });
 }
 
