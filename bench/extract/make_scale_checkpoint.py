@@ -63,6 +63,19 @@ def gpt2(layers=12, d=768, vocab=50257, positions=1024):
     return config, tensors + [("ln_f.weight", [d]), ("ln_f.bias", [d])]
 
 
+def encoder_layer(p, d, inner, qkv, attention_out, norms):
+    """A BERT or ViT layer's tensors: q, k, v (names under qkv), the attention's output, the MLP, each with a bias
+    (weights [out, in]), and two LayerNorms."""
+    dense = [(qkv + "query", [d, d]), (qkv + "key", [d, d]), (qkv + "value", [d, d]), (attention_out, [d, d]),
+             ("intermediate.dense", [inner, d]), ("output.dense", [d, inner])]
+    tensors = []
+    for name, shape in dense:
+        tensors += [(p + name + ".weight", shape), (p + name + ".bias", [shape[0]])]
+    for norm in norms:
+        tensors += [(p + norm + ".weight", [d]), (p + norm + ".bias", [d])]
+    return tensors
+
+
 def bert(layers=12, d=768, inner=3072, vocab=30522, positions=512):
     config = {"architectures": ["BertModel"], "model_type": "bert", "hidden_act": "gelu", "num_hidden_layers": layers,
               "hidden_size": d, "intermediate_size": inner, "num_attention_heads": 12, "vocab_size": vocab,
@@ -71,13 +84,8 @@ def bert(layers=12, d=768, inner=3072, vocab=30522, positions=512):
     tensors = [(e + "word_embeddings.weight", [vocab, d]), (e + "position_embeddings.weight", [positions, d]),
                (e + "token_type_embeddings.weight", [2, d]), (e + "LayerNorm.weight", [d]), (e + "LayerNorm.bias", [d])]
     for i in range(layers):
-        p = f"encoder.layer.{i}."
-        for name, shape in (("attention.self.query", [d, d]), ("attention.self.key", [d, d]),
-                            ("attention.self.value", [d, d]), ("attention.output.dense", [d, d]),
-                            ("intermediate.dense", [inner, d]), ("output.dense", [d, inner])):
-            tensors += [(p + name + ".weight", shape), (p + name + ".bias", [shape[0]])]
-        for norm in ("attention.output.LayerNorm", "output.LayerNorm"):
-            tensors += [(p + norm + ".weight", [d]), (p + norm + ".bias", [d])]
+        tensors += encoder_layer(f"encoder.layer.{i}.", d, inner, "attention.self.", "attention.output.dense",
+                                 ("attention.output.LayerNorm", "output.LayerNorm"))
     return config, tensors
 
 
@@ -90,13 +98,8 @@ def vit(layers=12, d=768, inner=3072, image=224, patch=16):
                (e + "patch_embeddings.projection.weight", [d, 3, patch, patch]),
                (e + "patch_embeddings.projection.bias", [d])]
     for i in range(layers):
-        p = f"encoder.layer.{i}."
-        for name, shape in (("attention.attention.query", [d, d]), ("attention.attention.key", [d, d]),
-                            ("attention.attention.value", [d, d]), ("attention.output.dense", [d, d]),
-                            ("intermediate.dense", [inner, d]), ("output.dense", [d, inner])):
-            tensors += [(p + name + ".weight", shape), (p + name + ".bias", [shape[0]])]
-        for norm in ("layernorm_before", "layernorm_after"):
-            tensors += [(p + norm + ".weight", [d]), (p + norm + ".bias", [d])]
+        tensors += encoder_layer(f"encoder.layer.{i}.", d, inner, "attention.attention.", "attention.output.dense",
+                                 ("layernorm_before", "layernorm_after"))
     return config, tensors + [("layernorm.weight", [d]), ("layernorm.bias", [d])]
 
 
