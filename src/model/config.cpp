@@ -223,6 +223,9 @@ void read_llama(const ConfigReader& r, ModelConfig& c) {
   const bool window_used = c.model_type == "mistral" || r.boolean("use_sliding_window", false);
   if (window_used && r.has("sliding_window"))
     c.max_positions = std::min(c.max_positions, r.positive_int("sliding_window"));
+  // The rotary table holds every position the model will run (Llama 3.x declares 131,072: 67 MB of cos/sin at
+  // head_dim 128, and a hostile config up to the size cap far more); longer sequences are refused.
+  c.max_positions = std::min(c.max_positions, kMaxRotaryPositions);
   c.attention_scale = 1.0f / std::sqrt(float(c.head_dim));
 }
 

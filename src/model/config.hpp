@@ -11,6 +11,10 @@ namespace attnviz {
 
 enum class Modality { Text, Image };
 
+// The most positions a rotary model runs (its max_positions is capped here): 32,768 tokens is far beyond
+// what one input's T×T attention per head allows on a workstation, and keeps the cos/sin table ≤ 16 MB.
+inline constexpr int kMaxRotaryPositions = 32768;
+
 struct ModelConfig {
   std::string model_type;    // gpt2, bert, roberta, distilbert, vit, llama, mistral, qwen2
   std::string architecture;  // the task class named in config.json ("GPT2LMHeadModel"); may be empty

@@ -74,7 +74,7 @@ TEST(RopeScaling, PublishedLlama3ConfigsRead) {
     EXPECT_EQ(c.num_heads, 32);
     EXPECT_EQ(c.num_kv_heads, 8);
     EXPECT_EQ(c.head_dim, 64);
-    EXPECT_EQ(c.max_positions, 131072);
+    EXPECT_EQ(c.max_positions, kMaxRotaryPositions);  // 131,072 declared; the rotary table is capped
     EXPECT_TRUE(c.tie_word_embeddings);
     EXPECT_EQ(c.rope_theta, 500000.0f);
     EXPECT_EQ(c.rope_scaling.type, Type::Llama3);
