@@ -53,8 +53,8 @@ struct TsneOptions {
 struct TsneResult {
   std::vector<float> embedding;  // [n, dim]
   // KL(P || Q) of the embedding, with Z as the gradient has it: summed exactly below kExactRepulsionPoints,
-  // from the FFT grid above (the KL within ~1% of the exact sum's in 2D, ~2% in 3D; bench/layout/kl.py sums
-  // exactly).
+  // from the FFT grid above (the KL within ~1% of the exact sum's in 2D; in 3D up to ~8% above it, the grid
+  // being coarse; bench/layout/kl.py sums exactly).
   double kl_divergence = 0;
   int iterations = 0;      // gradient steps taken to the embedding, exaggerated ones included
   bool converged = false;  // stopped by the tolerance rather than max_iterations
