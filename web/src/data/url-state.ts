@@ -34,7 +34,7 @@ export function urlLimits(
     layers: run.layers,
     heads: run.heads,
     n: run.n,
-    colorModes: colorModesFor(run.modality, run.hasValues),
+    colorModes: colorModesFor(run),
     metrics: run.metrics.names,
     values: run.hasValues,
     headScores: run.headsMap ? scoreNames(run.headsMap) : null,
