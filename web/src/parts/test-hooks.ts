@@ -89,6 +89,7 @@ function snapshot(s: AppState, page: Page | null): Record<string, unknown> {
     layer: s.layer,
     head: s.head,
     colorMode: s.colorMode,
+    attentionWeight: s.attentionWeight,
     theme: s.theme,
     searchCount: s.searchIndices?.length ?? null,
     searchQuery: s.searchQuery,
