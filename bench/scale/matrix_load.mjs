@@ -30,13 +30,15 @@ try {
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     const page = await context.newPage();
     let crashed = false;
-    let bytes = 0;
+    let body = Promise.resolve(0);
     page.on('crash', () => (crashed = true));
+    // The body bytes received: the reply is streamed (chunked), so it has no Content-Length to read.
     page.on('response', (res) => {
-      if (/\/layouts\/pca\/2/.test(res.url())) bytes = Number(res.headers()['content-length'] ?? 0);
+      if (/\/layouts\/pca\/2/.test(res.url())) body = res.body().then((b) => b.length);
     });
     await page.goto(server.url, { timeout: 60000 });
     await waitFor(page, () => window.__attnviz?.matrixDrawn, 'the matrix view', 120000);
+    const bytes = await body;
     const t = await page.evaluate(() => ({
       marks: { ...window.__attnviz.timings },
       drawn: window.__attnviz.timings.matrixDrawn,

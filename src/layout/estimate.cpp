@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "layout/head_input.hpp"
+#include "layout/heads_file.hpp"
 #include "layout/layout_file.hpp"
 #include "layout/layout_job.hpp"
 #include "run/estimate.hpp"
@@ -17,11 +18,9 @@ namespace {
 constexpr uint64_t kBaseBytes = uint64_t(40) << 20;
 constexpr uint64_t kThreadBytes = uint64_t(2) << 20;
 constexpr uint64_t kFftBytes = uint64_t(24) << 20;
-// JSON upper bounds per head: metrics.json's figures (~40 numbers and names), heads.json's summary (scores,
-// types, a row of divergences to every other head: 24 bytes each). (The token table: run/estimate.hpp.)
+// JSON upper bound per head of metrics.json's figures (~40 numbers and names). (heads.json's: its writer's,
+// heads_file_bytes; the token table: run/estimate.hpp.)
 constexpr uint64_t kMetricsBytesPerHead = 4000;
-constexpr uint64_t kHeadsBytesPerHead = 1000;
-constexpr uint64_t kHeadsBytesPerPair = 24;
 
 // One head's working set while it is laid out with `method`: its vectors read and normalised (raw, points and
 // the rows read), then for t-SNE and UMAP the neighbour index (HNSW: the points and ~32 links each) and
@@ -44,9 +43,7 @@ LayoutEstimate estimate_layout(const Run& run, const std::vector<PlannedLayout>&
   for (const PlannedLayout& f : files)
     e.files.push_back({f.path, layout_file_bytes(run, f.method, f.dim, f.heads_after)});
   e.files.push_back({"layouts/metrics.json", 200 + kMetricsBytesPerHead * heads});
-  if (heads_map)
-    e.files.push_back(
-        {"layouts/heads.json", 200 + heads * (kHeadsBytesPerHead + heads * kHeadsBytesPerPair)});
+  if (heads_map) e.files.push_back({"layouts/heads.json", heads_file_bytes(run)});
   e.files.push_back({"layouts/progress.json", 100 + 60 * files.size()});
 
   threads = std::max(threads, 1);

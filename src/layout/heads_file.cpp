@@ -1,6 +1,7 @@
 #include "layout/heads_file.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 
@@ -125,6 +126,37 @@ nlohmann::json heads_json(const Run& run, const HeadsMap& map) {
           {"heads", std::move(heads)},
           {"order", map.order},
           {"divergence", std::move(divergence)}};
+}
+
+uint64_t heads_file_bytes(const Run& run) {
+  // Step 1: a head whose every figure takes the most characters a double is written with (a sign, 17 digits,
+  // an exponent), its layer and head as wide as any index of the run, the longest type name.
+  constexpr double kWidest = -1.2345678901234567e-300;
+  const int n = run.model().num_layers * run.model().num_heads;
+  HeadSummary widest;
+  widest.layer = widest.head = n;
+  widest.scores.fill(kWidest);
+  size_t longest = 0;
+  for (int t = 0; t < kHeadTypes; ++t)
+    if (kHeadTypeNames[t].size() > kHeadTypeNames[longest].size()) longest = static_cast<size_t>(t);
+  widest.type = static_cast<HeadType>(longest);
+  widest.map = {kWidest, kWidest};
+  widest.offsets.fill(kWidest);
+  widest.fingerprint.fill(kWidest);
+  // Step 2: the document without heads, and what one head adds (its entry, its index in the order, a row of
+  // one divergence); each further pair of heads adds one divergence. Separators: one comma per element.
+  HeadsMap none;
+  none.seed = ~0u;
+  none.sample_sequences = none.sample_tokens = none.sample_queries = INT64_MAX;
+  HeadsMap one = none;
+  one.heads = {widest};
+  one.divergence = {kWidest};
+  one.order = {n};
+  const uint64_t base = heads_json(run, none).dump().size() + 1;  // + the final newline
+  const uint64_t head = heads_json(run, one).dump().size() + 1 - base + 3;
+  const uint64_t pair = nlohmann::json(kWidest).dump().size() + 1;
+  const uint64_t heads = static_cast<uint64_t>(n);
+  return base + heads * head + heads * heads * pair;
 }
 
 void write_heads_file(const Run& run, const HeadsMap& map) {

@@ -1,6 +1,7 @@
 #pragma once
 // layouts/heads.json, the heads map's one home (docs/format.md): its name, writing, reading with
 // validation, and whether it is stale (made from another run's vectors or an older format).
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -18,6 +19,10 @@ std::string heads_run_stamp(const Run& run);
 
 // The document: format, version, run stamp, sample, thresholds, heads (layer-major), order, divergence.
 nlohmann::json heads_json(const Run& run, const HeadsMap& map);
+
+// An upper bound of layouts/heads.json's size for `run`, for the layout job's estimate (layout/estimate.cpp):
+// the writer's own document for a map whose every number is written at its widest.
+uint64_t heads_file_bytes(const Run& run);
 
 // Writes layouts/heads.json whole (temporary name, then rename).
 void write_heads_file(const Run& run, const HeadsMap& map);

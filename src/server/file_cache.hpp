@@ -9,9 +9,20 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <tuple>
 
 namespace attnviz::server {
+
+// What identifies one version of a file: its inode, mtime and size (a renamed-in replacement changes them).
+using FileStamp = std::tuple<ino_t, time_t, long, off_t>;
+
+// The file's stamp, or nullopt when it does not exist (or cannot be stat'ed).
+inline std::optional<FileStamp> file_stamp(const std::filesystem::path& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) return std::nullopt;
+  return FileStamp{info.st_ino, info.st_mtim.tv_sec, info.st_mtim.tv_nsec, info.st_size};
+}
 
 template <class T>
 class FileCache {
@@ -22,24 +33,22 @@ class FileCache {
 
   // The loaded contents of `path`, or nullptr when the file does not exist. Loader errors propagate.
   std::shared_ptr<const T> get(const std::filesystem::path& path) {
-    struct stat info {};
     std::lock_guard lock(mutex_);
-    if (::stat(path.c_str(), &info) != 0) {
+    const std::optional<FileStamp> stamp = file_stamp(path);
+    if (!stamp) {
       entries_.erase(path);
       return nullptr;
     }
-    Stamp stamp{info.st_ino, info.st_mtim.tv_sec, info.st_mtim.tv_nsec, info.st_size};
     auto found = entries_.find(path);
-    if (found != entries_.end() && found->second.stamp == stamp) return found->second.value;
+    if (found != entries_.end() && found->second.stamp == *stamp) return found->second.value;
     auto value = load_(path);
-    entries_[path] = Entry{stamp, value};
+    entries_[path] = Entry{*stamp, value};
     return value;
   }
 
  private:
-  using Stamp = std::tuple<ino_t, time_t, long, off_t>;
   struct Entry {
-    Stamp stamp;
+    FileStamp stamp;
     std::shared_ptr<const T> value;
   };
   Loader load_;

@@ -9,7 +9,10 @@
 
 namespace attnviz::server {
 
-std::string heads_across_runs_reply(const std::vector<ServedRun>& runs) {
+namespace {
+
+// The whole reply from the runs' files as they are now; HttpError 404 or 409 (see reply()).
+std::string map_reply(const std::vector<ServedRun>& runs) {
   // Step 1: every run's heads with a fingerprint (a run without: skipped, with why).
   nlohmann::json listed = nlohmann::json::array(), skipped = nlohmann::json::array(),
                  heads = nlohmann::json::array();
@@ -61,6 +64,44 @@ std::string heads_across_runs_reply(const std::vector<ServedRun>& runs) {
   return nlohmann::json{
       {"runs", std::move(listed)}, {"skipped", std::move(skipped)}, {"heads", std::move(heads)}}
       .dump();
+}
+
+}  // namespace
+
+HeadsAcrossRuns::HeadsAcrossRuns(std::vector<ServedRun> runs) : runs_(std::move(runs)) {}
+
+HeadsAcrossRuns::Outcome HeadsAcrossRuns::compute(std::vector<std::optional<FileStamp>> stamps) const {
+  Outcome outcome{std::move(stamps), nullptr, 0, ""};
+  try {
+    outcome.reply = std::make_shared<const std::string>(map_reply(runs_));
+  } catch (const HttpError& e) {
+    outcome.status = e.status;
+    outcome.error = e.what();
+  }
+  return outcome;
+}
+
+std::shared_ptr<const std::string> HeadsAcrossRuns::reply() {
+  std::vector<std::optional<FileStamp>> stamps;
+  for (const ServedRun& served : runs_) stamps.push_back(file_stamp(heads_file_path(served.run->dir())));
+  std::lock_guard lock(mutex_);
+  if (!cached_ || cached_->stamps != stamps) {
+    try {
+      cached_ = compute(std::move(stamps));
+      ++computed_;
+    } catch (const std::exception& e) {
+      // Not kept: a failure that is not about the files (memory, say) may not happen again.
+      cached_.reset();
+      throw HttpError(500, std::string("the heads map could not be computed: ") + e.what());
+    }
+  }
+  if (!cached_->reply) throw HttpError(cached_->status, cached_->error);
+  return cached_->reply;
+}
+
+int HeadsAcrossRuns::computed() const {
+  std::lock_guard lock(mutex_);
+  return computed_;
 }
 
 }  // namespace attnviz::server

@@ -33,8 +33,10 @@ ProbeLayouts::ProbeLayouts(std::shared_ptr<const Run> run, StoredLayouts& stored
     : run_(std::move(run)), stored_(stored) {}
 
 size_t ProbeLayouts::HeadCache::bytes() const {
-  size_t total = index ? index->bytes() : 0;
-  for (const auto& f : field) total += f ? f->bytes() : 0;
+  const auto built = index.ready();
+  size_t total = built ? built->bytes() : 0;
+  for (const Field& f : field)
+    if (const auto made = f.once ? f.once->ready() : nullptr) total += made->bytes();
   return total;
 }
 
@@ -60,38 +62,44 @@ void ProbeLayouts::evict() {
 
 std::shared_ptr<const PlaceIndex> ProbeLayouts::index(int layer, int head, const HeadLayout& stored,
                                                       Metric metric) {
-  const Key key{layer, head, static_cast<int>(metric), stored.scale[0]};
+  std::shared_ptr<HeadCache> entry;
   {
     std::lock_guard lock(mutex_);
-    if (auto found = cached(key)->index) return found;
+    entry = cached({layer, head, static_cast<int>(metric), stored.scale[0]});
   }
-  // The dataset's points normalised with the stored scale and shift: the points the layout was made from.
-  const RunModel& m = run_->model();
-  std::vector<float> q = run_->queries(layer, head), k = run_->keys(layer, m.kv_head_for(head));
-  apply_normalisation(q, k, m.head_dim, stored.scale[0], stored.shift);
-  q.insert(q.end(), k.begin(), k.end());
-  auto built = std::make_shared<const PlaceIndex>(q.data(), 2 * run_->num_tokens(), m.head_dim, metric);
+  auto found = entry->index.get([&] {
+    // The dataset's points normalised with the stored scale and shift: the points the layout was made from.
+    const RunModel& m = run_->model();
+    std::vector<float> q = run_->queries(layer, head), k = run_->keys(layer, m.kv_head_for(head));
+    apply_normalisation(q, k, m.head_dim, stored.scale[0], stored.shift);
+    q.insert(q.end(), k.begin(), k.end());
+    ++indices_built_;
+    return std::make_shared<const PlaceIndex>(q.data(), 2 * run_->num_tokens(), m.head_dim, metric);
+  });
   std::lock_guard lock(mutex_);
-  cached(key)->index = built;
   evict();
-  return built;
+  return found;
 }
 
 std::shared_ptr<const TsneField> ProbeLayouts::field(const Key& key,
                                                      const std::shared_ptr<const LayoutFile>& file,
                                                      const HeadLayout& stored, int dim) {
-  const int slot = dim - 2;
+  std::shared_ptr<BuildOnce<TsneField>> once;
   {
     std::lock_guard lock(mutex_);
-    const auto entry = cached(key);
-    if (entry->field[slot] && entry->field_file[slot].lock() == file) return entry->field[slot];
+    HeadCache::Field& f = cached(key)->field[dim - 2];
+    if (!f.once || f.file.lock() != file) {
+      f.once = std::make_shared<BuildOnce<TsneField>>();
+      f.file = file;
+    }
+    once = f.once;
   }
-  auto built = std::make_shared<const TsneField>(stored.points.data(),
-                                                 static_cast<int64_t>(stored.points.size()) / dim, dim);
+  auto built = once->get([&] {
+    ++fields_built_;
+    return std::make_shared<const TsneField>(stored.points.data(),
+                                             static_cast<int64_t>(stored.points.size()) / dim, dim);
+  });
   std::lock_guard lock(mutex_);
-  const auto entry = cached(key);
-  entry->field[slot] = built;
-  entry->field_file[slot] = file;
   evict();
   return built;
 }

@@ -4,6 +4,7 @@
 // transform against the fixed dataset points. What does not change between probes is built once per head and
 // kept, up to a memory bound, for later probes: its search index (its normalised dataset points) and its
 // stored t-SNE layouts' repulsion fields.
+#include <atomic>
 #include <cstdint>
 #include <list>
 #include <memory>
@@ -14,6 +15,7 @@
 #include "layout/layout.hpp"
 #include "layout/layout_file.hpp"
 #include "layout/place.hpp"
+#include "server/build_once.hpp"
 #include "server/probes.hpp"
 #include "server/stored_layouts.hpp"
 
@@ -32,13 +34,21 @@ class ProbeLayouts {
   std::vector<float> place(const Probe& probe, LayoutMethod method, int dim, int layer, int head,
                            Metric metric);
 
+  // How many search indices and t-SNE fields have been built (the tests' view of the cache).
+  int indices_built() const { return indices_built_; }
+  int fields_built() const { return fields_built_; }
+
  private:
   // What one head keeps between probes: its search index, and the field of its t-SNE layout of each
-  // dimension (with the file it was made from: a replaced file makes it stale).
+  // dimension (with the file it was made from: a replaced file makes it stale). Each is built once however
+  // many probes ask for it at the same time (the others wait for that build).
   struct HeadCache {
-    std::shared_ptr<const PlaceIndex> index;
-    std::shared_ptr<const TsneField> field[2];  // 2D, 3D
-    std::weak_ptr<const LayoutFile> field_file[2];
+    struct Field {
+      std::shared_ptr<BuildOnce<TsneField>> once;
+      std::weak_ptr<const LayoutFile> file;
+    };
+    BuildOnce<PlaceIndex> index;
+    Field field[2];  // 2D, 3D
     size_t bytes() const;
   };
   using Key = std::tuple<int, int, int, float>;  // layer, head, metric, the normalisation's scale
@@ -51,8 +61,9 @@ class ProbeLayouts {
 
   std::shared_ptr<const Run> run_;
   StoredLayouts& stored_;
-  std::mutex mutex_;                                             // the cache only, never held while building
+  std::mutex mutex_;  // the list of heads only, never held while building
   std::list<std::pair<Key, std::shared_ptr<HeadCache>>> heads_;  // most recent first
+  std::atomic<int> indices_built_ = 0, fields_built_ = 0;
 };
 
 }  // namespace attnviz::server

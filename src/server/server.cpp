@@ -145,7 +145,8 @@ struct Server::Impl {
   ServerOptions options;
   fs::path web_dir;
   std::vector<server::ServedRun> runs;
-  std::vector<std::unique_ptr<server::Api>> apis;  // one per run, in the order of `runs`
+  std::vector<std::unique_ptr<server::Api>> apis;      // one per run, in the order of `runs`
+  std::unique_ptr<server::HeadsAcrossRuns> heads_map;  // GET /api/heads/map
   std::unique_ptr<server::Access> access;
   server::ConnectionLimits limits;
   std::unique_ptr<server::Connections> connections;  // while started
@@ -178,6 +179,7 @@ Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>()) {
   for (const server::ServedRun& served : impl_->runs) {
     impl_->apis.push_back(std::make_unique<server::Api>(served.run, impl_->options.model));
   }
+  impl_->heads_map = std::make_unique<server::HeadsAcrossRuns>(impl_->runs);
   impl_->access = std::make_unique<server::Access>(
       server::AccessOptions{impl_->options.token, impl_->options.allowed_hosts});
   impl_->configure();
@@ -247,11 +249,10 @@ void Server::Impl::add_api_routes() {
   http.Get("/api/runs", [listing](const httplib::Request&, httplib::Response& res) {
     server::reply_json_text(res, listing);
   });
-  // About every run at once: the heads of all of them in one map (computed per request from the files).
+  // About every run at once: the heads of all of them in one map (kept until a heads.json changes).
   http.Get("/api/heads/map", [this](const httplib::Request&, httplib::Response& res) {
     try {
-      server::reply_json_text(res,
-                              std::make_shared<const std::string>(server::heads_across_runs_reply(runs)));
+      server::reply_json_text(res, heads_map->reply());
     } catch (const server::HttpError& e) {
       server::reply_error(res, e.status, e.what());
     }

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <latch>
 #include <thread>
 
 #include "core/fs.hpp"
@@ -14,8 +15,10 @@
 #include "model/config.hpp"
 #include "run/encode.hpp"
 #include "run/run.hpp"
+#include "server/probe_layouts.hpp"
 #include "server/probes.hpp"
 #include "server/server.hpp"
+#include "server/stored_layouts.hpp"
 #include "server_fixture.hpp"
 #include "support/process.hpp"
 
@@ -253,6 +256,38 @@ TEST_F(ProbeApi, ProbesAtOnceEachGetTheirOwnAnswerAndTheRestOfTheApiAnswers) {
     EXPECT_EQ(std::count(ids.begin(), ids.end(), ids[i]), 1) << "ids are unique";
     EXPECT_EQ(get("/api/probe/" + ids[i] + "/attention/0/0")->status, 200);
   }
+}
+
+// Probes placed at once on a cold server all succeed, and what they share is built once: the head's search
+// index and its t-SNE field, the other probes waiting for the one build instead of making their own.
+TEST(ProbeLayoutsAtOnce, EveryProbeIsPlacedAndEachHeadsIndexAndFieldAreBuiltOnce) {
+  const auto run = Run::open(BrownRun::get().dir());
+  server::Probes probes(run, "");
+  server::StoredLayouts stored(run);
+  server::ProbeLayouts layouts(run, stored);
+  constexpr int kProbes = 8;
+  std::vector<std::shared_ptr<const server::Probe>> made;
+  for (int i = 0; i < kProbes; ++i) {
+    const RunSequence& s = run->sequences()[i % run->sequences().size()];
+    made.push_back(probes.create(nlohmann::json{{"text", s.text}}.dump()));
+  }
+  std::vector<std::vector<float>> placed(kProbes);
+  std::latch start(kProbes);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kProbes; ++i)
+    threads.emplace_back([&, i] {
+      start.arrive_and_wait();
+      placed[i] = layouts.place(*made[i], LayoutMethod::TSNE, 2, 2, 1, Metric::Cosine);
+    });
+  for (std::thread& t : threads) t.join();
+  for (int i = 0; i < kProbes; ++i) {
+    ASSERT_EQ(placed[i].size(), size_t(2 * made[i]->tokens_count() * 2)) << i;
+    EXPECT_TRUE(std::all_of(placed[i].begin(), placed[i].end(), [](float v) { return std::isfinite(v); }));
+  }
+  EXPECT_EQ(layouts.indices_built(), 1);
+  EXPECT_EQ(layouts.fields_built(), 1);
+  layouts.place(*made[0], LayoutMethod::UMAP, 2, 2, 1, Metric::Cosine);
+  EXPECT_EQ(layouts.indices_built(), 1) << "UMAP uses the same head's index";
 }
 
 // Standard base64 with padding, as a browser's btoa writes it.

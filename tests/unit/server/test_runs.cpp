@@ -8,6 +8,8 @@
 #include "core/error.hpp"
 #include "core/fs.hpp"
 #include "layout/heads_file.hpp"
+#include "server/heads_across_runs.hpp"
+#include "server/http_util.hpp"
 #include "server/runs.hpp"
 #include "server_fixture.hpp"
 #include "support/error_of.hpp"
@@ -174,6 +176,54 @@ TEST_F(Runs, TheHeadsMapPlacesEveryRunsHeadsAndARunServedTwiceCoincides) {
   EXPECT_GT(spread, 1e-3) << "different heads are placed apart";
   EXPECT_EQ(client->Post("/api/heads/map", "", "text/plain")->status, 405);
   EXPECT_EQ(get("/api/runs/run/heads/map")->status, 404) << "a run-wide route, not a per-run one";
+}
+
+// The heads map is computed once and kept while every run's heads.json stays the same file: a second request
+// is the same reply without computing again; a heads.json rewritten, corrupted or removed changes it (a
+// corrupt one skips its run with a one-line reason; none left: 404, kept as well).
+TEST_F(Runs, TheHeadsMapIsKeptUntilAHeadsFileChanges) {
+  const fs::path copy = other.path() / "v1.0";
+  for (const fs::path& dir : {run.dir, copy}) {
+    const auto opened = Run::open(dir);
+    write_heads_file(*opened, compute_heads_map(*opened, 42, 2));
+  }
+  server::HeadsAcrossRuns map(server::open_runs({run.dir, copy}));
+  const auto first = map.reply();
+  EXPECT_EQ(map.reply(), first) << "the kept reply, not a new one";
+  EXPECT_EQ(map.computed(), 1);
+  // The copy's first head made unlike the run's: a new file, so a new map.
+  nlohmann::json doc = read_heads_file(*Run::open(copy));
+  nlohmann::json& first_figure = doc["heads"][0]["fingerprint"][0];
+  first_figure = first_figure.get<double>() < 0.5 ? 1.0 : 0.0;
+  write_file_atomic(heads_file_path(copy), doc.dump());
+  const auto changed = map.reply();
+  EXPECT_EQ(map.computed(), 2);
+  EXPECT_NE(*changed, *first);
+  write_file_atomic(heads_file_path(copy), "{\"format\": ");
+  const nlohmann::json corrupt = nlohmann::json::parse(*map.reply());
+  EXPECT_EQ(map.computed(), 3);
+  ASSERT_EQ(corrupt["skipped"].size(), 1u);
+  EXPECT_EQ(corrupt["skipped"][0]["name"], "v1.0");
+  EXPECT_EQ(corrupt["skipped"][0]["reason"].get<std::string>().find('\n'), std::string::npos);
+  EXPECT_EQ(corrupt["heads"].size(), size_t{TestRun::kLayers * TestRun::kHeads});
+  fs::remove(heads_file_path(run.dir));
+  for (int twice = 0; twice < 2; ++twice) {
+    try {
+      map.reply();
+      ADD_FAILURE() << "no run has a heads map: 404";
+    } catch (const server::HttpError& e) {
+      EXPECT_EQ(e.status, 404);
+      EXPECT_NE(std::string(e.what()).find("no served run"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(map.computed(), 4);
+  // The server's route follows the files the same way.
+  start_more();
+  write_file_atomic(heads_file_path(copy), doc.dump());
+  const std::string served = get("/api/heads/map")->body;
+  EXPECT_EQ(nlohmann::json::parse(served)["runs"].size(), 1u);
+  write_heads_file(*Run::open(run.dir), compute_heads_map(*Run::open(run.dir), 42, 2));
+  EXPECT_EQ(get_json("/api/heads/map")["runs"].size(), 2u);
 }
 
 // The cross-run map of two models with different tokenizers and attention (brown-gpt: causal, BPE;

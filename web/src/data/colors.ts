@@ -38,8 +38,15 @@ export const colorModeLabels: Record<ColorMode, string> = {
   'patch-col': 'patch column',
 };
 
-// The modes a run offers; 'value-norm' only when it holds value vectors.
-export function colorModesFor(modality: string, hasValues = false): ColorMode[] {
+// The modes a run offers (the toolbar's menu and the URL's accepted `color`); 'value-norm' only when it holds
+// value vectors.
+export function colorModesFor({
+  modality,
+  hasValues,
+}: {
+  modality: string;
+  hasValues: boolean;
+}): ColorMode[] {
   const modes: ColorMode[] =
     modality === 'image'
       ? ['qk', 'patch-row', 'patch-col', 'position', 'norm']

@@ -22,6 +22,11 @@ const [SMALLEST, LARGEST] = [3, 16]; // pixels, at scores 0 and 1
 
 const rgba = (css: string): Rgba => [...parseCssColor(css), 255];
 
+// The type scores a heads map has (what can size its heads), in its order.
+export function scoreNames(info: HeadsInfo): string[] {
+  return Object.keys(info.heads[0]?.scores ?? {});
+}
+
 // The legend of colouring by type: the types that occur among `types`, then "no type".
 export function typeLegend(types: (string | null)[]): Legend {
   const items = TYPES.filter((t) => types.includes(t)).map((t) => ({

@@ -5,13 +5,16 @@ import type { Dim, Method, ServedRun } from '../api';
 import { paramName, type UrlKey } from './url-state';
 
 export interface CarriedView {
-  view?: 'matrix' | 'single' | 'heads';
   method?: Method;
   dim?: Dim;
 }
 
-// What a switch writes: the carried view and the head.
-export type SwitchedView = Required<CarriedView> & { layer: number; head: number };
+// What a switch writes: the view, the carried method and dimension, and the head.
+export type SwitchedView = Required<CarriedView> & {
+  view: 'matrix' | 'single' | 'heads';
+  layer: number;
+  head: number;
+};
 
 // The run named `requested` when it is served, else the first (the server's /api/ run).
 export function chooseRun(runs: ServedRun[], requested: string | null): ServedRun {
@@ -36,15 +39,13 @@ export function switchQuery(search: string, target: ServedRun, view: SwitchedVie
   return '?' + params.toString();
 }
 
-// What of a switch's query still applies: the view, the dimension, and the method when `usable` says the run
-// can show it; anything malformed left out. (Layer and head are the permalink's to read: url-state ignores
-// one out of the run's range, and a switch writes them clamped.)
+// What of a switch's query still applies: the dimension, and the method when `usable` says the run can show
+// it; anything malformed left out. (The view, layer and head are the permalink's to read: url-state ignores
+// a view the run cannot show and a head out of its range, and a switch writes them clamped.)
 export function carriedView(search: string, usable: (method: Method) => boolean): CarriedView {
   const params = new URLSearchParams(search);
   const get = (key: UrlKey) => params.get(paramName(key));
   const carried: CarriedView = {};
-  const view = get('view');
-  if (view === 'matrix' || view === 'single' || view === 'heads') carried.view = view;
   const method = get('method');
   if ((method === 'tsne' || method === 'umap' || method === 'pca') && usable(method)) carried.method = method;
   const dim = get('dim');

@@ -2,13 +2,17 @@
 // in ONE table (PARAMS) so that a feature adds its state key with one line. Pure: parts/permalink.ts applies it.
 //
 // Writing leaves out every key at its default (short links). Reading takes each parameter on its own: one that
-// is malformed or out of range (a layer the run does not have, a colour mode it does not offer) is ignored and
-// the rest still apply; reading never throws.
+// is malformed or out of range (a layer the run does not have, a colour mode it does not offer, value-norm
+// weighting without values, the heads view or a head-size score without a heads map) is ignored and the rest
+// still apply; reading never throws.
 //
 // History rule: a change of a `push` key (what you look at: view, head, layout) makes a new history entry, so
 // back / forward walk through views; any other change (colour, search, selection, hidden tokens) replaces
 // the current entry.
 import type { AppState } from '../state';
+import type { RunData } from '../run-data';
+import { colorModesFor } from './colors';
+import { scoreNames } from './heads-map';
 import { MAX_PATTERN, type SearchMode } from './search';
 
 // What the run allows, for range checks.
@@ -18,6 +22,23 @@ export interface UrlLimits {
   n: number; // tokens; points are 0..2n-1
   colorModes: readonly string[];
   metrics: readonly string[];
+  values: boolean; // the run holds value vectors: weight=value-norm
+  headScores: readonly string[] | null; // the heads map's type scores (hsize); null: no heads map (no view=heads)
+}
+
+// The limits of a run as the page knows it.
+export function urlLimits(
+  run: Pick<RunData, 'layers' | 'heads' | 'n' | 'modality' | 'hasValues' | 'headsMap' | 'metrics'>,
+): UrlLimits {
+  return {
+    layers: run.layers,
+    heads: run.heads,
+    n: run.n,
+    colorModes: colorModesFor(run),
+    metrics: run.metrics.names,
+    values: run.hasValues,
+    headScores: run.headsMap ? scoreNames(run.headsMap) : null,
+  };
 }
 
 interface Param<K extends keyof AppState> {
@@ -66,7 +87,8 @@ export const PARAMS = [
     name: 'view',
     history: 'push',
     write: String,
-    read: (t) => oneOf(t, ['matrix', 'single', 'heads'] as const),
+    read: (t, r) =>
+      t === 'heads' && !r.headScores ? undefined : oneOf(t, ['matrix', 'single', 'heads'] as const),
   }),
   param({
     key: 'headsColor',
@@ -80,7 +102,7 @@ export const PARAMS = [
     name: 'hsize',
     history: 'replace',
     write: String,
-    read: (t) => (/^[a-z_]{1,40}$/.test(t) ? t : undefined),
+    read: (t, r) => oneOf(t, r.headScores ?? []),
   }),
   param({
     key: 'method',
@@ -137,7 +159,8 @@ export const PARAMS = [
     name: 'weight',
     history: 'replace',
     write: String,
-    read: (t) => oneOf(t, ['attention', 'value-norm'] as const),
+    read: (t, r) =>
+      t === 'value-norm' && !r.values ? undefined : oneOf(t, ['attention', 'value-norm'] as const),
   }),
   param({
     key: 'hiddenTokens',

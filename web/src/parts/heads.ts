@@ -9,7 +9,7 @@ import { api } from '../api';
 import { textColor } from '../data/colors';
 import { headIndex } from '../data/heads';
 import { acrossRunsPoints, runColor } from '../data/heads-across';
-import { headMapText, headsPoints, type HeadsColor } from '../data/heads-map';
+import { headMapText, headsPoints, scoreNames, type HeadsColor } from '../data/heads-map';
 import { headLabel, typeLabel } from '../data/names';
 import { switchQuery } from '../data/runs';
 import type { Context } from '../context';
@@ -48,7 +48,7 @@ export class HeadsController implements AppPart<typeof KEYS> {
     $('heads-open').addEventListener('click', () => store.set({ view: 'heads', selected: null }));
     this.color.addEventListener('change', () => store.set({ headsColor: this.color.value as HeadsColor }));
     this.size.addEventListener('change', () => store.set({ headsSize: this.size.value }));
-    for (const score of Object.keys(data.headsMap?.heads[0]?.scores ?? {}))
+    for (const score of data.headsMap ? scoreNames(data.headsMap) : [])
       this.size.add(new Option(`size: ${typeLabel(score)}`, score));
     canvas.listen({
       onHeadClick: (k) => this.open(this.heads[k]),

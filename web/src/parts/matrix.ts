@@ -16,6 +16,7 @@ import { searchRadii, tokenMask } from '../data/search';
 import type { Dim, Method } from '../api';
 import { brushColors, brushRadii, selectionMask } from '../data/select';
 import type { Context } from '../context';
+import { Latest } from '../latest';
 import type { AppPart, Changed, Keys, Reads } from '../state';
 import { anyChanged } from '../store';
 import type { MatrixScene } from '../views/scenes';
@@ -50,7 +51,8 @@ export class MatrixController implements AppPart<typeof KEYS> {
   private shownLayout: { method: Method; dim: Dim } = { method: 'pca', dim: 2 }; // ... as values
   private frames: Bounds[] = []; // by head: the extent of its points that fills its cell
   private placer: ProbePlacer;
-  private placing = 0; // the latest placement of the probes; an older one that finishes later is dropped
+  private placing = new Latest(); // placements of the probes: an older one that finishes later is dropped
+  private styling = new Latest(); // the restyle that may still change the scene's colours
 
   constructor(
     private ctx: Context,
@@ -163,14 +165,14 @@ export class MatrixController implements AppPart<typeof KEYS> {
     const scene = this.scene;
     if (!scene) return;
     const s: State = this.ctx.store.get();
-    const request = ++this.placing;
+    const request = this.placing.start();
     const layout = this.layout;
     const { method, dim } = this.shownLayout;
     const outline = Uint8Array.from(textColor(s.theme));
     const overlay = s.probes.length
       ? await this.placer.matrix(s.probes, method, dim, this.frames, scene.slotOfHead, outline)
       : [];
-    if (request !== this.placing || this.layout !== layout || !this.complete) return;
+    if (!this.placing.isLatest(request) || this.layout !== layout || !this.complete) return;
     scene.overlay = overlay;
     this.draw();
   }
@@ -203,9 +205,13 @@ export class MatrixController implements AppPart<typeof KEYS> {
 
   // Colours, search emphasis and cell fills: everything in the matrix but the coordinates; drawn unless not
   // `draw` (while loading: the scene has no coordinates yet, and redrawing an atlas of millions costs seconds).
+  // Per-head colours are written as they arrive, and only while no later restyle has started (that one
+  // writes every head again): an older, slower reply never overwrites a newer state's style.
   private async restyle(draw = true): Promise<void> {
     const scene = this.scene;
     if (!scene) return;
+    const token = this.styling.start();
+    const latest = () => this.styling.isLatest(token);
     const { store, data } = this.ctx;
     const s: State = store.get();
     const points = 2 * data.n;
@@ -223,15 +229,17 @@ export class MatrixController implements AppPart<typeof KEYS> {
         Promise.all(
           Array.from({ length: count }, async (_, k) => {
             const { colors, legend } = await this.headColors(s.colorMode, k);
-            scene.colors.set(style(colors), k * points * 4);
+            if (latest()) scene.colors.set(style(colors), k * points * 4);
             return legend;
           }),
         ),
       );
+      if (!latest()) return;
       // Each cell has its own range: the legend cannot name one.
       legend = perHeadLegend(legends[0]);
     } else {
       const one = await this.headColors(s.colorMode, 0);
+      if (!latest()) return;
       legend = one.legend;
       const colors = style(one.colors);
       for (let k = 0; k < count; k++) scene.colors.set(colors, k * points * 4);

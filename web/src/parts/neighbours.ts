@@ -4,6 +4,7 @@
 // among its nearest: a per-point check of the projection.
 import { api } from '../api';
 import type { Context } from '../context';
+import { Latest } from '../latest';
 import { nearestOfOtherKind, overlap } from '../data/neighbours';
 import { layoutFile } from '../data/names';
 import { $ } from '../dom';
@@ -27,7 +28,7 @@ export class NeighboursPart implements AppPart<typeof KEYS> {
   shown: NeighbourCheck | null = null; // what the rings and the line show now (for the test hooks)
   private toggle = $<HTMLInputElement>('neighbours');
   private info = $('neighbours-info');
-  private request = 0; // of the latest check; an older reply is dropped
+  private checks = new Latest(); // an older check's reply is dropped
 
   constructor(
     private ctx: Context,
@@ -38,7 +39,7 @@ export class NeighboursPart implements AppPart<typeof KEYS> {
 
   update(s: State): void {
     this.toggle.checked = s.neighbours;
-    const request = ++this.request;
+    const request = this.checks.start();
     this.clear();
     if (!s.neighbours || s.view !== 'single' || s.selected === null || s.shown === null) return;
     this.check(s, s.selected, s.shown, request).catch(() => {}); // failures are on the status line
@@ -51,7 +52,7 @@ export class NeighboursPart implements AppPart<typeof KEYS> {
     const reply = await activity.track(
       api.neighbours(s.layer, s.head, point, NEIGHBOURS_K, layoutFile(method, s.dim)),
     );
-    if (request !== this.request) return;
+    if (!this.checks.isLatest(request)) return;
     const partners = Int32Array.from(reply.neighbours, (n) => n.point);
     const nearest = nearestOfOtherKind(coords, s.dim, point, data.n, NEIGHBOURS_K);
     this.shown = { point, partners, nearest, overlap: overlap(partners, nearest) };

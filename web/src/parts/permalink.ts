@@ -3,24 +3,13 @@
 // one) and, on back / forward, sets the state the URL names. The page's start reads the URL through
 // `stateFromUrl`.
 import type { Context } from '../context';
-import { colorModesFor } from '../data/colors';
-import { URL_KEYS, decodeState, encodeState, isNewView, type UrlLimits } from '../data/url-state';
+import { URL_KEYS, decodeState, encodeState, isNewView, urlLimits } from '../data/url-state';
 import type { RunData } from '../run-data';
 import { defaults, type AppPart, type AppState, type Reads } from '../state';
 
-function limits(data: RunData): UrlLimits {
-  return {
-    layers: data.layers,
-    heads: data.heads,
-    n: data.n,
-    colorModes: colorModesFor(data.modality),
-    metrics: data.metrics.names,
-  };
-}
-
 // The state keys the page's URL sets validly.
 export function stateFromUrl(data: RunData): Partial<AppState> {
-  return decodeState(window.location.search, limits(data));
+  return decodeState(window.location.search, urlLimits(data));
 }
 
 export class Permalink implements AppPart<typeof URL_KEYS> {

@@ -10,6 +10,7 @@ import { probeSummary, type Probe } from '../data/probe';
 import { pointToken } from '../data/tokens';
 import type { Context } from '../context';
 import { $, loadImage } from '../dom';
+import { Latest } from '../latest';
 import type { AppPart, Keys, Reads } from '../state';
 import { drawImageView } from '../views/image';
 import { SentenceView, renderAggregate } from '../views/sentence';
@@ -34,7 +35,7 @@ type State = Reads<typeof KEYS>;
 export class SidePanel implements AppPart<typeof KEYS> {
   readonly keys = KEYS;
   private sentence: SentenceView;
-  private request = 0; // the latest render; an older one that finishes later is dropped
+  private renders = new Latest(); // an older render that finishes later is dropped
 
   constructor(private ctx: Context) {
     const { store, data } = ctx;
@@ -53,7 +54,7 @@ export class SidePanel implements AppPart<typeof KEYS> {
   }
 
   update(s: State): void {
-    const request = ++this.request;
+    const request = this.renders.start();
     const probe = s.selected === null ? s.probes.find((p) => p.id === s.activeProbe) : undefined;
     const open = s.view === 'single' && (s.selected !== null || probe !== undefined);
     $('side').hidden = !open;
@@ -88,7 +89,7 @@ export class SidePanel implements AppPart<typeof KEYS> {
     // The aggregate compares this input with the dataset's unweighted mean: it stays unweighted too.
     const weight = input ? s.attentionWeight : 'attention';
     const { att, T } = await activity.track(api.attention(s.layer, s.head, sequence, weight));
-    if (request !== this.request) return;
+    if (!this.renders.isLatest(request)) return;
     if (!input) return this.showAggregate(s, att, T, request);
     if (image) {
       const side = Math.round(Math.sqrt(T - 1)); // ViT: a square of patches and the class token
@@ -112,7 +113,7 @@ export class SidePanel implements AppPart<typeof KEYS> {
     const { image, input } = this.showTab(s);
     $('side-title').textContent = `${headLabel(s)} · your input “${probe.label}” · ${probeSummary(probe)}`;
     const { att, T } = await this.ctx.activity.track(api.probeAttention(probe.id, s, s.attentionWeight));
-    if (request !== this.request) return;
+    if (!this.renders.isLatest(request)) return;
     if (!input) return this.showAggregate(s, att, T, request);
     if (image && probe.image) {
       // A ViT probe: the class token (whose attention is shown), then the patches in reading order.
@@ -161,7 +162,7 @@ export class SidePanel implements AppPart<typeof KEYS> {
   // The head's mean weight by key - query position over the whole dataset, and over this input.
   private async showAggregate(s: State, att: Float32Array, T: number, request: number): Promise<void> {
     const agg = await this.ctx.activity.track(api.aggregate(s.layer, s.head));
-    if (request !== this.request) return;
+    if (!this.renders.isLatest(request)) return;
     const view = $('aggregate-view');
     view.replaceChildren();
     const whole = document.createElement('div');
@@ -181,7 +182,7 @@ export class SidePanel implements AppPart<typeof KEYS> {
     patchOfToken: (p: number) => [number, number] | null,
   ): Promise<void> {
     const img = await this.ctx.activity.track(loadImage(url));
-    if (request !== this.request) return;
+    if (!this.renders.isLatest(request)) return;
     drawImageView($<HTMLCanvasElement>('image-canvas'), $('cls-weight'), {
       image: img,
       ...grid,

@@ -12,6 +12,7 @@ import { pointToken } from '../data/tokens';
 import { api, type Method } from '../api';
 import type { Context } from '../context';
 import { loadImage } from '../dom';
+import { Latest } from '../latest';
 import type { AppPart, Changed, Keys, Reads } from '../state';
 import { anyChanged } from '../store';
 import type { NeighbourRings, SingleScene } from '../views/scenes';
@@ -49,6 +50,7 @@ export class SingleController implements AppPart<typeof KEYS> {
   private rings: NeighbourRings | null = null; // kept for the next scene when they arrive before it
   private placer: ProbePlacer;
   private shownLayout: { method: Method; frame: Bounds } | null = null; // what the probes are placed in
+  private styling = new Latest(); // the restyle that may still change the scene
 
   constructor(
     private ctx: Context,
@@ -128,16 +130,20 @@ export class SingleController implements AppPart<typeof KEYS> {
 
   // Everything but the coordinates: colours (the selected input or search matches stand out), sizes, the
   // selection, thumbnails, attention lines, labels.
+  // What the server is asked for is awaited first; the scene changes only if no later restyle has started
+  // meanwhile (an older, slower reply must not overwrite a newer state's style).
   private async restyle(): Promise<void> {
     const scene = this.scene;
     if (!scene) return;
+    const token = this.styling.start();
     const { store, data, activity } = this.ctx;
     const s: State = store.get();
-    const { colors, legend } = computeColors(
-      s.colorMode,
-      data.tokens,
-      await data.colorValues(s.colorMode, s),
-    );
+    const values = await data.colorValues(s.colorMode, s);
+    const atlas = s.thumbnails && data.modality === 'image' ? await activity.track(this.patchAtlas()) : null;
+    const lines = s.selected !== null ? await activity.track(this.attentionLines(scene, s)) : null;
+    const probes = await this.placeProbes(s);
+    if (!this.styling.isLatest(token)) return;
+    const { colors, legend } = computeColors(s.colorMode, data.tokens, values);
     const mask = this.emphasis(s);
     const faded = mask ? fadeExcept(colors, mask, 30) : colors;
     const radii = pointSizes(data.n, s.sizeByNorm ? this.norms : null, s.searchIndices);
@@ -146,15 +152,10 @@ export class SingleController implements AppPart<typeof KEYS> {
     scene.colors = brush ? brushColors(faded, brush, s.isolate, 20) : faded;
     scene.radii = brush ? brushRadii(radii, brush, 3, 4.5) : radii;
     scene.selected = s.selected;
-    scene.thumbnails =
-      s.thumbnails && data.modality === 'image'
-        ? { atlas: await activity.track(this.patchAtlas()), tokens: data.n }
-        : null;
+    scene.thumbnails = atlas ? { atlas, tokens: data.n } : null;
     scene.textColor = textColor(s.theme);
-    scene.lines = s.selected !== null ? await activity.track(this.attentionLines(scene, s)) : null;
-    const probes = await this.placeProbes(s);
-    const now = store.get(); // unless the probes changed meanwhile (a later restyle places those)
-    if (now.probes === s.probes && now.activeProbe === s.activeProbe) scene.probes = probes;
+    scene.lines = lines;
+    scene.probes = probes;
     this.legend.show(legend);
     this.relabel();
     this.draw();

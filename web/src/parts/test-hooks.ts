@@ -89,6 +89,7 @@ function snapshot(s: AppState, page: Page | null): Record<string, unknown> {
     layer: s.layer,
     head: s.head,
     colorMode: s.colorMode,
+    attentionWeight: s.attentionWeight,
     theme: s.theme,
     searchCount: s.searchIndices?.length ?? null,
     searchQuery: s.searchQuery,
@@ -106,7 +107,7 @@ function snapshot(s: AppState, page: Page | null): Record<string, unknown> {
     layers: data?.layers,
     heads: data?.heads,
     points: data ? 2 * data.n : 0,
-    colorModes: data ? colorModesFor(data.modality, data.hasValues) : [],
+    colorModes: data ? colorModesFor(data) : [],
     neighbours: neighbourRings(page),
     probes: s.probes.map((p) => ({
       id: p.id,

@@ -35,8 +35,7 @@ export class Toolbar implements AppPart<typeof KEYS> {
     const model = data.info.manifest.model;
     const title = `${model.model_type} · ${model.num_layers} layers × ${model.num_heads} heads · ${data.n} tokens`;
     $('run-title').textContent = $('run-title').title = title; // the title may be cut short on narrow screens
-    for (const mode of colorModesFor(data.modality, data.hasValues))
-      this.color.add(new Option(colorModeLabels[mode], mode));
+    for (const mode of colorModesFor(data)) this.color.add(new Option(colorModeLabels[mode], mode));
     this.addMetrics(data.metrics.names);
     this.method.addEventListener('change', () => store.set({ method: this.method.value as Method }));
     for (const dim of [2, 3] as Dim[]) $(`dim-${dim}`).addEventListener('click', () => store.set({ dim }));

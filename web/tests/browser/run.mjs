@@ -15,6 +15,7 @@ import { headTypesTests } from './head-types.mjs';
 import { probeImageTests, probeTests } from './probe.mjs';
 import { makeValuesRun, valuesTests } from './values.mjs';
 import { shareTests } from './share.mjs';
+import { restyleTests } from './restyle.mjs';
 import { launchBrowser, openCell, openPage, settled, waitFor } from './browser.mjs';
 import { neighboursTests } from './neighbours.mjs';
 import { REPO, attnviz, getJson, startServer, writeBrownSentences, writeMnistDigits } from './fixtures.mjs';
@@ -522,6 +523,7 @@ async function main() {
     ['neighbours', runs.text, (browser, _, server) => neighboursTests(browser, server, helpers), {}],
     ['values', () => makeValuesRun(WORK), (browser, _, server) => valuesTests(browser, server, helpers), {}],
     ['share', runs.text, (browser, _, server) => shareTests(browser, server, helpers), {}],
+    ['restyle', runs.text, (browser, _, server) => restyleTests(browser, server, helpers), {}],
     ['order', runs.text, (browser, _, server) => cellOrderTests(browser, server, helpers), {}],
     ['compact', runs.text, (browser, _, server) => compactLayoutsTests(browser, server, helpers), {}],
     ['heads', runs.text, (browser, _, server) => headsTests(browser, server, helpers), {}],

@@ -227,6 +227,24 @@ export async function shareTests(browser, server, { check, assert, shot, state }
     await bad.close();
   });
 
+  await check(
+    'share: a permalink asking for what the run cannot show (value norms, no values) is ignored',
+    async () => {
+      const other = await openPage(
+        browser,
+        `${server.url}?view=single&l=1&h=2&weight=value-norm&color=value-norm`,
+      );
+      await waitFor(other, () => window.__attnviz?.singleDrawn, 'the single view', 30000);
+      const s = await state(other);
+      assert(
+        s.layer === 1 && s.head === 2 && s.attentionWeight === 'attention' && s.colorMode === 'qk',
+        JSON.stringify(s),
+      );
+      assert(other.errors.length === 0, other.errors.slice(0, 3).join(' | '));
+      await other.close();
+    },
+  );
+
   const atHead = (head, what) =>
     waitFor(
       page,

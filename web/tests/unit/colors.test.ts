@@ -87,7 +87,7 @@ describe('colour modes', () => {
     expect(() => computeColors('patch-row', text, null)).toThrow(/image/);
   });
   it('offers every mode of the modality, each producing full alpha', () => {
-    for (const mode of colorModesFor('text') as ColorMode[]) {
+    for (const mode of colorModesFor({ modality: 'text', hasValues: false }) as ColorMode[]) {
       const { colors } = computeColors(
         mode,
         text,
@@ -95,7 +95,7 @@ describe('colour modes', () => {
       );
       for (let p = 0; p < 10; p++) expect(colors[p * 4 + 3]).toBe(255);
     }
-    expect(colorModesFor('image')).toContain('patch-col');
+    expect(colorModesFor({ modality: 'image', hasValues: false })).toContain('patch-col');
   });
   it('colours keys by value norm and leaves queries one neutral grey', () => {
     const values = Float32Array.from([1, 4, 2, 4, 0]); // ‖v‖ of the 5 keys
@@ -108,10 +108,10 @@ describe('colour modes', () => {
     expect(() => computeColors('value-norm', text, new Float32Array(10))).toThrow(/N value norms/);
   });
   it('offers value norm only for runs with values, after vector norm', () => {
-    expect(colorModesFor('text')).not.toContain('value-norm');
-    const modes = colorModesFor('text', true);
+    expect(colorModesFor({ modality: 'text', hasValues: false })).not.toContain('value-norm');
+    const modes = colorModesFor({ modality: 'text', hasValues: true });
     expect(modes[modes.indexOf('norm') + 1]).toBe('value-norm');
-    expect(colorModesFor('image', true)).toContain('value-norm');
+    expect(colorModesFor({ modality: 'image', hasValues: true })).toContain('value-norm');
   });
   it('fades all but the kept tokens', () => {
     const { colors } = computeColors('qk', text, null);

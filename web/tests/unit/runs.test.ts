@@ -33,7 +33,7 @@ describe('several runs', () => {
     expect(params.get('token')).toBe('abc');
     expect(params.get('run')).toBe('bert');
     expect(params.get('color')).toBe('position');
-    expect(carriedView(query, () => true)).toEqual({ view: 'single', method: 'umap', dim: 3 });
+    expect(carriedView(query, () => true)).toEqual({ method: 'umap', dim: 3 });
     expect([params.get('l'), params.get('h')]).toEqual(['3', '11']);
   });
   it('writes layer and head clamped to the run opened; the run drops a method it cannot show', () => {
@@ -44,8 +44,16 @@ describe('several runs', () => {
       layer: 9,
       head: 11,
     });
-    expect(carriedView(query, (m) => m !== 'tsne')).toEqual({ view: 'single', dim: 2 });
-    const patch = decodeState(query, { layers: 2, heads: 4, n: 30, colorModes: [], metrics: [] });
+    expect(carriedView(query, (m) => m !== 'tsne')).toEqual({ dim: 2 });
+    const patch = decodeState(query, {
+      layers: 2,
+      heads: 4,
+      n: 30,
+      colorModes: [],
+      metrics: [],
+      values: false,
+      headScores: null,
+    });
     expect([patch.layer, patch.head]).toEqual([1, 3]);
   });
   it("writes the permalink's parameter names and drops the tokens of the run left", () => {
@@ -56,7 +64,15 @@ describe('several runs', () => {
       layer: 2,
       head: 5,
     });
-    const patch = decodeState(query, { layers: 4, heads: 12, n: 30, colorModes: [], metrics: [] });
+    const patch = decodeState(query, {
+      layers: 4,
+      heads: 12,
+      n: 30,
+      colorModes: [],
+      metrics: [],
+      values: false,
+      headScores: null,
+    });
     expect(patch).toEqual({ run: 'bert', view: 'single', method: 'pca', dim: 2, layer: 2, head: 5 });
   });
   it('leaves out what is malformed', () => {

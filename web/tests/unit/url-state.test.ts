@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeState, encodeState, isNewView, type UrlLimits } from '../../src/data/url-state';
+import { decodeState, encodeState, isNewView, urlLimits, type UrlLimits } from '../../src/data/url-state';
 import { defaults, type AppState } from '../../src/state';
 
 const limits: UrlLimits = {
@@ -8,6 +8,8 @@ const limits: UrlLimits = {
   n: 100,
   colorModes: ['qk', 'position'],
   metrics: ['attention.entropy'],
+  values: true,
+  headScores: ['previous_token', 'sink'],
 };
 
 describe('url state', () => {
@@ -48,6 +50,55 @@ describe('url state', () => {
     expect(decodeState('?l=1e3&h=0x1&p=99999999999999&q=' + 'a'.repeat(201), limits)).toEqual({});
     expect(decodeState('?hide=5,3,5', limits)).toEqual({ hiddenTokens: [3, 5] });
     expect(decodeState('?hide=' + '1,'.repeat(1000) + '1', limits)).toEqual({});
+  });
+  it('ignores what the run cannot show: value-norm without values, heads view and size without a heads map', () => {
+    const bare: UrlLimits = { ...limits, values: false, headScores: null };
+    const asked = '?weight=value-norm&view=heads&hsize=previous_token&l=1';
+    expect(decodeState(asked, bare)).toEqual({ layer: 1 });
+    expect(decodeState(asked, limits)).toEqual({
+      attentionWeight: 'value-norm',
+      view: 'heads',
+      headsSize: 'previous_token',
+      layer: 1,
+    });
+    expect(decodeState('?hsize=induction', limits)).toEqual({}); // a score the heads map does not have
+    expect(decodeState('?view=single&weight=attention', bare)).toEqual({
+      view: 'single',
+      attentionWeight: 'attention',
+    });
+  });
+  it("takes its limits from the run: the toolbar's colour modes, values, the heads map's scores", () => {
+    const run = (hasValues: boolean, scores: string[] | null) =>
+      urlLimits({
+        layers: 2,
+        heads: 4,
+        n: 30,
+        modality: 'text',
+        hasValues,
+        headsMap: scores
+          ? {
+              heads: [
+                {
+                  layer: 0,
+                  head: 0,
+                  scores: Object.fromEntries(scores.map((k) => [k, 0.5])),
+                  type: null,
+                  map: [0, 0],
+                },
+              ],
+              order: [0],
+              divergence: [[0]],
+            }
+          : null,
+        metrics: { names: [], values: new Map() },
+      });
+    expect(decodeState('?color=value-norm', run(true, null))).toEqual({ colorMode: 'value-norm' });
+    expect(decodeState('?color=value-norm&weight=value-norm', run(false, null))).toEqual({});
+    expect(run(false, null).headScores).toBeNull();
+    expect(decodeState('?view=heads&hsize=sink', run(false, ['sink']))).toEqual({
+      view: 'heads',
+      headsSize: 'sink',
+    });
   });
   it('makes a history entry for a new view, replaces for smaller changes', () => {
     expect(isNewView('?l=1', '?l=2')).toBe(true);
