@@ -119,7 +119,8 @@ constexpr int64_t kChunkVertices = 256;  // a chunk's samples (~35 a vertex) sta
 // 1. The samples of vertex i this epoch: its edges due (umap-learn's schedule), and as many negative samples
 // as those edges' schedules say are due, drawn uniformly among the other vertices (a draw of i itself is read
 // as i + 1).
-void draw_samples(int64_t i, EdgeSchedule& edges, uint32_t key, const Epoch& epoch, Samples& s) {
+[[gnu::always_inline]] inline void draw_samples(int64_t i, EdgeSchedule& edges, uint32_t key,
+                                                const Epoch& epoch, Samples& s) {
   int negatives = 0;
   for (int64_t e = edges.row_start[i]; e < edges.row_start[i + 1]; ++e) {
     if (edges.next_sample[e] > epoch.due) continue;
@@ -129,10 +130,17 @@ void draw_samples(int64_t i, EdgeSchedule& edges, uint32_t key, const Epoch& epo
     edges.next_negative[e] += float(count) * edges.per_negative[e];
     negatives += count;
   }
+  const size_t start = s.vertex.size();
+  s.vertex.resize(start + static_cast<size_t>(negatives), static_cast<int32_t>(i));
+  s.attracts.resize(start + static_cast<size_t>(negatives), 0);
+  s.other.resize(start + static_cast<size_t>(negatives));
+  int32_t* other = s.other.data() + start;
   const auto n = static_cast<uint32_t>(epoch.n);  // vertex indices are int32
+  const auto self = static_cast<int32_t>(i), next = static_cast<int32_t>(i + 1 < epoch.n ? i + 1 : 0);
+#pragma omp simd
   for (int k = 0; k < negatives; ++k) {
-    const int64_t j = uniform_below(hash32(key ^ (epoch.counter + uint32_t(k))), n);
-    s.add(i, j != i ? j : (j + 1 < epoch.n ? j + 1 : 0), false);
+    const auto j = static_cast<int32_t>(uniform_below(hash32(key ^ (epoch.counter + uint32_t(k))), n));
+    other[k] = j != self ? j : next;
   }
 }
 
@@ -215,18 +223,26 @@ void apply_moves(const Samples& s, const Epoch& epoch, float* y) {
 // (relative error < x^3 / 4), fast_log2 above (relative error < 3e-4); capped at -log(1e-12) as
 // cross_entropy keeps v below 1 - 1e-12.
 template <int Dim>
-double sampled_terms(const float* y, int64_t n, int64_t i, uint32_t key, float a, float b) {
-  const float* yi = y + i * Dim;
+[[gnu::always_inline]] inline double sampled_terms(const float* y, int64_t n, int64_t i, uint32_t key,
+                                                   float a, float b) {
   const auto others = static_cast<uint32_t>(n - 1);  // vertex indices are int32
+  int32_t j[kCrossEntropySamples];
+  float d2[kCrossEntropySamples];
+#pragma omp simd
+  for (int s = 0; s < kCrossEntropySamples; ++s) {
+    const auto drawn = static_cast<int32_t>(uniform_below(hash32(key ^ uint32_t(s)), others));
+    j[s] = drawn + (drawn >= i ? 1 : 0);  // any other point
+  }
+  const float* yi = y + i * Dim;
+  for (int s = 0; s < kCrossEntropySamples; ++s) {  // a plain loop: no gathers (see sample_moves)
+    const float* yj = y + int64_t(j[s]) * Dim;
+    d2[s] = 0;
+    for (int c = 0; c < Dim; ++c) d2[s] += (yi[c] - yj[c]) * (yi[c] - yj[c]);
+  }
   float sum = 0;
 #pragma omp simd reduction(+ : sum)
   for (int s = 0; s < kCrossEntropySamples; ++s) {
-    int64_t j = uniform_below(hash32(key ^ uint32_t(s)), others);
-    j += j >= i ? 1 : 0;  // any other point
-    const float* yj = y + j * Dim;
-    float d2 = 0;
-    for (int c = 0; c < Dim; ++c) d2 += (yi[c] - yj[c]) * (yi[c] - yj[c]);
-    const float x = 1 / (a * fast_pow(d2, b));
+    const float x = 1 / (a * fast_pow(d2[s], b));
     const float term = x < 0.01f ? x * (1 - x * (0.5f - x / 3)) : fast_log2(1 + x) * 0.69314718f;
     sum += std::min(term, 27.6310211f);
   }
