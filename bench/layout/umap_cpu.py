@@ -10,7 +10,7 @@ trustworthiness (k = 10, cosine, the same 3,000-point sample as compare.py) and 
 wrote to metrics.json. Wall-clock comparisons against umap-learn are compare.py's.
 
 Usage: /usr/bin/python3 bench/layout/umap_cpu.py --attnviz NEW [--before OLD] [--heads brown-gpt:2:3,...]
-         [--repeats 3] [--threads 1] [--work DIR]
+         [--repeats 3] [--threads 1] [--seed 42] [--work DIR]
 """
 import argparse
 import json
@@ -42,6 +42,7 @@ def main():
     parser.add_argument("--heads", default="brown-gpt:2:3,mnist-vit:2:1", help="model:layer:head,...")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=42, help="attnviz's --seed (the layout's and its samples')")
     parser.add_argument("--work", default=None, help="folder for the runs (kept; default: a new temporary one)")
     args = parser.parse_args()
     work = args.work or tempfile.mkdtemp(prefix="attnviz-bench-umap-")
@@ -60,7 +61,8 @@ def main():
             print(f"{name}: repeat {repeat + 1}, load average {heads.load_average():.1f}", flush=True)
             for label, binary in binaries.items():
                 cpu[label].append(cpu_seconds_of([binary, "layout", run, "--heads", f"{layer}:{head}", "--methods",
-                                                  "umap", "--dims", "2", "--threads", str(args.threads), "--force"]))
+                                                  "umap", "--dims", "2", "--threads", str(args.threads), "--seed", str(args.seed),
+                                                  "--force"]))
                 y = heads.read_safetensors(os.path.join(run, "layouts", "umap-2d.safetensors"), f"l{layer}.h{head}")
                 trust[label] = trustworthiness(x[sample], y[sample], n_neighbors=10, metric="cosine")
                 with open(os.path.join(run, "layouts", "metrics.json")) as f:
@@ -71,7 +73,7 @@ def main():
         for label in binaries:
             median = statistics.median(cpu[label])
             rows.append([name, label, median, cpu[label], median / first, trust[label], entropy[label]])
-    print(f"\nthreads {args.threads}; load average at the end {heads.load_average():.1f}")
+    print(f"\nthreads {args.threads}, seed {args.seed}; load average at the end {heads.load_average():.1f}")
     print("| head | binary | CPU s (median) | runs | ratio to attnviz | trustworthiness | cross-entropy |")
     print("| --- | --- | ---: | --- | ---: | ---: | ---: |")
     for name, label, median, runs, ratio, tw, ce in rows:
