@@ -6,10 +6,12 @@
 #      PCA 2D of all 144 heads, t-SNE 2D and UMAP 2D of HEADS (timed per head: times 144 is the whole
 #      method), then the matrix of 144 heads in chromium (bench/scale/matrix_load.mjs).
 #   2. 512 heads x 20,000 points (16 layers x 32 heads, Llama-3.2-1B's grid): a synthetic run
-#      (bench/web/make_synthetic_run.mjs: PCA-2D-shaped clusters, no model) for the page; extracting the real
-#      1B shape over 10k tokens takes too long on 2 shared cores for this script.
+#      (bench/web/make_synthetic_run.mjs: PCA-2D-shaped clusters, no model) for the page.
+#   3. With LLAMA=1, the same grid from a real extraction: the Llama-3.2-1B shape (random BF16 weights,
+#      bench/extract/make_scale_checkpoint.py) over 80 x 128 random token ids (10,240 tokens), PCA 2D of all
+#      512 heads, and its matrix (about half an hour of extraction on 2 loaded cores, minutes on idle ones).
 # Usage: bench/scale/bigrun.sh   (env: ATTNVIZ=path/to/attnviz, THREADS=2, INPUTS=1000, HEADS=0:0,
-#        WORK=/tmp/attnviz-bench-bigrun, REPEATS=3)
+#        WORK=/tmp/attnviz-bench-bigrun, REPEATS=3, LLAMA=0, ONLY_LLAMA=0: skip parts 1 and 2)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -32,22 +34,37 @@ stage() {
     "$(peak_mb "$work/$name.log")" "$(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
-echo "== GPT-2-small shape, $inputs inputs ($(date -u +%FT%TZ), $(nproc) cores)"
-/usr/bin/python3 "$repo/bench/extract/make_checkpoint.py" "$work/ckpt" >/dev/null
-head -n "$inputs" "$repo/data/brown_eval.txt" >"$work/inputs.txt"
-run=$work/gpt2-run
-stage extract "$attnviz" extract --model "$work/ckpt/gpt2-small" --input "$work/inputs.txt" --out "$run" \
-  --threads "$threads"
-python3 -c "import json,sys; m=json.load(open(sys.argv[1])); print('tokens', sum(s['token_count'] for s in m['sequences']))" \
-  "$run/manifest.json"
-stage layout-pca-2d-all "$attnviz" layout "$run" --methods pca --dims 2 --threads "$threads"
-stage layout-tsne-2d-"$heads" "$attnviz" layout "$run" --methods tsne --dims 2 --heads "$heads" --threads "$threads"
-stage layout-umap-2d-"$heads" "$attnviz" layout "$run" --methods umap --dims 2 --heads "$heads" --threads "$threads"
-du -sb "$run"/qk.safetensors "$run"/layouts/*.safetensors
-ATTNVIZ_BIN=$attnviz node "$here/matrix_load.mjs" "$run" --repeats "$repeats"
+if [[ "${ONLY_LLAMA:-0}" != 1 ]]; then
+  echo "== GPT-2-small shape, $inputs inputs ($(date -u +%FT%TZ), $(nproc) cores)"
+  /usr/bin/python3 "$repo/bench/extract/make_checkpoint.py" "$work/ckpt" >/dev/null
+  head -n "$inputs" "$repo/data/brown_eval.txt" >"$work/inputs.txt"
+  run=$work/gpt2-run
+  stage extract "$attnviz" extract --model "$work/ckpt/gpt2-small" --input "$work/inputs.txt" --out "$run" \
+    --threads "$threads"
+  python3 -c "import json,sys; m=json.load(open(sys.argv[1])); print('tokens', sum(s['token_count'] for s in m['sequences']))" \
+    "$run/manifest.json"
+  stage layout-pca-2d-all "$attnviz" layout "$run" --methods pca --dims 2 --threads "$threads"
+  stage layout-tsne-2d-"$heads" "$attnviz" layout "$run" --methods tsne --dims 2 --heads "$heads" --threads "$threads"
+  stage layout-umap-2d-"$heads" "$attnviz" layout "$run" --methods umap --dims 2 --heads "$heads" --threads "$threads"
+  du -sb "$run"/qk.safetensors "$run"/layouts/*.safetensors
+  ATTNVIZ_BIN=$attnviz node "$here/matrix_load.mjs" "$run" --repeats "$repeats"
 
-echo "== 512 heads x 20,000 points (synthetic)"
-synth=$work/synthetic-512
-stage make-synthetic node "$repo/bench/web/make_synthetic_run.mjs" "$synth" --layers 16 --heads 32 --tokens 10000 \
-  --layouts pca-2d
-ATTNVIZ_BIN=$attnviz node "$here/matrix_load.mjs" "$synth" --repeats "$repeats"
+  echo "== 512 heads x 20,000 points (synthetic)"
+  synth=$work/synthetic-512
+  stage make-synthetic node "$repo/bench/web/make_synthetic_run.mjs" "$synth" --layers 16 --heads 32 --tokens 10000 \
+    --layouts pca-2d
+  ATTNVIZ_BIN=$attnviz node "$here/matrix_load.mjs" "$synth" --repeats "$repeats"
+fi
+
+if [[ "${LLAMA:-0}" == 1 || "${ONLY_LLAMA:-0}" == 1 ]]; then
+  echo "== 512 heads x 20,480 points (Llama-3.2-1B shape, extracted)"
+  /usr/bin/python3 "$repo/bench/extract/make_scale_checkpoint.py" llama-3.2-1b "$work/ckpt" --sequences 80 \
+    --length 128 --positions 256 >/dev/null
+  llama=$work/llama-run
+  stage extract-llama-1b "$attnviz" extract --model "$work/ckpt/llama-3.2-1b" \
+    --input "$work/ckpt/llama-3.2-1b-ids.jsonl" --out "$llama" --threads "$threads"
+  stage layout-llama-pca-2d-all "$attnviz" layout "$llama" --methods pca --dims 2 --threads "$threads"
+  du -sb "$llama"/qk.safetensors "$llama"/layouts/*.safetensors
+  rm -rf "$work/ckpt/llama-3.2-1b"
+  ATTNVIZ_BIN=$attnviz node "$here/matrix_load.mjs" "$llama" --repeats "$repeats"
+fi
