@@ -79,7 +79,7 @@ inline int64_t uniform_below(uint32_t hash, uint32_t n) {
 // The optimisation's edges as arrays, row by row (vertex i's edges are [row_start[i], row_start[i + 1])):
 // each edge's other end, and when it and its negative samples are next due (umap-learn's epochs_per_sample
 // and epoch_of_next_sample, and the same for negative samples). Arrays rather than records: the due test of
-// a row reads one dense array, and the loops over a row vectorise.
+// a row reads one dense array of 4-byte times, and only the edges due read the rest.
 struct EdgeSchedule {
   std::vector<int64_t> row_start;
   std::vector<int32_t> other;
