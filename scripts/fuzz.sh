@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Bounded libFuzzer runs (clang, ASan+UBSan) of every parser of untrusted bytes: safetensors headers,
-# tokenizer.json, JSON itself (its nesting limit), HTTP Range headers and POST /api/probe's body; each seeded
-# with the real fixtures and the small seeds in tests/fuzz/seeds. Fails on any crash, sanitizer report,
-# leak, hang (> 10 s on one input) or allocation over 1 GB.
+# tokenizer.json, a model's config.json, JSON itself (its nesting limit), HTTP Range headers and POST
+# /api/probe's body; each seeded with the real fixtures and the small seeds in tests/fuzz/seeds. Fails on any
+# crash, sanitizer report, leak, hang (> 10 s on one input) or allocation over 1 GB.
 # Environment: FUZZ_SECONDS per target (default 30), FUZZ_BUILD build folder (default build-fuzz).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,10 +20,11 @@ declare -A seeds=(
   [fuzz_safetensors]="$(find tests/fixtures/hf models -name '*.safetensors' -size -1024k)"
   [fuzz_tokenizer_json]="$(find models -name tokenizer.json)"
   [fuzz_json]="$(find tests/fixtures/hf models -name '*config.json')"
+  [fuzz_config]="$(find tests/fixtures/hf models -name config.json)"
 )
 # Inputs long enough for each format's limits: JSON nested past kMaxJsonDepth, Range headers past httplib's
 # 8 KiB header line.
-declare -A max_len=([fuzz_safetensors]=1048576 [fuzz_tokenizer_json]=600000 [fuzz_json]=65536 [fuzz_range]=16384
+declare -A max_len=([fuzz_safetensors]=1048576 [fuzz_tokenizer_json]=600000 [fuzz_json]=65536 [fuzz_config]=65536 [fuzz_range]=16384
   [fuzz_probe]=65536)
 for source in tests/fuzz/fuzz_*.cpp; do
   target=$(basename "$source" .cpp)

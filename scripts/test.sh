@@ -17,7 +17,7 @@ echo "== web UI: formatting (prettier), unit tests (Vitest), then browser tests 
 echo "== the demo from a cold cache (attnviz demo, checked in chromium)"
 (cd web && node tests/browser/demo.mjs)
 
-echo "== fuzzing: safetensors, tokenizer.json, JSON, Range header and probe body parsers (libFuzzer, ${FUZZ_SECONDS:-30}s each)"
+echo "== fuzzing: safetensors, tokenizer.json, config.json, JSON, Range header and probe body parsers (libFuzzer, ${FUZZ_SECONDS:-30}s each)"
 scripts/fuzz.sh
 
 echo "== every unit test under ASan+UBSan"

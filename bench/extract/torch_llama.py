@@ -3,50 +3,47 @@
 A plain PyTorch LLaMA (transformers is not used) whose weights are the checkpoint's BF16 tensors, memory-mapped
 and used in place (as transformers' torch_dtype=bfloat16 computes: bfloat16 weights and activations), runs the
 JSONL input_ids in batches, captures every layer's q and k (after RoPE: what attention dots) and writes them to
-OUT as float16, then prints one JSON line: tokens, seconds, tokens/s (after one untimed warm-up pass).
+OUT as float16, then prints one JSON line: tokens, seconds, tokens/s (after one untimed warm-up pass). The
+rotary frequencies follow the config's rope_scaling (none, linear or llama3, as transformers computes them).
 
-Usage: python3 torch_llama.py MODEL_DIR IDS.jsonl OUT_FILE [--threads T] [--batch B]
+Usage: python3 torch_llama.py MODEL_DIR IDS.jsonl OUT_FILE [--threads T] [--batch B] [--check RUN]
 """
-import json
-import mmap
+import math
 import os
-import struct
-import warnings
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
-from torch_extract import run_extraction
+from torch_extract import load_safetensors, read_config, run_extraction
 
 
-def load_bf16(path):
-    """Every tensor of a BF16 safetensors file as a bfloat16 tensor over the mapped file (no copy)."""
-    with open(path, "rb") as f:
-        size = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(size))
-        mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-    data = np.frombuffer(mapped, dtype=np.uint8, offset=8 + size)
-    tensors = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        assert info["dtype"] == "BF16", name
-        begin, end = info["data_offsets"]
-        halves = data[begin:end].view(np.int16).reshape(info["shape"])
-        warnings.filterwarnings("ignore", "The given NumPy array is not writable")  # read-only: never written
-        tensors[name.removeprefix("model.")] = torch.from_numpy(halves).view(torch.bfloat16)
-    return tensors
+def rope_inv_freq(head_dim, theta, scaling):
+    """transformers' inverse frequencies in float32 for rope_type default, linear and llama3."""
+    inv_freq = 1.0 / (theta ** (torch.arange(0, head_dim, 2, dtype=torch.float32) / head_dim))
+    kind = (scaling or {}).get("rope_type", (scaling or {}).get("type", "default"))
+    if kind == "linear":
+        return inv_freq / scaling["factor"]
+    if kind != "llama3":
+        assert kind == "default", kind
+        return inv_freq
+    factor, low, high = scaling["factor"], scaling["low_freq_factor"], scaling["high_freq_factor"]
+    context = scaling["original_max_position_embeddings"]
+    wavelength = 2 * math.pi / inv_freq
+    scaled = torch.where(wavelength > context / low, inv_freq / factor, inv_freq)  # long wavelengths
+    smooth = (context / wavelength - low) / (high - low)
+    blend = (1 - smooth) * scaled / factor + smooth * scaled
+    medium = (wavelength >= context / high) & (wavelength <= context / low)
+    return torch.where(medium, blend, scaled)
 
 
 class Llama:
     def __init__(self, model_dir):
-        with open(os.path.join(model_dir, "config.json")) as f:
-            c = json.load(f)
+        c = read_config(model_dir)
         self.layers, self.heads, self.kv_heads = c["num_hidden_layers"], c["num_attention_heads"], c["num_key_value_heads"]
         self.d, self.hd = c["hidden_size"], c.get("head_dim", c["hidden_size"] // c["num_attention_heads"])
-        self.eps, self.theta = c["rms_norm_eps"], c["rope_theta"]
-        self.w = load_bf16(os.path.join(model_dir, "model.safetensors"))
+        self.eps = c["rms_norm_eps"]
+        self.inv_freq = rope_inv_freq(self.hd, c["rope_theta"], c.get("rope_scaling"))
+        self.w = load_safetensors(os.path.join(model_dir, "model.safetensors"), "model.")
 
     def rms(self, x, name):
         variance = x.float().pow(2).mean(-1, keepdim=True)
@@ -58,10 +55,10 @@ class Llama:
         return x * cos + rotated * sin
 
     def forward(self, ids, capture):
+        """ids [B, T]; capture(layer, q, k) with q [B, heads, T, head_dim]; returns the hidden state [B, T, d]."""
         B, T = ids.shape
         x = self.w["embed_tokens.weight"][ids]
-        inv_freq = 1.0 / (self.theta ** (torch.arange(0, self.hd, 2, dtype=torch.float32) / self.hd))
-        angles = torch.outer(torch.arange(T, dtype=torch.float32), inv_freq)
+        angles = torch.outer(torch.arange(T, dtype=torch.float32), self.inv_freq)
         cos = torch.cat((angles.cos(), angles.cos()), -1).to(x.dtype)
         sin = torch.cat((angles.sin(), angles.sin()), -1).to(x.dtype)
         mask = torch.full((T, T), float("-inf")).triu(1).to(x.dtype)

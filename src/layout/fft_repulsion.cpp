@@ -96,50 +96,46 @@ double mean_self_potential(int p, int dim, double spacing) {
   return total / count;
 }
 
-// A complex spectrum times a real one, element by element.
-void multiply(fftwf_complex* spectrum, const std::vector<float>& kernel) {
-  for (size_t j = 0; j < kernel.size(); ++j) {
-    spectrum[j][0] *= kernel[j];
-    spectrum[j][1] *= kernel[j];
-  }
-}
-
 }  // namespace
 
-// Buffers and plans for one grid size. Each potential lives on the unpadded grid (M per dimension, the last
-// dimension padded to P >= 2M for the real-to-complex transform): D + 1 charges convolved with K^2. A linear
-// convolution needs the grid zero-padded to P in every dimension, but most of that padding is zero, so the
-// transform runs one dimension at a time and skips the lines that are all zero (forward) or not needed
-// (backward): about half the work of a full multidimensional transform. The kernels are real and even, so
-// their spectra are real and even: a DCT-I of one octant of the grid gives them, again only when the grid
-// spacing changes.
+// Buffers and plans for one grid size. The charges and each potential live on the unpadded grid (M per
+// dimension, the last dimension padded to P >= 2M for the real-to-complex transform). A linear convolution
+// needs the grid zero-padded to P in every dimension, but most of that padding is zero, so the transform runs
+// one dimension at a time and skips the lines that are all zero (forward) or not needed (backward): about
+// half the work of a full multidimensional transform. The kernels' spectra come from one octant of the grid
+// (offsets 0..P/2 per dimension, 1..P/2-1 along an odd kernel's dimension), again only when the grid spacing
+// changes.
 struct FftRepulsion::Plans {
   int m = 0, padded = 0, half = 0;  // nodes per dimension (boxes x interpolation points), P, P / 2 + 1
-  int64_t real_size = 0;            // per potential: M^(dim-1) x P
-  int64_t spectrum_size = 0;        // per potential: P^(dim-1) x (P / 2 + 1)
-  int64_t real_stride = 0, spectrum_stride = 0;  // distance between consecutive potentials' arrays
-  float* real = nullptr;                         // [D + 1, real_stride]
-  fftwf_complex* spectrum = nullptr;             // [D + 1, spectrum_stride]
+  int64_t real_size = 0;            // per grid: M^(dim-1) x P
+  int64_t spectrum_size = 0;        // per grid: P^(dim-1) x (P / 2 + 1)
+  int64_t real_stride = 0, spectrum_stride = 0;  // distance between consecutive grids' arrays
+  float* real = nullptr;                         // [1 + D, real_stride]: the charges, then R's potentials
+  fftwf_complex* spectrum = nullptr;             // [1 + D, spectrum_stride]
   int64_t octant_size = 0;                       // (P / 2 + 1)^dim
-  float* kernel = nullptr;                       // a kernel at offsets 0..P/2 per dimension: octant_size
-  float* kernel_spectrum = nullptr;              // its DCT-I: the spectrum at frequencies 0..P/2
+  float* kernel = nullptr;                       // a kernel on the octant: octant_size
+  float* kernel_spectrum = nullptr;              // its cosine / sine transform
 
-  std::vector<float> squared_spectrum, spectrum_z;  // real parts of K^2's and K's spectra, divided by P^dim
-  double kernel_box = 0;                            // box width the kernels were made for
-  double self = 0;                                  // mean_self_potential at that spacing
+  // Spectra on the charges' layout, divided by P^dim: K's (real), and per component c of H the imaginary
+  // part of its (imaginary) spectrum.
+  std::vector<float> spectrum_z;
+  std::vector<std::vector<float>> spectrum_force;
+  double kernel_box = 0;  // box width the kernels were made for
+  double self = 0;        // mean_self_potential at that spacing
   // Forward: last dimension real-to-complex on the M^(dim-1) lines holding charges, then (3D) the middle
   // dimension on the first M planes, then the first dimension everywhere. Backward in reverse order.
   fftwf_plan last_forward = nullptr, middle_forward = nullptr, first_forward = nullptr;
   fftwf_plan first_backward = nullptr, middle_backward = nullptr, last_backward = nullptr;
-  fftwf_plan kernel_forward = nullptr;
+  // The octant's transforms: all cosine (K), and sine along dimension c (H's component c).
+  fftwf_plan even_kernel = nullptr, odd_kernel[3] = {nullptr, nullptr, nullptr};
 
-  float* real_at(int potential) { return real + potential * real_stride; }
-  fftwf_complex* spectrum_at(int potential) { return spectrum + potential * spectrum_stride; }
+  float* real_at(int grid) { return real + grid * real_stride; }
+  fftwf_complex* spectrum_at(int grid) { return spectrum + grid * spectrum_stride; }
 
   ~Plans() {
     std::lock_guard lock(planner_mutex());
     for (fftwf_plan plan : {last_forward, middle_forward, first_forward, first_backward, middle_backward,
-                            last_backward, kernel_forward})
+                            last_backward, even_kernel, odd_kernel[0], odd_kernel[1], odd_kernel[2]})
       if (plan) fftwf_destroy_plan(plan);
     fftwf_free(real);
     fftwf_free(spectrum);
@@ -147,6 +143,14 @@ struct FftRepulsion::Plans {
     fftwf_free(kernel_spectrum);
   }
 };
+
+// The octant's extent per dimension for a kernel odd along `odd` (-1: even in every dimension): offsets
+// 0..P/2, and 1..P/2-1 along the odd dimension (an odd kernel is 0 at 0 and P/2).
+std::vector<int> octant_extent(int dim, int half, int odd) {
+  std::vector<int> extent(static_cast<size_t>(dim), half);
+  if (odd >= 0) extent[odd] = half - 2;
+  return extent;
+}
 
 FftRepulsion::FftRepulsion(int dim, RepulsionOptions options) : dim_(dim), options_(options) {
   if (dim != 2 && dim != 3) throw Error("FFT repulsion supports 2 or 3 dimensions");
@@ -159,7 +163,7 @@ FftRepulsion::Plans& FftRepulsion::plans_for(int padded) {
   if (slot) return *slot;
   auto plans = std::make_unique<Plans>();
   const int p = options_.interpolation_points;
-  const int potentials = dim_ + 1, m = padded / (2 * p) * p, half = padded / 2 + 1;
+  const int grids = dim_ + 1, m = padded / (2 * p) * p, half = padded / 2 + 1;
   plans->m = m;
   plans->padded = padded;
   plans->half = half;
@@ -167,15 +171,15 @@ FftRepulsion::Plans& FftRepulsion::plans_for(int padded) {
   plans->spectrum_size = power(padded, dim_ - 1) * half;
   plans->real_stride = (plans->real_size + 15) / 16 * 16;
   plans->spectrum_stride = (plans->spectrum_size + 7) / 8 * 8;
-  plans->real = fftwf_alloc_real(static_cast<size_t>(potentials * plans->real_stride));
-  plans->spectrum = fftwf_alloc_complex(static_cast<size_t>(potentials * plans->spectrum_stride));
+  plans->real = fftwf_alloc_real(static_cast<size_t>(grids * plans->real_stride));
+  plans->spectrum = fftwf_alloc_complex(static_cast<size_t>(grids * plans->spectrum_stride));
   plans->octant_size = power(half, dim_);
   plans->kernel = fftwf_alloc_real(static_cast<size_t>(plans->octant_size));
   plans->kernel_spectrum = fftwf_alloc_real(static_cast<size_t>(plans->octant_size));
   if (!plans->real || !plans->spectrum || !plans->kernel || !plans->kernel_spectrum)
     throw Error("t-SNE: out of memory for the FFT grid");
-  plans->squared_spectrum.resize(static_cast<size_t>(plans->spectrum_size));
   plans->spectrum_z.resize(static_cast<size_t>(plans->spectrum_size));
+  plans->spectrum_force.assign(static_cast<size_t>(dim_), std::vector<float>(plans->spectrum_size));
 
   // Strides in elements; the spectrum is [P (first)][P (middle, 3D)][P / 2 + 1 (last)].
   const int plane = dim_ == 3 ? padded * half : half;  // spectrum stride of the first dimension
@@ -202,78 +206,138 @@ FftRepulsion::Plans& FftRepulsion::plans_for(int padded) {
   const fftwf_iodim first{padded, plane, plane}, first_many{plane, 1, 1};
   plans->first_forward = fftwf_plan_guru_dft(1, &first, 1, &first_many, c, c, FFTW_FORWARD, flags);
   plans->first_backward = fftwf_plan_guru_dft(1, &first, 1, &first_many, c, c, FFTW_BACKWARD, flags);
-  const int sizes[3] = {half, half, half};
-  const fftwf_r2r_kind kinds[3] = {FFTW_REDFT00, FFTW_REDFT00, FFTW_REDFT00};
-  plans->kernel_forward = fftwf_plan_r2r(dim_, sizes, plans->kernel, plans->kernel_spectrum, kinds, flags);
-  for (fftwf_plan plan : {plans->last_forward, plans->last_backward, plans->first_forward,
-                          plans->first_backward, plans->kernel_forward})
+  for (int odd = -1; odd < dim_; ++odd) {
+    const std::vector<int> extent = octant_extent(dim_, half, odd);
+    fftwf_r2r_kind kinds[3];
+    for (int d = 0; d < dim_; ++d) kinds[d] = d == odd ? FFTW_RODFT00 : FFTW_REDFT00;
+    (odd < 0 ? plans->even_kernel : plans->odd_kernel[odd]) =
+        fftwf_plan_r2r(dim_, extent.data(), plans->kernel, plans->kernel_spectrum, kinds, flags);
+  }
+  for (fftwf_plan plan :
+       {plans->last_forward, plans->last_backward, plans->first_forward, plans->first_backward,
+        plans->even_kernel, plans->odd_kernel[0], plans->odd_kernel[1]})
     if (!plan) throw Error("t-SNE: FFTW planning failed");
-  if (dim_ == 3 && (!plans->middle_forward || !plans->middle_backward))
+  if (dim_ == 3 && (!plans->middle_forward || !plans->middle_backward || !plans->odd_kernel[2]))
     throw Error("t-SNE: FFTW planning failed");
   slot = std::move(plans);
   return *slot;
 }
 
-// K^2 and K at offsets 0..P/2 per dimension (the padded grid is their even extension, so the product of
-// spectra is a linear convolution); their spectra by DCT-I (the DFT of an even sequence), spread to the
-// layout of the charges' spectra and divided by the grid size (FFTW's transforms are unnormalised); and the
-// mean self potential at this spacing.
+// K and H's components at the octant's offsets (the padded grid is their even or odd extension, so the
+// product of spectra is a linear convolution); their spectra by cosine and sine transforms (the DFT of an
+// even sequence is real, of an odd one imaginary), spread to the layout of the charges' spectra with the
+// signs of the odd extension and divided by the grid size (FFTW's transforms are unnormalised); and the mean
+// self potential at this spacing.
 void FftRepulsion::update_kernels(Plans& plans, double spacing) {
-  const int padded = plans.padded, half = plans.half;
-  const double scale2 = spacing * spacing;
+  const int padded = plans.padded, half = plans.half, last = dim_ - 1;
   const float norm = 1.0f / static_cast<float>(power(padded, dim_));
-  const int64_t plane = power(half, dim_ - 1);
-  // Frequency index in [0, P) to its octant index: the spectrum is even.
-  auto fold = [&](int64_t k) { return k <= padded / 2 ? k : padded - k; };
-  for (const int exponent : {2, 1}) {
-    for (int64_t a = 0; a < half; ++a)
-      for (int64_t rest = 0; rest < plane; ++rest) {
-        const double r2 = double(a * a) + double((rest % half) * (rest % half)) +
-                          (dim_ == 3 ? double((rest / half) * (rest / half)) : 0.0);
-        const double k = 1.0 / (1.0 + scale2 * r2);
-        plans.kernel[a * plane + rest] = static_cast<float>(exponent == 2 ? k * k : k);
-      }
-    fftwf_execute_r2r(plans.kernel_forward, plans.kernel, plans.kernel_spectrum);
-    std::vector<float>& out = exponent == 2 ? plans.squared_spectrum : plans.spectrum_z;
-    // The charges' spectra are [P][P (3D)][P / 2 + 1]; the octant is [P/2 + 1]^dim.
-    const int64_t rows = plans.spectrum_size / half;
+  for (int odd = -1; odd < dim_; ++odd) {
+    const std::vector<int> extent = octant_extent(dim_, half, odd);
+    // 1. The kernel on the octant, row by row along the last dimension.
+    const int64_t rows = [&] {
+      int64_t count = 1;
+      for (int d = 0; d < last; ++d) count *= extent[d];
+      return count;
+    }();
+    const int first_offset_last = odd == last ? 1 : 0;
     for (int64_t row = 0; row < rows; ++row) {
-      const int64_t octant_row = dim_ == 3 ? fold(row / padded) * half + fold(row % padded) : fold(row);
-      for (int64_t k = 0; k < half; ++k)
-        out[row * half + k] = plans.kernel_spectrum[octant_row * half + k] * norm;
+      double r2 = 0, along = 0;
+      int64_t rest = row;
+      for (int d = last - 1; d >= 0; --d) {
+        const double offset = double(rest % extent[d] + (d == odd ? 1 : 0)) * spacing;
+        rest /= extent[d];
+        r2 += offset * offset;
+        if (d == odd) along = offset;
+      }
+      float* out = &plans.kernel[row * extent[last]];
+      for (int a = 0; a < extent[last]; ++a) {
+        const double offset = double(a + first_offset_last) * spacing;
+        const double k = 1.0 / (1.0 + r2 + offset * offset);
+        out[a] = static_cast<float>(odd < 0 ? k : k * k * (odd == last ? offset : along));
+      }
+    }
+    fftwf_execute_r2r(odd < 0 ? plans.even_kernel : plans.odd_kernel[odd], plans.kernel,
+                      plans.kernel_spectrum);
+    // 2. Spread to the charges' spectra, [P][P (3D)][P / 2 + 1]: frequency f in [0, P) is the octant's
+    //    min(f, P - f), less one along the odd dimension, where frequencies above P/2 take the opposite sign
+    //    and 0 and P/2 have none. H's spectrum is -i times the sine transform: its imaginary part is stored.
+    std::vector<float>& out = odd < 0 ? plans.spectrum_z : plans.spectrum_force[odd];
+    for (int64_t row = 0; row < plans.spectrum_size / half; ++row) {
+      int64_t rest = row, octant_row = 0, stride = extent[last];
+      float sign = odd < 0 ? norm : -norm;
+      for (int d = last - 1; d >= 0; --d) {
+        const int64_t f = rest % padded;
+        rest /= padded;
+        int64_t octant = std::min(f, padded - f);
+        if (d == odd) {
+          if (octant == 0 || 2 * octant == padded) sign = 0;
+          if (2 * f > padded) sign = -sign;
+          octant = std::max<int64_t>(octant - 1, 0);
+        }
+        octant_row += octant * stride;
+        stride *= extent[d];
+      }
+      const float* in = &plans.kernel_spectrum[octant_row];
+      float* to = &out[row * half];
+      if (odd == last) {
+        to[0] = to[half - 1] = 0;
+        for (int k = 1; k < half - 1; ++k) to[k] = sign * in[k - 1];
+      } else {
+        for (int k = 0; k < half; ++k) to[k] = sign * in[k];
+      }
     }
   }
   plans.self = mean_self_potential(options_.interpolation_points, dim_, spacing);
 }
 
-// Convolves one charge's grid with K^2: forward transform, product with the kernel's spectrum, backward.
-// For the first charge (1 at every point) it also returns sum over nodes of q (K * q), the grid's Z, from the
-// spectrum alone (Parseval): sum_f |Q(f)|^2 K(f). The half spectrum of the real-to-complex transform holds
-// every frequency but 0 and P/2 of the last dimension twice (Q(-f) is Q(f)'s conjugate).
-double FftRepulsion::convolve(Plans& plans, int charge) {
-  fftwf_complex* c = plans.spectrum_at(charge);
-  std::memset(c, 0, sizeof(fftwf_complex) * static_cast<size_t>(plans.spectrum_size));
-  fftwf_execute_dft_r2c(plans.last_forward, plans.real_at(charge), c);
+// The charges' grid to its spectrum, and the grid's Z from the spectrum alone (Parseval): sum_f |Q(f)|^2
+// K(f). The half spectrum of the real-to-complex transform holds every frequency but 0 and P/2 of the last
+// dimension twice (Q(-f) is Q(f)'s conjugate).
+double FftRepulsion::transform_charges(Plans& plans) {
+  fftwf_complex* c = plans.spectrum_at(0);
+  // The lines the real-to-complex transform does not write are the padding's: zero before the other
+  // dimensions' transforms (which overwrite them in place). 2D: rows M..P-1; 3D: (a, b) with b >= M below
+  // a = M, and every line from a = M on.
+  const int64_t m = plans.m, padded = plans.padded, half = plans.half;
+  const auto zero = [&](int64_t line, int64_t lines) {
+    std::memset(c + line * half, 0, sizeof(fftwf_complex) * static_cast<size_t>(lines * half));
+  };
+  if (dim_ == 2) {
+    zero(m, padded - m);
+  } else {
+    for (int64_t a = 0; a < m; ++a) zero(a * padded + m, padded - m);
+    zero(m * padded, (padded - m) * padded);
+  }
+  fftwf_execute_dft_r2c(plans.last_forward, plans.real_at(0), c);
   if (plans.middle_forward) fftwf_execute_dft(plans.middle_forward, c, c);
   fftwf_execute_dft(plans.first_forward, c, c);
+  const float* kernel = plans.spectrum_z.data();
   double z = 0;
-  if (charge == 0) {
-    const int half = plans.half;
-    for (int64_t j = 0; j < plans.spectrum_size; ++j) {
-      const int64_t k = j % half;
-      const double twice = (k == 0 || 2 * k == plans.padded) ? 1.0 : 2.0;
-      z += twice * plans.spectrum_z[j] * (double(c[j][0]) * c[j][0] + double(c[j][1]) * c[j][1]);
+  for (int64_t row = 0; row < plans.spectrum_size; row += half)
+    for (int64_t k = 0; k < half; ++k) {
+      const double twice = (k == 0 || 2 * k == padded) ? 1.0 : 2.0;
+      const int64_t j = row + k;
+      z += twice * kernel[j] * (double(c[j][0]) * c[j][0] + double(c[j][1]) * c[j][1]);
     }
-  }
-  multiply(c, plans.squared_spectrum);
-  fftwf_execute_dft(plans.first_backward, c, c);
-  if (plans.middle_backward) fftwf_execute_dft(plans.middle_backward, c, c);
-  fftwf_execute_dft_c2r(plans.last_backward, c, plans.real_at(charge));
   return z;
 }
 
+// Component c of R's potential on the grid: the charges' spectrum times H_c's (i s: a real s), backward.
+void FftRepulsion::force_potential(Plans& plans, int component) {
+  const fftwf_complex* charges = plans.spectrum_at(0);
+  fftwf_complex* c = plans.spectrum_at(1 + component);
+  const std::vector<float>& s = plans.spectrum_force[component];
+  for (int64_t j = 0; j < plans.spectrum_size; ++j) {
+    c[j][0] = -charges[j][1] * s[j];
+    c[j][1] = charges[j][0] * s[j];
+  }
+  fftwf_execute_dft(plans.first_backward, c, c);
+  if (plans.middle_backward) fftwf_execute_dft(plans.middle_backward, c, c);
+  fftwf_execute_dft_c2r(plans.last_backward, c, plans.real_at(1 + component));
+}
+
 double FftRepulsion::compute(const float* y, int64_t n, float* rep) {
-  const int dim = dim_, p = options_.interpolation_points, charges = dim + 1;
+  const int dim = dim_, p = options_.interpolation_points;
   float lo[3], hi[3];
   for (int c = 0; c < dim; ++c) lo[c] = hi[c] = y[c];
   for (int64_t i = 0; i < n; ++i)
@@ -281,11 +345,8 @@ double FftRepulsion::compute(const float* y, int64_t n, float* rep) {
       lo[c] = std::min(lo[c], y[i * dim + c]);
       hi[c] = std::max(hi[c], y[i * dim + c]);
     }
-  double spread = 1e-3, centre[3];
-  for (int c = 0; c < dim; ++c) {
-    spread = std::max(spread, double(hi[c] - lo[c]));
-    centre[c] = 0.5 * (double(lo[c]) + hi[c]);
-  }
+  double spread = 1e-3;
+  for (int c = 0; c < dim; ++c) spread = std::max(spread, double(hi[c] - lo[c]));
   if (!std::isfinite(spread)) throw Error("t-SNE diverged (the layout is no longer finite)");
   const int wanted = std::clamp(static_cast<int>(std::ceil(spread / options_.box_width)), options_.min_boxes,
                                 options_.max_boxes);
@@ -331,32 +392,21 @@ double FftRepulsion::compute(const float* y, int64_t n, float* rep) {
     }
   };
 
-  // Spread the charges (1, y - centre) and convolve. Each thread owns a range of charges: its sums are
-  // race-free and deterministic, and one pass over the points serves all of its charges.
-  double z = 0;  // from the first charge, by its thread
-  parallel_blocks(charges, options_.threads, [&](int64_t first, int64_t last, int) {
-    std::fill(plans.real_at(first), plans.real_at(last), 0.0f);
-    float charge[4] = {1, 0, 0, 0};
-    for (int64_t i = 0; i < n; ++i) {
-      for (int c = 0; c < dim; ++c) charge[1 + c] = static_cast<float>(y[i * dim + c] - centre[c]);
-      for_nodes(i, [&](int64_t node, float weight_product) {
-        for (int t = first; t < last; ++t) plans.real_at(t)[node] += weight_product * charge[t];
-      });
-    }
-    for (int t = first; t < last; ++t) {
-      const double part = convolve(plans, t);
-      if (t == 0) z = part;
-    }
+  // Spread the unit charges and transform them once; each component of H multiplies their spectrum (a
+  // thread per component) and comes back as a potential, interpolated to the points.
+  float* charges = plans.real_at(0);
+  std::fill(charges, plans.real_at(1), 0.0f);
+  for (int64_t i = 0; i < n; ++i) for_nodes(i, [&](int64_t node, float w) { charges[node] += w; });
+  const double z = transform_charges(plans);
+  parallel_blocks(dim, options_.threads, [&](int64_t first, int64_t last, int) {
+    for (int64_t c = first; c < last; ++c) force_potential(plans, static_cast<int>(c));
   });
-
-  // Interpolate the potentials back to R_i.
   parallel_for(n, options_.threads, [&](int64_t i) {
-    double phi[4] = {0, 0, 0, 0};
+    double phi[3] = {0, 0, 0};
     for_nodes(i, [&](int64_t node, float w) {
-      for (int t = 0; t < charges; ++t) phi[t] += double(w) * plans.real_at(t)[node];
+      for (int c = 0; c < dim; ++c) phi[c] += double(w) * plans.real_at(1 + c)[node];
     });
-    for (int c = 0; c < dim; ++c)
-      rep[i * dim + c] = static_cast<float>((y[i * dim + c] - centre[c]) * phi[0] - phi[1 + c]);
+    for (int c = 0; c < dim; ++c) rep[i * dim + c] = static_cast<float>(phi[c]);
   });
   // Drop each point's own charge; no layout within this spread has a smaller Z than the floor.
   const double floor = double(n) * double(n - 1) / (1.0 + dim * spread * spread);

@@ -3,12 +3,14 @@
 // 2019), for embeddings of 2 or 3 dimensions.
 //
 // With K(r) = 1 / (1 + |r|^2), t-SNE needs for every point i
-//   R_i = sum_j K_ij^2 (y_i - y_j) = y_i sum_j K_ij^2 - sum_j K_ij^2 y_j   and   Z = sum_{i != j} K_ij,
-// sums over j of smooth kernels against D + 1 charges (1, y_j): K^2 for R, K for Z. The charges are spread
-// onto an equispaced grid by Lagrange interpolation (p nodes per box and dimension), convolved with K^2 on
-// the grid by FFT (fftw3f), and interpolated back to the points; Z is the unit charges' energy under K,
-// summed over their spectrum. Coordinates are taken relative to the layout's centre so the two parts of R_i
-// stay small where they cancel.
+//   R_i = sum_j H(y_i - y_j) with H(r) = K(r)^2 r   and   Z = sum_{i != j} K_ij,
+// sums over j of smooth kernels of y_i - y_j against unit charges. The charges are spread onto an
+// equispaced grid by Lagrange interpolation (p nodes per box and dimension) and transformed once by FFT
+// (fftw3f); each component of H multiplies their spectrum, comes back as a potential on the grid and is
+// interpolated to the points; Z is the charges' energy under K, summed over their spectrum. The kernels are
+// even (K) or odd along one dimension (H's components), so their spectra come from cosine and sine transforms
+// of one octant. A point's own charge pushes it nowhere (H is odd and its weights pair symmetrically); Z
+// drops its self potential.
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -42,7 +44,8 @@ class FftRepulsion {
   struct Plans;
   Plans& plans_for(int padded);  // the grid of `padded` nodes per dimension, with as many boxes as fit
   void update_kernels(Plans& plans, double spacing);
-  double convolve(Plans& plans, int charge);
+  double transform_charges(Plans& plans);
+  void force_potential(Plans& plans, int component);
 
   int dim_;
   RepulsionOptions options_;

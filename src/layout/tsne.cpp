@@ -208,8 +208,7 @@ TsneResult tsne_optimise(const Affinities& p, std::vector<float> y, const TsneOp
   repulsion.threads = threads;
   FftRepulsion fft(dim, repulsion);
 
-  const int exaggeration_iterations =
-      options.exaggeration_iterations >= 0 ? options.exaggeration_iterations : (dim == 2 ? 100 : 75);
+  const int exaggeration_iterations = std::max(0, options.exaggeration_iterations);
   const auto rate = [&](double divisor) {
     return static_cast<float>(options.learning_rate > 0 ? options.learning_rate
                                                         : std::max(200.0, double(n) / divisor));

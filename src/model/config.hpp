@@ -5,9 +5,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "model/ops.hpp"
+
 namespace attnviz {
 
 enum class Modality { Text, Image };
+
+// The most positions a rotary model runs (its max_positions is capped here): 32,768 tokens is far beyond
+// what one input's T×T attention per head allows on a workstation, and keeps the cos/sin table ≤ 16 MB.
+inline constexpr int kMaxRotaryPositions = 32768;
 
 struct ModelConfig {
   std::string model_type;    // gpt2, bert, roberta, distilbert, vit, llama, mistral, qwen2
@@ -24,6 +30,7 @@ struct ModelConfig {
   int position_offset = 0;  // RoBERTa: padding_idx + 1
   // llama family
   float rope_theta = 10000.0f;
+  ops::RopeScaling rope_scaling;                             // rope_type linear or llama3; none by default
   bool attention_bias = false, tie_word_embeddings = false;  // attention_bias: q/k/v projections have biases
   bool output_bias = false, mlp_bias = false;                // o_proj and MLP biases (llama attention_bias)
   // vision models
@@ -35,5 +42,7 @@ struct ModelConfig {
 
 // Reads <model_dir>/config.json; unknown model_type is an Error listing the supported ones.
 ModelConfig load_config(const std::filesystem::path& model_dir);
+// The same from config.json's parsed document (`path` names it in errors).
+ModelConfig parse_config(nlohmann::json raw, const std::filesystem::path& path);
 
 }  // namespace attnviz

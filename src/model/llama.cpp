@@ -16,7 +16,8 @@ class Llama : public Transformer {
  public:
   Llama(const ModelConfig& config, const std::filesystem::path& model_dir, WeightStorage storage)
       : Transformer(config),
-        rope_(ops::rope_table(config.max_positions, config.head_dim, config.rope_theta)) {
+        rope_(
+            ops::rope_table(config.max_positions, config.head_dim, config.rope_theta, config.rope_scaling)) {
     const int d = config.hidden_size, inner = config.intermediate_size;
     const int q_width = config.num_heads * config.head_dim, kv_width = config.num_kv_heads * config.head_dim;
     activation_ = ops::parse_activation(config.activation);

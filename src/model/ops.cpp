@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <numbers>
 
 #include "core/error.hpp"
 #include "core/half.hpp"
@@ -211,16 +212,42 @@ ATTNVIZ_VECTOR_CLONES void softmax(float* row, int n, int row_size) {
   std::fill(row + n, row + row_size, 0.0f);
 }
 
-RopeTable rope_table(int positions, int head_dim, float theta) {
-  // Same float32 arithmetic as transformers' default rotary embedding: inv_freq = 1 / θ^(2i/d), angle =
-  // p·inv_freq.
+std::vector<float> rope_inv_freq(int head_dim, float theta, const RopeScaling& scaling) {
+  // Step 1, the default rotary embedding: inv_freq = 1 / θ^(2i/d), in float32 as transformers computes it.
+  const int half = head_dim / 2;
+  std::vector<float> inv_freq(half);
+  for (int i = 0; i < half; ++i) inv_freq[i] = 1.0f / std::pow(theta, float(2 * i) / float(head_dim));
+  // Step 2, the scaling, each operation rounded to float32 in transformers' order.
+  const float factor = scaling.factor;
+  if (scaling.type == RopeScaling::Type::Linear)
+    for (float& f : inv_freq) f /= factor;
+  if (scaling.type != RopeScaling::Type::Llama3) return inv_freq;
+  const float low = scaling.low_freq_factor, high = scaling.high_freq_factor;
+  const float context = float(scaling.original_positions);
+  const float long_wavelength = float(double(scaling.original_positions) / double(low));
+  const float short_wavelength = float(double(scaling.original_positions) / double(high));
+  const float two_pi = float(2.0 * std::numbers::pi);
+  for (float& f : inv_freq) {
+    const float wavelength = (1.0f / f) * two_pi;  // torch's scalar / tensor: a reciprocal, then a product
+    if (wavelength > long_wavelength) {
+      f /= factor;  // low frequencies: stretched by the whole factor
+    } else if (!(wavelength < short_wavelength)) {
+      // Medium frequencies: a blend, from divided by factor at the long end to unchanged at the short end.
+      const float smooth = ((1.0f / wavelength) * context - low) / (high - low);
+      f = (1.0f - smooth) * f / factor + smooth * f;
+    }  // high frequencies: unchanged
+  }
+  return inv_freq;
+}
+
+RopeTable rope_table(int positions, int head_dim, float theta, const RopeScaling& scaling) {
+  // angle = p·inv_freq in float32, as transformers' rotary embedding computes it.
   const int half = head_dim / 2;
   RopeTable t;
   t.head_dim = head_dim;
   t.cos.resize(size_t(positions) * half);
   t.sin.resize(size_t(positions) * half);
-  std::vector<float> inv_freq(half);
-  for (int i = 0; i < half; ++i) inv_freq[i] = 1.0f / std::pow(theta, float(2 * i) / float(head_dim));
+  const std::vector<float> inv_freq = rope_inv_freq(head_dim, theta, scaling);
   for (int p = 0; p < positions; ++p) {
     for (int i = 0; i < half; ++i) {
       const float angle = float(p) * inv_freq[i];

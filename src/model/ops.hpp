@@ -75,7 +75,24 @@ struct RopeTable {
   int head_dim = 0;
   std::vector<float> cos, sin;  // [positions, head_dim / 2]
 };
-RopeTable rope_table(int positions, int head_dim, float theta);
+// How a checkpoint stretches its rotary embedding past the context it was pre-trained on (config.json's
+// rope_type; transformers' rope init functions of the same names).
+struct RopeScaling {
+  enum class Type {
+    None,    // default: inv_freq = 1 / θ^(2i/d)
+    Linear,  // every frequency divided by factor (positions divided by factor)
+    Llama3,  // long wavelengths divided by factor, short ones kept, a smooth blend between
+  };
+  Type type = Type::None;
+  float factor = 1.0f;  // linear and llama3; > 0
+  // llama3: wavelengths above original_positions / low_freq_factor are divided by factor, those below
+  // original_positions / high_freq_factor kept; 0 < low_freq_factor < high_freq_factor.
+  float low_freq_factor = 1.0f, high_freq_factor = 4.0f;
+  int original_positions = 8192;  // the pre-training context (original_max_position_embeddings)
+};
+// The rotation's frequency per pair of a head vector, [head_dim / 2], in transformers' float32 arithmetic.
+std::vector<float> rope_inv_freq(int head_dim, float theta, const RopeScaling& scaling);
+RopeTable rope_table(int positions, int head_dim, float theta, const RopeScaling& scaling);
 // x: `tokens` rows of `heads` head vectors each (row stride `stride`), the first at position
 // `first_position`.
 void apply_rope(const RopeTable& table, float* x, int tokens, int stride, int heads, int first_position);

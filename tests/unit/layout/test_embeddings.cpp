@@ -154,7 +154,9 @@ TEST(Tsne, FftRepulsionMatchesExactSums) {
       err += double(exact[i] - approx[i]) * (exact[i] - approx[i]);
       norm += double(exact[i]) * exact[i];
     }
-    EXPECT_LT(std::sqrt(err / norm), 2e-2) << dim;
+    // Measured: 0.9% in 2D, 2.2% in 3D (H = K^2 r interpolated whole; K^2 alone against charges (1, y), the
+    // method before, gave 0.6% and 1.4% at twice the transforms).
+    EXPECT_LT(std::sqrt(err / norm), dim == 2 ? 1.5e-2 : 3e-2) << dim;
   }
 }
 

@@ -105,8 +105,8 @@ TEST(Config, LlamaFamilyDetails) {
   EXPECT_EQ(load_config(config_dir("llama-heads", llama_config())).num_kv_heads, 8);  // default: heads
 
   nlohmann::json scaled = llama_config();
-  scaled["rope_scaling"] = {{"rope_type", "llama3"}, {"factor", 8.0}};
-  EXPECT_NE(error_of([&] { load_config(config_dir("scaled", scaled)); }).find("rope_scaling"),
+  scaled["rope_scaling"] = {{"rope_type", "yarn"}, {"factor", 8.0}};  // more in test_rope_scaling.cpp
+  EXPECT_NE(error_of([&] { load_config(config_dir("scaled", scaled)); }).find("rope_type 'yarn'"),
             std::string::npos);
   nlohmann::json uneven = llama_config();
   uneven["num_key_value_heads"] = 3;

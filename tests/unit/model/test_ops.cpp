@@ -134,7 +134,7 @@ TEST(Ops, HalfWeightsComputeWhatTheirFloat32CopyComputes) {
 
 TEST(Ops, RopeRotatesPairsOfHalves) {
   const int head_dim = 8, half = 4;
-  const ops::RopeTable table = ops::rope_table(16, head_dim, 10000.0f);
+  const ops::RopeTable table = ops::rope_table(16, head_dim, 10000.0f, {});
   std::vector<float> x = range(-1.0f, 1.0f, 2 * head_dim);  // 1 token, 2 heads
   const std::vector<float> original = x;
   ops::apply_rope(table, x.data(), 1, 2 * head_dim, 2, 5);
