@@ -46,10 +46,13 @@ void exact_neighbours(const float* x, int64_t n, int dim, int threads, KnnGraph&
       for (int64_t r = 0; r < rows; ++r) {
         const int64_t i = first + r;
         float* row = dots.data() + r * n;
-        // Dot products to squared distances in one vectorised pass, then a scan that mostly only compares.
-        for (int64_t j = 0; j < n; ++j) row[j] = std::max(0.0f, norms[i] + norms[j] - 2.0f * row[j]);
-        row[i] = INFINITY;
-        nearest.select(row, n, graph.distance.data() + i * graph.k, graph.index.data() + i * graph.k);
+        // Squared distances from the dot products as the selection scans them (it mostly only compares);
+        // the point itself at an infinite distance.
+        row[i] = -INFINITY;
+        const float norm_i = norms[i];
+        const float* norm = norms.data();
+        nearest.select_by([=](int64_t j) { return std::max(0.0f, norm_i + norm[j] - 2.0f * row[j]); }, n,
+                          graph.distance.data() + i * graph.k, graph.index.data() + i * graph.k);
       }
     }
   });

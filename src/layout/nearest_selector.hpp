@@ -21,8 +21,15 @@ class NearestSelector {
   // row: n > k distances (a point is kept out of its own row by an infinite distance). Writes the k
   // nearest, nearest first, to dist[k] and idx[k].
   void select(const float* row, int64_t n, float* dist, int32_t* idx) {
-    size_t count = scan(row, n, sampled_threshold(row, n));
-    if (count < static_cast<size_t>(k_)) count = scan(row, n, INFINITY);
+    select_by([row](int64_t j) { return row[j]; }, n, dist, idx);
+  }
+
+  // The same over distances computed as they are scanned: distance(j) for j in [0, n), a cheap inlinable
+  // function (e.g. from a row of dot products), which saves writing them to a row first.
+  template <class Distance>
+  void select_by(Distance distance, int64_t n, float* dist, int32_t* idx) {
+    size_t count = scan(distance, n, sampled_threshold(distance, n));
+    if (count < static_cast<size_t>(k_)) count = scan(distance, n, INFINITY);
     const auto kth = buffer_.begin() + k_;
     std::partial_sort(buffer_.begin(), kth, buffer_.begin() + static_cast<int64_t>(count));
     for (int j = 0; j < k_; ++j) {
@@ -35,11 +42,12 @@ class NearestSelector {
   static constexpr int kCapacityFactor = 8, kBlock = 16, kSample = 512, kMargin = 4;
 
   // A distance with about kMargin x k of the row below it: an order statistic of every stride-th distance.
-  float sampled_threshold(const float* row, int64_t n) {
+  template <class Distance>
+  float sampled_threshold(Distance distance, int64_t n) {
     const int64_t stride = n / kSample;
     if (stride < 2) return INFINITY;
     sample_.clear();
-    for (int64_t j = 0; j < n; j += stride) sample_.push_back(row[j]);
+    for (int64_t j = 0; j < n; j += stride) sample_.push_back(distance(j));
     const int64_t rank =
         std::min<int64_t>(static_cast<int64_t>(sample_.size()) - 1, kMargin * k_ / stride + kMargin);
     std::nth_element(sample_.begin(), sample_.begin() + rank, sample_.end());
@@ -47,17 +55,19 @@ class NearestSelector {
   }
 
   // Appends the candidates below the threshold (tightening it as the buffer fills); returns their count.
-  size_t scan(const float* row, int64_t n, float threshold) {
+  template <class Distance>
+  size_t scan(Distance distance, int64_t n, float threshold) {
     size_t count = 0;
     for (int64_t block = 0; block < n; block += kBlock) {
       const int64_t end = std::min(n, block + kBlock);
       int hits = 0;  // most blocks have none: one vectorised test skips them
-      for (int64_t j = block; j < end; ++j) hits += row[j] < threshold ? 1 : 0;
+      for (int64_t j = block; j < end; ++j) hits += distance(j) < threshold ? 1 : 0;
       if (hits == 0) continue;
       if (count + kBlock > buffer_.size()) count = cut(count, threshold);
       for (int64_t j = block; j < end; ++j) {
-        buffer_[count] = {row[j], static_cast<int32_t>(j)};
-        count += row[j] < threshold ? 1 : 0;
+        const float d = distance(j);
+        buffer_[count] = {d, static_cast<int32_t>(j)};
+        count += d < threshold ? 1 : 0;
       }
     }
     return count;

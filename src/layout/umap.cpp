@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <span>
 
 #include "core/error.hpp"
 #include "core/interrupt.hpp"
@@ -15,7 +14,7 @@ namespace attnviz {
 
 namespace {
 
-// splitmix64: seeds each vertex's xorshift state from (seed, vertex).
+// splitmix64: seeds each vertex's xorshift state (the init's noise) and hash keys from (seed, vertex).
 uint64_t splitmix(uint64_t x) {
   x += 0x9E3779B97F4A7C15ull;
   x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -31,12 +30,15 @@ struct Rng {
     state ^= state << 17;
     return state;
   }
-  // Uniform in [0, n) for n < 2^32 by a multiply instead of a division (Lemire 2019).
-  int64_t below(int64_t n) { return static_cast<int64_t>(((next() >> 32) * static_cast<uint64_t>(n)) >> 32); }
 };
 
 Rng vertex_rng(unsigned seed, int64_t vertex, uint64_t stream) {
   return Rng{splitmix(splitmix(seed) ^ splitmix(uint64_t(vertex) * 4 + stream)) | 1};
+}
+
+// The key of a vertex's hashed draws (hash32 below) in one stream.
+uint32_t vertex_key(unsigned seed, int64_t vertex, uint64_t stream) {
+  return static_cast<uint32_t>(vertex_rng(seed, vertex, stream).next() >> 32);
 }
 
 // sigma such that sum_j exp(-max(0, d_j - rho) / sigma) = log2(neighbors), as umap-learn's smooth_knn_dist.
@@ -59,20 +61,29 @@ double smooth_sigma(const float* d, int k, double rho, double target) {
 
 float clip(float v) { return std::clamp(v, -4.0f, 4.0f); }
 
-// One edge of the optimisation: its other end and when it is next sampled (umap-learn's epochs_per_sample
-// and epoch_of_next_sample, and the same for its negative samples).
-struct SampledEdge {
-  int32_t other;
-  float per_sample, next_sample, per_negative, next_negative;
-};
+// A 32-bit integer hash (Wellons' lowbias32): the negative samples are hashes of a counter, so that a
+// vertex's draws in one epoch are independent of each other and computed in one vectorised loop.
+inline uint32_t hash32(uint32_t x) {
+  x ^= x >> 16;
+  x *= 0x7FEB352Du;
+  x ^= x >> 15;
+  x *= 0x846CA68Bu;
+  return x ^ (x >> 16);
+}
 
-// One vertex's samples in one epoch: the other ends (edges due, then negative samples), differences to
-// them, squared distances, gradient coefficients. Reused across vertices (one per thread) so the epoch loop
-// does not allocate once the buffers have grown.
-struct Samples {
+// A hash in [0, n) by a multiply instead of a division (Lemire 2019); 32-bit operands, so it vectorises.
+inline int64_t uniform_below(uint32_t hash, uint32_t n) {
+  return static_cast<int64_t>((uint64_t(hash) * uint64_t(n)) >> 32);
+}
+
+// The optimisation's edges as arrays, row by row (vertex i's edges are [row_start[i], row_start[i + 1])):
+// each edge's other end, and when it and its negative samples are next due (umap-learn's epochs_per_sample
+// and epoch_of_next_sample, and the same for negative samples). Arrays rather than records: the due test of
+// a row reads one dense array of 4-byte times, and only the edges due read the rest.
+struct EdgeSchedule {
+  std::vector<int64_t> row_start;
   std::vector<int32_t> other;
-  std::vector<float> diff[3], d2, coeff;
-  size_t positives = 0;
+  std::vector<float> per_sample, next_sample, per_negative, next_negative;
 };
 
 // What every vertex's move in one epoch shares.
@@ -80,87 +91,174 @@ struct Epoch {
   float due;  // epoch + 1: edges whose next sample is due by then move
   float a, b, gamma, alpha;
   int64_t n;
+  uint32_t counter;       // this epoch's offset of the negative samples' hash counters
   const float* previous;  // positions at the start of the epoch
 };
 
-// Moves vertex i along its edges due this epoch and their negative samples. Every sample's gradient is taken
-// at the vertex's position at the start of the epoch, against the other ends' positions then, so the
-// coefficients are independent of each other and computed in vectorisable loops.
+// One chunk of vertices' samples in one epoch, in vertex order (each vertex's edges due, then its negative
+// samples): the vertex, the other end, whether it attracts (an edge) or repels (a negative sample), and the
+// move it makes per coordinate. Reused across chunks (one per thread), so epochs do not allocate once the
+// buffers have grown.
+struct Samples {
+  std::vector<int32_t> vertex, other, attracts;
+  std::vector<float> move[3], d2;
+  void clear() {
+    vertex.clear();
+    other.clear();
+    attracts.clear();
+  }
+  void add(int64_t v, int64_t o, bool edge) {
+    vertex.push_back(static_cast<int32_t>(v));
+    other.push_back(static_cast<int32_t>(o));
+    attracts.push_back(edge ? 1 : 0);
+  }
+};
+
+constexpr int64_t kChunkVertices = 256;  // a chunk's samples (~35 a vertex) stay in the L2 cache
+
+// 1. The samples of vertex i this epoch: its edges due (umap-learn's schedule), and as many negative samples
+// as those edges' schedules say are due, drawn uniformly among the other vertices (a draw of i itself is read
+// as i + 1).
+[[gnu::always_inline]] inline void draw_samples(int64_t i, EdgeSchedule& edges, uint32_t key,
+                                                const Epoch& epoch, Samples& s) {
+  int negatives = 0;
+  for (int64_t e = edges.row_start[i]; e < edges.row_start[i + 1]; ++e) {
+    if (edges.next_sample[e] > epoch.due) continue;
+    s.add(i, edges.other[e], true);
+    edges.next_sample[e] += edges.per_sample[e];
+    const int count = static_cast<int>((epoch.due - edges.next_negative[e]) / edges.per_negative[e]);
+    edges.next_negative[e] += float(count) * edges.per_negative[e];
+    negatives += count;
+  }
+  const size_t start = s.vertex.size();
+  s.vertex.resize(start + static_cast<size_t>(negatives), static_cast<int32_t>(i));
+  s.attracts.resize(start + static_cast<size_t>(negatives), 0);
+  s.other.resize(start + static_cast<size_t>(negatives));
+  int32_t* other = s.other.data() + start;
+  const auto n = static_cast<uint32_t>(epoch.n);  // vertex indices are int32
+  const auto self = static_cast<int32_t>(i), next = static_cast<int32_t>(i + 1 < epoch.n ? i + 1 : 0);
+#pragma omp simd
+  for (int k = 0; k < negatives; ++k) {
+    const auto j = static_cast<int32_t>(uniform_below(hash32(key ^ (epoch.counter + uint32_t(k))), n));
+    other[k] = j != self ? j : next;
+  }
+}
+
+// 2. Every sample's move: the gradient at the vertex's position at the start of the epoch, against the other
+// end's then, so the samples are independent of each other. The differences are gathered in a plain loop
+// (GCC does not emit gather instructions for this CPU), the moves computed from them in one vectorised loop
+// over the chunk. Attraction -2ab d^(2(b-1)) / (1 + a d^2b), repulsion 2 gamma b / ((0.001 + d^2)
+// (1 + a d^2b)); each move is clipped to [-4, 4] per coordinate, and a negative sample on top of the vertex
+// pushes it by the clip bound (umap-learn).
 template <int Dim>
-[[gnu::always_inline]] inline void move_vertex(int64_t i, std::span<SampledEdge> edges, float* yi,
-                                               const Epoch& epoch, Rng& rng, Samples& s) {
+[[gnu::always_inline]] inline void sample_moves(const Epoch& epoch, Samples& s) {
   const float a = epoch.a, b = epoch.b, gamma = epoch.gamma;
-  s.other.clear();
-  int negatives_due = 0;
-  for (SampledEdge& e : edges) {
-    if (e.next_sample > epoch.due) continue;
-    s.other.push_back(e.other);
-    e.next_sample += e.per_sample;
-    const int negatives = static_cast<int>((epoch.due - e.next_negative) / e.per_negative);
-    e.next_negative += float(negatives) * e.per_negative;
-    negatives_due += negatives;
-  }
-  s.positives = s.other.size();
-  for (int k = 0; k < negatives_due; ++k) {
-    const int64_t other = rng.below(epoch.n);
-    if (other != i) s.other.push_back(static_cast<int32_t>(other));
-  }
-  const size_t count = s.other.size();
-  for (auto& d : s.diff) d.resize(count);
+  const size_t count = s.vertex.size();
+  for (auto& m : s.move) m.resize(count);
   s.d2.resize(count);
   for (size_t k = 0; k < count; ++k) {
-    const float* yo = &epoch.previous[int64_t(s.other[k]) * Dim];
+    const float* yv = epoch.previous + int64_t(s.vertex[k]) * Dim;
+    const float* yo = epoch.previous + int64_t(s.other[k]) * Dim;
     float d2 = 0;
     for (int c = 0; c < Dim; ++c) {
-      s.diff[c][k] = yi[c] - yo[c];
-      d2 += s.diff[c][k] * s.diff[c][k];
+      s.move[c][k] = yv[c] - yo[c];  // the difference, until the loop below turns it into the move
+      d2 += s.move[c][k] * s.move[c][k];
     }
     s.d2[k] = d2;
   }
-  s.coeff.resize(count);
-  // Attraction -2ab d^(2(b-1)) / (1 + a d^2b); repulsion 2 gamma b / ((0.001 + d^2)(1 + a d^2b)).
-  for (size_t k = 0; k < s.positives; ++k) {
-    const float d2 = std::max(s.d2[k], std::numeric_limits<float>::min()), d2b = fast_pow(d2, b);
-    const float coeff = -2 * a * b * (d2b / d2) / (a * d2b + 1);
-    s.coeff[k] = s.d2[k] > 0 ? coeff : 0.0f;
-  }
-  for (size_t k = s.positives; k < count; ++k) {
-    const float d2 = s.d2[k];
-    s.coeff[k] = 2 * gamma * b / ((0.001f + d2) * (a * fast_pow(d2, b) + 1));
-  }
-  // Each sample's move is clipped to [-4, 4] per coordinate; a negative sample on top of the vertex pushes it
-  // by the clip bound (umap-learn).
-  for (int c = 0; c < Dim; ++c) {
-    float shift = 0;
-#pragma omp simd reduction(+ : shift)
-    for (size_t k = 0; k < s.positives; ++k) shift += clip(s.coeff[k] * s.diff[c][k]);
-#pragma omp simd reduction(+ : shift)
-    for (size_t k = s.positives; k < count; ++k)
-      shift += s.d2[k] > 0 ? clip(s.coeff[k] * s.diff[c][k]) : 4.0f;
-    yi[c] += shift * epoch.alpha;
+  const int32_t* attracts = s.attracts.data();
+  const float* dist2 = s.d2.data();
+  float *m0 = s.move[0].data(), *m1 = s.move[1].data(), *m2 = s.move[2].data();
+#pragma omp simd
+  for (size_t k = 0; k < count; ++k) {
+    const float d2 = dist2[k];
+    const float d2c = std::max(d2, std::numeric_limits<float>::min()), d2b = fast_pow(d2c, b);
+    const bool edge = attracts[k] != 0;
+    const float coeff =
+        (edge ? -2 * a * b * d2b : 2 * gamma * b) / ((edge ? d2c : 0.001f + d2) * (a * d2b + 1));
+    const float on_top = edge ? 0.0f : 4.0f;
+    m0[k] = d2 > 0 ? clip(coeff * m0[k]) : on_top;
+    m1[k] = d2 > 0 ? clip(coeff * m1[k]) : on_top;
+    if constexpr (Dim == 3) m2[k] = d2 > 0 ? clip(coeff * m2[k]) : on_top;
   }
 }
 
-// One thread's block of vertices in an epoch, built twice: for AVX2 + FMA (the coefficient loops run twice
-// as wide; UMAP 10-20% faster) and for the baseline. The loader picks what the CPU has.
+// 3. Each vertex moves by the sum of its samples' moves (in order), times the learning rate.
+template <int Dim>
+void apply_moves(const Samples& s, const Epoch& epoch, float* y) {
+  size_t k = 0;
+  while (k < s.vertex.size()) {
+    const int64_t v = s.vertex[k];
+    float shift[Dim] = {};
+    for (; k < s.vertex.size() && s.vertex[k] == v; ++k)
+      for (int c = 0; c < Dim; ++c) shift[c] += s.move[c][k];
+    for (int c = 0; c < Dim; ++c) y[v * Dim + c] += shift[c] * epoch.alpha;
+  }
+}
+
+// One thread's block of vertices in an epoch, chunk by chunk. Built twice: for AVX2 + FMA (the moves' loop
+// runs twice as wide) and for the baseline; the loader picks what the CPU has.
 [[gnu::target_clones("arch=x86-64-v3", "default")]] void move_vertices(int dim, int64_t first, int64_t last,
-                                                                       const std::vector<int64_t>& row_start,
-                                                                       std::vector<SampledEdge>& edges,
+                                                                       EdgeSchedule& edges,
+                                                                       const std::vector<uint32_t>& keys,
                                                                        std::vector<float>& y,
-                                                                       const Epoch& epoch,
-                                                                       std::vector<Rng>& rng, Samples& s) {
-  for (int64_t i = first; i < last; ++i) {
-    const std::span<SampledEdge> row(edges.data() + row_start[i], edges.data() + row_start[i + 1]);
-    if (dim == 2)
-      move_vertex<2>(i, row, &y[i * 2], epoch, rng[i], s);
-    else
-      move_vertex<3>(i, row, &y[i * 3], epoch, rng[i], s);
+                                                                       const Epoch& epoch, Samples& s) {
+  for (int64_t chunk = first; chunk < last; chunk += kChunkVertices) {
+    s.clear();
+    for (int64_t i = chunk; i < std::min(last, chunk + kChunkVertices); ++i)
+      draw_samples(i, edges, keys[i], epoch, s);
+    if (dim == 2) {
+      sample_moves<2>(epoch, s);
+      apply_moves<2>(s, epoch, y.data());
+    } else {
+      sample_moves<3>(epoch, s);
+      apply_moves<3>(s, epoch, y.data());
+    }
   }
 }
 
-// UmapResult::cross_entropy. The low-dimensional similarity v and 1 - v are kept above 1e-12 so that
-// coincident points and far-apart edges give large finite terms. Each point's terms are summed on their own
-// (in parallel) and the points' sums in order: the same figure for any thread count.
+// -log(1 - v) for kCrossEntropySamples other points j than i, v = 1 / (1 + a d_ij^2b), the j drawn as
+// hash32(key ^ s): the part of the cross-entropy from pairs outside the graph, summed in one vectorised loop
+// in float with fast_pow and fast_log2. -log(1 - v) = log(1 + x), x = 1 / (a d^2b): a cubic below x = 0.01
+// (relative error < x^3 / 4), fast_log2 above (relative error < 3e-4); capped at -log(1e-12) as
+// cross_entropy keeps v below 1 - 1e-12.
+template <int Dim>
+[[gnu::always_inline]] inline double sampled_terms(const float* y, int64_t n, int64_t i, uint32_t key,
+                                                   float a, float b) {
+  const auto others = static_cast<uint32_t>(n - 1);  // vertex indices are int32
+  int32_t j[kCrossEntropySamples];
+  float d2[kCrossEntropySamples];
+#pragma omp simd
+  for (int s = 0; s < kCrossEntropySamples; ++s) {
+    const auto drawn = static_cast<int32_t>(uniform_below(hash32(key ^ uint32_t(s)), others));
+    j[s] = drawn + (drawn >= i ? 1 : 0);  // any other point
+  }
+  const float* yi = y + i * Dim;
+  for (int s = 0; s < kCrossEntropySamples; ++s) {  // a plain loop: no gathers (see sample_moves)
+    const float* yj = y + int64_t(j[s]) * Dim;
+    d2[s] = 0;
+    for (int c = 0; c < Dim; ++c) d2[s] += (yi[c] - yj[c]) * (yi[c] - yj[c]);
+  }
+  float sum = 0;
+#pragma omp simd reduction(+ : sum)
+  for (int s = 0; s < kCrossEntropySamples; ++s) {
+    const float x = 1 / (a * fast_pow(d2[s], b));
+    const float term = x < 0.01f ? x * (1 - x * (0.5f - x / 3)) : fast_log2(1 + x) * 0.69314718f;
+    sum += std::min(term, 27.6310211f);
+  }
+  return sum;
+}
+
+[[gnu::target_clones("arch=x86-64-v3", "default")]] double sampled_terms(const float* y, int dim, int64_t n,
+                                                                         int64_t i, uint32_t key, float a,
+                                                                         float b) {
+  return dim == 2 ? sampled_terms<2>(y, n, i, key, a, b) : sampled_terms<3>(y, n, i, key, a, b);
+}
+
+// UmapResult::cross_entropy. The graph's terms in double with libm; the low-dimensional similarity v and
+// 1 - v are kept above 1e-12 so that coincident points and far-apart edges give large finite terms. Each
+// point's terms are summed on their own (in parallel) and the points' sums in order: the same figure for any
+// thread count.
 double cross_entropy(const Affinities& graph, const std::vector<float>& y, int dim, UmapCurve curve,
                      unsigned seed, int threads) {
   const int64_t n = graph.n;
@@ -180,12 +278,7 @@ double cross_entropy(const Affinities& graph, const std::vector<float>& y, int d
                   (w < 1 ? (1 - w) * std::log((1 - w) / (1 - v)) : 0.0) + std::log(1 - v);
     }
     if (n < 2) return;
-    Rng rng = vertex_rng(seed, i, 2);
-    for (int s = 0; s < kCrossEntropySamples; ++s) {
-      int64_t j = rng.below(n - 1);
-      j += j >= i;  // any other point
-      sampled[i] -= std::log(1 - similarity(i, j));
-    }
+    sampled[i] = sampled_terms(y.data(), dim, n, i, vertex_key(seed, i, 2), float(curve.a), float(curve.b));
   });
   double edge_sum = 0, sampled_sum = 0;
   for (int64_t i = 0; i < n; ++i) {
@@ -391,20 +484,25 @@ UmapResult umap_optimise(const Affinities& graph, std::vector<float> y, const Um
   // once are dropped (umap-learn).
   float max_w = 0;
   for (float w : graph.value) max_w = std::max(max_w, w);
-  std::vector<int64_t> row_start(static_cast<size_t>(n + 1), 0);
-  std::vector<SampledEdge> edges;
-  edges.reserve(graph.value.size());
+  EdgeSchedule edges;
+  edges.row_start.assign(static_cast<size_t>(n + 1), 0);
   for (int64_t i = 0; i < n; ++i) {
     for (int64_t e = graph.row_start[i]; e < graph.row_start[i + 1]; ++e) {
       const float w = graph.value[e];
       if (w < max_w / float(epochs)) continue;
       const float per_sample = max_w / w, per_negative = per_sample / float(options.negative_samples);
-      edges.push_back({graph.column[e], per_sample, per_sample, per_negative, per_negative});
+      edges.other.push_back(graph.column[e]);
+      edges.per_sample.push_back(per_sample);
+      edges.next_sample.push_back(per_sample);
+      edges.per_negative.push_back(per_negative);
+      edges.next_negative.push_back(per_negative);
     }
-    row_start[i + 1] = static_cast<int64_t>(edges.size());
+    edges.row_start[i + 1] = static_cast<int64_t>(edges.other.size());
   }
-  std::vector<Rng> rng(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) rng[i] = vertex_rng(options.seed, i, 1);
+  // Each vertex's negative samples in epoch t are hash32(key ^ (counter_t + k)), k = 0, 1, ...: counters
+  // step by 2^16 per epoch, far above the few dozen draws of a vertex's epoch.
+  std::vector<uint32_t> keys(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) keys[i] = vertex_key(options.seed, i, 1);
 
   const int threads = n >= kMinParallelPoints ? options.threads : 1;  // see tsne_optimise
   std::vector<float> previous(y.size());
@@ -413,9 +511,9 @@ UmapResult umap_optimise(const Affinities& graph, std::vector<float> y, const Um
     if (epoch % 20 == 0) throw_if_interrupted();
     const float alpha = static_cast<float>(options.learning_rate * (1.0 - double(epoch) / epochs));
     previous = y;
-    const Epoch step{float(epoch + 1), a, b, gamma, alpha, n, previous.data()};
+    const Epoch step{float(epoch + 1), a, b, gamma, alpha, n, uint32_t(epoch) << 16, previous.data()};
     parallel_blocks(n, threads, [&](int64_t first, int64_t last, int t) {
-      move_vertices(dim, first, last, row_start, edges, y, step, rng, samples[t]);
+      move_vertices(dim, first, last, edges, keys, y, step, samples[t]);
     });
   }
   UmapResult result;

@@ -97,6 +97,20 @@ TEST(Umap, ThreadCountDoesNotChangeTheResult) {
   EXPECT_EQ(one, umap(x.data(), kClusters * kPerCluster, kDim, Metric::Cosine, o).embedding);
 }
 
+TEST(Umap, ThreadCountDoesNotChangeTheResultAboveTheParallelSize) {
+  // Enough points for the epochs to run in parallel (kMinParallelPoints), in blocks that split the chunks of
+  // samples at other vertices than one thread does.
+  const int64_t n = 4200;
+  const std::vector<float> x = test::gaussian_clusters(6, 700, kDim, 8, 3);
+  UmapOptions o;
+  o.epochs = 20;
+  o.spectral_iterations = 10;
+  o.threads = 1;
+  const auto one = umap(x.data(), n, kDim, Metric::Cosine, o).embedding;
+  o.threads = 3;
+  EXPECT_EQ(one, umap(x.data(), n, kDim, Metric::Cosine, o).embedding);
+}
+
 // The fuzzy-set cross-entropy over all ordered pairs, by brute force (0 log 0 = 0).
 double brute_force_cross_entropy(const Affinities& graph, const std::vector<float>& y, int dim, UmapCurve c) {
   const int64_t n = graph.n;
