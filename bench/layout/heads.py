@@ -112,3 +112,13 @@ def attnviz_layout(attnviz, run, layer, head, method, dim, threads=2):
                     "--threads", str(threads), "--force"], check=True, stderr=subprocess.DEVNULL)
     seconds = time.perf_counter() - start
     return seconds, read_safetensors(os.path.join(run, "layouts", f"{method}-{dim}d.safetensors"), f"l{layer}.h{head}")
+
+
+def cpu_seconds(command):
+    """Runs command (exits with its status if it fails); returns the user + system seconds it used, which hold
+    on a machine shared with other work where wall seconds measure the load."""
+    process = subprocess.Popen(command, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    if status != 0:
+        raise SystemExit(f"{' '.join(command)} failed (status {status})")
+    return usage.ru_utime + usage.ru_stime

@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 
@@ -31,15 +30,12 @@ def one_thread_layout(attnviz, run, layer, head, dim):
     """Runs the command; returns (CPU seconds, layout, its metrics.json figures for the layout)."""
     command = [attnviz, "layout", run, "--heads", f"{layer}:{head}", "--methods", "tsne", "--dims", str(dim),
                "--threads", "1", "--force"]
-    process = subprocess.Popen(command, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
-    if status != 0:
-        sys.exit(f"{' '.join(command)} failed (status {status})")
+    seconds = heads.cpu_seconds(command)
     name = f"tsne-{dim}d"
     layout = heads.read_safetensors(os.path.join(run, "layouts", f"{name}.safetensors"), f"l{layer}.h{head}")
     with open(os.path.join(run, "layouts", "metrics.json")) as f:
         figures = json.load(f)["heads"][f"l{layer}.h{head}"]
-    return usage.ru_utime + usage.ru_stime, layout, {g: figures[g][name] for g in ("kl", "iterations")}
+    return seconds, layout, {g: figures[g][name] for g in ("kl", "iterations")}
 
 
 def main():
@@ -73,7 +69,7 @@ def main():
             layout, figures = first[binary]
             rows.append([name, binary, statistics.median(cpu[binary]), cpu[binary], figures["iterations"],
                          figures["kl"], kl.kl_divergence(p, layout)])
-    print(f"\n| head | binary | CPU s (median) | runs | iterations | KL (reported) | KL (kl.py) |")
+    print("\n| head | binary | CPU s (median) | runs | iterations | KL (reported) | KL (kl.py) |")
     print("| --- | --- | ---: | --- | ---: | ---: | ---: |")
     for name, binary, median, runs, iterations, reported, exact in rows:
         listed = ", ".join(f"{s:.2f}" for s in runs)

@@ -15,9 +15,7 @@ Usage: /usr/bin/python3 bench/layout/umap_cpu.py --attnviz NEW [--before OLD] [-
 import argparse
 import json
 import os
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 
@@ -25,14 +23,6 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import heads  # noqa: E402
-
-
-def cpu_seconds_of(command):
-    """Runs command; returns the user + system seconds it used."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(command, check=True, stderr=subprocess.DEVNULL)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main():
@@ -60,7 +50,7 @@ def main():
         for repeat in range(args.repeats):
             print(f"{name}: repeat {repeat + 1}, load average {heads.load_average():.1f}", flush=True)
             for label, binary in binaries.items():
-                cpu[label].append(cpu_seconds_of([binary, "layout", run, "--heads", f"{layer}:{head}", "--methods",
+                cpu[label].append(heads.cpu_seconds([binary, "layout", run, "--heads", f"{layer}:{head}", "--methods",
                                                   "umap", "--dims", "2", "--threads", str(args.threads), "--seed", str(args.seed),
                                                   "--force"]))
                 y = heads.read_safetensors(os.path.join(run, "layouts", "umap-2d.safetensors"), f"l{layer}.h{head}")
