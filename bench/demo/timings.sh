@@ -26,10 +26,13 @@ echo "cold cache: every layout after $(seconds_since "$start") s"
 kill -INT "$pid"
 wait "$pid" || true
 
+# A log of its own: a background job opens (truncates) its output only after the fork, so waiting on the first
+# run's log could read that run's "ready at" and signal this one before it runs.
+log=$cache/demo-warm.log
 start=$(date +%s.%N)
 "$ATTNVIZ" demo --model "$MODEL" --cache "$cache/cache" --port 0 "${THREADS[@]}" >"$log" 2>&1 &
 pid=$!
-until grep -q "ready at" "$log"; do sleep 0.05; kill -0 "$pid" || { cat "$log"; exit 1; }; done
+until grep -q "ready at" "$log" 2>/dev/null; do sleep 0.05; kill -0 "$pid" || { cat "$log"; exit 1; }; done
 echo "warm cache: ready after $(seconds_since "$start") s"
 kill -INT "$pid"
 wait "$pid" || true

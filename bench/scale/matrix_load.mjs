@@ -32,9 +32,10 @@ try {
     let crashed = false;
     let body = Promise.resolve(0);
     page.on('crash', () => (crashed = true));
-    // The body bytes received: the reply is streamed (chunked), so it has no Content-Length to read.
-    page.on('response', (res) => {
-      if (/\/layouts\/pca\/2/.test(res.url())) body = res.body().then((b) => b.length);
+    // The body bytes received, as the network stack counted them once the reply finished: it is streamed
+    // (chunked), so it has no Content-Length, and tens of MB are too many to read back as a body.
+    page.on('requestfinished', (req) => {
+      if (/\/layouts\/pca\/2/.test(req.url())) body = req.sizes().then((s) => s.responseBodySize);
     });
     await page.goto(server.url, { timeout: 60000 });
     await waitFor(page, () => window.__attnviz?.matrixDrawn, 'the matrix view', 120000);
