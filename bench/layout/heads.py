@@ -122,3 +122,16 @@ def cpu_seconds(command):
     if status != 0:
         raise SystemExit(f"{' '.join(command)} failed (status {status})")
     return usage.ru_utime + usage.ru_stime
+
+
+def side_by_side(args, prefix):
+    """The work folder (args.work, or a new temporary one) and the binaries to compare ({"attnviz": NEW} and
+    "before": OLD when given), for the scripts that time one binary beside another."""
+    import tempfile
+    work = args.work or tempfile.mkdtemp(prefix=prefix)
+    os.makedirs(work, exist_ok=True)
+    binaries = {"attnviz": args.attnviz}
+    if args.before:
+        binaries["before"] = args.before
+    print(f"work folder {work}; load average {load_average():.1f}", flush=True)
+    return work, binaries

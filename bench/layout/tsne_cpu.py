@@ -17,7 +17,6 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import heads  # noqa: E402
@@ -47,12 +46,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--work", default=None, help="folder for the runs (kept; default: a new temporary one)")
     args = parser.parse_args()
-    work = args.work or tempfile.mkdtemp(prefix="attnviz-bench-tsne-cpu-")
-    os.makedirs(work, exist_ok=True)
-    binaries = {"attnviz": args.attnviz}
-    if args.before:
-        binaries["before"] = args.before
-    print(f"work folder {work}; load average {heads.load_average():.1f}", flush=True)
+    work, binaries = heads.side_by_side(args, "attnviz-bench-tsne-cpu-")
     rows = []
     for name, run, layer, head, x in heads.benchmark_heads(args.attnviz, args.heads, work):
         cpu = {b: [] for b in binaries}

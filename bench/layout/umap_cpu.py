@@ -17,7 +17,6 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 
 import numpy as np
 
@@ -35,13 +34,8 @@ def main():
     parser.add_argument("--seed", type=int, default=42, help="attnviz's --seed (the layout's and its samples')")
     parser.add_argument("--work", default=None, help="folder for the runs (kept; default: a new temporary one)")
     args = parser.parse_args()
-    work = args.work or tempfile.mkdtemp(prefix="attnviz-bench-umap-")
-    os.makedirs(work, exist_ok=True)
+    work, binaries = heads.side_by_side(args, "attnviz-bench-umap-")
     from sklearn.manifold import trustworthiness
-    binaries = {"attnviz": args.attnviz}
-    if args.before:
-        binaries["before"] = args.before
-    print(f"work folder {work}; load average {heads.load_average():.1f}", flush=True)
     rows = []
     for name, run, layer, head, x in heads.benchmark_heads(args.attnviz, args.heads, work, 2):
         sample = np.random.default_rng(0).choice(len(x), 3000, replace=False)
