@@ -14,6 +14,7 @@
 #include "core/parallel.hpp"
 #include "layout/blas_threads.hpp"
 #include "layout/nearest_selector.hpp"
+#include "layout/nn_descent.hpp"
 
 namespace attnviz {
 
@@ -121,10 +122,12 @@ KnnGraph nearest_neighbours(const float* points, int64_t n, int dim, const KnnOp
     unit = unit_rows(points, n, dim);
     x = unit.data();
   }
-  if (n <= options.exact_max_points)
-    exact_neighbours(x, n, dim, std::max(1, options.threads), graph);
-  else
+  if (n > options.exact_max_points)
     approximate_neighbours(x, n, dim, options, graph);
+  else if (options.k <= options.nn_descent_max_k && n >= options.nn_descent_min_points)
+    graph = nn_descent(x, n, dim, options.k, {.seed = options.seed, .threads = options.threads});
+  else
+    exact_neighbours(x, n, dim, std::max(1, options.threads), graph);
   // Squared euclidean -> the reported distance (unit vectors: |x-y|^2 = 2 - 2cos).
   for (float& d : graph.distance) d = options.metric == Metric::Cosine ? 0.5f * d : std::sqrt(d);
   return graph;

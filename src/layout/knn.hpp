@@ -1,6 +1,7 @@
 #pragma once
 // k nearest neighbours of every point among the same points (self excluded).
-// Exact by blocked matrix products (OpenBLAS sgemm) up to KnnOptions::exact_max_points, HNSW beyond.
+// Exact by blocked matrix products (OpenBLAS sgemm) up to KnnOptions::exact_max_points, HNSW beyond; for a
+// small k over several thousand points, NN-descent (nn_descent.hpp) in place of the exact product.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -17,9 +18,13 @@ struct KnnOptions {
   Metric metric = Metric::Cosine;
   int threads = 1;
   int64_t exact_max_points = 60000;  // brute force costs n^2 d; HNSW wins beyond about this size
+  // NN-descent instead of the exact product for k <= nn_descent_max_k and n >= nn_descent_min_points: its
+  // cost grows as n k^2, not n^2, and at these sizes it finds >= 99% of the exact neighbours (benchmarks.md).
+  int nn_descent_max_k = 20;
+  int64_t nn_descent_min_points = 5000;
   int hnsw_m = 16, hnsw_ef_construction = 100;
   int hnsw_ef_search = 0;  // 0: max(2k, 64)
-  unsigned seed = 42;      // HNSW level generator
+  unsigned seed = 42;      // HNSW level generator, NN-descent's random start and sampling
 };
 
 // Row i lists the k nearest neighbours of point i, nearest first (ties: lower index first).
