@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
     options.nn_descent_min_points = n + 1;  // exact
     const auto [exact, exact_seconds] = timed(x, n, dim, options);
     options.nn_descent_min_points = 1;
+    options.nn_descent_points_per_k = 0;
     options.nn_descent_max_k = options.k;  // NN-descent
     const auto [found, descent_seconds] = timed(x, n, dim, options);
     // recall: the share of the exact neighbours found; tie_recall counts a neighbour as right when it is no

@@ -124,7 +124,8 @@ KnnGraph nearest_neighbours(const float* points, int64_t n, int dim, const KnnOp
   }
   if (n > options.exact_max_points)
     approximate_neighbours(x, n, dim, options, graph);
-  else if (options.k <= options.nn_descent_max_k && n >= options.nn_descent_min_points)
+  else if (options.k <= options.nn_descent_max_k &&
+           n >= std::max(options.nn_descent_min_points, options.nn_descent_points_per_k * options.k))
     graph = nn_descent(x, n, dim, options.k, {.seed = options.seed, .threads = options.threads});
   else
     exact_neighbours(x, n, dim, std::max(1, options.threads), graph);

@@ -18,10 +18,13 @@ struct KnnOptions {
   Metric metric = Metric::Cosine;
   int threads = 1;
   int64_t exact_max_points = 60000;  // brute force costs n^2 d; HNSW wins beyond about this size
-  // NN-descent instead of the exact product for k <= nn_descent_max_k and n >= nn_descent_min_points: its
-  // cost grows as n k^2, not n^2, and at these sizes it finds >= 99% of the exact neighbours (benchmarks.md).
+  // NN-descent instead of the exact product for k <= nn_descent_max_k and n >= max(nn_descent_min_points,
+  // nn_descent_points_per_k * k): its cost grows as n k^2 and the product's as n^2, so it wins for small k
+  // over enough points (measured on the benchmark heads, 2-3x at k = 9 and 17-20k points, none at k = 20 and
+  // 5,000 or at k = 30 and 17k; recall 0.98-0.998: docs/benchmarks.md).
   int nn_descent_max_k = 20;
   int64_t nn_descent_min_points = 5000;
+  int64_t nn_descent_points_per_k = 500;
   int hnsw_m = 16, hnsw_ef_construction = 100;
   int hnsw_ef_search = 0;  // 0: max(2k, 64)
   unsigned seed = 42;      // HNSW level generator, NN-descent's random start and sampling

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <set>
 
@@ -34,6 +35,7 @@ KnnOptions options_for(int k, Metric metric, bool descent, int threads) {
   o.metric = metric;
   o.threads = threads;
   o.nn_descent_min_points = descent ? 1 : std::numeric_limits<int64_t>::max();
+  o.nn_descent_points_per_k = 0;
   return o;
 }
 
@@ -93,6 +95,24 @@ TEST(NnDescent, SameGraphForAnyThreadCount) {
     EXPECT_EQ(one.index, many.index) << threads << " threads";
     EXPECT_EQ(one.distance, many.distance) << threads << " threads";
   }
+}
+
+TEST(NnDescent, NearestNeighboursUsesItForSmallKOverManyPoints) {
+  const int64_t n = 6000;
+  const int dim = 8;
+  const std::vector<float> x = clustered_points(n, dim, 20, 11);
+  auto by_default = [&](int k) {
+    KnnOptions o;
+    o.k = k;
+    o.metric = Metric::Euclidean;
+    return nearest_neighbours(x.data(), n, dim, o);
+  };
+  const KnnGraph small = by_default(9), descent = nn_descent(x.data(), n, dim, 9, {});
+  EXPECT_EQ(small.index, descent.index);
+  const KnnGraph large = by_default(30),
+                 exact = nearest_neighbours(x.data(), n, dim, options_for(30, Metric::Euclidean, false, 1));
+  EXPECT_EQ(large.index, exact.index);
+  EXPECT_EQ(large.distance, exact.distance);
 }
 
 TEST(NnDescent, HandlesTinyAndDegenerateInputs) {
