@@ -1,3 +1,7 @@
+// NN-descent (nn_descent.hpp) as named steps: the start (random_lists, then tree_leaves per tree), then each
+// round reverse_lists, sample_candidates, retire_sampled and local_join, until a round's insertions fall
+// below delta * n * k or the round cap. Memory: the lists [n, max(k, min_list)] (9 bytes an entry), the
+// candidates [n, 2 cap] int32, and one int32 per point per thread for the join's marks.
 #include "layout/nn_descent.hpp"
 
 #include <algorithm>
@@ -246,13 +250,13 @@ int64_t local_join(const float* x, int dim, Lists& lists, const Candidates& c, i
         for (int32_t p = 0; p < size; ++p) consider(list[p]);
       };
       for (int32_t p = 0; p < c.fresh_count[i]; ++p) {
-        const int32_t u = c.fresh.data()[i * c.cap + p];
+        const int32_t u = c.fresh_of(i)[p];
         consider(u);
         consider_all(c.fresh_of(u), c.fresh_count[u]);
         consider_all(c.old_of(u), c.old_count[u]);
       }
       for (int32_t p = 0; p < c.old_count[i]; ++p) {
-        const int32_t u = c.old.data()[i * c.cap + p];
+        const int32_t u = c.old_of(i)[p];
         consider_all(c.fresh_of(u), c.fresh_count[u]);
       }
     }
