@@ -2,8 +2,10 @@
 // bench/layout/knn_cpu.py: CPU seconds of each (this process's rusage; run it with one thread so that they
 // are comparable with wall time on a shared machine) and NN-descent's recall against the exact graph.
 //
-// Usage: knn_bench POINTS.f32 N DIM K [THREADS] [cosine|euclidean]
-//   POINTS.f32: N * DIM little-endian float32, row-major. Prints one JSON line.
+// Usage: knn_bench POINTS.f32 N DIM K [THREADS] [cosine|euclidean] [OUT]
+//   POINTS.f32: N * DIM little-endian float32, row-major. Prints one JSON line. OUT: also writes both graphs'
+//   neighbour indices, OUT.exact.i32 and OUT.nn_descent.i32 ([N, K] int32), for a check against another
+//   reference (bench/layout/knn_cpu.py --float64 does).
 #include <sys/resource.h>
 
 #include <cstdio>
@@ -31,11 +33,18 @@ std::pair<attnviz::KnnGraph, double> timed(const std::vector<float>& x, int64_t 
   return {std::move(graph), cpu_seconds() - start};
 }
 
+void write_indices(const std::string& path, const attnviz::KnnGraph& graph) {
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(graph.index.data()),
+            static_cast<std::streamsize>(graph.index.size() * sizeof(int32_t)));
+  if (!out) throw std::runtime_error("cannot write " + path);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 5) {
-    std::fprintf(stderr, "usage: knn_bench POINTS.f32 N DIM K [THREADS] [cosine|euclidean]\n");
+    std::fprintf(stderr, "usage: knn_bench POINTS.f32 N DIM K [THREADS] [cosine|euclidean] [OUT]\n");
     return 2;
   }
   try {
@@ -71,6 +80,10 @@ int main(int argc, char** argv) {
         tie_recall += found.distance[i * found.k + j] <= kth * (1 + 1e-5f) + 1e-6f ? 1 : 0;
       }
       distance_ratio += found_sum / exact_sum;
+    }
+    if (argc > 7) {
+      write_indices(std::string(argv[7]) + ".exact.i32", exact);
+      write_indices(std::string(argv[7]) + ".nn_descent.i32", found);
     }
     const double total = double(n) * exact.k;
     std::printf(
