@@ -44,6 +44,8 @@ class FftRepulsion {
   struct Plans;
   Plans& plans_for(int padded);  // the grid of `padded` nodes per dimension, with as many boxes as fit
   void update_kernels(Plans& plans, double spacing);
+  void spread_kernel(const Plans& plans, const std::vector<int>& extent, int odd, float scale,
+                     std::vector<float>& out) const;
   double transform_charges(Plans& plans);
   void force_potential(Plans& plans, int component);
 
