@@ -76,7 +76,9 @@ double p_log_p(const Affinities& p) {
 }
 
 // sum_ij p_ij log(1 + |y_i - y_j|^2) = -sum p_ij log w_ij over P's entries (each pair of the upper triangle
-// counted twice), per thread's rows and summed in a fixed order: deterministic for a thread count.
+// counted twice), per thread's rows and summed in a fixed order: deterministic for a thread count. Each log
+// in single precision (a few times faster than double's log1p; sum_ij p_ij = 1, so the total's error stays
+// below 1e-6, far under the stopping tolerance), summed in double.
 double attraction_log_sum(const Affinities& p, const std::vector<int64_t>& upper_start, const float* y,
                           int dim, const std::vector<int64_t>& rows, int threads) {
   std::vector<double> part(static_cast<size_t>(threads), 0.0);
@@ -88,7 +90,7 @@ double attraction_log_sum(const Affinities& p, const std::vector<int64_t>& upper
         const float* yj = &y[int64_t(p.column[e]) * dim];
         double d2 = 0;
         for (int c = 0; c < dim; ++c) d2 += double(yi[c] - yj[c]) * (yi[c] - yj[c]);
-        sum += double(p.value[e]) * std::log1p(d2);
+        sum += double(p.value[e]) * std::log(static_cast<float>(1 + d2));
       }
     part[thread] = 2 * sum;
   });
