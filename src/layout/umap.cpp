@@ -28,6 +28,7 @@ struct EdgeSchedule {
   std::vector<int64_t> row_start;
   std::vector<int32_t> other;
   std::vector<float> per_sample, next_sample, per_negative, next_negative;
+  std::vector<float> negative_rate;  // 1 / per_negative: negative samples per epoch
 };
 
 // What every vertex's move in one epoch shares.
@@ -41,50 +42,63 @@ struct Epoch {
 
 // One chunk of vertices' samples in one epoch, in vertex order (each vertex's edges due, then its negative
 // samples): the vertex, the other end, whether it attracts (an edge) or repels (a negative sample), and the
-// move it makes per coordinate. Reused across chunks (one per thread), so epochs do not allocate once the
-// buffers have grown.
+// move it makes per coordinate. The first `count` entries are in use; the arrays only grow (one thread's
+// buffers, reused across chunks and epochs), so the draws write by index without a capacity test each.
 struct Samples {
   std::vector<int32_t> vertex, other, attracts;
   std::vector<float> move[3], d2;
-  void clear() {
-    vertex.clear();
-    other.clear();
-    attracts.clear();
-  }
-  void add(int64_t v, int64_t o, bool edge) {
-    vertex.push_back(static_cast<int32_t>(v));
-    other.push_back(static_cast<int32_t>(o));
-    attracts.push_back(edge ? 1 : 0);
+  size_t count = 0;
+  // Room for `more` entries after the first count.
+  void reserve(size_t more) {
+    if (count + more <= vertex.size()) return;
+    const size_t size = std::max(2 * vertex.size(), count + more);
+    for (auto* v : {&vertex, &other, &attracts}) v->resize(size);
+    for (auto* v : {&move[0], &move[1], &move[2], &d2}) v->resize(size);
   }
 };
 
 constexpr int64_t kChunkVertices = 256;  // a chunk's samples (~35 a vertex) stay in the L2 cache
 
 // 1. The samples of vertex i this epoch: its edges due (umap-learn's schedule), and as many negative samples
-// as those edges' schedules say are due, drawn uniformly among the other vertices (a draw of i itself is read
-// as i + 1).
+// as those edges' schedules say are due (the count by a multiply with the edge's negative samples per epoch),
+// drawn uniformly among the other vertices (a draw of i itself is read as i + 1).
 [[gnu::always_inline]] inline void draw_samples(int64_t i, EdgeSchedule& edges, uint32_t key,
                                                 const Epoch& epoch, Samples& s) {
+  const int64_t begin = edges.row_start[i], end = edges.row_start[i + 1];
+  s.reserve(static_cast<size_t>(end - begin));
+  const auto self = static_cast<int32_t>(i);
+  int32_t *vertex = s.vertex.data(), *other = s.other.data(), *attracts = s.attracts.data();
+  const int32_t* edge_other = edges.other.data();
+  float *next_sample = edges.next_sample.data(), *next_negative = edges.next_negative.data();
+  const float *per_sample = edges.per_sample.data(), *per_negative = edges.per_negative.data(),
+              *negative_rate = edges.negative_rate.data();
+  size_t c = s.count;
   int negatives = 0;
-  for (int64_t e = edges.row_start[i]; e < edges.row_start[i + 1]; ++e) {
-    if (edges.next_sample[e] > epoch.due) continue;
-    s.add(i, edges.other[e], true);
-    edges.next_sample[e] += edges.per_sample[e];
-    const int count = static_cast<int>((epoch.due - edges.next_negative[e]) / edges.per_negative[e]);
-    edges.next_negative[e] += float(count) * edges.per_negative[e];
+  for (int64_t e = begin; e < end; ++e) {
+    if (next_sample[e] > epoch.due) continue;
+    vertex[c] = self;
+    other[c] = edge_other[e];
+    attracts[c] = 1;
+    ++c;
+    next_sample[e] += per_sample[e];
+    const int count = static_cast<int>((epoch.due - next_negative[e]) * negative_rate[e]);
+    next_negative[e] += float(count) * per_negative[e];
     negatives += count;
   }
-  const size_t start = s.vertex.size();
-  s.vertex.resize(start + static_cast<size_t>(negatives), static_cast<int32_t>(i));
-  s.attracts.resize(start + static_cast<size_t>(negatives), 0);
-  s.other.resize(start + static_cast<size_t>(negatives));
-  int32_t* other = s.other.data() + start;
+  s.count = c;
+  s.reserve(static_cast<size_t>(negatives));
+  vertex = s.vertex.data() + c;
+  other = s.other.data() + c;
+  attracts = s.attracts.data() + c;
+  s.count += static_cast<size_t>(negatives);
   const auto n = static_cast<uint32_t>(epoch.n);  // vertex indices are int32
-  const auto self = static_cast<int32_t>(i), next = static_cast<int32_t>(i + 1 < epoch.n ? i + 1 : 0);
+  const auto next = static_cast<int32_t>(i + 1 < epoch.n ? i + 1 : 0);
 #pragma omp simd
   for (int k = 0; k < negatives; ++k) {
     const auto j = static_cast<int32_t>(uniform_below(hash32(key ^ (epoch.counter + uint32_t(k))), n));
+    vertex[k] = self;
     other[k] = j != self ? j : next;
+    attracts[k] = 0;
   }
 }
 
@@ -97,9 +111,7 @@ constexpr int64_t kChunkVertices = 256;  // a chunk's samples (~35 a vertex) sta
 template <int Dim>
 [[gnu::always_inline]] inline void sample_moves(const Epoch& epoch, Samples& s) {
   const float a = epoch.a, b = epoch.b, gamma = epoch.gamma;
-  const size_t count = s.vertex.size();
-  for (auto& m : s.move) m.resize(count);
-  s.d2.resize(count);
+  const size_t count = s.count;
   for (size_t k = 0; k < count; ++k) {
     const float* yv = epoch.previous + int64_t(s.vertex[k]) * Dim;
     const float* yo = epoch.previous + int64_t(s.other[k]) * Dim;
@@ -131,10 +143,10 @@ template <int Dim>
 template <int Dim>
 void apply_moves(const Samples& s, const Epoch& epoch, float* y) {
   size_t k = 0;
-  while (k < s.vertex.size()) {
+  while (k < s.count) {
     const int64_t v = s.vertex[k];
     float shift[Dim] = {};
-    for (; k < s.vertex.size() && s.vertex[k] == v; ++k)
+    for (; k < s.count && s.vertex[k] == v; ++k)
       for (int c = 0; c < Dim; ++c) shift[c] += s.move[c][k];
     for (int c = 0; c < Dim; ++c) y[v * Dim + c] += shift[c] * epoch.alpha;
   }
@@ -147,7 +159,7 @@ void apply_moves(const Samples& s, const Epoch& epoch, float* y) {
     int dim, int64_t first, int64_t last, EdgeSchedule& edges, const std::vector<uint32_t>& keys,
     std::vector<float>& y, const Epoch& epoch, Samples& s) {
   for (int64_t chunk = first; chunk < last; chunk += kChunkVertices) {
-    s.clear();
+    s.count = 0;
     for (int64_t i = chunk; i < std::min(last, chunk + kChunkVertices); ++i)
       draw_samples(i, edges, keys[i], epoch, s);
     if (dim == 2) {
@@ -188,6 +200,7 @@ UmapResult umap_optimise(const Affinities& graph, std::vector<float> y, const Um
       edges.next_sample.push_back(per_sample);
       edges.per_negative.push_back(per_negative);
       edges.next_negative.push_back(per_negative);
+      edges.negative_rate.push_back(1.0f / per_negative);
     }
     edges.row_start[i + 1] = static_cast<int64_t>(edges.other.size());
   }
