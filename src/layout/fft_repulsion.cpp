@@ -39,13 +39,19 @@ int64_t power(int64_t base, int exponent) {
   return r;
 }
 
-// The p Lagrange weights of a position x in node units (nodes at 0..p-1).
+// The p Lagrange weights of a position x in node units (nodes at 0..p-1): prod_{s != t} (x - s) / (t - s),
+// one division by the product of the integers t - s (for p <= 3 a power of two: exactly the product of the
+// quotients).
 void lagrange_weights(double x, int p, float* out) {
   for (int t = 0; t < p; ++t) {
-    double w = 1;
+    double numerator = 1;
+    int64_t denominator = 1;
     for (int s = 0; s < p; ++s)
-      if (s != t) w *= (x - s) / (t - s);
-    out[t] = static_cast<float>(w);
+      if (s != t) {
+        numerator *= x - s;
+        denominator *= t - s;
+      }
+    out[t] = static_cast<float>(numerator / double(denominator));
   }
 }
 
@@ -126,8 +132,9 @@ struct FftRepulsion::Plans {
   // dimension on the first M planes, then the first dimension everywhere. Backward in reverse order.
   fftwf_plan last_forward = nullptr, middle_forward = nullptr, first_forward = nullptr;
   fftwf_plan first_backward = nullptr, middle_backward = nullptr, last_backward = nullptr;
-  // The octant's transforms: all cosine (K), and sine along dimension c (H's component c).
-  fftwf_plan even_kernel = nullptr, odd_kernel[3] = {nullptr, nullptr, nullptr};
+  // The octant's transforms: all cosine (K), and sine along the last dimension (H's last component; the
+  // others are it turned).
+  fftwf_plan even_kernel = nullptr, odd_kernel = nullptr;
 
   float* real_at(int grid) { return real + grid * real_stride; }
   fftwf_complex* spectrum_at(int grid) { return spectrum + grid * spectrum_stride; }
@@ -135,7 +142,7 @@ struct FftRepulsion::Plans {
   ~Plans() {
     std::lock_guard lock(planner_mutex());
     for (fftwf_plan plan : {last_forward, middle_forward, first_forward, first_backward, middle_backward,
-                            last_backward, even_kernel, odd_kernel[0], odd_kernel[1], odd_kernel[2]})
+                            last_backward, even_kernel, odd_kernel})
       if (plan) fftwf_destroy_plan(plan);
     fftwf_free(real);
     fftwf_free(spectrum);
@@ -206,32 +213,32 @@ FftRepulsion::Plans& FftRepulsion::plans_for(int padded) {
   const fftwf_iodim first{padded, plane, plane}, first_many{plane, 1, 1};
   plans->first_forward = fftwf_plan_guru_dft(1, &first, 1, &first_many, c, c, FFTW_FORWARD, flags);
   plans->first_backward = fftwf_plan_guru_dft(1, &first, 1, &first_many, c, c, FFTW_BACKWARD, flags);
-  for (int odd = -1; odd < dim_; ++odd) {
+  for (const int odd : {-1, dim_ - 1}) {
     const std::vector<int> extent = octant_extent(dim_, half, odd);
     fftwf_r2r_kind kinds[3];
     for (int d = 0; d < dim_; ++d) kinds[d] = d == odd ? FFTW_RODFT00 : FFTW_REDFT00;
-    (odd < 0 ? plans->even_kernel : plans->odd_kernel[odd]) =
+    (odd < 0 ? plans->even_kernel : plans->odd_kernel) =
         fftwf_plan_r2r(dim_, extent.data(), plans->kernel, plans->kernel_spectrum, kinds, flags);
   }
-  for (fftwf_plan plan :
-       {plans->last_forward, plans->last_backward, plans->first_forward, plans->first_backward,
-        plans->even_kernel, plans->odd_kernel[0], plans->odd_kernel[1]})
+  for (fftwf_plan plan : {plans->last_forward, plans->last_backward, plans->first_forward,
+                          plans->first_backward, plans->even_kernel, plans->odd_kernel})
     if (!plan) throw Error("t-SNE: FFTW planning failed");
-  if (dim_ == 3 && (!plans->middle_forward || !plans->middle_backward || !plans->odd_kernel[2]))
+  if (dim_ == 3 && (!plans->middle_forward || !plans->middle_backward))
     throw Error("t-SNE: FFTW planning failed");
   slot = std::move(plans);
   return *slot;
 }
 
-// K and H's components at the octant's offsets (the padded grid is their even or odd extension, so the
+// K and H's last component at the octant's offsets (the padded grid is their even or odd extension, so the
 // product of spectra is a linear convolution); their spectra by cosine and sine transforms (the DFT of an
 // even sequence is real, of an odd one imaginary), spread to the layout of the charges' spectra with the
 // signs of the odd extension and divided by the grid size (FFTW's transforms are unnormalised); and the mean
-// self potential at this spacing.
+// self potential at this spacing. H_c(r) = K(r)^2 r_c is H's last component with dimensions c and last
+// swapped, and so is its spectrum on the cubic grid: one sine transform serves every component.
 void FftRepulsion::update_kernels(Plans& plans, double spacing) {
-  const int padded = plans.padded, half = plans.half, last = dim_ - 1;
-  const float norm = 1.0f / static_cast<float>(power(padded, dim_));
-  for (int odd = -1; odd < dim_; ++odd) {
+  const int half = plans.half, last = dim_ - 1;
+  const float norm = 1.0f / static_cast<float>(power(plans.padded, dim_));
+  for (const int odd : {-1, last}) {
     const std::vector<int> extent = octant_extent(dim_, half, odd);
     // 1. The kernel on the octant, row by row along the last dimension.
     const int64_t rows = [&] {
@@ -241,53 +248,70 @@ void FftRepulsion::update_kernels(Plans& plans, double spacing) {
     }();
     const int first_offset_last = odd == last ? 1 : 0;
     for (int64_t row = 0; row < rows; ++row) {
-      double r2 = 0, along = 0;
+      double r2 = 0;
       int64_t rest = row;
       for (int d = last - 1; d >= 0; --d) {
-        const double offset = double(rest % extent[d] + (d == odd ? 1 : 0)) * spacing;
+        const double offset = double(rest % extent[d]) * spacing;
         rest /= extent[d];
         r2 += offset * offset;
-        if (d == odd) along = offset;
       }
       float* out = &plans.kernel[row * extent[last]];
       for (int a = 0; a < extent[last]; ++a) {
         const double offset = double(a + first_offset_last) * spacing;
         const double k = 1.0 / (1.0 + r2 + offset * offset);
-        out[a] = static_cast<float>(odd < 0 ? k : k * k * (odd == last ? offset : along));
+        out[a] = static_cast<float>(odd < 0 ? k : k * k * offset);
       }
     }
-    fftwf_execute_r2r(odd < 0 ? plans.even_kernel : plans.odd_kernel[odd], plans.kernel,
-                      plans.kernel_spectrum);
-    // 2. Spread to the charges' spectra, [P][P (3D)][P / 2 + 1]: frequency f in [0, P) is the octant's
-    //    min(f, P - f), less one along the odd dimension, where frequencies above P/2 take the opposite sign
-    //    and 0 and P/2 have none. H's spectrum is -i times the sine transform: its imaginary part is stored.
-    std::vector<float>& out = odd < 0 ? plans.spectrum_z : plans.spectrum_force[odd];
-    for (int64_t row = 0; row < plans.spectrum_size / half; ++row) {
-      int64_t rest = row, octant_row = 0, stride = extent[last];
-      float sign = odd < 0 ? norm : -norm;
-      for (int d = last - 1; d >= 0; --d) {
-        const int64_t f = rest % padded;
-        rest /= padded;
-        int64_t octant = std::min(f, padded - f);
-        if (d == odd) {
-          if (octant == 0 || 2 * octant == padded) sign = 0;
-          if (2 * f > padded) sign = -sign;
-          octant = std::max<int64_t>(octant - 1, 0);
-        }
-        octant_row += octant * stride;
-        stride *= extent[d];
-      }
-      const float* in = &plans.kernel_spectrum[octant_row];
-      float* to = &out[row * half];
-      if (odd == last) {
-        to[0] = to[half - 1] = 0;
-        for (int k = 1; k < half - 1; ++k) to[k] = sign * in[k - 1];
-      } else {
-        for (int k = 0; k < half; ++k) to[k] = sign * in[k];
-      }
+    fftwf_execute_r2r(odd < 0 ? plans.even_kernel : plans.odd_kernel, plans.kernel, plans.kernel_spectrum);
+    // 2. Spread to the charges' spectra.
+    if (odd < 0) {
+      spread_kernel(plans, extent, -1, norm, plans.spectrum_z);
+    } else {
+      for (int c = 0; c < dim_; ++c) spread_kernel(plans, extent, c, -norm, plans.spectrum_force[c]);
     }
   }
   plans.self = mean_self_potential(options_.interpolation_points, dim_, spacing);
+}
+
+// The octant's transform (plans.kernel_spectrum, extents `extent`; odd along its last dimension when `odd` >=
+// 0) times `scale`, spread to the charges' spectra [P][P (3D)][P / 2 + 1] as the kernel odd along dimension
+// `odd` (-1: none). Frequency f in [0, P) is the octant's min(f, P - f), less one along the odd dimension,
+// where frequencies above P/2 take the opposite sign and 0 and P/2 have none; the odd dimension's octant
+// index is read along the transform's last dimension, and the last dimension's along `odd`. H's spectrum is
+// -i times the sine transform: its imaginary part is stored.
+void FftRepulsion::spread_kernel(const Plans& plans, const std::vector<int>& extent, int odd, float scale,
+                                 std::vector<float>& out) const {
+  const int64_t padded = plans.padded, half = plans.half;
+  const int last = dim_ - 1;
+  int axis[3] = {0, 1, 2};  // where dimension d's octant index is read in the transform
+  if (odd >= 0) std::swap(axis[odd], axis[last]);
+  int64_t stride[3];
+  stride[last] = 1;
+  for (int a = last - 1; a >= 0; --a) stride[a] = stride[a + 1] * extent[a + 1];
+  const int64_t step = stride[axis[last]];
+  for (int64_t row = 0; row < plans.spectrum_size / half; ++row) {
+    int64_t rest = row, offset = 0;
+    float sign = scale;
+    for (int d = last - 1; d >= 0; --d) {
+      const int64_t f = rest % padded;
+      rest /= padded;
+      int64_t octant = std::min(f, padded - f);
+      if (d == odd) {
+        if (octant == 0 || 2 * octant == padded) sign = 0;
+        if (2 * f > padded) sign = -sign;
+        octant = std::max<int64_t>(octant - 1, 0);
+      }
+      offset += octant * stride[axis[d]];
+    }
+    const float* in = &plans.kernel_spectrum[offset];
+    float* to = &out[row * half];
+    if (odd == last) {
+      to[0] = to[half - 1] = 0;
+      for (int64_t k = 1; k < half - 1; ++k) to[k] = sign * in[(k - 1) * step];
+    } else {
+      for (int64_t k = 0; k < half; ++k) to[k] = sign * in[k * step];
+    }
+  }
 }
 
 // The charges' grid to its spectrum, and the grid's Z from the spectrum alone (Parseval): sum_f |Q(f)|^2

@@ -9,8 +9,8 @@
 // (fftw3f); each component of H multiplies their spectrum, comes back as a potential on the grid and is
 // interpolated to the points; Z is the charges' energy under K, summed over their spectrum. The kernels are
 // even (K) or odd along one dimension (H's components), so their spectra come from cosine and sine transforms
-// of one octant. A point's own charge pushes it nowhere (H is odd and its weights pair symmetrically); Z
-// drops its self potential.
+// of one octant; H's components are one another turned, so one sine transform serves them all. A point's own
+// charge pushes it nowhere (H is odd and its weights pair symmetrically); Z drops its self potential.
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -44,6 +44,8 @@ class FftRepulsion {
   struct Plans;
   Plans& plans_for(int padded);  // the grid of `padded` nodes per dimension, with as many boxes as fit
   void update_kernels(Plans& plans, double spacing);
+  void spread_kernel(const Plans& plans, const std::vector<int>& extent, int odd, float scale,
+                     std::vector<float>& out) const;
   double transform_charges(Plans& plans);
   void force_potential(Plans& plans, int component);
 
