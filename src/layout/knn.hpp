@@ -21,7 +21,7 @@ struct KnnOptions {
   // NN-descent instead of the exact product for k <= nn_descent_max_k and n >= max(nn_descent_min_points,
   // nn_descent_points_per_k * k): its cost grows as n k^2 and the product's as n^2, so it wins for small k
   // over enough points (measured on the benchmark heads, 2-3x at k = 9 and 17-20k points, none at k = 20 and
-  // 5,000 or at k = 30 and 17k; recall 0.98-0.998: docs/benchmarks.md).
+  // 5,000, little at k = 30; 0.994-0.999 of the float64 neighbours found: docs/benchmarks.md).
   int nn_descent_max_k = 20;
   int64_t nn_descent_min_points = 5000;
   int64_t nn_descent_points_per_k = 500;

@@ -19,8 +19,8 @@ struct NnDescentOptions {
   // the rounds needed on the benchmark heads from 14 to 4 (a random start finds no small isolated cluster).
   int trees = 8;
   // Neighbours kept per point while searching, at least (the first k returned): short lists explore too
-  // little of the graph (k = 5: recall 0.97 on a clustered set); at k = 9 on brown-gpt l2h3, 12 finds 0.988 of
-  // the float64 neighbours and 15 finds 0.994 (the exact float32 path 0.992) for a quarter more time.
+  // little of the graph (k = 5: recall 0.97 on a clustered set); at k = 9 on brown-gpt l2h3, 12 finds 0.988
+  // of the float64 neighbours and 15 finds 0.994 (the exact float32 path 0.992) for a quarter more time.
   int min_list = 15;
   int leaf_size = 24;  // points per leaf at most (2k when larger): more finds more, at a cost linear in it
   // Candidates sampled per point per round, new and old each (pynndescent's max_candidates); 0: max(10, k).
