@@ -10,6 +10,7 @@
 #include <tuple>
 #include <vector>
 
+#include "core/hash.hpp"
 #include "core/parallel.hpp"
 
 namespace attnviz {
@@ -41,14 +42,9 @@ struct ReverseLists {
   std::vector<uint8_t> fresh;   // [n * k]
 };
 
-uint64_t mix(uint64_t z) {  // splitmix64's finaliser
-  z += 0x9e3779b97f4a7c15ull;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
+uint64_t draw(unsigned seed, uint64_t a, uint64_t b) {
+  return splitmix64(splitmix64(splitmix64(seed) ^ a) ^ b);
 }
-
-uint64_t draw(unsigned seed, uint64_t a, uint64_t b) { return mix(mix(mix(seed) ^ a) ^ b); }
 
 // a, b: [dim]. A reduction the compiler may reorder (the same order for every call, so the same result on
 // any thread); a NaN counts as infinitely far.
@@ -184,7 +180,7 @@ Candidates sample_candidates(const Lists& lists, const ReverseLists& reverse, in
   c.old.assign(static_cast<size_t>(n * cap), 0);
   c.fresh_count.assign(static_cast<size_t>(n), 0);
   c.old_count.assign(static_cast<size_t>(n), 0);
-  const unsigned round_seed = seed ^ static_cast<unsigned>(mix(static_cast<uint64_t>(round) + 1));
+  const unsigned round_seed = seed ^ static_cast<unsigned>(splitmix64(static_cast<uint64_t>(round) + 1));
   parallel_blocks(n, threads, [&](int64_t first, int64_t last, int) {
     std::vector<std::tuple<uint64_t, int32_t, uint8_t>> pool;  // (priority, point, fresh)
     auto add = [&](int64_t i, int32_t j, uint8_t fresh) {
@@ -287,16 +283,12 @@ KnnGraph nn_descent(const float* points, int64_t n, int dim, int k, const NnDesc
         options.delta * static_cast<double>(n) * kept)
       break;
   }
-  KnnGraph graph;  // the first k of each list
-  graph.n = n;
-  graph.k = k;
-  graph.index.resize(static_cast<size_t>(n * k));
-  graph.distance.resize(static_cast<size_t>(n * k));
-  for (int64_t i = 0; i < n; ++i) {
-    std::copy_n(lists.index.begin() + i * kept, k, graph.index.begin() + i * k);
-    std::copy_n(lists.distance.begin() + i * kept, k, graph.distance.begin() + i * k);
-  }
-  return graph;
+  KnnGraph found;
+  found.n = n;
+  found.k = kept;
+  found.index = std::move(lists.index);
+  found.distance = std::move(lists.distance);
+  return truncate_neighbours(found, k);
 }
 
 }  // namespace attnviz

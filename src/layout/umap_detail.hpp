@@ -5,18 +5,12 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/hash.hpp"
 #include "layout/umap.hpp"
 
 namespace attnviz::umap_detail {
 
-// splitmix64: seeds each vertex's xorshift state (the init's noise) and hash keys from (seed, vertex).
-inline uint64_t splitmix(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
-
+// A vertex's xorshift generator (the init's noise), seeded by splitmix64 of (seed, vertex, stream).
 struct Rng {
   uint64_t state;
   uint64_t next() {
@@ -28,7 +22,7 @@ struct Rng {
 };
 
 inline Rng vertex_rng(unsigned seed, int64_t vertex, uint64_t stream) {
-  return Rng{splitmix(splitmix(seed) ^ splitmix(uint64_t(vertex) * 4 + stream)) | 1};
+  return Rng{splitmix64(splitmix64(seed) ^ splitmix64(uint64_t(vertex) * 4 + stream)) | 1};
 }
 
 // The key of a vertex's hashed draws (hash32 below) in one stream.
