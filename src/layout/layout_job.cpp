@@ -207,7 +207,7 @@ class LayoutJob {
     const HeadId& h = plan.head;
     const HeadInput in = load_head(run_, h.first, h.second, options_.normalise);
     const int64_t n = 2 * in.tokens;
-    const HeadSample sample(run_, in, options_.metric, options_.seed);
+    const HeadSample sample(run_, in, options_.metric, options_.seed, threads);
     if (plan.input_metrics) {
       state_.set_head_metrics(h, "tokens", in.tokens);
       state_.set_head_metrics(h, "normalisation_scale", in.normalisation.scale);

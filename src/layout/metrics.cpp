@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "core/huge_pages.hpp"
+#include "core/parallel.hpp"
 #include "layout/blas_threads.hpp"
 #include "layout/nearest_selector.hpp"
 
@@ -56,8 +57,10 @@ std::vector<double> ranks(std::span<const double> v) {
   return r;
 }
 
-// All pairwise distances of n points: [n, n]; cosine distance 1 - cos, or euclidean.
-std::vector<float> pairwise_distances(const float* x, int64_t n, int dim, Metric metric) {
+// All pairwise distances of n points: [n, n]; cosine distance 1 - cos, or euclidean. A product per block of
+// kPairwiseRows rows, on `threads` threads: the blocks, and so the rounding, do not depend on their number.
+std::vector<float> pairwise_distances(const float* x, int64_t n, int dim, Metric metric, int threads) {
+  constexpr int64_t kPairwiseRows = 256;
   SingleThreadedBlas single_blas;
   std::vector<float> unit;
   if (metric == Metric::Cosine) {
@@ -71,13 +74,16 @@ std::vector<float> pairwise_distances(const float* x, int64_t n, int dim, Metric
     norms[i] = s;
   }
   std::vector<float> d = huge_page_vector<float>(static_cast<size_t>(n * n));
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n), static_cast<int>(n), dim, 1.0f, x,
-              dim, x, dim, 0.0f, d.data(), static_cast<int>(n));
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = 0; j < n; ++j) {
-      const float sq = std::max(0.0f, norms[i] + norms[j] - 2 * d[i * n + j]);
-      d[i * n + j] = metric == Metric::Cosine ? 0.5f * sq : std::sqrt(sq);
-    }
+  parallel_for((n + kPairwiseRows - 1) / kPairwiseRows, threads, [&](int64_t block) {
+    const int64_t first = block * kPairwiseRows, last = std::min(n, first + kPairwiseRows);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(last - first), static_cast<int>(n),
+                dim, 1.0f, x + first * dim, dim, x, dim, 0.0f, d.data() + first * n, static_cast<int>(n));
+    for (int64_t i = first; i < last; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        const float sq = std::max(0.0f, norms[i] + norms[j] - 2 * d[i * n + j]);
+        d[i * n + j] = metric == Metric::Cosine ? 0.5f * sq : std::sqrt(sq);
+      }
+  });
   return d;
 }
 
@@ -111,48 +117,55 @@ std::vector<int64_t> sample_indices(int64_t n, int64_t count, unsigned seed) {
   return all;
 }
 
-Trustworthiness::Trustworthiness(const float* input, int in_dim, int64_t n, int k, Metric input_metric)
-    : n_(n), k_(k) {
+Trustworthiness::Trustworthiness(const float* input, int in_dim, int64_t n, int k, Metric input_metric,
+                                 int threads)
+    : n_(n), k_(k), threads_(threads) {
   if (n < 3 * k + 2) throw Error("trustworthiness: need at least 3k + 2 points");
-  input_distance_ = pairwise_distances(input, n, in_dim, input_metric);
-  for (int64_t i = 0; i < n; ++i) input_distance_[i * n + i] = INFINITY;  // a point is not its own neighbour
+  input_distance_ = pairwise_distances(input, n, in_dim, input_metric, threads);
   kth_input_distance_.resize(static_cast<size_t>(n));
-  NearestSelector nearest(k);
-  std::vector<float> dist(static_cast<size_t>(k));
-  std::vector<int32_t> index(static_cast<size_t>(k));
-  for (int64_t i = 0; i < n; ++i) {
-    nearest.select(&input_distance_[i * n], n, dist.data(), index.data());
-    kth_input_distance_[i] = dist[k - 1];
-  }
+  parallel_blocks(n, threads, [&](int64_t first, int64_t last, int) {
+    NearestSelector nearest(k);
+    std::vector<float> dist(static_cast<size_t>(k));
+    std::vector<int32_t> index(static_cast<size_t>(k));
+    for (int64_t i = first; i < last; ++i) {
+      input_distance_[i * n + i] = INFINITY;  // a point is not its own neighbour
+      nearest.select(&input_distance_[i * n], n, dist.data(), index.data());
+      kth_input_distance_[i] = dist[k - 1];
+    }
+  });
 }
 
 double Trustworthiness::of(const float* output, int out_dim) const {
   const int64_t n = n_;
   const int k = k_;
-  NearestSelector nearest(k);
-  std::vector<float> row_out(static_cast<size_t>(n)), dist(static_cast<size_t>(k));
-  std::vector<int32_t> neighbours(static_cast<size_t>(k));
-  double penalty = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    // Output neighbours by squared euclidean distance, computed directly (no cancellation at small spreads).
-    for (int64_t j = 0; j < n; ++j) {
-      float d2 = 0;
-      for (int c = 0; c < out_dim; ++c)
-        d2 += (output[i * out_dim + c] - output[j * out_dim + c]) *
-              (output[i * out_dim + c] - output[j * out_dim + c]);
-      row_out[j] = d2;
+  std::vector<int64_t> penalty(static_cast<size_t>(n), 0);  // per point: exact, so any split sums the same
+  parallel_blocks(n, threads_, [&](int64_t first, int64_t last, int) {
+    NearestSelector nearest(k);
+    std::vector<float> row_out(static_cast<size_t>(n)), dist(static_cast<size_t>(k));
+    std::vector<int32_t> neighbours(static_cast<size_t>(k));
+    for (int64_t i = first; i < last; ++i) {
+      // Output neighbours by squared euclidean distance, computed directly (no cancellation at small
+      // spreads).
+      for (int64_t j = 0; j < n; ++j) {
+        float d2 = 0;
+        for (int c = 0; c < out_dim; ++c)
+          d2 += (output[i * out_dim + c] - output[j * out_dim + c]) *
+                (output[i * out_dim + c] - output[j * out_dim + c]);
+        row_out[j] = d2;
+      }
+      row_out[i] = INFINITY;
+      nearest.select(row_out.data(), n, dist.data(), neighbours.data());
+      const float* row_in = &input_distance_[i * n];
+      for (int32_t j : neighbours) {
+        if (row_in[j] <= kth_input_distance_[i]) continue;  // among i's k nearest in input space: no penalty
+        int64_t closer = 0;  // other points strictly closer to i in input space; the rank is 1 + closer
+        for (int64_t l = 0; l < n; ++l) closer += row_in[l] < row_in[j] ? 1 : 0;
+        penalty[i] += std::max<int64_t>(0, closer + 1 - k);
+      }
     }
-    row_out[i] = INFINITY;
-    nearest.select(row_out.data(), n, dist.data(), neighbours.data());
-    const float* row_in = &input_distance_[i * n];
-    for (int32_t j : neighbours) {
-      if (row_in[j] <= kth_input_distance_[i]) continue;  // among i's k nearest in input space: no penalty
-      int closer = 0;  // other points strictly closer to i in input space; the rank is 1 + closer
-      for (int64_t l = 0; l < n; ++l) closer += row_in[l] < row_in[j] ? 1 : 0;
-      penalty += static_cast<double>(std::max(0, closer + 1 - k));
-    }
-  }
-  return 1.0 - 2.0 / (double(n) * k * (2.0 * n - 3.0 * k - 1.0)) * penalty;
+  });
+  const double total = static_cast<double>(std::accumulate(penalty.begin(), penalty.end(), int64_t{0}));
+  return 1.0 - 2.0 / (double(n) * k * (2.0 * n - 3.0 * k - 1.0)) * total;
 }
 
 double trustworthiness(const float* input, int in_dim, const float* output, int out_dim, int64_t n, int k,
@@ -240,7 +253,7 @@ AttentionStats attention_stats(const Run& run, int layer, int head) {
   return stats;
 }
 
-HeadSample::HeadSample(const Run& run, const HeadInput& input, Metric metric, unsigned seed)
+HeadSample::HeadSample(const Run& run, const HeadInput& input, Metric metric, unsigned seed, int threads)
     : tokens_(input.tokens), pairs_(sample_pairs(run, seed)), dots_(pairs_.size()) {
   for (size_t p = 0; p < pairs_.size(); ++p) {
     const float* q = &input.raw[pairs_[p].query * input.dim];
@@ -252,7 +265,7 @@ HeadSample::HeadSample(const Run& run, const HeadInput& input, Metric metric, un
   points_ = sample_indices(2 * input.tokens, kTrustworthinessSample, seed);
   if (static_cast<int64_t>(points_.size()) >= 3 * kTrustworthinessK + 2)
     trust_.emplace(rows(input.points.data(), input.dim, points_).data(), input.dim,
-                   static_cast<int64_t>(points_.size()), kTrustworthinessK, metric);
+                   static_cast<int64_t>(points_.size()), kTrustworthinessK, metric, threads);
 }
 
 double HeadSample::correlation(const float* points, int dim) const {

@@ -26,15 +26,16 @@ std::vector<int64_t> sample_indices(int64_t n, int64_t count, unsigned seed);
 double trustworthiness(const float* input, int in_dim, const float* output, int out_dim, int64_t n, int k,
                        Metric input_metric);
 
-// The same for several layouts of one input: the input distances ([n, n] floats) are computed once.
+// The same for several layouts of one input: the input distances ([n, n] floats) are computed once. Blocks
+// of points on `threads` threads; the figure does not depend on their number.
 class Trustworthiness {
  public:
-  Trustworthiness(const float* input, int in_dim, int64_t n, int k, Metric input_metric);
+  Trustworthiness(const float* input, int in_dim, int64_t n, int k, Metric input_metric, int threads = 1);
   double of(const float* output, int out_dim) const;
 
  private:
   int64_t n_;
-  int k_;
+  int k_, threads_;
   std::vector<float> input_distance_;      // [n, n], infinite on the diagonal
   std::vector<float> kth_input_distance_;  // per point, its k-th smallest input distance to the others
 };
@@ -78,7 +79,8 @@ AttentionStats attention_stats(const Run& run, int layer, int head);
 // raw vectors; and up to 3000 of the 2N points, whose input neighbours (in `metric`) are found once.
 class HeadSample {
  public:
-  HeadSample(const Run& run, const HeadInput& input, Metric metric, unsigned seed);
+  // threads: what its trustworthiness may use.
+  HeadSample(const Run& run, const HeadInput& input, Metric metric, unsigned seed, int threads);
 
   // distance_dot_correlation of points [2N, dim] (the input's, raw or normalised, or a layout) over the
   // pairs.

@@ -36,6 +36,24 @@ TEST(Trustworthiness, ShuffledLayoutIsPoor) {
   EXPECT_LT(trustworthiness(x.data(), 4, y.data(), 2, 300, 10, Metric::Euclidean), 0.6);
 }
 
+TEST(Trustworthiness, SameOnAnyThreadCount) {
+  // 700 points: the input distances span three blocks of rows, split unevenly over 3 threads.
+  std::mt19937 rng(3);
+  std::normal_distribution<float> g;
+  const int64_t n = 700;
+  std::vector<float> x(n * 8), y(n * 2);
+  for (float& v : x) v = g(rng);
+  for (int64_t i = 0; i < n; ++i) {  // a layout that keeps part of the input's structure
+    y[i * 2] = x[i * 8] + 0.3f * g(rng);
+    y[i * 2 + 1] = x[i * 8 + 1] + 0.3f * g(rng);
+  }
+  const double one = Trustworthiness(x.data(), 8, n, 10, Metric::Cosine, 1).of(y.data(), 2);
+  EXPECT_GT(one, 0.6);
+  EXPECT_LT(one, 0.99);
+  EXPECT_EQ(Trustworthiness(x.data(), 8, n, 10, Metric::Cosine, 3).of(y.data(), 2), one);
+  EXPECT_EQ(trustworthiness(x.data(), 8, y.data(), 2, n, 10, Metric::Cosine), one);
+}
+
 TEST(DistanceDotCorrelation, UnitVectorsArePerfect) {
   // On the unit sphere |q - k|^2 = 2 - 2 q.k: distance ranks pairs exactly as the dot product does.
   std::mt19937 rng(4);
