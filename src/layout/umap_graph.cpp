@@ -104,44 +104,52 @@ Affinities umap_graph(const KnnGraph& graph, int threads) {
     umap_memberships(&graph.distance[i * k], k, target, mean_all, &strength[i * k]);
   });
 
-  // Fuzzy union w_ij + w_ji - w_ij w_ji: gather each row's own strengths and the transposed ones.
+  // Fuzzy union w_ij + w_ji - w_ij w_ji: each row gathers its own strengths and the transposed ones (in one
+  // array, rows at `start`), sorts them by column and merges the pairs.
   struct Entry {
     int32_t column;
     float own, other;
   };
-  std::vector<std::vector<Entry>> rows(static_cast<size_t>(n));
+  std::vector<int64_t> start(static_cast<size_t>(n + 1), 0), filled(static_cast<size_t>(n), 0);
+  for (int64_t i = 0; i < n; ++i) {
+    start[i + 1] += k;
+    for (int j = 0; j < k; ++j) ++start[graph.index[i * k + j] + 1];
+  }
+  for (int64_t i = 0; i < n; ++i) start[i + 1] += start[i];
+  std::vector<Entry> entries(static_cast<size_t>(start[n]));
   for (int64_t i = 0; i < n; ++i)
     for (int j = 0; j < k; ++j) {
       const int32_t t = graph.index[i * k + j];
-      rows[i].push_back({t, strength[i * k + j], 0.0f});
-      rows[t].push_back({static_cast<int32_t>(i), 0.0f, strength[i * k + j]});
+      entries[start[i] + filled[i]++] = {t, strength[i * k + j], 0.0f};
+      entries[start[t] + filled[t]++] = {static_cast<int32_t>(i), 0.0f, strength[i * k + j]};
     }
-  Affinities out;
-  out.n = n;
-  parallel_for(n, threads, [&](int64_t i) {
-    auto& row = rows[i];
-    std::sort(row.begin(), row.end(), [](const Entry& a, const Entry& b) { return a.column < b.column; });
-    std::vector<Entry> merged;
-    for (const Entry& e : row) {
-      if (!merged.empty() && merged.back().column == e.column) {
-        merged.back().own += e.own;
-        merged.back().other += e.other;
+  parallel_for(n, threads, [&](int64_t i) {  // filled[i] becomes the merged row's length
+    Entry* row = entries.data() + start[i];
+    std::sort(row, row + filled[i], [](const Entry& a, const Entry& b) { return a.column < b.column; });
+    int64_t merged = 0;
+    for (int64_t e = 0; e < filled[i]; ++e) {
+      if (merged > 0 && row[merged - 1].column == row[e].column) {
+        row[merged - 1].own += row[e].own;
+        row[merged - 1].other += row[e].other;
       } else {
-        merged.push_back(e);
+        row[merged++] = row[e];
       }
     }
-    row = std::move(merged);
+    filled[i] = merged;
   });
+  Affinities out;
+  out.n = n;
   out.row_start.assign(static_cast<size_t>(n + 1), 0);
-  for (int64_t i = 0; i < n; ++i)
-    out.row_start[i + 1] = out.row_start[i] + static_cast<int64_t>(rows[i].size());
-  out.column.reserve(static_cast<size_t>(out.row_start[n]));
-  out.value.reserve(static_cast<size_t>(out.row_start[n]));
-  for (auto& row : rows)
-    for (const Entry& e : row) {
-      out.column.push_back(e.column);
-      out.value.push_back(e.own + e.other - e.own * e.other);
+  for (int64_t i = 0; i < n; ++i) out.row_start[i + 1] = out.row_start[i] + filled[i];
+  out.column.resize(static_cast<size_t>(out.row_start[n]));
+  out.value.resize(static_cast<size_t>(out.row_start[n]));
+  parallel_for(n, threads, [&](int64_t i) {
+    for (int64_t e = 0; e < filled[i]; ++e) {
+      const Entry& entry = entries[start[i] + e];
+      out.column[out.row_start[i] + e] = entry.column;
+      out.value[out.row_start[i] + e] = entry.own + entry.other - entry.own * entry.other;
     }
+  });
   return out;
 }
 
