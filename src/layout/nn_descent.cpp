@@ -1,7 +1,8 @@
-// NN-descent (nn_descent.hpp) as named steps: the start (random_lists, then tree_leaves per tree), then each
-// round reverse_lists, sample_candidates, retire_sampled and local_join, until a round's insertions fall
-// below delta * n * k or the round cap. Memory: the lists [n, max(k, min_list)] (9 bytes an entry), the
-// candidates [n, 2 cap] int32, and one int32 per point per thread for the join's marks.
+// NN-descent (nn_descent.hpp) as named steps: the start (random_lists, every tree by build_tree at once, then
+// join_leaves tree by tree), then each round reverse_lists, sample_candidates, retire_sampled and local_join,
+// until a round's insertions fall below delta * n * k or the round cap. Memory: the lists [n, max(k,
+// min_list)] (9 bytes an entry), the trees' orders [trees, n] int32, the candidates [n, 2 cap] int32, and
+// one int32 per point per thread for the join's marks.
 #include "layout/nn_descent.hpp"
 
 #include <algorithm>
@@ -100,46 +101,58 @@ Lists random_lists(const float* x, int64_t n, int dim, int k, unsigned seed, int
   return lists;
 }
 
+// A random projection tree's leaves: `order` holds the points leaf by leaf, each leaf a range of it.
+struct Tree {
+  std::vector<int32_t> order;
+  std::vector<std::pair<int64_t, int64_t>> leaves;  // [first, last) of order
+};
+
 // Step 1b: a random projection tree (pynndescent's start): split the points by the hyperplane halfway
-// between two of them drawn from (seed, tree, node), until at most `leaf` remain; every point then tries all
-// of its leaf. Points close together mostly share a leaf, which a random start would leave NN-descent to
-// find, and a small cluster far from the rest cannot be found from random neighbours at all. The leaves are
-// disjoint, so they are tried in parallel without changing the result.
-void tree_leaves(const float* x, int64_t n, int dim, int leaf, unsigned seed, int tree, int threads,
-                 Lists& lists) {
-  std::vector<int32_t> order(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) order[i] = static_cast<int32_t>(i);
-  std::vector<std::pair<int64_t, int64_t>> todo = {{0, n}};  // [first, last) of order
+// between two of them drawn from (seed, tree, node), until at most `leaf` remain. Points close together
+// mostly share a leaf, which a random start would leave NN-descent to find, and a small cluster far from the
+// rest cannot be found from random neighbours at all. Depends on the points and the seed only, so the trees
+// are built at once on separate threads.
+Tree build_tree(const float* x, int64_t n, int dim, int leaf, unsigned seed, int tree) {
+  Tree t;
+  t.order.resize(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) t.order[i] = static_cast<int32_t>(i);
+  std::vector<std::pair<int64_t, int64_t>> todo = {{0, n}};
   std::vector<float> normal(static_cast<size_t>(dim));
-  std::vector<std::pair<int64_t, int64_t>> leaves;
   for (uint64_t node = 0; !todo.empty(); ++node) {
     const auto [first, last] = todo.back();
     todo.pop_back();
     const int64_t size = last - first;
-    if (size > leaf) {
-      const uint64_t r = draw(seed, static_cast<uint64_t>(tree), node);
-      const float* a = x + int64_t(order[first + int64_t(r % uint64_t(size))]) * dim;
-      const float* b = x + int64_t(order[first + int64_t((r >> 32) % uint64_t(size))]) * dim;
-      float offset = 0;
-      for (int c = 0; c < dim; ++c) {
-        normal[c] = a[c] - b[c];
-        offset += normal[c] * 0.5f * (a[c] + b[c]);
-      }
-      auto side = [&](int32_t i) {
-        float s = 0;
-        for (int c = 0; c < dim; ++c) s += normal[c] * x[int64_t(i) * dim + c];
-        return s > offset;
-      };
-      int64_t middle = std::partition(order.begin() + first, order.begin() + last, side) - order.begin();
-      if (middle == first || middle == last) middle = first + size / 2;  // equal points: halves by order
-      todo.emplace_back(first, middle);
-      todo.emplace_back(middle, last);
-    } else {
-      leaves.emplace_back(first, last);
+    if (size <= leaf) {
+      t.leaves.emplace_back(first, last);
+      continue;
     }
+    const uint64_t r = draw(seed, static_cast<uint64_t>(tree), node);
+    const float* a = x + int64_t(t.order[first + int64_t(r % uint64_t(size))]) * dim;
+    const float* b = x + int64_t(t.order[first + int64_t((r >> 32) % uint64_t(size))]) * dim;
+    float offset = 0;
+    for (int c = 0; c < dim; ++c) {
+      normal[c] = a[c] - b[c];
+      offset += normal[c] * 0.5f * (a[c] + b[c]);
+    }
+    auto side = [&](int32_t i) {
+      float s = 0;
+      for (int c = 0; c < dim; ++c) s += normal[c] * x[int64_t(i) * dim + c];
+      return s > offset;
+    };
+    int64_t middle = std::partition(t.order.begin() + first, t.order.begin() + last, side) - t.order.begin();
+    if (middle == first || middle == last) middle = first + size / 2;  // equal points: halves by order
+    todo.emplace_back(first, middle);
+    todo.emplace_back(middle, last);
   }
-  parallel_for(static_cast<int64_t>(leaves.size()), threads, [&](int64_t l) {
-    const auto [first, last] = leaves[l];
+  return t;
+}
+
+// Step 1c: every point tries all of its leaf. The leaves of a tree are disjoint, so they are tried in
+// parallel without changing the result; the trees one after another.
+void join_leaves(const float* x, int dim, const Tree& tree, int threads, Lists& lists) {
+  parallel_for(static_cast<int64_t>(tree.leaves.size()), threads, [&](int64_t l) {
+    const auto [first, last] = tree.leaves[l];
+    const int32_t* order = tree.order.data();
     for (int64_t p = first; p < last; ++p)
       for (int64_t q = p + 1; q < last; ++q) {
         const float d = squared_distance(x + int64_t(order[p]) * dim, x + int64_t(order[q]) * dim, dim);
@@ -269,8 +282,12 @@ KnnGraph nn_descent(const float* points, int64_t n, int dim, int k, const NnDesc
   const int threads = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(options.threads, n)));
   const int kept = static_cast<int>(std::min<int64_t>(std::max(k, options.min_list), n - 1));
   Lists lists = random_lists(points, n, dim, kept, options.seed, threads);
-  for (int tree = 0; tree < options.trees; ++tree)
-    tree_leaves(points, n, dim, std::max(options.leaf_size, 2 * kept), options.seed, tree, threads, lists);
+  std::vector<Tree> trees(static_cast<size_t>(std::max(0, options.trees)));
+  parallel_for(options.trees, threads, [&](int64_t t) {
+    trees[t] =
+        build_tree(points, n, dim, std::max(options.leaf_size, 2 * kept), options.seed, static_cast<int>(t));
+  });
+  for (const Tree& tree : trees) join_leaves(points, dim, tree, threads, lists);
   const int cap = options.max_candidates > 0 ? options.max_candidates : std::max(10, kept);
   const int rounds = options.max_rounds > 0
                          ? options.max_rounds
