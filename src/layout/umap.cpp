@@ -21,19 +21,22 @@ using umap_detail::vertex_key;
 float clip(float v) { return std::clamp(v, -4.0f, 4.0f); }
 
 // The optimisation's edges as arrays, row by row (vertex i's edges are [row_start[i], row_start[i + 1])):
-// each edge's other end, and when it and its negative samples are next due (umap-learn's epochs_per_sample
-// and epoch_of_next_sample, and the same for negative samples). Arrays rather than records: the due test of
-// a row reads one dense array of 4-byte times, and only the edges due read the rest.
+// each edge's other end, its samples per epoch (rate = w / max_w, umap-learn's 1 / epochs_per_sample), and
+// when its next sample and next negative samples are due, as umap-learn's epoch_of_next_sample and
+// epoch_of_next_negative_sample over the edge's periods (so they count up from 1): the edge is due by epoch
+// t + 1 when next_sample <= (t + 1) rate, and then draws (t + 1) rate negative_samples - next_negative
+// negative samples, rounded down. The same schedule as umap-learn's in 16 bytes an edge, which every epoch
+// streams through.
 struct EdgeSchedule {
   std::vector<int64_t> row_start;
   std::vector<int32_t> other;
-  std::vector<float> per_sample, next_sample, per_negative, next_negative;
-  std::vector<float> negative_rate;  // 1 / per_negative: negative samples per epoch
+  std::vector<float> rate, next_sample, next_negative;
 };
 
 // What every vertex's move in one epoch shares.
 struct Epoch {
-  float due;  // epoch + 1: edges whose next sample is due by then move
+  float due;               // epoch + 1: edges whose next sample is due by then move
+  float negative_samples;  // per edge sample
   float a, b, gamma, alpha;
   int64_t n;
   uint32_t counter;       // this epoch's offset of the negative samples' hash counters
@@ -60,8 +63,8 @@ struct Samples {
 constexpr int64_t kChunkVertices = 256;  // a chunk's samples (~35 a vertex) stay in the L2 cache
 
 // 1. The samples of vertex i this epoch: its edges due (umap-learn's schedule), and as many negative samples
-// as those edges' schedules say are due (the count by a multiply with the edge's negative samples per epoch),
-// drawn uniformly among the other vertices (a draw of i itself is read as i + 1).
+// as those edges' schedules say are due, drawn uniformly among the other vertices (a draw of i itself is read
+// as i + 1).
 [[gnu::always_inline]] inline void draw_samples(int64_t i, EdgeSchedule& edges, uint32_t key,
                                                 const Epoch& epoch, Samples& s) {
   const int64_t begin = edges.row_start[i], end = edges.row_start[i + 1];
@@ -69,22 +72,21 @@ constexpr int64_t kChunkVertices = 256;  // a chunk's samples (~35 a vertex) sta
   const auto self = static_cast<int32_t>(i);
   int32_t *vertex = s.vertex.data(), *other = s.other.data(), *attracts = s.attracts.data();
   const int32_t* edge_other = edges.other.data();
+  const float* rate = edges.rate.data();
   float *next_sample = edges.next_sample.data(), *next_negative = edges.next_negative.data();
-  const float *per_sample = edges.per_sample.data(), *per_negative = edges.per_negative.data(),
-              *negative_rate = edges.negative_rate.data();
   // Without a branch on the edge being due (about two in five are, in no order a predictor can learn): every
   // edge writes its other end at the next free entry, and only a due one advances it; an edge not due adds 0
-  // to its schedules, which leaves them exactly as they are.
-  const float due = epoch.due;
+  // to its ordinals.
+  const float due = epoch.due, negatives_due = epoch.due * epoch.negative_samples;
   size_t c = s.count;
   int negatives = 0;
   for (int64_t e = begin; e < end; ++e) {
-    const bool is_due = next_sample[e] <= due;
+    const bool is_due = next_sample[e] <= due * rate[e];
     const float taken = static_cast<float>(is_due);  // 1 or 0, by arithmetic (a ternary compiles to a branch)
     other[c] = edge_other[e];
-    next_sample[e] += taken * per_sample[e];
-    const int count = static_cast<int>(taken * ((due - next_negative[e]) * negative_rate[e]));
-    next_negative[e] += float(count) * per_negative[e];
+    next_sample[e] += taken;
+    const int count = static_cast<int>(taken * (negatives_due * rate[e] - next_negative[e]));
+    next_negative[e] += float(count);
     negatives += count;
     c += static_cast<size_t>(is_due);
   }
@@ -201,16 +203,13 @@ UmapResult umap_optimise(const Affinities& graph, std::vector<float> y, const Um
     for (int64_t e = graph.row_start[i]; e < graph.row_start[i + 1]; ++e) {
       const float w = graph.value[e];
       if (w < max_w / float(epochs)) continue;
-      const float per_sample = max_w / w, per_negative = per_sample / float(options.negative_samples);
       edges.other.push_back(graph.column[e]);
-      edges.per_sample.push_back(per_sample);
-      edges.next_sample.push_back(per_sample);
-      edges.per_negative.push_back(per_negative);
-      edges.next_negative.push_back(per_negative);
-      edges.negative_rate.push_back(1.0f / per_negative);
+      edges.rate.push_back(w / max_w);
     }
     edges.row_start[i + 1] = static_cast<int64_t>(edges.other.size());
   }
+  edges.next_sample.assign(edges.other.size(), 1.0f);
+  edges.next_negative.assign(edges.other.size(), 1.0f);
   // Each vertex's negative samples in epoch t are hash32(key ^ (counter_t + k)), k = 0, 1, ...: counters
   // step by 2^16 per epoch, far above the few dozen draws of a vertex's epoch.
   std::vector<uint32_t> keys(static_cast<size_t>(n));
@@ -223,7 +222,9 @@ UmapResult umap_optimise(const Affinities& graph, std::vector<float> y, const Um
     if (epoch % 20 == 0) throw_if_interrupted();
     const float alpha = static_cast<float>(options.learning_rate * (1.0 - double(epoch) / epochs));
     previous = y;
-    const Epoch step{float(epoch + 1), a, b, gamma, alpha, n, uint32_t(epoch) << 16, previous.data()};
+    const Epoch step{
+        float(epoch + 1), float(options.negative_samples), a, b, gamma, alpha, n, uint32_t(epoch) << 16,
+        previous.data()};
     parallel_blocks(n, threads, [&](int64_t first, int64_t last, int t) {
       move_vertices(dim, first, last, edges, keys, y, step, samples[t]);
     });
