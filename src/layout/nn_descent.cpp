@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <tuple>
 #include <vector>
 
 #include "core/hash.hpp"
@@ -195,11 +194,13 @@ Candidates sample_candidates(const Lists& lists, const ReverseLists& reverse, in
   c.old_count.assign(static_cast<size_t>(n), 0);
   const unsigned round_seed = seed ^ static_cast<unsigned>(splitmix64(static_cast<uint64_t>(round) + 1));
   parallel_blocks(n, threads, [&](int64_t first, int64_t last, int) {
-    std::vector<std::tuple<uint64_t, int32_t, uint8_t>> pool;  // (priority, point, fresh)
+    // (priority, point, fresh) packed in one sortable word: the pair's 32-bit priority, then the point, then
+    // the flag, so a point listed both ways sorts next to itself.
+    std::vector<uint64_t> pool;
     auto add = [&](int64_t i, int32_t j, uint8_t fresh) {
       const auto lo = static_cast<uint64_t>(std::min<int64_t>(i, j)),
                  hi = static_cast<uint64_t>(std::max<int64_t>(i, j));
-      pool.emplace_back(draw(round_seed, lo, hi), j, fresh);
+      pool.push_back((draw(round_seed, lo, hi) >> 32 << 32) | (uint64_t(uint32_t(j)) << 1) | (fresh ? 1 : 0));
     };
     for (int64_t i = first; i < last; ++i) {
       pool.clear();
@@ -208,11 +209,12 @@ Candidates sample_candidates(const Lists& lists, const ReverseLists& reverse, in
         add(i, reverse.source[r], reverse.fresh[r]);
       std::sort(pool.begin(), pool.end());
       for (size_t p = 0; p < pool.size(); ++p) {
-        auto [priority, j, fresh] = pool[p];
-        if (p + 1 < pool.size() && std::get<1>(pool[p + 1]) == j) {  // listed both ways: one candidate
-          fresh |= std::get<2>(pool[p + 1]);
+        bool fresh = pool[p] & 1;
+        if (p + 1 < pool.size() && pool[p + 1] >> 1 == pool[p] >> 1) {  // listed both ways: one candidate
+          fresh = pool[p + 1] & 1;  // of the two, the fresh one sorts last
           ++p;
         }
+        const auto j = static_cast<int32_t>(uint32_t(pool[p]) >> 1);
         int32_t& count = fresh ? c.fresh_count[i] : c.old_count[i];
         if (count < cap) (fresh ? c.fresh : c.old)[i * cap + count++] = j;
       }
