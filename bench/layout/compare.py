@@ -6,7 +6,9 @@ For every head (bench/layout/heads.py makes the runs): the whole `attnviz layout
 --dims 2 --threads T --force` command (process start, reading, normalisation, kNN, layout, metrics) against
 the reference's fit call on the same normalised points, at equal parameters: umap-learn 0.5 with n_neighbors
 10, min_dist 0.1, cosine (its JIT warmed on 2,000 points first; umap-learn is not seeded, so it runs in
-parallel), scikit-learn's PCA.
+parallel), scikit-learn's PCA. umap-learn also runs on one numba thread ("umap-learn, 1 thread"): on these
+shared virtual machines its parallel code can take longer on two threads than on one (busy-waiting numba
+threads), so a fair ratio takes the better of its two rows.
 - seconds: median of --repeats runs, one tool after the other within each repeat (load average printed);
 - trustworthiness: k = 10, cosine, on the same 3,000-point sample for every layout, median over the repeats
   (umap-learn's layouts differ from run to run).
@@ -31,6 +33,16 @@ import heads  # noqa: E402
 DEFAULT_HEADS = "mnist-vit:2:1,brown-gpt:2:3,brown-gpt:0:3,brown-gpt:5:6"
 
 
+def one_numba_thread(numba, call):
+    """call() with numba's parallel loops on one thread, then the thread count as it was."""
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        return call()
+    finally:
+        numba.set_num_threads(threads)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--attnviz", default=os.path.join(heads.ROOT, "build", "attnviz"))
@@ -44,6 +56,7 @@ def main():
     os.makedirs(work, exist_ok=True)
     from sklearn.decomposition import PCA
     from sklearn.manifold import trustworthiness
+    import numba
     import umap
     print(f"work folder {work}; load average {heads.load_average():.1f}", flush=True)
     table = []
@@ -53,6 +66,8 @@ def main():
         tools = {
             "attnviz UMAP": lambda: heads.attnviz_layout(args.attnviz, run, layer, head, "umap", 2, args.threads)[1],
             "umap-learn": lambda: umap.UMAP(n_neighbors=10, min_dist=0.1, metric="cosine").fit_transform(x),
+            "umap-learn, 1 thread": lambda: one_numba_thread(
+                numba, lambda: umap.UMAP(n_neighbors=10, min_dist=0.1, metric="cosine").fit_transform(x)),
             "attnviz PCA": lambda: heads.attnviz_layout(args.attnviz, run, layer, head, "pca", 2, args.threads)[1],
             "scikit-learn PCA": lambda: PCA(n_components=2).fit_transform(x),
         }
