@@ -60,7 +60,7 @@ struct Samples {
   }
 };
 
-constexpr int64_t kChunkVertices = 256;  // a chunk's samples (~35 a vertex) stay in the L2 cache
+constexpr int64_t kChunkVertices = 256;  // a chunk's samples (~21 a vertex) stay in the L2 cache
 
 // 1. The samples of vertex i this epoch: its edges due (umap-learn's schedule), and as many negative samples
 // as those edges' schedules say are due, drawn uniformly among the other vertices (a draw of i itself is read
@@ -76,7 +76,7 @@ constexpr int64_t kChunkVertices = 256;  // a chunk's samples (~35 a vertex) sta
   float *next_sample = edges.next_sample.data(), *next_negative = edges.next_negative.data();
   // Without a branch on the edge being due (about two in five are, in no order a predictor can learn): every
   // edge writes its other end at the next free entry, and only a due one advances it; an edge not due adds 0
-  // to its ordinals.
+  // to its counts.
   const float due = epoch.due, negatives_due = epoch.due * epoch.negative_samples;
   size_t c = s.count;
   int negatives = 0;
