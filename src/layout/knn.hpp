@@ -45,6 +45,21 @@ KnnGraph nearest_neighbours(const float* points, int64_t n, int dim, const KnnOp
 // The first k columns of a graph with more neighbours per point.
 KnnGraph truncate_neighbours(const KnnGraph& graph, int k);
 
+// A symmetric sparse matrix over the points, rows in CSR form with ascending columns: t-SNE's P (sums to 1),
+// UMAP's fuzzy graph.
+struct Affinities {
+  int64_t n = 0;
+  std::vector<int64_t> row_start;  // [n + 1]
+  std::vector<int32_t> column;
+  std::vector<float> value;
+};
+
+// A weighted kNN graph merged with its transpose: row i lists every j that i lists or that lists i, valued
+// combine(w_ij, w_ji), a missing side being 0 (t-SNE sums the two sides, UMAP takes their fuzzy union).
+// weight: [n, k], one per graph entry.
+Affinities merge_with_transpose(const KnnGraph& graph, const std::vector<float>& weight,
+                                float (*combine)(float own, float other), int threads);
+
 // Rows scaled to unit length (zero rows stay zero): cosine geometry as euclidean geometry.
 std::vector<float> unit_rows(const float* points, int64_t n, int dim);
 

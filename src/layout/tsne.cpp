@@ -143,48 +143,11 @@ Affinities tsne_affinities(const KnnGraph& graph, double perplexity, bool square
     }
   });
 
-  // P_cond + P_cond^T: every row gets its own entries and those pointing at it, merged by column.
-  std::vector<int64_t> count(static_cast<size_t>(n + 1), 0);
-  for (int64_t i = 0; i < n; ++i) {
-    count[i + 1] += k;
-    for (int j = 0; j < k; ++j) ++count[graph.index[i * k + j] + 1];
-  }
-  for (int64_t i = 0; i < n; ++i) count[i + 1] += count[i];
-  std::vector<std::pair<int32_t, float>> entries(static_cast<size_t>(count[n]));
-  std::vector<int64_t> fill(count.begin(), count.end() - 1);
-  for (int64_t i = 0; i < n; ++i)
-    for (int j = 0; j < k; ++j) {
-      const int32_t t = graph.index[i * k + j];
-      const float v = conditional[i * k + j];
-      entries[fill[i]++] = {t, v};
-      entries[fill[t]++] = {static_cast<int32_t>(i), v};
-    }
-  // Each row sorted by column and its repeated columns summed in place, into the row's first `kept` entries.
-  std::vector<int64_t> kept(static_cast<size_t>(n));
-  parallel_for(n, threads, [&](int64_t i) {
-    const auto first = entries.begin() + count[i], last = entries.begin() + count[i + 1];
-    std::sort(first, last, [](const auto& a, const auto& b) { return a.first < b.first; });
-    auto end = first;
-    for (auto it = first; it != last; ++it) {
-      if (end != first && (end - 1)->first == it->first)
-        (end - 1)->second += it->second;
-      else
-        *end++ = *it;
-    }
-    kept[i] = end - first;
-  });
-  Affinities p;
-  p.n = n;
-  p.row_start.assign(static_cast<size_t>(n + 1), 0);
-  for (int64_t i = 0; i < n; ++i) p.row_start[i + 1] = p.row_start[i] + kept[i];
-  p.column.resize(static_cast<size_t>(p.row_start[n]));
-  p.value.resize(static_cast<size_t>(p.row_start[n]));
+  // (P_cond + P_cond^T) / 2N.
+  Affinities p = merge_with_transpose(
+      graph, conditional, [](float own, float other) { return own + other; }, threads);
   const float norm = 1.0f / (2.0f * static_cast<float>(n));
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = 0; j < kept[i]; ++j) {
-      p.column[p.row_start[i] + j] = entries[count[i] + j].first;
-      p.value[p.row_start[i] + j] = entries[count[i] + j].second * norm;
-    }
+  for (float& v : p.value) v *= norm;
   return p;
 }
 

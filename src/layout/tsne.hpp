@@ -60,14 +60,6 @@ struct TsneResult {
   bool converged = false;  // stopped by the tolerance rather than max_iterations
 };
 
-// Symmetric sparse P (sums to 1), rows in CSR form with ascending columns.
-struct Affinities {
-  int64_t n = 0;
-  std::vector<int64_t> row_start;  // [n + 1]
-  std::vector<int32_t> column;
-  std::vector<float> value;
-};
-
 // One point's conditional probabilities p_{j|i} over its k neighbours at `distance` (ascending): exp(-beta d)
 // normalised, beta found by bisection so that the entropy equals log(perplexity) (as scikit-learn's
 // _binary_search_perplexity).

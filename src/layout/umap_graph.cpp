@@ -104,53 +104,9 @@ Affinities umap_graph(const KnnGraph& graph, int threads) {
     umap_memberships(&graph.distance[i * k], k, target, mean_all, &strength[i * k]);
   });
 
-  // Fuzzy union w_ij + w_ji - w_ij w_ji: each row gathers its own strengths and the transposed ones (in one
-  // array, rows at `start`), sorts them by column and merges the pairs.
-  struct Entry {
-    int32_t column;
-    float own, other;
-  };
-  std::vector<int64_t> start(static_cast<size_t>(n + 1), 0), filled(static_cast<size_t>(n), 0);
-  for (int64_t i = 0; i < n; ++i) {
-    start[i + 1] += k;
-    for (int j = 0; j < k; ++j) ++start[graph.index[i * k + j] + 1];
-  }
-  for (int64_t i = 0; i < n; ++i) start[i + 1] += start[i];
-  std::vector<Entry> entries(static_cast<size_t>(start[n]));
-  for (int64_t i = 0; i < n; ++i)
-    for (int j = 0; j < k; ++j) {
-      const int32_t t = graph.index[i * k + j];
-      entries[start[i] + filled[i]++] = {t, strength[i * k + j], 0.0f};
-      entries[start[t] + filled[t]++] = {static_cast<int32_t>(i), 0.0f, strength[i * k + j]};
-    }
-  parallel_for(n, threads, [&](int64_t i) {  // filled[i] becomes the merged row's length
-    Entry* row = entries.data() + start[i];
-    std::sort(row, row + filled[i], [](const Entry& a, const Entry& b) { return a.column < b.column; });
-    int64_t merged = 0;
-    for (int64_t e = 0; e < filled[i]; ++e) {
-      if (merged > 0 && row[merged - 1].column == row[e].column) {
-        row[merged - 1].own += row[e].own;
-        row[merged - 1].other += row[e].other;
-      } else {
-        row[merged++] = row[e];
-      }
-    }
-    filled[i] = merged;
-  });
-  Affinities out;
-  out.n = n;
-  out.row_start.assign(static_cast<size_t>(n + 1), 0);
-  for (int64_t i = 0; i < n; ++i) out.row_start[i + 1] = out.row_start[i] + filled[i];
-  out.column.resize(static_cast<size_t>(out.row_start[n]));
-  out.value.resize(static_cast<size_t>(out.row_start[n]));
-  parallel_for(n, threads, [&](int64_t i) {
-    for (int64_t e = 0; e < filled[i]; ++e) {
-      const Entry& entry = entries[start[i] + e];
-      out.column[out.row_start[i] + e] = entry.column;
-      out.value[out.row_start[i] + e] = entry.own + entry.other - entry.own * entry.other;
-    }
-  });
-  return out;
+  // The fuzzy union w_ij + w_ji - w_ij w_ji.
+  return merge_with_transpose(
+      graph, strength, [](float own, float other) { return own + other - own * other; }, threads);
 }
 
 }  // namespace attnviz
