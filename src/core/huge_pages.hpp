@@ -1,6 +1,6 @@
 #pragma once
 // Large scratch buffers backed by transparent huge pages: a buffer of tens of megabytes filled once (the
-// metrics' 3,000 x 3,000 distances, the kNN's blocks of distance rows) otherwise takes one page fault per
+// metrics' blocks of input distances, the kNN's blocks of distance rows) otherwise takes one page fault per
 // 4 KiB, a tenth of a one-head layout command's CPU time in a virtual machine (docs/benchmarks.md, UMAP).
 #include <cstddef>
 #include <vector>

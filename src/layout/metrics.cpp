@@ -57,36 +57,6 @@ std::vector<double> ranks(std::span<const double> v) {
   return r;
 }
 
-// All pairwise distances of n points: [n, n]; cosine distance 1 - cos, or euclidean. A product per block of
-// kPairwiseRows rows, on `threads` threads: the blocks, and so the rounding, do not depend on their number.
-std::vector<float> pairwise_distances(const float* x, int64_t n, int dim, Metric metric, int threads) {
-  constexpr int64_t kPairwiseRows = 256;
-  SingleThreadedBlas single_blas;
-  std::vector<float> unit;
-  if (metric == Metric::Cosine) {
-    unit = unit_rows(x, n, dim);
-    x = unit.data();
-  }
-  std::vector<float> norms(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) {
-    float s = 0;
-    for (int c = 0; c < dim; ++c) s += x[i * dim + c] * x[i * dim + c];
-    norms[i] = s;
-  }
-  std::vector<float> d = huge_page_vector<float>(static_cast<size_t>(n * n));
-  parallel_for((n + kPairwiseRows - 1) / kPairwiseRows, threads, [&](int64_t block) {
-    const int64_t first = block * kPairwiseRows, last = std::min(n, first + kPairwiseRows);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(last - first), static_cast<int>(n),
-                dim, 1.0f, x + first * dim, dim, x, dim, 0.0f, d.data() + first * n, static_cast<int>(n));
-    for (int64_t i = first; i < last; ++i)
-      for (int64_t j = 0; j < n; ++j) {
-        const float sq = std::max(0.0f, norms[i] + norms[j] - 2 * d[i * n + j]);
-        d[i * n + j] = metric == Metric::Cosine ? 0.5f * sq : std::sqrt(sq);
-      }
-  });
-  return d;
-}
-
 }  // namespace
 
 double spearman(std::span<const double> a, std::span<const double> b) {
@@ -119,48 +89,68 @@ std::vector<int64_t> sample_indices(int64_t n, int64_t count, unsigned seed) {
 
 Trustworthiness::Trustworthiness(const float* input, int in_dim, int64_t n, int k, Metric input_metric,
                                  int threads)
-    : n_(n), k_(k), threads_(threads) {
+    : n_(n), in_dim_(in_dim), k_(k), threads_(threads), metric_(input_metric) {
   if (n < 3 * k + 2) throw Error("trustworthiness: need at least 3k + 2 points");
-  input_distance_ = pairwise_distances(input, n, in_dim, input_metric, threads);
-  kth_input_distance_.resize(static_cast<size_t>(n));
-  parallel_blocks(n, threads, [&](int64_t first, int64_t last, int) {
-    NearestSelector nearest(k);
-    std::vector<float> dist(static_cast<size_t>(k));
-    std::vector<int32_t> index(static_cast<size_t>(k));
-    for (int64_t i = first; i < last; ++i) {
-      input_distance_[i * n + i] = INFINITY;  // a point is not its own neighbour
-      nearest.select(&input_distance_[i * n], n, dist.data(), index.data());
-      kth_input_distance_[i] = dist[k - 1];
+  input_ = input_metric == Metric::Cosine ? unit_rows(input, n, in_dim)
+                                          : std::vector<float>(input, input + n * in_dim);
+  norms_.resize(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    float s = 0;
+    for (int c = 0; c < in_dim; ++c) s += input_[i * in_dim + c] * input_[i * in_dim + c];
+    norms_[i] = s;
+  }
+}
+
+void Trustworthiness::input_rows(int64_t first, int64_t last, float* out) const {
+  const int64_t n = n_;
+  const float* x = input_.data();
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(last - first), static_cast<int>(n),
+              in_dim_, 1.0f, x + first * in_dim_, in_dim_, x, in_dim_, 0.0f, out, static_cast<int>(n));
+  for (int64_t i = first; i < last; ++i) {
+    float* row = out + (i - first) * n;
+    for (int64_t j = 0; j < n; ++j) {
+      const float sq = std::max(0.0f, norms_[i] + norms_[j] - 2 * row[j]);
+      row[j] = metric_ == Metric::Cosine ? 0.5f * sq : std::sqrt(sq);
     }
-  });
+    row[i] = INFINITY;  // a point is not its own neighbour
+  }
 }
 
 double Trustworthiness::of(const float* output, int out_dim) const {
   const int64_t n = n_;
   const int k = k_;
+  const int64_t blocks = (n + kRows - 1) / kRows;
+  SingleThreadedBlas single_blas;
   std::vector<int64_t> penalty(static_cast<size_t>(n), 0);  // per point: exact, so any split sums the same
-  parallel_blocks(n, threads_, [&](int64_t first, int64_t last, int) {
+  parallel_blocks(blocks, threads_, [&](int64_t first_block, int64_t last_block, int) {
     NearestSelector nearest(k);
+    std::vector<float> input_block = huge_page_vector<float>(static_cast<size_t>(kRows * n));
     std::vector<float> row_out(static_cast<size_t>(n)), dist(static_cast<size_t>(k));
     std::vector<int32_t> neighbours(static_cast<size_t>(k));
-    for (int64_t i = first; i < last; ++i) {
-      // Output neighbours by squared euclidean distance, computed directly (no cancellation at small
-      // spreads).
-      for (int64_t j = 0; j < n; ++j) {
-        float d2 = 0;
-        for (int c = 0; c < out_dim; ++c)
-          d2 += (output[i * out_dim + c] - output[j * out_dim + c]) *
-                (output[i * out_dim + c] - output[j * out_dim + c]);
-        row_out[j] = d2;
-      }
-      row_out[i] = INFINITY;
-      nearest.select(row_out.data(), n, dist.data(), neighbours.data());
-      const float* row_in = &input_distance_[i * n];
-      for (int32_t j : neighbours) {
-        if (row_in[j] <= kth_input_distance_[i]) continue;  // among i's k nearest in input space: no penalty
-        int64_t closer = 0;  // other points strictly closer to i in input space; the rank is 1 + closer
-        for (int64_t l = 0; l < n; ++l) closer += row_in[l] < row_in[j] ? 1 : 0;
-        penalty[i] += std::max<int64_t>(0, closer + 1 - k);
+    for (int64_t block = first_block; block < last_block; ++block) {
+      const int64_t first = block * kRows, last = std::min(n, first + kRows);
+      input_rows(first, last, input_block.data());
+      for (int64_t i = first; i < last; ++i) {
+        const float* row_in = &input_block[(i - first) * n];
+        nearest.select(row_in, n, dist.data(), neighbours.data());
+        const float kth_input_distance = dist[k - 1];
+        // Output neighbours by squared euclidean distance, computed directly (no cancellation at small
+        // spreads).
+        for (int64_t j = 0; j < n; ++j) {
+          float d2 = 0;
+          for (int c = 0; c < out_dim; ++c)
+            d2 += (output[i * out_dim + c] - output[j * out_dim + c]) *
+                  (output[i * out_dim + c] - output[j * out_dim + c]);
+          row_out[j] = d2;
+        }
+        row_out[i] = INFINITY;
+        nearest.select(row_out.data(), n, dist.data(), neighbours.data());
+        for (int32_t j : neighbours) {
+          if (row_in[j] <= kth_input_distance) continue;  // among i's k nearest in input space: no penalty
+          int64_t closer = 0;  // other points strictly closer to i in input space; the rank is 1 + closer
+          for (int64_t l = 0; l < n; ++l) closer += row_in[l] < row_in[j] ? 1 : 0;
+          penalty[i] += std::max<int64_t>(0, closer + 1 - k);
+        }
       }
     }
   });
