@@ -1,5 +1,6 @@
 #pragma once
-// A plain parallel loop over std::thread: the work is split into one contiguous chunk per thread.
+// A plain parallel loop: the work is split into one contiguous chunk per thread, run by the calling thread
+// and a team of worker threads that lives as long as the process.
 #include <cstdint>
 #include <functional>
 #include <thread>
@@ -18,9 +19,10 @@ std::thread start_thread(std::function<void()> fn);
 // when it cannot start its threads).
 void check_threads_available(int count);
 
-// Calls body(i) for every i in [0, n), split into `threads` contiguous chunks (inline when threads <= 1).
-// If bodies throw, the first exception is rethrown after all threads have joined; so is the Error of a thread
-// that could not be started.
+// Calls body(i) for every i in [0, n), split into `threads` contiguous chunks (inline when threads <= 1),
+// each run by one thread, on up to `threads` threads at once. If bodies throw, the first exception is
+// rethrown after every chunk has run. The Error of start_thread when the team cannot grow to threads - 1
+// workers (before any chunk runs). Bodies must not wait for each other: chunks may run one after another.
 void parallel_for(int64_t n, int threads, const std::function<void(int64_t)>& body);
 
 // Calls body(first, last, thread) once per thread with its contiguous block [first, last) of [0, n), for

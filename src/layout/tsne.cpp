@@ -173,7 +173,7 @@ TsneResult tsne_optimise(const Affinities& p, std::vector<float> y, const TsneOp
   repulsion.box_width = options.box_width;
   repulsion.min_boxes = options.min_boxes > 0 ? options.min_boxes : (dim == 2 ? 32 : 6);
   repulsion.max_boxes = options.max_boxes > 0 ? options.max_boxes : (dim == 2 ? 96 : 13);
-  // Threads are started per parallel loop; below a few thousand points that costs more than it saves.
+  // Each parallel loop wakes the team's threads; below a few thousand points that costs more than it saves.
   const int threads = n >= kMinParallelPoints ? options.threads : 1;
   repulsion.threads = threads;
   FftRepulsion fft(dim, repulsion);
