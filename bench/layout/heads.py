@@ -89,14 +89,17 @@ def benchmark_heads(attnviz, specs, work, threads=2):
 
 
 def time_tools(name, tools, repeats):
-    """Runs every tool ({name: call returning a layout}) once per repeat, one after the other; returns
-    ({tool: [seconds per repeat]}, {tool: [layout per repeat]})."""
+    """Runs every tool ({name: call returning a layout}) once per repeat, one after the other, each after a
+    second's pause (the previous tool's idle threads can spin for a while: OpenBLAS's after scikit-learn's
+    PCA added 0.03 s to the next command); returns ({tool: [seconds per repeat]}, {tool: [layout per
+    repeat]})."""
     import time
     seconds = {tool: [] for tool in tools}
     layouts = {tool: [] for tool in tools}
     for repeat in range(repeats):
         print(f"{name}: repeat {repeat + 1}, load average {load_average():.1f}", flush=True)
         for tool, call in tools.items():
+            time.sleep(1)
             start = time.perf_counter()
             layouts[tool].append(call())
             seconds[tool].append(time.perf_counter() - start)
