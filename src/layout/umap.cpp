@@ -50,12 +50,13 @@ struct Epoch {
 struct Samples {
   std::vector<int32_t> vertex, other, attracts;
   std::vector<float> move[3], d2;
+  std::vector<int32_t> due;  // scratch of draw_samples: whether each of a vertex's edges is due
   size_t count = 0;
   // Room for `more` entries after the first count.
   void reserve(size_t more) {
     if (count + more <= vertex.size()) return;
     const size_t size = std::max(2 * vertex.size(), count + more);
-    for (auto* v : {&vertex, &other, &attracts}) v->resize(size);
+    for (auto* v : {&vertex, &other, &attracts, &due}) v->resize(size);
     for (auto* v : {&move[0], &move[1], &move[2], &d2}) v->resize(size);
   }
 };
@@ -74,21 +75,27 @@ constexpr int64_t kChunkVertices = 256;  // a chunk's samples (~21 a vertex) sta
   const int32_t* edge_other = edges.other.data();
   const float* rate = edges.rate.data();
   float *next_sample = edges.next_sample.data(), *next_negative = edges.next_negative.data();
-  // Without a branch on the edge being due (about two in five are, in no order a predictor can learn): every
-  // edge writes its other end at the next free entry, and only a due one advances it; an edge not due adds 0
-  // to its counts.
+  // Two passes over the edges, neither with a branch on an edge being due (about two in five are, in no
+  // order a predictor can learn). The first has no dependency between edges, so it vectorises: an edge not
+  // due adds 0 to its counts. The second writes every edge's other end at the next free entry, and only a due
+  // one advances it.
   const float due = epoch.due, negatives_due = epoch.due * epoch.negative_samples;
-  size_t c = s.count;
+  int32_t* is_due = s.due.data();
   int negatives = 0;
+#pragma omp simd reduction(+ : negatives)
   for (int64_t e = begin; e < end; ++e) {
-    const bool is_due = next_sample[e] <= due * rate[e];
-    const float taken = static_cast<float>(is_due);  // 1 or 0, by arithmetic (a ternary compiles to a branch)
-    other[c] = edge_other[e];
+    const bool edge_due = next_sample[e] <= due * rate[e];
+    const float taken = static_cast<float>(edge_due);  // 1 or 0 by arithmetic: a ternary becomes a branch
     next_sample[e] += taken;
     const int count = static_cast<int>(taken * (negatives_due * rate[e] - next_negative[e]));
     next_negative[e] += float(count);
     negatives += count;
-    c += static_cast<size_t>(is_due);
+    is_due[e - begin] = edge_due;
+  }
+  size_t c = s.count;
+  for (int64_t e = begin; e < end; ++e) {
+    other[c] = edge_other[e];
+    c += static_cast<size_t>(is_due[e - begin]);
   }
   for (size_t k = s.count; k < c; ++k) {
     vertex[k] = self;
