@@ -52,10 +52,12 @@ struct Samples {
   std::vector<float> move[3], d2;
   std::vector<int32_t> due;  // scratch of draw_samples: whether each of a vertex's edges is due
   size_t count = 0;
-  // Room for `more` entries after the first count.
+  // Room for `more` entries after the first count: a test inlined into the draws, the growth apart.
   void reserve(size_t more) {
-    if (count + more <= vertex.size()) return;
-    const size_t size = std::max(2 * vertex.size(), count + more);
+    if (count + more > vertex.size()) grow(count + more);
+  }
+  [[gnu::noinline]] void grow(size_t needed) {
+    const size_t size = std::max(2 * vertex.size(), needed);
     for (auto* v : {&vertex, &other, &attracts, &due}) v->resize(size);
     for (auto* v : {&move[0], &move[1], &move[2], &d2}) v->resize(size);
   }
