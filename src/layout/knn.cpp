@@ -22,16 +22,6 @@ namespace {
 
 constexpr int64_t kBlockRows = 128;
 
-std::vector<float> squared_norms(const float* x, int64_t n, int dim) {
-  std::vector<float> norms(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) {
-    float s = 0;
-    for (int c = 0; c < dim; ++c) s += x[i * dim + c] * x[i * dim + c];
-    norms[i] = s;
-  }
-  return norms;
-}
-
 // Squared euclidean distances from a block of rows to all rows, then per-row selection.
 void exact_neighbours(const float* x, int64_t n, int dim, int threads, KnnGraph& graph) {
   SingleThreadedBlas single_blas;
@@ -86,6 +76,16 @@ void approximate_neighbours(const float* x, int64_t n, int dim, const KnnOptions
 }
 
 }  // namespace
+
+std::vector<float> squared_norms(const float* x, int64_t n, int dim) {
+  std::vector<float> norms(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    float s = 0;
+    for (int c = 0; c < dim; ++c) s += x[i * dim + c] * x[i * dim + c];
+    norms[i] = s;
+  }
+  return norms;
+}
 
 const char* metric_name(Metric metric) { return metric == Metric::Cosine ? "cosine" : "euclidean"; }
 

@@ -60,6 +60,9 @@ struct Affinities {
 Affinities merge_with_transpose(const KnnGraph& graph, const std::vector<float>& weight,
                                 float (*combine)(float own, float other), int threads);
 
+// Each row's squared length: [n].
+std::vector<float> squared_norms(const float* points, int64_t n, int dim);
+
 // Rows scaled to unit length (zero rows stay zero): cosine geometry as euclidean geometry.
 std::vector<float> unit_rows(const float* points, int64_t n, int dim);
 

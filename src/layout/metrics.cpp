@@ -93,12 +93,7 @@ Trustworthiness::Trustworthiness(const float* input, int in_dim, int64_t n, int 
   if (n < 3 * k + 2) throw Error("trustworthiness: need at least 3k + 2 points");
   input_ = input_metric == Metric::Cosine ? unit_rows(input, n, in_dim)
                                           : std::vector<float>(input, input + n * in_dim);
-  norms_.resize(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) {
-    float s = 0;
-    for (int c = 0; c < in_dim; ++c) s += input_[i * in_dim + c] * input_[i * in_dim + c];
-    norms_[i] = s;
-  }
+  norms_ = squared_norms(input_.data(), n, in_dim);
 }
 
 void Trustworthiness::input_rows(int64_t first, int64_t last, float* out) const {

@@ -19,16 +19,6 @@ namespace {
 
 constexpr int64_t kQueryBlock = 64;
 
-std::vector<float> row_norms(const std::vector<float>& x, int dim) {
-  std::vector<float> norms(x.size() / dim);
-  for (size_t i = 0; i < norms.size(); ++i) {
-    float s = 0;
-    for (int c = 0; c < dim; ++c) s += x[i * dim + c] * x[i * dim + c];
-    norms[i] = s;
-  }
-  return norms;
-}
-
 // The affinity-weighted mean of the neighbours' positions: where a new point starts (init [m, out_dim]).
 std::vector<float> weighted_mean_init(const KnnGraph& g, const std::vector<float>& weight,
                                       const float* embedding, int out_dim) {
@@ -72,7 +62,7 @@ PlaceIndex::PlaceIndex(const float* points, int64_t n, int dim, Metric metric)
     : n_(n), dim_(dim), metric_(metric) {
   points_ =
       metric == Metric::Cosine ? unit_rows(points, n, dim) : std::vector<float>(points, points + n * dim);
-  norms_ = row_norms(points_, dim);
+  norms_ = squared_norms(points_.data(), n, dim);
 }
 
 KnnGraph PlaceIndex::nearest(const float* x, int64_t m, int k) const {
@@ -80,7 +70,7 @@ KnnGraph PlaceIndex::nearest(const float* x, int64_t m, int k) const {
   SingleThreadedBlas single_blas;
   const std::vector<float> q =
       metric_ == Metric::Cosine ? unit_rows(x, m, dim_) : std::vector<float>(x, x + m * dim_);
-  const std::vector<float> q_norms = row_norms(q, dim_);
+  const std::vector<float> q_norms = squared_norms(q.data(), m, dim_);
   KnnGraph g;
   g.n = m;
   g.k = k;
